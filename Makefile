@@ -1,0 +1,25 @@
+# LandmarkLab: `make demo` runs the main job, `make test` the tests, `make bench` the benchmarks.
+# Each target first installs the Debian packages it needs when they are missing.
+SWIFT ?= swift
+# Tests build in release (numeric kernels are 10-100x slower in debug) in their own folder.
+TEST_SCRATCH ?= .build-test
+
+.PHONY: deps build demo test bench clean
+
+deps:
+	@bash scripts/setup-deps.sh
+
+build: deps
+	$(SWIFT) build -c release --product lmlab
+
+demo: build
+	.build/release/lmlab demo
+
+test: deps
+	$(SWIFT) test -c release -Xswiftc -enable-testing --scratch-path $(TEST_SCRATCH)
+
+bench: build
+	.build/release/lmlab bench engine
+
+clean:
+	rm -rf .build $(TEST_SCRATCH)

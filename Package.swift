@@ -1,0 +1,59 @@
+// swift-tools-version: 6.1
+// LandmarkLab: one package, modules under Sources/ importing one way (CLI → Workbench → … → TensorEngine).
+import PackageDescription
+
+// Release builds keep bounds checks off the hot loops only where they are written on unsafe buffers;
+// -Ounchecked is not used so preconditions still fire.
+let package = Package(
+  name: "LandmarkLab",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "lmlab", targets: ["lmlab"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+  ],
+  targets: [
+    // System-library shims, found through pkg-config.
+    .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas"),
+    .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5"),
+    .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng"),
+
+    // Float32 tensors, kernels on OpenBLAS, reverse-mode autograd, layers, optimizers.
+    .target(name: "TensorEngine", dependencies: ["COpenBLAS"]),
+    // HDF5 files: checkpoints, landmark files, video arrays.
+    .target(name: "Storage", dependencies: ["TensorEngine", "CHDF5"]),
+    // PNG codec, resize, color jitter, TPS warp, drawing.
+    .target(name: "Imaging", dependencies: ["TensorEngine", "CPNG"]),
+    // Synthetic videos, frame folders, keypoints, pair and window sampling.
+    .target(name: "Datasets", dependencies: ["Imaging", "Storage"]),
+    // The landmark model, its losses and trainer.
+    .target(name: "Landmarks", dependencies: ["TensorEngine", "Storage"]),
+    // Pose state, interpolation, LSTM predictor, rollout.
+    .target(name: "Dynamics", dependencies: ["Landmarks"]),
+    // PSNR, SSIM, LPIPS, keypoint regression, curves, worst cases.
+    .target(name: "Metrics", dependencies: ["TensorEngine", "Storage"]),
+    // SQLite registry of experiments, runs, params, series, checkpoints, scores.
+    .target(name: "Registry", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+    // HTML/SVG/CSV reports drawn from the registry.
+    .target(name: "Reports", dependencies: ["Registry", "Imaging"]),
+    // Configs, pipelines, sweeps, benchmarks.
+    .target(
+      name: "Workbench",
+      dependencies: [
+        "TensorEngine", "Storage", "Imaging", "Datasets", "Landmarks", "Dynamics", "Metrics",
+        "Registry", "Reports", "Yams", .product(name: "Logging", package: "swift-log"),
+      ]),
+    // The command line.
+    .executableTarget(
+      name: "lmlab",
+      dependencies: ["Workbench", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+
+    .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine", "Storage"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "StorageTests", dependencies: ["Storage"], resources: [.copy("Fixtures")]),
+  ],
+  swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,1 @@
+// Tensor engine: float32 tensors, kernels on OpenBLAS, autograd, layers, optimizers.

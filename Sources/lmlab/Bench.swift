@@ -1,0 +1,10 @@
+// `lmlab bench ...`: benchmark commands; each prints its figures and same-run ratios.
+import ArgumentParser
+import Workbench
+
+struct Bench: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Measure speed (figures and same-run ratios are printed).",
+    subcommands: []
+  )
+}

@@ -1,0 +1,11 @@
+// The `lmlab` root command: declares the subcommand groups; each lives in its own file.
+import ArgumentParser
+
+@main
+struct LMLab: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "lmlab",
+    abstract: "LandmarkLab: unsupervised-landmark video models on the CPU.",
+    subcommands: [Bench.self]
+  )
+}
