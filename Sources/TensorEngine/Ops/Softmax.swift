@@ -1,0 +1,48 @@
+// Softmax over one axis (max-subtracted exp, divided by the sum), forward and backward.
+import Foundation
+
+extension Tensor {
+  public func softmax(axis: Int) -> Tensor {
+    let a = axis < 0 ? axis + rank : axis
+    precondition(a >= 0 && a < rank, "softmax: axis \(axis) out of range for \(shape)")
+    let outer = shape[..<a].reduce(1, *)
+    let len = shape[a]
+    let inner = shape[(a + 1)...].reduce(1, *)
+    let out = TensorStorage(count: count)
+    let px = data
+    let py = out.pointer
+    for o in 0..<outer {
+      for i in 0..<inner {
+        let base = o * len * inner + i
+        var m = -Float.infinity
+        for k in 0..<len { m = Swift.max(m, px[base + k * inner]) }
+        var s: Float = 0
+        for k in 0..<len {
+          let e = expf(px[base + k * inner] - m)
+          py[base + k * inner] = e
+          s += e
+        }
+        let inv = 1 / s
+        for k in 0..<len { py[base + k * inner] *= inv }
+      }
+    }
+    return Tensor.result("softmax", shape: shape, storage: out, inputs: [self]) {
+      [shape] g in
+      // gx = y ⊙ (g − Σ_k g·y)
+      let gx = TensorStorage(count: g.count)
+      let pg = g.data
+      for o in 0..<outer {
+        for i in 0..<inner {
+          let base = o * len * inner + i
+          var dot: Float = 0
+          for k in 0..<len { dot += pg[base + k * inner] * py[base + k * inner] }
+          for k in 0..<len {
+            let j = base + k * inner
+            gx.pointer[j] = py[j] * (pg[j] - dot)
+          }
+        }
+      }
+      return [Tensor(shape: shape, storage: gx)]
+    }
+  }
+}

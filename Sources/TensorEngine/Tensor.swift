@@ -1,1 +1,0 @@
-// Tensor engine: float32 tensors, kernels on OpenBLAS, autograd, layers, optimizers.
