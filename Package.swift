@@ -54,6 +54,10 @@ let package = Package(
 
     .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine", "Storage"], resources: [.copy("Fixtures")]),
     .testTarget(name: "StorageTests", dependencies: ["Storage"], resources: [.copy("Fixtures")]),
+    // Registry tests spawn `registry-stress` processes (concurrent writers, kill -9).
+    .executableTarget(name: "registry-stress", dependencies: ["Registry"]),
+    .testTarget(name: "RegistryTests", dependencies: ["Registry"]),
+    .testTarget(name: "WorkbenchConfigTests", dependencies: ["Workbench"]),
   ],
   swiftLanguageModes: [.v5]
 )

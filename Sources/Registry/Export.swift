@@ -1,0 +1,113 @@
+// CSV export of a filtered set of runs: runs, params, full series, summaries, per-frame
+// scores, checkpoints and artifacts, one file each, streamed (no table is held in memory).
+import Foundation
+import GRDB
+
+public struct ExportReport: Sendable {
+  /// File name → data rows written (header excluded).
+  public var rows: [(file: String, count: Int)]
+}
+
+extension Registry {
+  /// Writes `runs.csv`, `params.csv`, `series.csv`, `summaries.csv`, `frame_scores.csv`,
+  /// `checkpoints.csv`, `artifacts.csv` into `directory` (created if missing).
+  public func exportCSV(filter: WhereExpr?, to directory: String) throws -> ExportReport {
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    return try read { db in
+      if let f = filter { try Registry.checkFieldsExist(db, f.fields) }
+      var cond = "1 = 1"
+      var args: [Any?] = []
+      if let f = filter { (cond, args) = try f.sql() }
+      // Matching ids are inlined (integers from the database, not user text) into each query.
+      let ids = try Int64.fetchAll(
+        db, sql: "SELECT r.id FROM runs r WHERE \(cond) ORDER BY r.id", arguments: Registry.arguments(args))
+      let idSet = ids.map(String.init).joined(separator: ",")
+      let inIds = ids.isEmpty ? "(NULL)" : "(\(idSet))"
+      let tables: [(String, String)] = [
+        (
+          "runs.csv",
+          """
+          SELECT r.id, e.name AS experiment, r.name, r.kind, r.status, r.parent_id, r.seed, r.config_hash,
+            r.git_commit, r.dataset_fingerprint, r.host, r.pid, r.command_line, r.created_at, r.started_at,
+            r.ended_at, r.heartbeat_at, r.error, r.resume_from, r.config_json
+          FROM runs r LEFT JOIN experiments e ON e.id = r.experiment_id WHERE r.id IN \(inIds) ORDER BY r.id
+          """
+        ),
+        ("params.csv", "SELECT run_id, key, kind, text AS value FROM params WHERE run_id IN \(inIds) ORDER BY run_id, key"),
+        (
+          "series.csv",
+          "SELECT run_id, name, step, value, time FROM series_points WHERE run_id IN \(inIds) ORDER BY run_id, name, step"
+        ),
+        (
+          "summaries.csv",
+          """
+          SELECT run_id, name, goal, points_logged, last_step, last_value, min_step, min_value, max_step, max_value
+          FROM series_summaries WHERE run_id IN \(inIds) ORDER BY run_id, name
+          """
+        ),
+        (
+          "frame_scores.csv",
+          """
+          SELECT run_id, method, sequence, frame, metric, value FROM frame_scores WHERE run_id IN \(inIds)
+          ORDER BY run_id, method, sequence, frame, metric
+          """
+        ),
+        (
+          "checkpoints.csv",
+          "SELECT run_id, step, path, sha256, bytes, created_at FROM checkpoints WHERE run_id IN \(inIds) ORDER BY run_id, step"
+        ),
+        (
+          "artifacts.csv",
+          "SELECT run_id, kind, path, sha256, bytes, created_at FROM artifacts WHERE run_id IN \(inIds) ORDER BY run_id, path"
+        ),
+      ]
+      var report = ExportReport(rows: [])
+      for (file, sql) in tables {
+        let n = try Registry.writeCSV(db, sql: sql, to: (directory as NSString).appendingPathComponent(file))
+        report.rows.append((file, n))
+      }
+      return report
+    }
+  }
+
+  static func writeCSV(_ db: Database, sql: String, to path: String) throws -> Int {
+    _ = FileManager.default.createFile(atPath: path, contents: nil)
+    guard let fh = FileHandle(forWritingAtPath: path) else {
+      throw RegistryError.cannotOpen(path: path, detail: "not writable")
+    }
+    defer { try? fh.close() }
+    let stmt = try db.makeStatement(sql: sql)
+    var out = stmt.columnNames.map(csvField).joined(separator: ",") + "\n"
+    var count = 0
+    let rows = try Row.fetchCursor(stmt)
+    while let row = try rows.next() {
+      var cells: [String] = []
+      for i in 0..<row.count {
+        let v = row[i] as DatabaseValue
+        switch v.storage {
+        case .null: cells.append("")
+        case .int64(let n): cells.append(String(n))
+        case .double(let d): cells.append("\(d)")
+        case .string(let s): cells.append(csvField(s))
+        case .blob: cells.append("")
+        }
+      }
+      out += cells.joined(separator: ",") + "\n"
+      count += 1
+      if out.utf8.count > 1 << 20 {
+        fh.write(Data(out.utf8))
+        out = ""
+      }
+    }
+    fh.write(Data(out.utf8))
+    return count
+  }
+}
+
+/// RFC 4180 quoting: fields with a comma, quote or line break are quoted, quotes doubled.
+public func csvField(_ s: String) -> String {
+  if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+    return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+  }
+  return s
+}

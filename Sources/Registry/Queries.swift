@@ -1,0 +1,246 @@
+// Read side of the registry: filtered listings, one run's full detail, side-by-side
+// comparison data, and deleting a run with its files.
+import Foundation
+import GRDB
+
+/// A page of runs matching a filter, plus the values of the fields the filter and sort named.
+public struct RunListing: Sendable {
+  public var runs: [Run]
+  /// Runs matching the filter before `limit`.
+  public var totalMatching: Int
+  public var experimentNames: [Int64: String]
+  /// Extra columns (param keys and metric fields) shown next to the fixed ones.
+  public var extraFields: [WhereField]
+  /// extraValues[runId][field.label] = text.
+  public var extraValues: [Int64: [String: String]]
+}
+
+public struct RunDetail: Sendable {
+  public var run: Run
+  public var experiment: Experiment?
+  public var params: [Param]
+  /// Ancestors, nearest first.
+  public var ancestors: [Run]
+  public var children: [Run]
+  public var summaries: [SeriesSummary]
+  public var checkpoints: [Checkpoint]
+  public var artifacts: [Artifact]
+  /// (method, metric, frames, mean) for the run's per-frame scores.
+  public var frameScoreGroups: [(method: String, metric: String, count: Int, mean: Double)]
+}
+
+extension Registry {
+  /// Runs matching `filter`, sorted by `sort` (default newest first), at most `limit`
+  /// (0 = all). Fields the filter names that no run has are an error naming the nearest.
+  public func listRuns(
+    filter: WhereExpr? = nil, sort: [SortKey] = [], limit: Int = 50, extraFields: [WhereField] = []
+  ) throws -> RunListing {
+    try read { db in
+      if let f = filter { try Registry.checkFieldsExist(db, f.fields + sort.map(\.field)) }
+      var sql = "SELECT r.*, COUNT(*) OVER () AS total_matching FROM runs r"
+      var args: [Any?] = []
+      if let f = filter {
+        let (cond, a) = try f.sql()
+        sql += " WHERE " + cond
+        args += a
+      }
+      var order: [String] = []
+      for k in sort {
+        let (o, a) = k.sql()
+        order.append(o)
+        args += a
+      }
+      order.append("r.id DESC")
+      sql += " ORDER BY " + order.joined(separator: ", ")
+      if limit > 0 {
+        sql += " LIMIT ?"
+        args.append(limit)
+      }
+      var total = 0
+      var runs: [Run] = []
+      let rows = try Row.fetchCursor(db, sql: sql, arguments: Registry.arguments(args))
+      while let row = try rows.next() {
+        total = row["total_matching"]
+        runs.append(try Run(row: row))
+      }
+      // Show the fields the user filtered or sorted on, once each, plus requested extras.
+      var fields: [WhereField] = []
+      for f in extraFields + (filter?.fields ?? []) + sort.map(\.field) {
+        switch f {
+        case .param, .metric: if !fields.contains(f) { fields.append(f) }
+        default: break
+        }
+      }
+      let values = try Registry.fieldValues(db, runIds: runs.map(\.id), fields: fields)
+      let expIDs = Set(runs.compactMap(\.experimentId))
+      var names: [Int64: String] = [:]
+      if !expIDs.isEmpty {
+        for e in try Experiment.filter(expIDs.contains(Experiment.Columns.id)).fetchAll(db) {
+          names[e.id] = e.name
+        }
+      }
+      return RunListing(
+        runs: runs, totalMatching: total, experimentNames: names, extraFields: fields, extraValues: values)
+    }
+  }
+
+  static func arguments(_ values: [Any?]) -> StatementArguments {
+    StatementArguments(
+      values.map { v -> (any DatabaseValueConvertible)? in
+        switch v {
+        case let d as Double: return d
+        case let i as Int: return i
+        case let i as Int64: return i
+        case let s as String: return s
+        default: return nil
+        }
+      })
+  }
+
+  /// Param keys and metric names must exist in some run; otherwise name the nearest one.
+  static func checkFieldsExist(_ db: Database, _ fields: [WhereField]) throws {
+    for f in fields {
+      switch f {
+      case .param(let key):
+        if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM params WHERE key = ?)", arguments: [key]) == true {
+          continue
+        }
+        let keys = try String.fetchAll(db, sql: "SELECT DISTINCT key FROM params")
+        let candidates = keys + Array(WhereField.runColumns.keys) + ["experiment"]
+        // An empty registry has no params yet: nothing to be wrong about.
+        if keys.isEmpty { continue }
+        throw RegistryError.unknownField(field: key, suggestion: nearestName(key, among: candidates))
+      case .metric(let name, let stat):
+        if try Bool.fetchOne(
+          db, sql: "SELECT EXISTS (SELECT 1 FROM series_summaries WHERE name = ?)", arguments: [name]) == true
+        {
+          continue
+        }
+        let names = try String.fetchAll(db, sql: "SELECT DISTINCT name FROM series_summaries")
+        if names.isEmpty { continue }
+        throw RegistryError.unknownField(
+          field: "\(stat.rawValue).\(name)",
+          suggestion: nearestName(name, among: names).map { "\(stat.rawValue).\($0)" })
+      default: continue
+      }
+    }
+  }
+
+  static func fieldValues(_ db: Database, runIds: [Int64], fields: [WhereField]) throws -> [Int64: [String: String]] {
+    var out: [Int64: [String: String]] = [:]
+    if runIds.isEmpty || fields.isEmpty { return out }
+    let idList = runIds.map(String.init).joined(separator: ",")  // integers only: safe to inline
+    for f in fields {
+      switch f {
+      case .param(let key):
+        let rows = try Row.fetchAll(
+          db, sql: "SELECT run_id, text FROM params WHERE key = ? AND run_id IN (\(idList))", arguments: [key])
+        for r in rows { out[r["run_id"], default: [:]][f.label] = r["text"] }
+      case .metric(let name, let stat):
+        let rows = try Row.fetchAll(
+          db,
+          sql: "SELECT s.run_id, \(WhereExpr.statSQL(stat)) AS v FROM series_summaries s WHERE s.name = ? AND s.run_id IN (\(idList))",
+          arguments: [name])
+        for r in rows { out[r["run_id"], default: [:]][f.label] = formatMetric(r["v"]) }
+      default: break
+      }
+    }
+    return out
+  }
+
+  /// Everything `runs show` prints about one run.
+  public func detail(_ id: Int64) throws -> RunDetail {
+    try read { db in
+      guard let run = try Run.fetchOne(db, key: id) else { throw RegistryError.noSuchRun(id) }
+      var ancestors: [Run] = []
+      var next = run.parentId
+      while let p = next, ancestors.count < 100, let pr = try Run.fetchOne(db, key: p) {
+        ancestors.append(pr)
+        next = pr.parentId
+      }
+      let groups = try Row.fetchAll(
+        db,
+        sql: """
+          SELECT method, metric, COUNT(*) AS n, AVG(value) AS mean FROM frame_scores
+          WHERE run_id = ? GROUP BY method, metric ORDER BY method, metric
+          """, arguments: [id]
+      ).map { (method: $0["method"] as String, metric: $0["metric"] as String, count: $0["n"] as Int, mean: $0["mean"] as Double) }
+      return RunDetail(
+        run: run,
+        experiment: try run.experimentId.flatMap { try Experiment.fetchOne(db, key: $0) },
+        params: try Param.filter(Param.Columns.runId == id).order(Param.Columns.key).fetchAll(db),
+        ancestors: ancestors,
+        children: try Run.filter(Run.Columns.parentId == id).order(Run.Columns.id).fetchAll(db),
+        summaries: try SeriesSummary.filter(SeriesSummary.Columns.runId == id).order(SeriesSummary.Columns.name)
+          .fetchAll(db),
+        checkpoints: try Checkpoint.filter(Checkpoint.Columns.runId == id).order(Checkpoint.Columns.step)
+          .fetchAll(db),
+        artifacts: try Artifact.filter(Artifact.Columns.runId == id).fetchAll(db),
+        frameScoreGroups: groups)
+    }
+  }
+
+  /// The points of one series of a run, by step.
+  public func series(runId: Int64, name: String) throws -> [SeriesPoint] {
+    try read { db in
+      try SeriesPoint.filter(SeriesPoint.Columns.runId == runId && SeriesPoint.Columns.name == name)
+        .order(SeriesPoint.Columns.step).fetchAll(db)
+    }
+  }
+
+  public func params(runId: Int64) throws -> [Param] {
+    try read { db in try Param.filter(Param.Columns.runId == runId).order(Param.Columns.key).fetchAll(db) }
+  }
+
+  public func summaries(runId: Int64) throws -> [SeriesSummary] {
+    try read { db in
+      try SeriesSummary.filter(SeriesSummary.Columns.runId == runId).order(SeriesSummary.Columns.name).fetchAll(db)
+    }
+  }
+
+  /// What deleting a run would remove.
+  public struct DeletionPlan: Sendable {
+    public var run: Run
+    public var files: [String]
+    public var seriesPoints: Int
+    public var frameScores: Int
+  }
+
+  public func planDeletion(_ id: Int64) throws -> DeletionPlan {
+    try read { db in
+      guard let run = try Run.fetchOne(db, key: id) else { throw RegistryError.noSuchRun(id) }
+      let files =
+        try String.fetchAll(db, sql: "SELECT path FROM checkpoints WHERE run_id = ? ORDER BY step", arguments: [id])
+        + String.fetchAll(db, sql: "SELECT path FROM artifacts WHERE run_id = ? ORDER BY path", arguments: [id])
+      let points = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM series_points WHERE run_id = ?", arguments: [id]) ?? 0
+      let scores = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM frame_scores WHERE run_id = ?", arguments: [id]) ?? 0
+      return DeletionPlan(run: run, files: files, seriesPoints: points, frameScores: scores)
+    }
+  }
+
+  /// Deletes the run's files that exist, then the run and (cascading) everything recorded
+  /// under it. A running run with a live heartbeat is refused. Returns files removed.
+  @discardableResult
+  public func deleteRun(_ id: Int64) throws -> [String] {
+    let plan = try planDeletion(id)
+    if plan.run.status == .running {
+      throw RegistryError.invalidState(
+        "run \(id) is running (heartbeat \(plan.run.heartbeatAt.map { String(format: "%.0f s ago", Sys.now() - $0) } ?? "never")); stop it first"
+      )
+    }
+    var removed: [String] = []
+    let fm = FileManager.default
+    for f in plan.files where fm.fileExists(atPath: f) {
+      try fm.removeItem(atPath: f)
+      removed.append(f)
+    }
+    try write { db in _ = try Run.deleteOne(db, key: id) }
+    return removed
+  }
+}
+
+func formatMetric(_ v: Double?) -> String {
+  guard let v else { return "" }
+  if v == v.rounded() && abs(v) < 1e9 { return String(Int64(v)) }
+  return String(format: "%.4g", v)
+}

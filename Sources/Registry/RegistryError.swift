@@ -1,0 +1,46 @@
+// Typed errors a user can cause (files, expressions, run ids). Each renders as one line that
+// says what went wrong and where, and whether the file was left untouched.
+import Foundation
+
+public enum RegistryError: Error, CustomStringConvertible, LocalizedError, Equatable {
+  /// The file exists but SQLite cannot read it as a database.
+  case notADatabase(path: String, detail: String)
+  /// A valid SQLite database that is not a LandmarkLab registry.
+  case foreignDatabase(path: String, tables: [String])
+  /// The registry was written by a newer lmlab (unknown migrations or schema version).
+  case newerSchema(path: String, found: String, known: String)
+  /// The file could not be opened at all (permissions, missing directory).
+  case cannotOpen(path: String, detail: String)
+  case noSuchRun(Int64)
+  case badRunID(String)
+  /// A `--where` or `--sort` expression that does not parse, with the 1-based column.
+  case malformedExpression(expression: String, column: Int, message: String)
+  case unknownField(field: String, suggestion: String?)
+  case invalidState(String)
+
+  public var description: String {
+    switch self {
+    case .notADatabase(let path, let detail):
+      return "registry \(path): not a SQLite database (\(detail)); file left untouched"
+    case .foreignDatabase(let path, let tables):
+      let shown = tables.prefix(5).joined(separator: ", ") + (tables.count > 5 ? ", ..." : "")
+      return "registry \(path): a SQLite database but not a LandmarkLab registry (tables: \(shown)); file left untouched"
+    case .newerSchema(let path, let found, let known):
+      return "registry \(path): schema \(found) is newer than this lmlab understands (\(known)); upgrade lmlab — file left untouched"
+    case .cannotOpen(let path, let detail):
+      return "registry \(path): cannot open (\(detail))"
+    case .noSuchRun(let id):
+      return "no run with id \(id) in the registry"
+    case .badRunID(let text):
+      return "'\(text)' is not a run id (expected a positive integer)"
+    case .malformedExpression(let expr, let column, let message):
+      return "malformed expression at column \(column): \(message) in `\(expr)`"
+    case .unknownField(let field, let suggestion):
+      if let s = suggestion { return "unknown field '\(field)' (did you mean '\(s)'?)" }
+      return "unknown field '\(field)'"
+    case .invalidState(let message):
+      return message
+    }
+  }
+  public var errorDescription: String? { description }
+}

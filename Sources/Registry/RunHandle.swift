@@ -1,0 +1,269 @@
+// A run owned by this process: heartbeat thread, batched series logging, checkpoints,
+// artifacts, per-frame scores, and finishing. Thread-safe.
+import Foundation
+import GRDB
+
+public final class RunHandle: @unchecked Sendable {
+  public let registry: Registry
+  public let runId: Int64
+  /// The lease token: "host:pid:random". Heartbeats and finishing only apply while held.
+  public let worker: String
+  /// Points buffered before a write transaction is issued.
+  public var batchSize = 2_000
+  /// A buffer older than this is written by the next `log` call even if not full.
+  public var flushInterval: TimeInterval = 2
+
+  private let lock = NSLock()
+  private var buffer: [PendingPoint] = []
+  private var goals: [String: MetricGoal] = [:]
+  private var lastFlush = Sys.now()
+  private var stopHeartbeat = DispatchSemaphore(value: 0)
+  private var heartbeatThread: Thread?
+  private var finished = false
+  /// Set when a heartbeat found the run no longer ours (e.g. marked interrupted).
+  public private(set) var leaseLost = false
+
+  init(registry: Registry, runId: Int64, worker: String) {
+    self.registry = registry
+    self.runId = runId
+    self.worker = worker
+    startHeartbeat()
+  }
+
+  deinit { stopHeartbeatThread() }
+
+  static func newWorkerToken() -> String {
+    "\(Sys.hostName):\(Sys.pid):\(UUID().uuidString.prefix(8).lowercased())"
+  }
+
+  // MARK: heartbeat
+
+  private func startHeartbeat() {
+    let interval = registry.options.heartbeatInterval
+    let stop = stopHeartbeat
+    let t = Thread { [weak self] in
+      while stop.wait(timeout: .now() + interval) == .timedOut {
+        guard let self else { return }
+        self.beat()
+      }
+    }
+    t.name = "lmlab.heartbeat.\(runId)"
+    heartbeatThread = t
+    t.start()
+  }
+
+  private func stopHeartbeatThread() {
+    if heartbeatThread != nil {
+      stopHeartbeat.signal()
+      heartbeatThread = nil
+    }
+  }
+
+  /// Refreshes `heartbeat_at` now (also done every `heartbeatInterval` seconds).
+  public func beat() {
+    do {
+      let held = try registry.write { db -> Bool in
+        try db.execute(
+          sql: "UPDATE runs SET heartbeat_at = ? WHERE id = ? AND worker = ? AND status = 'running'",
+          arguments: [Sys.now(), runId, worker])
+        return db.changesCount == 1
+      }
+      if !held { lock.withLock { leaseLost = true } }
+    } catch {
+      // A missed beat is harmless unless it lasts longer than the timeout.
+    }
+  }
+
+  // MARK: series
+
+  /// Records `value` of series `name` at `step`; written in batches. `goal` fixes which
+  /// direction is best (default: inferred from the name, see `MetricGoal.infer`).
+  public func log(_ name: String, step: Int64, value: Double, goal: MetricGoal? = nil) throws {
+    var toWrite: [PendingPoint] = []
+    var goalsNow: [String: MetricGoal] = [:]
+    lock.withLock {
+      if let g = goal { goals[name] = g }
+      buffer.append(PendingPoint(name: name, step: step, value: value, time: Sys.now()))
+      if buffer.count >= batchSize || Sys.now() - lastFlush >= flushInterval {
+        toWrite = buffer
+        buffer.removeAll(keepingCapacity: true)
+        goalsNow = goals
+        lastFlush = Sys.now()
+      }
+    }
+    if !toWrite.isEmpty { try registry.writePoints(runId: runId, toWrite, goals: goalsNow) }
+  }
+
+  /// Writes buffered points now.
+  public func flush() throws {
+    let (toWrite, goalsNow) = lock.withLock { () -> ([PendingPoint], [String: MetricGoal]) in
+      let b = buffer
+      buffer.removeAll(keepingCapacity: true)
+      lastFlush = Sys.now()
+      return (b, goals)
+    }
+    if !toWrite.isEmpty { try registry.writePoints(runId: runId, toWrite, goals: goalsNow) }
+  }
+
+  // MARK: files and scores
+
+  @discardableResult
+  public func addCheckpoint(step: Int64, path: String) throws -> Checkpoint {
+    try registry.addCheckpoint(runId: runId, step: step, path: path)
+  }
+
+  @discardableResult
+  public func addArtifact(kind: String, path: String) throws -> Artifact {
+    try registry.addArtifact(runId: runId, kind: kind, path: path)
+  }
+
+  public func addFrameScores(_ scores: [FrameScore]) throws {
+    try registry.writeFrameScores(scores)
+  }
+
+  // MARK: end
+
+  /// Flushes, stops the heartbeat and records the final status (`finished` or `failed`).
+  public func finish(_ status: RunStatus = .finished, error: String? = nil) throws {
+    precondition(status.isTerminal, "finish needs a terminal status")
+    try flush()
+    stopHeartbeatThread()
+    let held = try registry.write { db -> Bool in
+      let now = Sys.now()
+      try db.execute(
+        sql: """
+          UPDATE runs SET status = ?, ended_at = ?, heartbeat_at = ?, error = ?
+          WHERE id = ? AND worker = ? AND status = 'running'
+          """, arguments: [status.rawValue, now, now, error, runId, worker])
+      return db.changesCount == 1
+    }
+    finished = true
+    if !held {
+      throw RegistryError.invalidState(
+        "run \(runId): lease lost before finishing (another process marked it interrupted or deleted it)")
+    }
+  }
+}
+
+/// A series point waiting in a buffer.
+public struct PendingPoint: Sendable {
+  public var name: String
+  public var step: Int64
+  public var value: Double
+  public var time: Double
+  public init(name: String, step: Int64, value: Double, time: Double) {
+    self.name = name
+    self.step = step
+    self.value = value
+    self.time = time
+  }
+}
+
+extension Registry {
+  /// Writes one batch of points of one run in a single transaction and folds it into the
+  /// run's per-series summaries. A point re-logged at the same step replaces the old value.
+  public func writePoints(runId: Int64, _ points: [PendingPoint], goals: [String: MetricGoal] = [:])
+    throws
+  {
+    if points.isEmpty { return }
+    // Summaries of this batch, per name, computed here so the SQL stays a plain upsert.
+    struct Agg {
+      var n: Int64 = 0
+      var lastStep = Int64.min, lastValue = 0.0
+      var minStep: Int64 = 0, minValue = Double.infinity
+      var maxStep: Int64 = 0, maxValue = -Double.infinity
+    }
+    var aggs: [String: Agg] = [:]
+    for p in points {
+      var a = aggs[p.name] ?? Agg()
+      a.n += 1
+      if p.step >= a.lastStep { (a.lastStep, a.lastValue) = (p.step, p.value) }
+      if p.value < a.minValue { (a.minStep, a.minValue) = (p.step, p.value) }
+      if p.value > a.maxValue { (a.maxStep, a.maxValue) = (p.step, p.value) }
+      aggs[p.name] = a
+    }
+    let now = Sys.now()
+    try write { db in
+      let insert = try db.cachedStatement(
+        sql: """
+          INSERT INTO series_points (run_id, name, step, value, time) VALUES (?, ?, ?, ?, ?)
+          ON CONFLICT (run_id, name, step) DO UPDATE SET value = excluded.value, time = excluded.time
+          """)
+      for p in points {
+        insert.setUncheckedArguments([runId, p.name, p.step, p.value, p.time])
+        try insert.execute()
+      }
+      let upsert = try db.cachedStatement(
+        sql: """
+          INSERT INTO series_summaries (run_id, name, goal, points_logged, last_step, last_value,
+            min_step, min_value, max_step, max_value, updated_at)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          ON CONFLICT (run_id, name) DO UPDATE SET
+            points_logged = series_summaries.points_logged + excluded.points_logged,
+            last_value = CASE WHEN excluded.last_step >= series_summaries.last_step
+              THEN excluded.last_value ELSE series_summaries.last_value END,
+            last_step = CASE WHEN excluded.last_step >= series_summaries.last_step
+              THEN excluded.last_step ELSE series_summaries.last_step END,
+            min_step = CASE WHEN excluded.min_value < series_summaries.min_value
+              THEN excluded.min_step ELSE series_summaries.min_step END,
+            min_value = CASE WHEN excluded.min_value < series_summaries.min_value
+              THEN excluded.min_value ELSE series_summaries.min_value END,
+            max_step = CASE WHEN excluded.max_value > series_summaries.max_value
+              THEN excluded.max_step ELSE series_summaries.max_step END,
+            max_value = CASE WHEN excluded.max_value > series_summaries.max_value
+              THEN excluded.max_value ELSE series_summaries.max_value END,
+            updated_at = excluded.updated_at
+          """)
+      for (name, a) in aggs {
+        let goal = goals[name] ?? MetricGoal.infer(name)
+        try upsert.execute(arguments: [
+          runId, name, goal.rawValue, a.n, a.lastStep, a.lastValue, a.minStep, a.minValue,
+          a.maxStep, a.maxValue, now,
+        ])
+      }
+    }
+  }
+
+  /// Upserts per-frame scores (any runs) in one transaction.
+  public func writeFrameScores(_ scores: [FrameScore]) throws {
+    if scores.isEmpty { return }
+    try write { db in
+      let stmt = try db.cachedStatement(
+        sql: """
+          INSERT INTO frame_scores (run_id, method, sequence, frame, metric, value) VALUES (?, ?, ?, ?, ?, ?)
+          ON CONFLICT (run_id, method, sequence, frame, metric) DO UPDATE SET value = excluded.value
+          """)
+      for s in scores {
+        stmt.setUncheckedArguments([s.runId, s.method, s.sequence, s.frame, s.metric, s.value])
+        try stmt.execute()
+      }
+    }
+  }
+
+  /// Records a checkpoint file (hashing it when it exists).
+  @discardableResult
+  public func addCheckpoint(runId: Int64, step: Int64, path: String) throws -> Checkpoint {
+    let (sha, bytes) = try fileDigest(path)
+    let c = Checkpoint(
+      id: UUID().uuidString.lowercased(), runId: runId, step: step, path: path, sha256: sha,
+      bytes: bytes, createdAt: Sys.now())
+    try write { db in try c.insert(db) }
+    return c
+  }
+
+  /// Records an artifact file (hashing it when it exists).
+  @discardableResult
+  public func addArtifact(runId: Int64, kind: String, path: String) throws -> Artifact {
+    let (sha, bytes) = try fileDigest(path)
+    let a = Artifact(
+      id: UUID().uuidString.lowercased(), runId: runId, kind: kind, path: path, sha256: sha,
+      bytes: bytes, createdAt: Sys.now())
+    try write { db in try a.insert(db) }
+    return a
+  }
+
+  private func fileDigest(_ path: String) throws -> (String, Int64) {
+    guard FileManager.default.fileExists(atPath: path) else { return ("", 0) }
+    return try SHA256.hexAndSize(ofFile: path)
+  }
+}

@@ -1,0 +1,55 @@
+// registry-stress: a helper process for the registry tests (real processes, real locks).
+//
+//   registry-stress log REGISTRY NAME POINTS BATCH   one run, POINTS points in batches, finish
+//   registry-stress hold REGISTRY NAME               one running run with a heartbeat; prints
+//                                                    "run ID" and waits to be killed
+//   registry-stress claim REGISTRY                   claims queued runs until none is left,
+//                                                    finishing each; prints "claimed ID" lines
+import Foundation
+import Registry
+
+func fail(_ message: String) -> Never {
+  FileHandle.standardError.write(Data("registry-stress: \(message)\n".utf8))
+  exit(2)
+}
+
+let args = Array(CommandLine.arguments.dropFirst())
+guard args.count >= 2 else { fail("usage: registry-stress log|hold|claim REGISTRY ...") }
+let mode = args[0]
+let path = args[1]
+
+do {
+  let registry = try Registry(path: path, options: RegistryOptions.fromEnvironment())
+  switch mode {
+  case "log":
+    guard args.count == 5, let points = Int(args[3]), let batch = Int(args[4]) else {
+      fail("usage: registry-stress log REGISTRY NAME POINTS BATCH")
+    }
+    let run = try registry.startRun(RunSpec(name: args[2], kind: "stress", experiment: "stress"))
+    run.batchSize = batch
+    run.flushInterval = .infinity
+    for step in 0..<points {
+      try run.log("loss", step: Int64(step), value: 1.0 / Double(step + 1))
+    }
+    try run.finish()
+    print("run \(run.runId) logged \(points)")
+  case "hold":
+    guard args.count == 3 else { fail("usage: registry-stress hold REGISTRY NAME") }
+    let run = try registry.startRun(RunSpec(name: args[2], kind: "stress"))
+    try run.log("loss", step: 0, value: 1)
+    try run.flush()
+    print("run \(run.runId)")
+    fflush(stdout)
+    while true { Thread.sleep(forTimeInterval: 60) }
+  case "claim":
+    while let run = try registry.claimNextQueued() {
+      try run.log("claimed_by_pid", step: 0, value: Double(getpid()))
+      try run.finish()
+      print("claimed \(run.runId)")
+    }
+  default:
+    fail("unknown mode '\(mode)'")
+  }
+} catch {
+  fail("\(error)")
+}
