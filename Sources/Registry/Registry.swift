@@ -141,6 +141,14 @@ public final class Registry: @unchecked Sendable {
     var config = Configuration()
     config.readonly = true
     config.busyMode = .timeout(10)
+    // A read-only look at a WAL file may create empty -wal/-shm companions: removed after.
+    let companions = [path + "-wal", path + "-shm"].filter { !fm.fileExists(atPath: $0) }
+    defer {
+      for c in companions where fm.fileExists(atPath: c) {
+        let walSize = (try? fm.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
+        if walSize == 0 { try? fm.removeItem(atPath: c) }
+      }
+    }
     do {
       let queue = try DatabaseQueue(path: path, configuration: config)
       defer { try? queue.close() }
@@ -216,8 +224,12 @@ public final class Registry: @unchecked Sendable {
     try pool.read(body)
   }
 
-  /// Closes the connections (also checkpoints the WAL when this is the last one).
-  public func close() throws { try pool.close() }
+  /// Checkpoints the WAL into the main file (so the file alone holds every commit), then
+  /// closes the connections.
+  public func close() throws {
+    try? pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+    try pool.close()
+  }
 
   /// `PRAGMA integrity_check` rows; `["ok"]` for a sound file.
   public func integrityCheck() throws -> [String] {

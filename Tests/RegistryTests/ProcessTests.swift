@@ -1,0 +1,98 @@
+// Real processes: concurrent writers, kill -9 detection, and queue claims across processes.
+import Foundation
+import XCTest
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+@testable import Registry
+
+final class ProcessTests: XCTestCase {
+  /// Four processes log 2,500 points each, in batches of 25, into one registry at once.
+  func testFourProcessesLoggingConcurrentlyLoseNothing() throws {
+    let path = temporaryDirectory() + "/concurrent.sqlite"
+    try Registry(path: path).close()
+    let workers = try (0..<4).map { i in try spawnStress(["log", path, "worker\(i)", "2500", "25"]) }
+    for (p, _) in workers {
+      p.waitUntilExit()
+      XCTAssertEqual(p.terminationStatus, 0)
+    }
+    let r = try Registry(path: path)
+    XCTAssertEqual(try r.integrityCheck(), ["ok"])
+    let (points, finished, perRun) = try r.read { db in
+      (
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM series_points"),
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM runs WHERE status = 'finished'"),
+        try Int.fetchAll(db, sql: "SELECT points_logged FROM series_summaries ORDER BY run_id")
+      )
+    }
+    XCTAssertEqual(points, 10_000)
+    XCTAssertEqual(finished, 4)
+    XCTAssertEqual(perRun, [2500, 2500, 2500, 2500])
+  }
+
+  /// kill -9 of a process holding a running run: the next open of the registry marks it
+  /// interrupted (same host: its pid is gone).
+  func testKilledProcessIsFoundInterruptedOnNextOpen() throws {
+    let path = temporaryDirectory() + "/kill.sqlite"
+    let (p, out) = try spawnStress(["hold", path, "victim"], env: ["LMLAB_HEARTBEAT_INTERVAL": "0.2"])
+    let line = readLine(out)
+    let id = try XCTUnwrap(Int64(line.replacingOccurrences(of: "run ", with: "")), line)
+    var opts = RegistryOptions()
+    opts.reapOnOpen = false
+    XCTAssertEqual(try Registry(path: path, options: opts).run(id).status, .running)
+    kill(p.processIdentifier, SIGKILL)
+    p.waitUntilExit()
+    let r = try Registry(path: path)
+    XCTAssertEqual(r.reapedOnOpen, [id])
+    let run = try r.run(id)
+    XCTAssertEqual(run.status, .interrupted)
+    XCTAssertTrue(run.error?.contains("process \(p.processIdentifier)") == true, run.error ?? "")
+    XCTAssertEqual(try r.integrityCheck(), ["ok"])
+  }
+
+  /// Without the pid check (another host), only the heartbeat tells: a live process keeps
+  /// its run beyond the timeout, a killed one is marked within the timeout.
+  func testKilledProcessIsInterruptedWithinHeartbeatTimeout() throws {
+    let path = temporaryDirectory() + "/kill2.sqlite"
+    let (p, out) = try spawnStress(["hold", path, "victim"], env: ["LMLAB_HEARTBEAT_INTERVAL": "0.2"])
+    let id = try XCTUnwrap(Int64(readLine(out).replacingOccurrences(of: "run ", with: "")))
+    var opts = RegistryOptions()
+    opts.checkLocalProcesses = false
+    opts.heartbeatTimeout = 1.0
+    let r = try Registry(path: path, options: opts)
+    Thread.sleep(forTimeInterval: 1.5)  // longer than the timeout: the heartbeat keeps it alive
+    XCTAssertEqual(try r.reapInterrupted(), [])
+    XCTAssertEqual(try r.run(id).status, .running)
+    kill(p.processIdentifier, SIGKILL)
+    p.waitUntilExit()
+    let killedAt = Date()
+    while try r.run(id).status == .running {
+      try r.reapInterrupted()
+      XCTAssertLessThan(Date().timeIntervalSince(killedAt), 3, "not marked within the timeout")
+      Thread.sleep(forTimeInterval: 0.05)
+    }
+    let waited = Date().timeIntervalSince(killedAt)
+    XCTAssertLessThanOrEqual(waited, opts.heartbeatTimeout + 0.3)
+    XCTAssertEqual(try r.run(id).status, .interrupted)
+    XCTAssertTrue(try r.run(id).error?.contains("no heartbeat") == true)
+  }
+
+  /// Three processes drain a queue of 12 runs: every run is claimed exactly once.
+  func testQueuedRunsAreClaimedExactlyOnceAcrossProcesses() throws {
+    let path = temporaryDirectory() + "/queue.sqlite"
+    let r = try Registry(path: path)
+    for i in 0..<12 { try r.createRun(RunSpec(name: "trial\(i)", kind: "trial")) }
+    let workers = try (0..<3).map { _ in try spawnStress(["claim", path]) }
+    var claimed: [Int64] = []
+    for (p, out) in workers {
+      let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+      p.waitUntilExit()
+      XCTAssertEqual(p.terminationStatus, 0)
+      claimed += text.split(separator: "\n").compactMap { Int64($0.replacingOccurrences(of: "claimed ", with: "")) }
+    }
+    XCTAssertEqual(claimed.sorted(), Array(1...12))
+    XCTAssertEqual(try r.listRuns(filter: WhereExpr.parse("status=finished"), limit: 0).totalMatching, 12)
+  }
+}
