@@ -1,0 +1,61 @@
+// TestSupport: temporary folders, fixture paths, bit-pattern comparison and an optional
+// python3+h5py runner shared by the Storage tests.
+import Foundation
+import TensorEngine
+import XCTest
+
+/// A fresh temporary folder, removed when the test ends.
+func makeTempDir(_ test: XCTestCase) throws -> URL {
+  let dir = FileManager.default.temporaryDirectory
+    .appendingPathComponent("storage-tests-\(UUID().uuidString)", isDirectory: true)
+  try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+  test.addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+  return dir
+}
+
+/// Path of a committed fixture (resources are copied as the folder `Fixtures`).
+func fixturePath(_ name: String) throws -> String {
+  guard let url = Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures") else {
+    throw XCTSkip("fixture \(name) missing from the test bundle")
+  }
+  return url.path
+}
+
+/// Asserts two tensors have the same shape and identical float32 bit patterns (so NaN
+/// payloads, -0 and denormals count).
+func assertBitIdentical(_ a: Tensor, _ b: Tensor, _ label: String, file: StaticString = #filePath, line: UInt = #line) {
+  XCTAssertEqual(a.shape, b.shape, "\(label): shape", file: file, line: line)
+  guard a.shape == b.shape else { return }
+  for i in 0..<a.count where a.data[i].bitPattern != b.data[i].bitPattern {
+    XCTFail("\(label): element \(i) differs: \(a.data[i]) vs \(b.data[i])", file: file, line: line)
+    return
+  }
+}
+
+/// The repository root (three levels above this file: Tests/StorageTests/TestSupport.swift).
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+  .deletingLastPathComponent()
+
+/// Runs python3 with `arguments` from the repository root; returns (exit status, output).
+@discardableResult
+func runPython(_ arguments: [String]) throws -> (status: Int32, output: String) {
+  let p = Process()
+  p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+  p.arguments = ["python3"] + arguments
+  p.currentDirectoryURL = repositoryRoot
+  let pipe = Pipe()
+  p.standardOutput = pipe
+  p.standardError = pipe
+  try p.run()
+  let data = pipe.fileHandleForReading.readDataToEndOfFile()
+  p.waitUntilExit()
+  return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// Skips the test unless `python3 -c "import h5py"` works.
+func requireH5py() throws {
+  let ok = (try? runPython(["-c", "import h5py"]))?.status == 0
+  if !ok {
+    throw XCTSkip("python3 with h5py is not available (CI may lack it); this cross-check needs h5py")
+  }
+}
