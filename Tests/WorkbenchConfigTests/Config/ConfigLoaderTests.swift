@@ -1,0 +1,148 @@
+// Configs: defaults file equals built-in defaults, example files load, overrides, and every
+// bad input is a one-line error naming the file/line or --set, the key and the valid range.
+import Foundation
+import XCTest
+
+@testable import Workbench
+
+let experimentsDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+  .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Experiments").path
+
+final class ConfigLoaderTests: XCTestCase {
+  func load(_ yaml: String, overrides: [String] = []) throws -> ExperimentConfig {
+    var c = ExperimentConfig()
+    try ConfigLoader.apply(yaml: yaml, source: "test.yaml", to: &c)
+    for o in overrides { try ConfigLoader.apply(override: o, to: &c) }
+    try ConfigLoader.validate(c, at: "test.yaml")
+    return c
+  }
+
+  func assertError(_ yaml: String, overrides: [String] = [], _ expected: String, file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertThrowsError(try load(yaml, overrides: overrides), file: file, line: line) { error in
+      XCTAssertEqual("\(error)", expected, file: file, line: line)
+      XCTAssertFalse("\(error)".contains("\n"), file: file, line: line)
+    }
+  }
+
+  func testDefaultsFileEqualsBuiltInDefaults() throws {
+    var c = ExperimentConfig()
+    try ConfigLoader.apply(yamlFile: experimentsDir + "/defaults.yaml", to: &c)
+    XCTAssertEqual(c.changedKeys(from: ExperimentConfig()), [])
+    // ... and it names every key.
+    let text = try String(contentsOfFile: experimentsDir + "/defaults.yaml", encoding: .utf8)
+    for k in ConfigKeys.all { XCTAssertTrue(text.contains("  \(k.name): "), "defaults.yaml lacks \(k.name)") }
+  }
+
+  func testReferenceValuesAsDefaults() {
+    let c = ExperimentConfig()
+    XCTAssertEqual(c.nLandmarks, 30)
+    XCTAssertEqual(c.imgSize, 128)
+    XCTAssertEqual(c.nsf, 6)
+    XCTAssertEqual(c.ngc, 64)
+    XCTAssertEqual(c.nFilters, 32)
+    XCTAssertEqual(c.poseDecoderChannels, [512, 256, 128])
+    XCTAssertEqual(c.spadeHidden, 128)
+    XCTAssertEqual(c.learningRate, 1e-4, accuracy: 1e-15)
+    XCTAssertEqual(c.weightDecay, 5e-6, accuracy: 1e-15)
+    XCTAssertEqual(c.lstmLayers, 3)
+    XCTAssertEqual(c.lstmHidden, 256)
+    XCTAssertEqual(c.rotUb, Double.pi / 8, accuracy: 1e-15)
+  }
+
+  func testEveryExampleFileLoads() throws {
+    let files = try FileManager.default.contentsOfDirectory(atPath: experimentsDir).filter { $0.hasSuffix(".yaml") }
+    XCTAssertGreaterThanOrEqual(files.count, 4)
+    for f in files {
+      XCTAssertNoThrow(
+        try ConfigLoader.load(file: experimentsDir + "/" + f, defaultsFile: experimentsDir + "/defaults.yaml"), f)
+    }
+    let demo = try ConfigLoader.load(file: experimentsDir + "/demo.yaml", defaultsFile: experimentsDir + "/defaults.yaml")
+    XCTAssertEqual(demo.config.imgSize, 64)
+    XCTAssertEqual(demo.config.poseDecoderChannels, [128, 64, 32])
+    XCTAssertEqual(demo.sources.count, 3)
+  }
+
+  func testFlatAndSectionedKeysAndOverrides() throws {
+    let c = try load(
+      """
+      n_landmarks: 40
+      model:
+        nsf: 4
+      use_gan: True
+      dataset_path:
+      """, overrides: ["lr=3e-4", "pose_decoder_channels=[128, 64, 32]", "lpips_net=vgg", "seed=7", "dataset='my set'"])
+    XCTAssertEqual(c.nLandmarks, 40)
+    XCTAssertEqual(c.nsf, 4)
+    XCTAssertTrue(c.useGan)
+    XCTAssertEqual(c.datasetPath, "")
+    XCTAssertEqual(c.learningRate, 3e-4, accuracy: 1e-15)
+    XCTAssertEqual(c.poseDecoderChannels, [128, 64, 32])
+    XCTAssertEqual(c.lpipsNet, "vgg")
+    XCTAssertEqual(c.seed, 7)
+    XCTAssertEqual(c.dataset, "my set")
+    XCTAssertEqual(try load("", overrides: ["pose_decoder_channels=16,8,4"]).poseDecoderChannels, [16, 8, 4])
+  }
+
+  func testReferenceOnlyKeysAreIgnored() throws {
+    XCTAssertEqual(try load("use_DDP: False\nnum_workers: 8\nn_landmarks: 20\n").nLandmarks, 20)
+  }
+
+  func testUnknownKeyNamesTheNearestValidKey() {
+    assertError("n_landmarks: 30\nn_landmark: 30\n", "test.yaml:2:1: unknown config key 'n_landmark' (did you mean 'n_landmarks'?)")
+    assertError("model:\n  spade_hiden: 32\n", "test.yaml:2:3: unknown config key 'spade_hiden' (did you mean 'spade_hidden'?)")
+    assertError("", overrides: ["vgg_lamda=2"], "--set vgg_lamda=2: unknown config key 'vgg_lamda' (did you mean 'vgg_lambda'?)")
+    assertError("", overrides: ["zzzzzzzzzzzz=1"], "--set zzzzzzzzzzzz=1: unknown config key 'zzzzzzzzzzzz'")
+  }
+
+  func testBadValueNamesTheAllowedRange() {
+    assertError("n_landmarks: 0\n", "test.yaml:1:14: n_landmarks must be an integer in 1...512, got '0'")
+    assertError("n_landmarks: many\n", "test.yaml:1:14: n_landmarks must be an integer in 1...512, got 'many'")
+    assertError("hue: 0.9\n", "test.yaml:1:6: hue must be a number in 0.0...0.5, got '0.9'")
+    assertError("use_gan: maybe\n", "test.yaml:1:10: use_gan must be true or false, got 'maybe'")
+    assertError("", overrides: ["lpips_net=resnet"], "--set lpips_net=resnet: lpips_net must be one of alex, vgg, squeeze, got 'resnet'")
+    assertError(
+      "pose_decoder_channels: [1, 2]\n",
+      "test.yaml:1:24: pose_decoder_channels must be a list of 3 integers in 1...4096, got '[1, 2]'")
+    assertError("n_landmarks: [1]\n", "test.yaml:1:14: n_landmarks must be an integer in 1...512, got '[1]'")
+    assertError("", overrides: ["seed"], "--set seed: expected key=value")
+  }
+
+  func testCrossKeyRulesAndSyntaxErrors() {
+    assertError("img_size: 100\n", "test.yaml: img_size must be divisible by 16, got 100")
+    assertError("scale_lb: 2\n", "test.yaml: scale_lb (2.0) must not exceed scale_ub (1.15)")
+    assertError("[1, 2]\n", "test.yaml:1:1: expected a mapping of config keys")
+    XCTAssertThrowsError(try load("a: 1\na: 2\n")) { e in
+      XCTAssertTrue("\(e)".hasPrefix("test.yaml:"), "\(e)")
+      XCTAssertTrue("\(e)".contains("duplicated"), "\(e)")
+      XCTAssertFalse("\(e)".contains("\n"))
+    }
+    XCTAssertThrowsError(try load("n_landmarks: [1, 2\n")) { e in
+      XCTAssertTrue("\(e)".hasPrefix("test.yaml:"), "\(e)")
+      XCTAssertFalse("\(e)".contains("\n"), "\(e)")
+    }
+    XCTAssertThrowsError(try ConfigLoader.load(file: "/nonexistent/x.yaml", defaultsFile: nil)) {
+      XCTAssertTrue("\($0)".hasPrefix("/nonexistent/x.yaml: cannot read config"), "\($0)")
+    }
+  }
+
+  func testCanonicalJSONHashAndParams() throws {
+    let a = ExperimentConfig()
+    var b = a
+    b.nLandmarks = 40
+    XCTAssertNotEqual(a.hash, b.hash)
+    XCTAssertEqual(a.hash, ExperimentConfig().hash)
+    XCTAssertEqual(b.changedKeys(from: a), ["n_landmarks"])
+    let json = a.canonicalJSON()
+    let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+    XCTAssertEqual(object.count, ConfigKeys.all.count)
+    XCTAssertEqual(object["pose_decoder_channels"] as? [Int], [512, 256, 128])
+    let params = a.paramEntries()
+    XCTAssertEqual(params.first { $0.key == "n_landmarks" }?.number, 30)
+    XCTAssertEqual(params.first { $0.key == "use_gan" }?.text, "false")
+    // The YAML dump reads back to the same config.
+    var c = ExperimentConfig()
+    try ConfigLoader.apply(yaml: b.yaml(), source: "dump", to: &c)
+    XCTAssertEqual(c, b)
+    XCTAssertEqual(b.yaml(onlyChangedFrom: a), "model:\n  n_landmarks: 40\n")
+  }
+}
