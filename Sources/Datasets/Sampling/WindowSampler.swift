@@ -1,0 +1,67 @@
+// Windows of L = n + m consecutive frames for training the dynamics: [B, L, 3, S, S] in [-1, 1],
+// uniformly over all valid start positions; deterministic and resumable like PairSampler.
+import Foundation
+import Imaging
+import TensorEngine
+
+public struct WindowBatch {
+  /// [B, L, 3, S, S]
+  public var frames: Tensor
+  /// (sequence, first frame index) per item.
+  public var starts: [(sequence: Int, frame: Int)]
+  public var state: SamplerState
+}
+
+public final class WindowSampler {
+  public let source: VideoSource
+  public let length: Int, batchSize: Int, imageSize: Int
+  public let sequences: [Int]
+  private var rng: SeededRNG
+  private var position = 0
+  private let cumulative: [Int]  // start positions before each usable sequence
+  private let usable: [Int]
+
+  public init(source: VideoSource, sequences: [Int]? = nil, length: Int, batchSize: Int, imageSize: Int, seed: UInt64) throws {
+    self.source = source
+    self.length = length
+    self.batchSize = batchSize
+    self.imageSize = imageSize
+    self.sequences = sequences ?? Array(0..<source.sequenceCount)
+    guard length >= 1, batchSize >= 1 else { throw DatasetError.invalidArgument("window length \(length) and batch \(batchSize) must be ≥ 1") }
+    usable = self.sequences.filter { source.frameCount(sequence: $0) >= length }
+    guard !usable.isEmpty else {
+      throw DatasetError.invalidArgument("\(source.location): no sequence has \(length) frames for a window")
+    }
+    var c = [0]
+    for s in usable { c.append(c[c.count - 1] + source.frameCount(sequence: s) - length + 1) }
+    cumulative = c
+    rng = SeededRNG(seed: seed)
+  }
+
+  public var state: SamplerState { SamplerState(rng: rng.stateWords, position: position) }
+
+  public func restore(_ s: SamplerState) {
+    rng = SeededRNG(state: s.rng)
+    position = s.position
+  }
+
+  public func next() throws -> WindowBatch {
+    let S = imageSize, plane = 3 * S * S
+    let out = Tensor(zeros: [batchSize, length, 3, S, S])
+    var starts: [(Int, Int)] = []
+    for b in 0..<batchSize {
+      let g = Int(rng.next() % UInt64(cumulative[cumulative.count - 1]))
+      var k = 0
+      while cumulative[k + 1] <= g { k += 1 }
+      let s = usable[k], t0 = g - cumulative[k]
+      for l in 0..<length {
+        var im = try source.frame(sequence: s, index: t0 + l)
+        if im.width != S || im.height != S { im = im.squareResized(S) }
+        im.writeNormalized(into: out.data + (b * length + l) * plane)
+      }
+      starts.append((s, t0))
+    }
+    position += 1
+    return WindowBatch(frames: out, starts: starts, state: state)
+  }
+}

@@ -1,0 +1,58 @@
+// VideoSource: what samplers read — named sequences of same-size RGB frames, optional splits and
+// keypoints — and a bounded in-memory frame cache that sources share.
+import Foundation
+import Imaging
+
+public protocol VideoSource: AnyObject {
+  /// Where the data came from (for messages).
+  var location: String { get }
+  var sequenceNames: [String] { get }
+  var width: Int { get }
+  var height: Int { get }
+  func frameCount(sequence: Int) -> Int
+  /// Frame `t` (0-based position, not the number in the file name) of a sequence. Thread-safe.
+  func frame(sequence: Int, index t: Int) throws -> RGBImage
+  /// Split name → sequence indices; nil when the source has no manifest.
+  var splits: [String: [Int]]? { get }
+  var keypoints: KeypointTable? { get }
+  /// The number in frame t's file name (keypoint rows refer to it); t for array sources.
+  func frameNumber(sequence: Int, index t: Int) -> Int
+}
+
+extension VideoSource {
+  public var sequenceCount: Int { sequenceNames.count }
+  public var totalFrames: Int { (0..<sequenceCount).reduce(0) { $0 + frameCount(sequence: $1) } }
+
+  /// The sequences of a split (all sequences when the source has no splits or `split` is nil).
+  public func sequences(inSplit split: String?) throws -> [Int] {
+    guard let split else { return Array(0..<sequenceCount) }
+    guard let splits else { return Array(0..<sequenceCount) }
+    guard let s = splits[split] else {
+      throw DatasetError.invalidArgument("\(location): no split `\(split)` (have: \(splits.keys.sorted().joined(separator: ", ")))")
+    }
+    return s
+  }
+}
+
+/// A thread-safe cache of decoded frames with a byte budget (frames beyond it are not cached).
+final class FrameCache: @unchecked Sendable {
+  private var frames: [Int: RGBImage] = [:]
+  private var bytes = 0
+  private let limit: Int
+  private let lock = NSLock()
+
+  init(limitBytes: Int) { limit = limitBytes }
+
+  func get(_ key: Int) -> RGBImage? {
+    lock.lock(); defer { lock.unlock() }
+    return frames[key]
+  }
+
+  func put(_ key: Int, _ image: RGBImage) {
+    let b = image.pixels.count * 4
+    lock.lock(); defer { lock.unlock() }
+    guard frames[key] == nil, bytes + b <= limit else { return }
+    frames[key] = image
+    bytes += b
+  }
+}
