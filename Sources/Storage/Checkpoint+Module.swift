@@ -1,0 +1,51 @@
+// Checkpoint+Module: saving a Module's state dict as a checkpoint and loading one back
+// strictly (a missing, unexpected or mis-shaped tensor is an error naming the key and file).
+import Foundation
+import TensorEngine
+
+extension Checkpoint {
+  /// A checkpoint of `module`'s parameters and buffers (`stateDict()` names). The tensors are
+  /// shared, not copied: write before the next optimizer step changes them.
+  public init(
+    module: Module, optimizer: [(String, Tensor)] = [], optimizerAttributes: [String: Int64] = [:],
+    config: String, step: Int, state: [(String, [Int64])] = []
+  ) {
+    self.init(
+      tensors: module.stateDict(), optimizer: optimizer, optimizerAttributes: optimizerAttributes, config: config,
+      step: step, state: state)
+  }
+}
+
+extension Module {
+  /// Writes this module's state dict (plus optional optimizer and run state) to `path`
+  /// atomically.
+  public func save(
+    to path: String, config: String, step: Int, optimizer: [(String, Tensor)] = [],
+    optimizerAttributes: [String: Int64] = [:], state: [(String, [Int64])] = []
+  ) throws {
+    try Checkpoint(
+      module: self, optimizer: optimizer, optimizerAttributes: optimizerAttributes, config: config, step: step,
+      state: state
+    ).write(to: path)
+  }
+
+  /// Copies the checkpoint's tensors into this module. Strict: every key must match a
+  /// tensor of the same shape and every tensor of the module must be present.
+  /// - Throws: `StorageError.stateDict(path:_:)` wrapping the `StateDictError` that names the key.
+  public func load(_ checkpoint: Checkpoint) throws {
+    do {
+      try loadStateDict(checkpoint.tensorDictionary)
+    } catch let error as StateDictError {
+      throw StorageError.stateDict(path: checkpoint.sourcePath ?? "<checkpoint in memory>", error)
+    }
+  }
+
+  /// Reads the checkpoint at `path`, loads it strictly into this module and returns it (for
+  /// its optimizer state, config and step).
+  @discardableResult
+  public func load(from path: String) throws -> Checkpoint {
+    let checkpoint = try Checkpoint.read(from: path)
+    try load(checkpoint)
+    return checkpoint
+  }
+}

@@ -1,0 +1,90 @@
+// LandmarkFile: per-frame landmark Gaussians (DESIGN §4): `mu` float32 [N, K, 2],
+// `covariance` float32 [N, K, 2, 2], `sequence` strings [N] and `frame` int64 [N], with
+// validation on write and read that names the file, the dataset and the sizes that disagree.
+import Foundation
+import TensorEngine
+
+/// Landmark means and covariances for N frames, K landmarks each.
+public struct LandmarkFile {
+  static let format = FileFormat(name: "landmarklab-landmarks", version: 1)
+
+  /// Landmark means (x, y) in [-1, 1] image coordinates.
+  public var mu: Tensor  // [N, K, 2]
+  /// Landmark covariances.
+  public var covariance: Tensor  // [N, K, 2, 2]
+  /// Sequence name of each frame.
+  public var sequence: [String]  // [N]
+  /// Frame number of each frame within its sequence.
+  public var frame: [Int64]  // [N]
+
+  /// - Throws: `StorageError.shapeMismatch` naming the dataset whose size disagrees.
+  public init(mu: Tensor, covariance: Tensor, sequence: [String], frame: [Int64]) throws {
+    self.mu = mu
+    self.covariance = covariance
+    self.sequence = sequence
+    self.frame = frame
+    try validate(path: "<landmarks in memory>")
+  }
+
+  /// Number of frames N.
+  public var count: Int { mu.shape[0] }
+  /// Landmarks per frame K.
+  public var landmarkCount: Int { mu.shape[1] }
+
+  /// Checks that the four arrays agree on N and K and have the §4 shapes.
+  func validate(path: String) throws {
+    guard mu.rank == 3, mu.shape[2] == 2 else {
+      throw StorageError.invalidContents(path: path, object: "mu", reason: "shape \(mu.shape), expected [N, K, 2]")
+    }
+    let n = mu.shape[0]
+    let k = mu.shape[1]
+    guard covariance.shape == [n, k, 2, 2] else {
+      throw StorageError.shapeMismatch(path: path, object: "covariance", expected: [n, k, 2, 2], found: covariance.shape)
+    }
+    guard sequence.count == n else {
+      throw StorageError.shapeMismatch(path: path, object: "sequence", expected: [n], found: [sequence.count])
+    }
+    guard frame.count == n else {
+      throw StorageError.shapeMismatch(path: path, object: "frame", expected: [n], found: [frame.count])
+    }
+  }
+
+  /// Writes the file atomically (via `path.tmp`).
+  public func write(to path: String) throws {
+    try validate(path: path)
+    try writeAtomically(to: path) { f in
+      try Self.format.tag(f)
+      try f.write("mu", tensor: mu)
+      try f.write("covariance", tensor: covariance)
+      try f.write("sequence", strings: sequence)
+      try f.write("frame", int64s: frame, shape: [frame.count])
+    }
+  }
+
+  /// Reads and validates a landmark file (the format tag is optional).
+  /// - Throws: `.missingDataset`, `.wrongType`, `.shapeMismatch`/`.invalidContents` naming
+  ///   the dataset and the sizes.
+  public static func read(from path: String) throws -> LandmarkFile {
+    let f = try HDF5File(path: path)
+    defer { try? f.close() }
+    try format.check(f)
+    let mu = try f.readTensor("mu")
+    let covariance = try f.readTensor("covariance")
+    let frameShape = try f.shape(of: "frame")
+    guard frameShape.count == 1 else {
+      throw StorageError.invalidContents(path: path, object: "frame", reason: "shape \(frameShape), expected [N]")
+    }
+    let file = LandmarkFile(
+      unchecked: mu, covariance: covariance, sequence: try f.readStrings("sequence"),
+      frame: try f.readInt64s("frame").values)
+    try file.validate(path: path)
+    return file
+  }
+
+  private init(unchecked mu: Tensor, covariance: Tensor, sequence: [String], frame: [Int64]) {
+    self.mu = mu
+    self.covariance = covariance
+    self.sequence = sequence
+    self.frame = frame
+  }
+}
