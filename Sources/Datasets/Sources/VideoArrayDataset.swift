@@ -1,0 +1,72 @@
+// HDF5 video arrays: dataset `videos`, uint8 [N, T, H, W, C] (C = 1 or 3), a common preprocessed
+// form of BAIR push and KTH. One video is read at a time (a hyperslab of one row) and kept in a
+// small cache; optional `sequence` names ([N] strings) are used when present.
+import Foundation
+import Imaging
+import Storage
+
+public final class VideoArrayDataset: VideoSource {
+  public let path: String
+  public let sequenceNames: [String]
+  public let frames: Int, width: Int, height: Int, channels: Int
+  public let splits: [String: [Int]]? = nil
+  public let keypoints: KeypointTable? = nil
+  private let file: HDF5File
+  private let lock = NSLock()
+  private var current: (index: Int, bytes: [UInt8])?
+  private let cache: FrameCache
+
+  public var location: String { path }
+
+  public init(path: String, dataset: String = "videos", cacheBytes: Int = 512 << 20) throws {
+    guard FileManager.default.fileExists(atPath: path) else { throw DatasetError.badFile(path: path, detail: "file not found") }
+    self.path = path
+    do {
+      file = try HDF5File(path: path, mode: .readOnly)
+    } catch { throw DatasetError.badFile(path: path, detail: "cannot open as HDF5 (\(error))") }
+    let shape: [Int]
+    do { shape = try file.shape(of: dataset) } catch { throw DatasetError.badFile(path: path, detail: "no dataset `\(dataset)` (\(error))") }
+    guard shape.count == 5, shape[4] == 1 || shape[4] == 3, shape.allSatisfy({ $0 > 0 }) else {
+      throw DatasetError.badFile(path: path, detail: "`\(dataset)` has shape \(shape); expected uint8 [N, T, H, W, C] with C 1 or 3")
+    }
+    (frames, height, width, channels) = (shape[1], shape[2], shape[3], shape[4])
+    self.dataset = dataset
+    if file.contains("sequence"), let names = try? file.readStrings("sequence"), names.count == shape[0] {
+      sequenceNames = names
+    } else {
+      sequenceNames = (0..<shape[0]).map { String(format: "video_%05d", $0) }
+    }
+    cache = FrameCache(limitBytes: cacheBytes)
+  }
+
+  private let dataset: String
+
+  public func frameCount(sequence: Int) -> Int { frames }
+  public func frameNumber(sequence: Int, index t: Int) -> Int { t }
+
+  public func frame(sequence: Int, index t: Int) throws -> RGBImage {
+    let key = sequence * frames + t
+    if let im = cache.get(key) { return im }
+    lock.lock()
+    defer { lock.unlock() }
+    if current?.index != sequence {
+      do {
+        current = (sequence, try file.readUInt8s(dataset, rows: sequence..<(sequence + 1)).values)
+      } catch { throw DatasetError.badFile(path: path, detail: "reading video \(sequence) of `\(dataset)`: \(error)") }
+    }
+    guard let bytes = current?.bytes else { throw DatasetError.badFile(path: path, detail: "video \(sequence) unreadable") }
+    let plane = width * height, C = channels
+    var px = [Float](repeating: 0, count: 3 * plane)
+    bytes.withUnsafeBufferPointer { src in
+      px.withUnsafeMutableBufferPointer { dst in
+        let base = t * plane * C
+        for i in 0..<plane {
+          for c in 0..<3 { dst[c * plane + i] = Float(src[base + i * C + (C == 3 ? c : 0)]) / 255 }
+        }
+      }
+    }
+    let im = RGBImage(width: width, height: height, pixels: px)
+    cache.put(key, im)
+    return im
+  }
+}
