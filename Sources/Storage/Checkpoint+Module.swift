@@ -11,7 +11,8 @@ extension Checkpoint {
     config: String, step: Int, state: [(String, [Int64])] = []
   ) {
     self.init(
-      tensors: module.stateDict(), optimizer: optimizer, optimizerAttributes: optimizerAttributes, config: config,
+      tensors: module.stateDict(), optimizer: optimizer, optimizerAttributes: optimizerAttributes,
+      config: config,
       step: step, state: state)
   }
 }
@@ -24,7 +25,8 @@ extension Module {
     optimizerAttributes: [String: Int64] = [:], state: [(String, [Int64])] = []
   ) throws {
     try Checkpoint(
-      module: self, optimizer: optimizer, optimizerAttributes: optimizerAttributes, config: config, step: step,
+      module: self, optimizer: optimizer, optimizerAttributes: optimizerAttributes, config: config,
+      step: step,
       state: state
     ).write(to: path)
   }

@@ -44,7 +44,8 @@ public struct Checkpoint {
   public internal(set) var fileFormatVersion: Int64?
 
   public init(
-    tensors: [(String, Tensor)], optimizer: [(String, Tensor)] = [], optimizerAttributes: [String: Int64] = [:],
+    tensors: [(String, Tensor)], optimizer: [(String, Tensor)] = [],
+    optimizerAttributes: [String: Int64] = [:],
     config: String, step: Int, state: [(String, [Int64])] = []
   ) {
     self.tensors = tensors
@@ -71,7 +72,11 @@ public struct Checkpoint {
   /// Sets state `name` to unsigned words stored as their int64 bit patterns (RNG state).
   public mutating func setState(_ name: String, words: [UInt64]) {
     let values = words.map { Int64(bitPattern: $0) }
-    if let i = state.firstIndex(where: { $0.0 == name }) { state[i].1 = values } else { state.append((name, values)) }
+    if let i = state.firstIndex(where: { $0.0 == name }) {
+      state[i].1 = values
+    } else {
+      state.append((name, values))
+    }
   }
 
   /// State `name` as unsigned words (inverse of `setState(_:words:)`).
@@ -96,7 +101,9 @@ public struct Checkpoint {
           try f.writeAttribute(key, int64: value, on: Self.optimizerGroup)
         }
       }
-      for (name, values) in state { try f.write(Self.stateGroup + "/" + name, int64s: values, shape: [values.count]) }
+      for (name, values) in state {
+        try f.write(Self.stateGroup + "/" + name, int64s: values, shape: [values.count])
+      }
     }
   }
 
@@ -106,7 +113,8 @@ public struct Checkpoint {
       for name in names {
         let object = prefix + name
         guard !name.isEmpty, !name.contains("/") else {
-          throw StorageError.writeFailed(path: path, object: object, reason: "names must be non-empty and contain no '/'")
+          throw StorageError.writeFailed(
+            path: path, object: object, reason: "names must be non-empty and contain no '/'")
         }
         guard seen.insert(name).inserted else {
           throw StorageError.writeFailed(path: path, object: object, reason: "duplicate name")
@@ -159,7 +167,8 @@ public struct Checkpoint {
       }
     }
     var ckpt = Checkpoint(
-      tensors: tensors, optimizer: optimizer, optimizerAttributes: attributes, config: config, step: Int(step),
+      tensors: tensors, optimizer: optimizer, optimizerAttributes: attributes, config: config,
+      step: Int(step),
       state: state)
     ckpt.sourcePath = path
     ckpt.fileFormatVersion = version

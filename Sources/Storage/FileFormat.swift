@@ -23,12 +23,15 @@ struct FileFormat {
   func check(_ file: HDF5File) throws -> Int64? {
     if file.hasAttribute(Self.formatAttribute) {
       let found = try file.readStringAttribute(Self.formatAttribute)
-      guard found == name else { throw StorageError.wrongFormat(path: file.path, expected: name, found: found) }
+      guard found == name else {
+        throw StorageError.wrongFormat(path: file.path, expected: name, found: found)
+      }
     }
     guard file.hasAttribute(Self.versionAttribute) else { return nil }
     let found = try file.readInt64Attribute(Self.versionAttribute)
     guard found <= version else {
-      throw StorageError.unsupportedFormatVersion(path: file.path, format: name, found: found, supported: version)
+      throw StorageError.unsupportedFormatVersion(
+        path: file.path, format: name, found: found, supported: version)
     }
     return found
   }
@@ -51,10 +54,13 @@ func writeAtomically(to path: String, _ body: (HDF5File) throws -> Void) throws 
     try fsyncFile(tmp)
     guard rename(tmp, path) == 0 else {
       let reason = String(cString: strerror(errno))
-      throw StorageError.writeFailed(path: path, object: "/", reason: "cannot rename \(tmp) into place: \(reason)")
+      throw StorageError.writeFailed(
+        path: path, object: "/", reason: "cannot rename \(tmp) into place: \(reason)")
     }
     // Make the rename itself durable (best effort: some file systems refuse fsync on folders).
-    try? fsyncFile((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent)
+    try? fsyncFile(
+      (path as NSString).deletingLastPathComponent.isEmpty
+        ? "." : (path as NSString).deletingLastPathComponent)
   } catch {
     try? FileManager.default.removeItem(atPath: tmp)
     throw error
@@ -64,10 +70,12 @@ func writeAtomically(to path: String, _ body: (HDF5File) throws -> Void) throws 
 private func fsyncFile(_ path: String) throws {
   let fd = open(path, O_RDONLY)
   guard fd >= 0 else {
-    throw StorageError.writeFailed(path: path, object: "/", reason: "cannot reopen to sync: \(String(cString: strerror(errno)))")
+    throw StorageError.writeFailed(
+      path: path, object: "/", reason: "cannot reopen to sync: \(String(cString: strerror(errno)))")
   }
   defer { _ = Foundation.close(fd) }
   guard fsync(fd) == 0 else {
-    throw StorageError.writeFailed(path: path, object: "/", reason: "fsync failed: \(String(cString: strerror(errno)))")
+    throw StorageError.writeFailed(
+      path: path, object: "/", reason: "fsync failed: \(String(cString: strerror(errno)))")
   }
 }

@@ -16,7 +16,8 @@ extension HDF5File {
         Unmanaged<Box>.fromOpaque(data).takeUnretainedValue().names.append(String(cString: name))
         return 0
       }
-      guard H5Aiterate2(oid, H5_INDEX_NAME, H5_ITER_INC, &idx, op, Unmanaged.passUnretained(box).toOpaque()) >= 0
+      guard
+        H5Aiterate2(oid, H5_INDEX_NAME, H5_ITER_INC, &idx, op, Unmanaged.passUnretained(box).toOpaque()) >= 0
       else {
         throw StorageError.readFailed(
           path: path, object: normalizedPath(object), reason: HDF5Library.failure("cannot list attributes"))
@@ -35,14 +36,16 @@ extension HDF5File {
   public func readInt64Attribute(_ name: String, on object: String = "/") throws -> Int64 {
     let values = try readInt64ArrayAttribute(name, on: object)
     guard values.count == 1 else {
-      throw StorageError.shapeMismatch(path: path, object: "\(normalizedPath(object))@\(name)", expected: [], found: [values.count])
+      throw StorageError.shapeMismatch(
+        path: path, object: "\(normalizedPath(object))@\(name)", expected: [], found: [values.count])
     }
     return values[0]
   }
 
   /// Reads an integer attribute of any shape, flattened.
   public func readInt64ArrayAttribute(_ name: String, on object: String = "/") throws -> [Int64] {
-    try readNumericAttribute(name, on: object, memType: HDF5Library.nativeInt64, integerOnly: true, zero: Int64(0))
+    try readNumericAttribute(
+      name, on: object, memType: HDF5Library.nativeInt64, integerOnly: true, zero: Int64(0))
   }
 
   /// Reads a numeric attribute holding one value as float64.
@@ -50,7 +53,8 @@ extension HDF5File {
     let values: [Double] = try readNumericAttribute(
       name, on: object, memType: HDF5Library.nativeDouble, integerOnly: false, zero: 0.0)
     guard values.count == 1 else {
-      throw StorageError.shapeMismatch(path: path, object: "\(normalizedPath(object))@\(name)", expected: [], found: [values.count])
+      throw StorageError.shapeMismatch(
+        path: path, object: "\(normalizedPath(object))@\(name)", expected: [], found: [values.count])
     }
     return values[0]
   }
@@ -62,11 +66,14 @@ extension HDF5File {
       let result = HDF5Strings.read(fileType: type, count: count) { mem, buf in H5Aread(aid, mem, buf) }
       switch result {
       case nil:
-        throw StorageError.wrongType(path: path, object: label, expected: "a string", found: HDF5Library.describe(type: type))
+        throw StorageError.wrongType(
+          path: path, object: label, expected: "a string", found: HDF5Library.describe(type: type))
       case .failure(let e)?:
         throw StorageError.readFailed(path: path, object: label, reason: e.reason)
       case .success(let s)?:
-        guard s.count == 1 else { throw StorageError.shapeMismatch(path: path, object: label, expected: [], found: [s.count]) }
+        guard s.count == 1 else {
+          throw StorageError.shapeMismatch(path: path, object: label, expected: [], found: [s.count])
+        }
         return s[0]
       }
     }
@@ -75,7 +82,9 @@ extension HDF5File {
   /// Writes (or replaces) an int64 scalar attribute.
   public func writeAttribute(_ name: String, int64 value: Int64, on object: String = "/") throws {
     try [value].withUnsafeBytes {
-      try writeAttribute(name, on: object, shape: [], fileType: HDF5Library.fileInt64, memType: HDF5Library.nativeInt64, data: $0.baseAddress!)
+      try writeAttribute(
+        name, on: object, shape: [], fileType: HDF5Library.fileInt64, memType: HDF5Library.nativeInt64,
+        data: $0.baseAddress!)
     }
   }
 
@@ -83,7 +92,8 @@ extension HDF5File {
   public func writeAttribute(_ name: String, int64s values: [Int64], on object: String = "/") throws {
     try values.withUnsafeBytes {
       try writeAttribute(
-        name, on: object, shape: [values.count], fileType: HDF5Library.fileInt64, memType: HDF5Library.nativeInt64,
+        name, on: object, shape: [values.count], fileType: HDF5Library.fileInt64,
+        memType: HDF5Library.nativeInt64,
         data: $0.baseAddress ?? UnsafeRawPointer(bitPattern: 8)!)
     }
   }
@@ -91,7 +101,9 @@ extension HDF5File {
   /// Writes (or replaces) a float64 scalar attribute.
   public func writeAttribute(_ name: String, double value: Double, on object: String = "/") throws {
     try [value].withUnsafeBytes {
-      try writeAttribute(name, on: object, shape: [], fileType: HDF5Library.fileFloat64, memType: HDF5Library.nativeDouble, data: $0.baseAddress!)
+      try writeAttribute(
+        name, on: object, shape: [], fileType: HDF5Library.fileFloat64, memType: HDF5Library.nativeDouble,
+        data: $0.baseAddress!)
     }
   }
 
@@ -113,21 +125,26 @@ extension HDF5File {
       let p = normalizedPath(object)
       guard p == "/" || contains(p) else { throw StorageError.missingDataset(path: path, dataset: p) }
       let oid = H5Oopen(fid, p, HDF5Library.defaultPlist)
-      guard oid >= 0 else { throw StorageError.readFailed(path: path, object: p, reason: HDF5Library.failure("cannot open")) }
+      guard oid >= 0 else {
+        throw StorageError.readFailed(path: path, object: p, reason: HDF5Library.failure("cannot open"))
+      }
       defer { _ = H5Oclose(oid) }
       return try body(oid)
     }
   }
 
   /// Opens attribute `name` on `object`; `body` gets (attribute, file type, element count).
-  private func withAttribute<R>(_ name: String, on object: String, _ body: (hid_t, hid_t, Int) throws -> R) throws -> R {
+  private func withAttribute<R>(_ name: String, on object: String, _ body: (hid_t, hid_t, Int) throws -> R)
+    throws -> R
+  {
     try withObject(object) { oid in
       guard H5Aexists(oid, name) > 0 else {
         throw StorageError.missingAttribute(path: path, object: normalizedPath(object), name: name)
       }
       let aid = H5Aopen(oid, name, HDF5Library.defaultPlist)
       guard aid >= 0 else {
-        throw StorageError.readFailed(path: path, object: "\(normalizedPath(object))@\(name)", reason: HDF5Library.failure("cannot open"))
+        throw StorageError.readFailed(
+          path: path, object: "\(normalizedPath(object))@\(name)", reason: HDF5Library.failure("cannot open"))
       }
       defer { _ = H5Aclose(aid) }
       let type = H5Aget_type(aid)
@@ -147,13 +164,15 @@ extension HDF5File {
       let cls = H5Tget_class(type)
       guard cls == H5T_INTEGER || (!integerOnly && cls == H5T_FLOAT) else {
         throw StorageError.wrongType(
-          path: path, object: label, expected: integerOnly ? "an integer" : "a number", found: HDF5Library.describe(type: type))
+          path: path, object: label, expected: integerOnly ? "an integer" : "a number",
+          found: HDF5Library.describe(type: type))
       }
       var values = [T](repeating: zero, count: count)
       guard count > 0 else { return values }
       let status = values.withUnsafeMutableBytes { H5Aread(aid, memType(), $0.baseAddress) }
       guard status >= 0 else {
-        throw StorageError.readFailed(path: path, object: label, reason: HDF5Library.failure("H5Aread failed"))
+        throw StorageError.readFailed(
+          path: path, object: label, reason: HDF5Library.failure("H5Aread failed"))
       }
       return values
     }
@@ -166,18 +185,21 @@ extension HDF5File {
     let label = "\(normalizedPath(object))@\(name)"
     try withObject(object) { oid in
       if H5Aexists(oid, name) > 0 && H5Adelete(oid, name) < 0 {
-        throw StorageError.writeFailed(path: path, object: label, reason: HDF5Library.failure("cannot replace"))
+        throw StorageError.writeFailed(
+          path: path, object: label, reason: HDF5Library.failure("cannot replace"))
       }
       let space = HDF5Library.makeSpace(shape)
       defer { _ = H5Sclose(space) }
       let aid = H5Acreate2(oid, name, fileType(), space, HDF5Library.defaultPlist, HDF5Library.defaultPlist)
       guard aid >= 0 else {
-        let reason = mode == .readOnly ? "the file is open read-only" : HDF5Library.failure("H5Acreate2 failed")
+        let reason =
+          mode == .readOnly ? "the file is open read-only" : HDF5Library.failure("H5Acreate2 failed")
         throw StorageError.writeFailed(path: path, object: label, reason: reason)
       }
       defer { _ = H5Aclose(aid) }
       guard H5Awrite(aid, memType(), data) >= 0 else {
-        throw StorageError.writeFailed(path: path, object: label, reason: HDF5Library.failure("H5Awrite failed"))
+        throw StorageError.writeFailed(
+          path: path, object: label, reason: HDF5Library.failure("H5Awrite failed"))
       }
     }
   }

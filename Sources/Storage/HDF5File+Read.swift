@@ -36,7 +36,9 @@ extension HDF5File {
   /// - Returns: a tensor of shape `shape(of: name)` (first axis `rows.count` when given).
   /// - Throws: `.missingDataset`, `.wrongType` (strings, compounds), `.readFailed`.
   public func readTensor(_ name: String, rows: Range<Int>? = nil) throws -> Tensor {
-    try withNumericRead(name, memType: HDF5Library.nativeFloat, expected: "a numeric type", integerOnly: false, rows: rows) {
+    try withNumericRead(
+      name, memType: HDF5Library.nativeFloat, expected: "a numeric type", integerOnly: false, rows: rows
+    ) {
       shape, read in
       let storage = TensorStorage(count: Tensor.elementCount(shape))
       try read(UnsafeMutableRawPointer(storage.pointer))
@@ -46,28 +48,35 @@ extension HDF5File {
 
   /// Reads a numeric dataset converted to float32, row-major.
   public func readFloats(_ name: String, rows: Range<Int>? = nil) throws -> (values: [Float], shape: [Int]) {
-    try readArray(name, memType: HDF5Library.nativeFloat, expected: "a numeric type", integerOnly: false, rows: rows)
+    try readArray(
+      name, memType: HDF5Library.nativeFloat, expected: "a numeric type", integerOnly: false, rows: rows)
   }
 
   /// Reads a numeric dataset converted to float64, row-major.
-  public func readDoubles(_ name: String, rows: Range<Int>? = nil) throws -> (values: [Double], shape: [Int]) {
-    try readArray(name, memType: HDF5Library.nativeDouble, expected: "a numeric type", integerOnly: false, rows: rows)
+  public func readDoubles(_ name: String, rows: Range<Int>? = nil) throws -> (values: [Double], shape: [Int])
+  {
+    try readArray(
+      name, memType: HDF5Library.nativeDouble, expected: "a numeric type", integerOnly: false, rows: rows)
   }
 
   /// Reads an integer dataset converted to int64 (unsigned values above Int64.max clamp;
   /// use `readUInt64s` for bit patterns).
   public func readInt64s(_ name: String, rows: Range<Int>? = nil) throws -> (values: [Int64], shape: [Int]) {
-    try readArray(name, memType: HDF5Library.nativeInt64, expected: "an integer type", integerOnly: true, rows: rows)
+    try readArray(
+      name, memType: HDF5Library.nativeInt64, expected: "an integer type", integerOnly: true, rows: rows)
   }
 
   /// Reads an integer dataset converted to uint64 (negative values clamp to 0).
-  public func readUInt64s(_ name: String, rows: Range<Int>? = nil) throws -> (values: [UInt64], shape: [Int]) {
-    try readArray(name, memType: HDF5Library.nativeUInt64, expected: "an integer type", integerOnly: true, rows: rows)
+  public func readUInt64s(_ name: String, rows: Range<Int>? = nil) throws -> (values: [UInt64], shape: [Int])
+  {
+    try readArray(
+      name, memType: HDF5Library.nativeUInt64, expected: "an integer type", integerOnly: true, rows: rows)
   }
 
   /// Reads an integer dataset as uint8 (video arrays: [N, T, H, W, C]). Out-of-range values clamp.
   public func readUInt8s(_ name: String, rows: Range<Int>? = nil) throws -> (values: [UInt8], shape: [Int]) {
-    try readArray(name, memType: HDF5Library.nativeUInt8, expected: "an integer type", integerOnly: true, rows: rows)
+    try readArray(
+      name, memType: HDF5Library.nativeUInt8, expected: "an integer type", integerOnly: true, rows: rows)
   }
 
   /// Whether dataset `name` holds unsigned integers.
@@ -112,10 +121,13 @@ extension HDF5File {
   /// Opens dataset `name` (caller closes it). Call inside `HDF5Library.call`.
   func openDataset(_ name: String) throws -> hid_t {
     let fid = try fileID()
-    guard isDataset(name) else { throw StorageError.missingDataset(path: path, dataset: normalizedPath(name)) }
+    guard isDataset(name) else {
+      throw StorageError.missingDataset(path: path, dataset: normalizedPath(name))
+    }
     let ds = H5Dopen2(fid, normalizedPath(name), HDF5Library.defaultPlist)
     guard ds >= 0 else {
-      throw StorageError.readFailed(path: path, object: normalizedPath(name), reason: HDF5Library.failure("cannot open"))
+      throw StorageError.readFailed(
+        path: path, object: normalizedPath(name), reason: HDF5Library.failure("cannot open"))
     }
     return ds
   }
@@ -155,7 +167,8 @@ extension HDF5File {
       defer { _ = H5Tclose(t) }
       let cls = H5Tget_class(t)
       guard cls == H5T_INTEGER || (!integerOnly && cls == H5T_FLOAT) else {
-        throw StorageError.wrongType(path: path, object: object, expected: expected, found: HDF5Library.describe(type: t))
+        throw StorageError.wrongType(
+          path: path, object: object, expected: expected, found: HDF5Library.describe(type: t))
       }
       let fileSpace = H5Dget_space(ds)
       defer { _ = H5Sclose(fileSpace) }
@@ -165,7 +178,8 @@ extension HDF5File {
       if let rows {
         guard let first = fullShape.first, rows.lowerBound >= 0, rows.upperBound <= first else {
           throw StorageError.readFailed(
-            path: path, object: object, reason: "rows \(rows) are outside the first axis of shape \(fullShape)")
+            path: path, object: object,
+            reason: "rows \(rows) are outside the first axis of shape \(fullShape)")
         }
         shape[0] = rows.count
         var start = [hsize_t](repeating: 0, count: shape.count)
@@ -173,7 +187,8 @@ extension HDF5File {
         let count = shape.map { hsize_t($0) }
         if rows.count > 0 {
           guard H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, start, nil, count, nil) >= 0 else {
-            throw StorageError.readFailed(path: path, object: object, reason: HDF5Library.failure("bad selection"))
+            throw StorageError.readFailed(
+              path: path, object: object, reason: HDF5Library.failure("bad selection"))
           }
         }
         memSpace = HDF5Library.makeSpace(shape)
@@ -185,7 +200,8 @@ extension HDF5File {
       return try body(shape) { buffer in
         guard n > 0 else { return }
         guard H5Dread(ds, mem, memSpace, selection, HDF5Library.defaultPlist, buffer) >= 0 else {
-          throw StorageError.readFailed(path: path, object: object, reason: HDF5Library.failure("H5Dread failed"))
+          throw StorageError.readFailed(
+            path: path, object: object, reason: HDF5Library.failure("H5Dread failed"))
         }
       }
     }

@@ -138,7 +138,8 @@ extension HDF5File {
         H5Dwrite(ds, HDF5Library.nativeUInt8, memSpace, fileSpace, HDF5Library.defaultPlist, $0.baseAddress)
       }
       guard status >= 0 else {
-        throw StorageError.writeFailed(path: path, object: object, reason: HDF5Library.failure("H5Dwrite failed"))
+        throw StorageError.writeFailed(
+          path: path, object: object, reason: HDF5Library.failure("H5Dwrite failed"))
       }
     }
   }
@@ -146,7 +147,8 @@ extension HDF5File {
   // MARK: Internals
 
   private func writeRaw(
-    _ name: String, shape: [Int], count: Int, fileType: @autoclosure () -> hid_t, memType: @autoclosure () -> hid_t,
+    _ name: String, shape: [Int], count: Int, fileType: @autoclosure () -> hid_t,
+    memType: @autoclosure () -> hid_t,
     compression: Compression?, elementSize: Int, data: UnsafeRawPointer?
   ) throws {
     let object = normalizedPath(name)
@@ -161,7 +163,8 @@ extension HDF5File {
       let status = H5Dwrite(
         ds, memType(), HDF5Library.allSelection, HDF5Library.allSelection, HDF5Library.defaultPlist, data)
       guard status >= 0 else {
-        throw StorageError.writeFailed(path: path, object: object, reason: HDF5Library.failure("H5Dwrite failed"))
+        throw StorageError.writeFailed(
+          path: path, object: object, reason: HDF5Library.failure("H5Dwrite failed"))
       }
     }
   }
@@ -173,7 +176,9 @@ extension HDF5File {
   ) throws -> hid_t {
     let fid = try fileID()
     let object = normalizedPath(name)
-    guard object != "/" else { throw StorageError.writeFailed(path: path, object: object, reason: "empty dataset name") }
+    guard object != "/" else {
+      throw StorageError.writeFailed(path: path, object: object, reason: "empty dataset name")
+    }
     if contains(object) {
       guard isDataset(object) else {
         throw StorageError.writeFailed(path: path, object: object, reason: "a group of that name exists")

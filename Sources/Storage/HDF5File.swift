@@ -35,7 +35,9 @@ public final class HDF5File {
     let fid: hid_t = try HDF5Library.call {
       switch mode {
       case .readOnly, .readWrite:
-        guard FileManager.default.fileExists(atPath: path) else { throw StorageError.fileNotFound(path: path) }
+        guard FileManager.default.fileExists(atPath: path) else {
+          throw StorageError.fileNotFound(path: path)
+        }
         guard H5Fis_hdf5(path) > 0 else { throw StorageError.notHDF5(path: path) }
         let flags = mode == .readOnly ? HDF5Library.accReadOnly : HDF5Library.accReadWrite
         let fid = H5Fopen(path, flags, HDF5Library.defaultPlist)
@@ -122,22 +124,27 @@ public final class HDF5File {
       guard isGroup(group) else { throw StorageError.missingGroup(path: path, group: normalizedPath(group)) }
       let gid = H5Gopen2(fid, normalizedPath(group), HDF5Library.defaultPlist)
       guard gid >= 0 else {
-        throw StorageError.readFailed(path: path, object: group, reason: HDF5Library.failure("cannot open group"))
+        throw StorageError.readFailed(
+          path: path, object: group, reason: HDF5Library.failure("cannot open group"))
       }
       defer { _ = H5Gclose(gid) }
       var info = H5G_info_t()
       guard H5Gget_info(gid, &info) >= 0 else {
-        throw StorageError.readFailed(path: path, object: group, reason: HDF5Library.failure("cannot list group"))
+        throw StorageError.readFailed(
+          path: path, object: group, reason: HDF5Library.failure("cannot list group"))
       }
       var names: [String] = []
       names.reserveCapacity(Int(info.nlinks))
       for i in 0..<info.nlinks {
-        let len = H5Lget_name_by_idx(gid, ".", H5_INDEX_NAME, H5_ITER_INC, i, nil, 0, HDF5Library.defaultPlist)
+        let len = H5Lget_name_by_idx(
+          gid, ".", H5_INDEX_NAME, H5_ITER_INC, i, nil, 0, HDF5Library.defaultPlist)
         guard len >= 0 else {
-          throw StorageError.readFailed(path: path, object: group, reason: HDF5Library.failure("cannot read link name"))
+          throw StorageError.readFailed(
+            path: path, object: group, reason: HDF5Library.failure("cannot read link name"))
         }
         var buf = [CChar](repeating: 0, count: Int(len) + 1)
-        _ = H5Lget_name_by_idx(gid, ".", H5_INDEX_NAME, H5_ITER_INC, i, &buf, buf.count, HDF5Library.defaultPlist)
+        _ = H5Lget_name_by_idx(
+          gid, ".", H5_INDEX_NAME, H5_ITER_INC, i, &buf, buf.count, HDF5Library.defaultPlist)
         names.append(String(cString: buf))
       }
       return names
@@ -175,9 +182,11 @@ public final class HDF5File {
       let lcpl = H5Pcreate(HDF5Library.linkCreateClass)
       defer { _ = H5Pclose(lcpl) }
       _ = H5Pset_create_intermediate_group(lcpl, 1)
-      let gid = H5Gcreate2(fid, normalizedPath(group), lcpl, HDF5Library.defaultPlist, HDF5Library.defaultPlist)
+      let gid = H5Gcreate2(
+        fid, normalizedPath(group), lcpl, HDF5Library.defaultPlist, HDF5Library.defaultPlist)
       guard gid >= 0 else {
-        throw StorageError.writeFailed(path: path, object: group, reason: HDF5Library.failure("cannot create group"))
+        throw StorageError.writeFailed(
+          path: path, object: group, reason: HDF5Library.failure("cannot create group"))
       }
       _ = H5Gclose(gid)
     }
@@ -188,9 +197,12 @@ public final class HDF5File {
   public func remove(_ path: String) throws {
     try HDF5Library.call {
       let fid = try fileID()
-      guard contains(path) else { throw StorageError.missingDataset(path: self.path, dataset: normalizedPath(path)) }
+      guard contains(path) else {
+        throw StorageError.missingDataset(path: self.path, dataset: normalizedPath(path))
+      }
       guard H5Ldelete(fid, normalizedPath(path), HDF5Library.defaultPlist) >= 0 else {
-        throw StorageError.writeFailed(path: self.path, object: path, reason: HDF5Library.failure("cannot delete"))
+        throw StorageError.writeFailed(
+          path: self.path, object: path, reason: HDF5Library.failure("cannot delete"))
       }
     }
   }

@@ -93,7 +93,8 @@ enum HDF5Library {
     switch H5Tget_class(t) {
     case H5T_FLOAT: return "float\(size * 8)"
     case H5T_INTEGER: return (H5Tget_sign(t) == H5T_SGN_NONE ? "uint" : "int") + "\(size * 8)"
-    case H5T_STRING: return H5Tis_variable_str(t) > 0 ? "variable-length string" : "fixed-length string[\(size)]"
+    case H5T_STRING:
+      return H5Tis_variable_str(t) > 0 ? "variable-length string" : "fixed-length string[\(size)]"
     case H5T_COMPOUND: return "compound"
     case H5T_ENUM: return "enum"
     case H5T_ARRAY: return "array"

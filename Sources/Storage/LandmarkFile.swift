@@ -34,12 +34,14 @@ public struct LandmarkFile {
   /// Checks that the four arrays agree on N and K and have the §4 shapes.
   func validate(path: String) throws {
     guard mu.rank == 3, mu.shape[2] == 2 else {
-      throw StorageError.invalidContents(path: path, object: "mu", reason: "shape \(mu.shape), expected [N, K, 2]")
+      throw StorageError.invalidContents(
+        path: path, object: "mu", reason: "shape \(mu.shape), expected [N, K, 2]")
     }
     let n = mu.shape[0]
     let k = mu.shape[1]
     guard covariance.shape == [n, k, 2, 2] else {
-      throw StorageError.shapeMismatch(path: path, object: "covariance", expected: [n, k, 2, 2], found: covariance.shape)
+      throw StorageError.shapeMismatch(
+        path: path, object: "covariance", expected: [n, k, 2, 2], found: covariance.shape)
     }
     guard sequence.count == n else {
       throw StorageError.shapeMismatch(path: path, object: "sequence", expected: [n], found: [sequence.count])
@@ -72,7 +74,8 @@ public struct LandmarkFile {
     let covariance = try f.readTensor("covariance")
     let frameShape = try f.shape(of: "frame")
     guard frameShape.count == 1 else {
-      throw StorageError.invalidContents(path: path, object: "frame", reason: "shape \(frameShape), expected [N]")
+      throw StorageError.invalidContents(
+        path: path, object: "frame", reason: "shape \(frameShape), expected [N]")
     }
     let file = LandmarkFile(
       unchecked: mu, covariance: covariance, sequence: try f.readStrings("sequence"),

@@ -19,7 +19,8 @@ public final class VideoArrayFile {
     self.dataset = dataset
     shape = try file.shape(of: dataset)
     guard shape.count == 5 else {
-      throw StorageError.invalidContents(path: path, object: dataset, reason: "shape \(shape), expected [N, T, H, W, C]")
+      throw StorageError.invalidContents(
+        path: path, object: dataset, reason: "shape \(shape), expected [N, T, H, W, C]")
     }
     let type = try file.elementType(of: dataset)
     guard type.hasPrefix("uint") || type.hasPrefix("int") else {
@@ -52,7 +53,8 @@ public final class VideoArrayFile {
     compression: Compression? = .gzip(level: 4)
   ) throws {
     guard shape.count == 5 else {
-      throw StorageError.invalidContents(path: path, object: dataset, reason: "shape \(shape), expected [N, T, H, W, C]")
+      throw StorageError.invalidContents(
+        path: path, object: dataset, reason: "shape \(shape), expected [N, T, H, W, C]")
     }
     try writeAtomically(to: path) { f in
       try f.write(dataset, uint8s: values, shape: shape, compression: compression)

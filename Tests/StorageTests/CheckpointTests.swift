@@ -39,7 +39,9 @@ final class CheckpointTests: XCTestCase {
   private func specialTensor(_ shape: [Int]) -> Tensor {
     let t = Tensor(zeros: shape)
     t.withMutableData { b in
-      for i in 0..<b.count { b[i] = Float(bitPattern: Self.specialBits[i % Self.specialBits.count] &+ UInt32(i / 12)) }
+      for i in 0..<b.count {
+        b[i] = Float(bitPattern: Self.specialBits[i % Self.specialBits.count] &+ UInt32(i / 12))
+      }
     }
     return t
   }
@@ -127,7 +129,9 @@ final class CheckpointTests: XCTestCase {
     XCTAssertEqual(fresh.weight.values, [-2.5, -1.5, -0.5, 0.5, 1.5, 2.5])
     XCTAssertEqual(Set(ckpt.tensors.map(\.0)), ["weight", "conv.bias", "conv.weight_u"])
 
-    func expectLoadError(_ c: Checkpoint, _ expected: StateDictError, file: StaticString = #filePath, line: UInt = #line) {
+    func expectLoadError(
+      _ c: Checkpoint, _ expected: StateDictError, file: StaticString = #filePath, line: UInt = #line
+    ) {
       XCTAssertThrowsError(try TinyModel().load(c), file: file, line: line) { error in
         XCTAssertEqual(error as? StorageError, .stateDict(path: path, expected), file: file, line: line)
         XCTAssertTrue("\(error)".contains(path), "\(error)", file: file, line: line)
@@ -147,7 +151,9 @@ final class CheckpointTests: XCTestCase {
     // Mis-shaped on disk, loaded through a file: the error names the key and the file.
     try misshaped.write(to: path)
     XCTAssertThrowsError(try TinyModel().load(from: path)) { error in
-      XCTAssertEqual(error as? StorageError, .stateDict(path: path, .shapeMismatch(key: "weight", expected: [2, 3], found: [3, 2])))
+      XCTAssertEqual(
+        error as? StorageError,
+        .stateDict(path: path, .shapeMismatch(key: "weight", expected: [2, 3], found: [3, 2])))
     }
   }
 
@@ -181,7 +187,8 @@ final class CheckpointTests: XCTestCase {
   func testFailedWriteLeavesPreviousCheckpointAndNoTempFile() throws {
     let path = try makeTempDir(self).appendingPathComponent("keep.h5").path
     try Checkpoint(tensors: [("w", Tensor([1, 2], shape: [2]))], config: "{}", step: 1).write(to: path)
-    let bad = Checkpoint(tensors: [("w", Tensor(zeros: [2])), ("w", Tensor(zeros: [3]))], config: "{}", step: 2)
+    let bad = Checkpoint(
+      tensors: [("w", Tensor(zeros: [2])), ("w", Tensor(zeros: [3]))], config: "{}", step: 2)
     XCTAssertThrowsError(try bad.write(to: path)) { error in
       XCTAssertEqual(error as? StorageError, .writeFailed(path: path, object: "w", reason: "duplicate name"))
     }
@@ -233,7 +240,9 @@ final class CheckpointTests: XCTestCase {
       config: #"{"n_landmarks": 10, "img_size": 64}"#, step: 9)
     ckpt.setState("rng", words: [1, UInt64.max])
     try ckpt.write(to: path)
-    let (status, output) = try runPython(["Experiments/tools/make_engine_fixtures.py", "--check-landmarklab", path])
+    let (status, output) = try runPython([
+      "Experiments/tools/make_engine_fixtures.py", "--check-landmarklab", path,
+    ])
     XCTAssertEqual(status, 0, output)
     XCTAssertTrue(output.contains("step = 9"), output)
     XCTAssertTrue(output.contains("\"n_landmarks\": 10"), output)

@@ -75,7 +75,9 @@ final class HDF5FileTests: XCTestCase {
     XCTAssertEqual(mid.shape, [2, 2, 2])
     XCTAssertEqual(mid.values, [5, 6, 7, 8, 9, 10, 11, 12])
     XCTAssertEqual(try f.readTensor("v", rows: 0..<1).values, [1, 2, 3, 4])
-    XCTAssertThrowsError(try f.readUInt8s("v", rows: 2..<4)) { XCTAssertTrue("\($0)".contains("'v'"), "\($0)") }
+    XCTAssertThrowsError(try f.readUInt8s("v", rows: 2..<4)) {
+      XCTAssertTrue("\($0)".contains("'v'"), "\($0)")
+    }
     XCTAssertThrowsError(try f.writeRows("v", uint8s: [1, 2, 3, 4], at: 3)) {
       XCTAssertTrue("\($0)".contains(path), "\($0)")
     }
@@ -109,7 +111,9 @@ final class HDF5FileTests: XCTestCase {
         error as? StorageError,
         .wrongType(path: path, object: "/@config", expected: "an integer", found: "variable-length string"))
     }
-    XCTAssertThrowsError(try r.readInt64Attribute("dims", on: "grid/m")) { XCTAssertTrue("\($0)".contains("dims")) }
+    XCTAssertThrowsError(try r.readInt64Attribute("dims", on: "grid/m")) {
+      XCTAssertTrue("\($0)".contains("dims"))
+    }
     XCTAssertThrowsError(try r.readStringAttribute("missing", on: "grid")) { error in
       XCTAssertEqual(error as? StorageError, .missingAttribute(path: path, object: "grid", name: "missing"))
     }
@@ -133,7 +137,8 @@ final class HDF5FileTests: XCTestCase {
       XCTAssertEqual(error as? StorageError, .notHDF5(path: text))
       XCTAssertTrue((error as? LocalizedError)?.errorDescription?.contains(text) ?? false)
     }
-    XCTAssertThrowsError(try HDF5File(path: dir.appendingPathComponent("no/such/dir.h5").path, mode: .create)) {
+    XCTAssertThrowsError(try HDF5File(path: dir.appendingPathComponent("no/such/dir.h5").path, mode: .create))
+    {
       XCTAssertTrue("\($0)".contains("no/such/dir.h5"), "\($0)")
     }
 
@@ -144,15 +149,22 @@ final class HDF5FileTests: XCTestCase {
       XCTAssertEqual(error as? StorageError, .missingDataset(path: path, dataset: "optimizer/w.exp_avg"))
     }
     XCTAssertThrowsError(try f.write("y", floats: [1, 2, 3], shape: [2, 2])) { error in
-      XCTAssertEqual(error as? StorageError, .shapeMismatch(path: path, object: "y", expected: [2, 2], found: [3]))
+      XCTAssertEqual(
+        error as? StorageError, .shapeMismatch(path: path, object: "y", expected: [2, 2], found: [3]))
     }
-    XCTAssertThrowsError(try f.members(of: "x")) { XCTAssertEqual($0 as? StorageError, .missingGroup(path: path, group: "x")) }
+    XCTAssertThrowsError(try f.members(of: "x")) {
+      XCTAssertEqual($0 as? StorageError, .missingGroup(path: path, group: "x"))
+    }
     try f.close()
-    XCTAssertThrowsError(try f.readTensor("x")) { XCTAssertEqual($0 as? StorageError, .fileClosed(path: path)) }
+    XCTAssertThrowsError(try f.readTensor("x")) {
+      XCTAssertEqual($0 as? StorageError, .fileClosed(path: path))
+    }
 
     let r = try HDF5File(path: path, mode: .readOnly)
     XCTAssertThrowsError(try r.write("z", floats: [1], shape: [1])) { error in
-      guard case StorageError.writeFailed(path, "z", _)? = error as? StorageError else { return XCTFail("\(error)") }
+      guard case StorageError.writeFailed(path, "z", _)? = error as? StorageError else {
+        return XCTFail("\(error)")
+      }
     }
   }
 

@@ -11,7 +11,8 @@ final class LandmarkAndVideoFileTests: XCTestCase {
     let mu = Tensor((0..<(n * k * 2)).map { Float($0) / 100 - 0.5 }, shape: [n, k, 2])
     let cov = Tensor((0..<(n * k * 4)).map { Float($0 % 7) * 1e-3 }, shape: [n, k, 2, 2])
     return try LandmarkFile(
-      mu: mu, covariance: cov, sequence: (0..<n).map { "seq_\($0 / 2)" }, frame: (0..<n).map { Int64($0 % 2) })
+      mu: mu, covariance: cov, sequence: (0..<n).map { "seq_\($0 / 2)" }, frame: (0..<n).map { Int64($0 % 2) }
+    )
   }
 
   func testLandmarkFileRoundTrip() throws {
@@ -33,15 +34,21 @@ final class LandmarkAndVideoFileTests: XCTestCase {
 
   func testLandmarkValidationNamesDatasetAndSizes() throws {
     let lm = try sampleLandmarks(n: 4, k: 3)
-    XCTAssertThrowsError(try LandmarkFile(mu: lm.mu, covariance: lm.covariance, sequence: ["a"], frame: lm.frame)) {
-      XCTAssertEqual($0 as? StorageError, .shapeMismatch(path: "<landmarks in memory>", object: "sequence", expected: [4], found: [1]))
-    }
     XCTAssertThrowsError(
-      try LandmarkFile(mu: lm.mu, covariance: Tensor(zeros: [4, 2, 2, 2]), sequence: lm.sequence, frame: lm.frame)
+      try LandmarkFile(mu: lm.mu, covariance: lm.covariance, sequence: ["a"], frame: lm.frame)
     ) {
       XCTAssertEqual(
         $0 as? StorageError,
-        .shapeMismatch(path: "<landmarks in memory>", object: "covariance", expected: [4, 3, 2, 2], found: [4, 2, 2, 2]))
+        .shapeMismatch(path: "<landmarks in memory>", object: "sequence", expected: [4], found: [1]))
+    }
+    XCTAssertThrowsError(
+      try LandmarkFile(
+        mu: lm.mu, covariance: Tensor(zeros: [4, 2, 2, 2]), sequence: lm.sequence, frame: lm.frame)
+    ) {
+      XCTAssertEqual(
+        $0 as? StorageError,
+        .shapeMismatch(
+          path: "<landmarks in memory>", object: "covariance", expected: [4, 3, 2, 2], found: [4, 2, 2, 2]))
     }
     // A file whose datasets disagree (written by another tool).
     let path = try makeTempDir(self).appendingPathComponent("bad.h5").path
@@ -52,7 +59,8 @@ final class LandmarkAndVideoFileTests: XCTestCase {
     try f.write("frame", int64s: [0, 1, 2], shape: [3])
     try f.close()
     XCTAssertThrowsError(try LandmarkFile.read(from: path)) { error in
-      XCTAssertEqual(error as? StorageError, .shapeMismatch(path: path, object: "frame", expected: [4], found: [3]))
+      XCTAssertEqual(
+        error as? StorageError, .shapeMismatch(path: path, object: "frame", expected: [4], found: [3]))
       XCTAssertTrue("\(error)".contains(path) && "\(error)".contains("frame"), "\(error)")
     }
   }
@@ -70,7 +78,9 @@ final class LandmarkAndVideoFileTests: XCTestCase {
     XCTAssertEqual(try v.readAll(), values)
     XCTAssertEqual(try v.readVideo(1), Array(values[perVideo..<(2 * perVideo)]))
     XCTAssertEqual(try v.readVideos(1..<3), Array(values[perVideo...]))
-    XCTAssertThrowsError(try v.readVideo(3)) { XCTAssertTrue("\($0)".contains(path) && "\($0)".contains("videos"), "\($0)") }
+    XCTAssertThrowsError(try v.readVideo(3)) {
+      XCTAssertTrue("\($0)".contains(path) && "\($0)".contains("videos"), "\($0)")
+    }
     // Uncompressed contiguous storage reads the same.
     let plain = path + ".plain.h5"
     try VideoArrayFile.write(values, shape: shape, to: plain, compression: nil)

@@ -23,7 +23,9 @@ func fixturePath(_ name: String) throws -> String {
 
 /// Asserts two tensors have the same shape and identical float32 bit patterns (so NaN
 /// payloads, -0 and denormals count).
-func assertBitIdentical(_ a: Tensor, _ b: Tensor, _ label: String, file: StaticString = #filePath, line: UInt = #line) {
+func assertBitIdentical(
+  _ a: Tensor, _ b: Tensor, _ label: String, file: StaticString = #filePath, line: UInt = #line
+) {
   XCTAssertEqual(a.shape, b.shape, "\(label): shape", file: file, line: line)
   guard a.shape == b.shape else { return }
   for i in 0..<a.count where a.data[i].bitPattern != b.data[i].bitPattern {
