@@ -1,0 +1,90 @@
+// `lmlab data synth` and `lmlab data inspect` in library form: make a synthetic set, and
+// summarize a dataset (sequences, frames, size, splits, keypoint coverage) with a contact sheet
+// of frames and their keypoints.
+import Datasets
+import Foundation
+import Imaging
+
+public enum DataTools {
+  /// Writes a synthetic set; returns (frames written, seconds).
+  public static func synthesize(_ spec: SyntheticSpec, to dir: String, progress: ((Int, Int) -> Void)? = nil) throws -> (frames: Int, seconds: Double) {
+    let t0 = Date()
+    let set = try SyntheticVideoSet(spec)
+    try set.write(to: dir, progress: progress)
+    return (set.totalFrames, Date().timeIntervalSince(t0))
+  }
+
+  /// Opens a frame folder (a directory) or an HDF5 video array (a file).
+  public static func open(_ path: String) throws -> VideoSource {
+    var isDir: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+      throw DatasetError.badFile(path: path, detail: "not found")
+    }
+    return isDir.boolValue ? try FrameFolderDataset(root: path) : try VideoArrayDataset(path: path)
+  }
+
+  public struct Summary {
+    public var lines: [String]
+    public var sheet: RGBImage
+  }
+
+  /// Summary lines and a contact sheet (up to `rows` sequences × `columns` frames, evenly spaced,
+  /// keypoints drawn as coloured dots). `verify` decodes every frame first.
+  public static func inspect(_ source: VideoSource, rows: Int = 8, columns: Int = 6, verify: Bool = false) throws -> Summary {
+    if verify, let f = source as? FrameFolderDataset { try f.verifyAllFrames() }
+    var lines: [String] = []
+    let counts = (0..<source.sequenceCount).map { source.frameCount(sequence: $0) }
+    lines.append("dataset:    \(source.location)")
+    lines.append("sequences:  \(source.sequenceCount)")
+    lines.append("frames:     \(counts.reduce(0, +)) total, \(counts.min() ?? 0)–\(counts.max() ?? 0) per sequence")
+    lines.append("size:       \(source.width)×\(source.height)")
+    if let splits = source.splits {
+      let parts = splits.keys.sorted().map { k -> String in
+        let seqs = splits[k] ?? []
+        return "\(k) \(seqs.count) seq / \(seqs.reduce(0) { $0 + counts[$1] }) frames"
+      }
+      lines.append("splits:     " + parts.joined(separator: ", "))
+    } else {
+      lines.append("splits:     none (no manifest.json)")
+    }
+    if let kp = source.keypoints {
+      var framesWith = 0, points = 0, inside = 0
+      for s in 0..<source.sequenceCount {
+        for t in 0..<counts[s] {
+          guard let p = kp.keypoints(sequence: source.sequenceNames[s], frame: source.frameNumber(sequence: s, index: t)) else { continue }
+          framesWith += 1
+          for q in p where !q.x.isNaN {
+            points += 1
+            if q.x >= -0.5 && q.y >= -0.5 && q.x <= Float(source.width) - 0.5 && q.y <= Float(source.height) - 0.5 { inside += 1 }
+          }
+        }
+      }
+      let total = counts.reduce(0, +)
+      lines.append("keypoints:  \(kp.names.count) (\(kp.names.joined(separator: ", ")))")
+      lines.append(String(format: "coverage:   %d/%d frames (%.1f%%), %d points, %.1f%% inside the frame",
+        framesWith, total, 100 * Double(framesWith) / Double(Swift.max(total, 1)), points, 100 * Double(inside) / Double(Swift.max(points, 1))))
+    } else {
+      lines.append("keypoints:  none (no keypoints.csv)")
+    }
+    // Contact sheet.
+    let scale = source.width <= 64 ? 2 : 1
+    var tiles: [RGBImage] = []
+    let seqs = Array(0..<Swift.min(rows, source.sequenceCount))
+    for s in seqs {
+      let n = counts[s]
+      for c in 0..<columns {
+        let t = columns > 1 ? (n - 1) * c / (columns - 1) : 0
+        var im = try source.frame(sequence: s, index: t).upscaled(scale)
+        if let p = source.keypoints?.keypoints(sequence: source.sequenceNames[s], frame: source.frameNumber(sequence: s, index: t)) {
+          for (k, q) in p.enumerated() where !q.x.isNaN {
+            let x = (q.x + 0.5) * Float(scale) - 0.5, y = (q.y + 0.5) * Float(scale) - 0.5
+            im.fillCircle(cx: x, cy: y, radius: 2.2, color: .black)
+            im.fillCircle(cx: x, cy: y, radius: 1.5, color: RGBColor.keypoint(k))
+          }
+        }
+        tiles.append(im)
+      }
+    }
+    return Summary(lines: lines, sheet: filmstrip(tiles, columns: columns, gap: 2))
+  }
+}
