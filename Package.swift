@@ -54,6 +54,7 @@ let package = Package(
 
     .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine", "Storage"], resources: [.copy("Fixtures")]),
     .testTarget(name: "StorageTests", dependencies: ["Storage"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Storage"], resources: [.copy("Fixtures")]),
     .testTarget(name: "ImagingTests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
     // Registry tests spawn `registry-stress` processes (concurrent writers, kill -9).

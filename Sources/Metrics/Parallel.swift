@@ -1,0 +1,28 @@
+// Frame-parallel helpers: split a batch of frames over the machine's cores.
+import Dispatch
+import Foundation
+
+/// Number of worker threads metrics use (all active cores).
+public var metricWorkers: Int { Swift.max(1, ProcessInfo.processInfo.activeProcessorCount) }
+
+/// Calls `body(range, worker)` for contiguous, near-equal ranges covering 0..<count, one per
+/// worker, concurrently. Workers never share a range, so each may write its own outputs.
+func forEachFrameRange(_ count: Int, workers: Int = metricWorkers, _ body: (Range<Int>, Int) -> Void) {
+  let n = Swift.min(workers, count)
+  if n <= 1 {
+    if count > 0 { body(0..<count, 0) }
+    return
+  }
+  DispatchQueue.concurrentPerform(iterations: n) { k in
+    body((count * k / n)..<(count * (k + 1) / n), k)
+  }
+}
+
+/// Checks that two frame batches are [N, C, H, W] of the same shape (programmer error if not:
+/// pipelines validate user files before calling a metric).
+func precondSameFrames(_ a: Tensor4Shape, _ b: Tensor4Shape, _ name: String) {
+  precondition(a.count == 4, "\(name): frames must be [N, C, H, W], got \(a)")
+  precondition(a == b, "\(name): reference \(a) and predicted \(b) differ in shape")
+}
+
+typealias Tensor4Shape = [Int]

@@ -1,0 +1,144 @@
+// SSIM kernel: separable window filtering of the five moment maps (x, y, x², y², xy) of one
+// plane pair, on unsafe buffers with 8-lane SIMD, and the mean of the SSIM map over the
+// interior that scikit-image averages (a border of `radius` pixels cropped).
+//
+// NOTE: only interior outputs are averaged, so every window lies inside the plane and no
+// boundary mode is needed (scikit-image's reflect padding never reaches the mean).
+// NOTE: moments are taken of x − ½ and y − ½: variances and covariance are unchanged (the
+// weights sum to one) while the cancellation in E[x²] − E[x]² shrinks fourfold in float32.
+
+/// Sizes and constants of one SSIM evaluation.
+struct SSIMKernelConfig {
+  /// Normalised 1-D window, 2·radius + 1 taps.
+  var weights: [Float]
+  var radius: Int
+  /// 1 for population (co)variances, NP / (NP − 1) for sample ones.
+  var covNorm: Float
+  var c1: Float
+  var c2: Float
+  /// Value subtracted before taking moments (half the data range).
+  var shift: Float
+}
+
+/// Mean SSIM over the interior of one [h, w] plane pair. `scratch` holds 5·w floats.
+func ssimPlaneMean(
+  _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, h: Int, w: Int, _ cfg: SSIMKernelConfig,
+  weights: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>
+) -> Double {
+  let r = cfg.radius
+  let taps = 2 * r + 1
+  precondition(h >= taps && w >= taps, "ssim: plane \(h)×\(w) smaller than the \(taps)×\(taps) window")
+  let vx = scratch, vy = scratch + w, vxx = scratch + 2 * w, vyy = scratch + 3 * w, vxy = scratch + 4 * w
+  let shift8 = SIMD8<Float>(repeating: cfg.shift)
+  let rx = UnsafeRawPointer(x), ry = UnsafeRawPointer(y)
+  var total: Double = 0
+  for i in r..<(h - r) {
+    // Vertical pass: rows i−r … i+r into the five row buffers, all w columns.
+    var j = 0
+    while j + 8 <= w {
+      var sx = SIMD8<Float>(), sy = SIMD8<Float>(), sxx = SIMD8<Float>(), syy = SIMD8<Float>(), sxy = SIMD8<Float>()
+      var off = ((i - r) * w + j) * 4
+      for t in 0..<taps {
+        let a = rx.loadUnaligned(fromByteOffset: off, as: SIMD8<Float>.self) - shift8
+        let b = ry.loadUnaligned(fromByteOffset: off, as: SIMD8<Float>.self) - shift8
+        let wt = SIMD8<Float>(repeating: weights[t])
+        let wa = wt * a, wb = wt * b
+        sx += wa
+        sy += wb
+        sxx += wa * a
+        syy += wb * b
+        sxy += wa * b
+        off += w * 4
+      }
+      store(sx, vx + j)
+      store(sy, vy + j)
+      store(sxx, vxx + j)
+      store(syy, vyy + j)
+      store(sxy, vxy + j)
+      j += 8
+    }
+    while j < w {
+      var sx: Float = 0, sy: Float = 0, sxx: Float = 0, syy: Float = 0, sxy: Float = 0
+      for t in 0..<taps {
+        let a = x[(i - r + t) * w + j] - cfg.shift, b = y[(i - r + t) * w + j] - cfg.shift
+        let wa = weights[t] * a, wb = weights[t] * b
+        sx += wa
+        sy += wb
+        sxx += wa * a
+        syy += wb * b
+        sxy += wa * b
+      }
+      vx[j] = sx
+      vy[j] = sy
+      vxx[j] = sxx
+      vyy[j] = syy
+      vxy[j] = sxy
+      j += 1
+    }
+    total += Double(ssimRow(vx, vy, vxx, vyy, vxy, w: w, cfg, weights: weights))
+  }
+  return total / Double((h - 2 * r) * (w - 2 * r))
+}
+
+@inline(__always)
+private func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+  UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+}
+
+@inline(__always)
+private func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+  UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+}
+
+/// Horizontal pass over the five vertically filtered rows and the SSIM formula, summed over
+/// the interior columns r ..< w − r.
+@inline(__always)
+private func ssimRow(
+  _ vx: UnsafePointer<Float>, _ vy: UnsafePointer<Float>, _ vxx: UnsafePointer<Float>,
+  _ vyy: UnsafePointer<Float>, _ vxy: UnsafePointer<Float>, w: Int, _ cfg: SSIMKernelConfig,
+  weights: UnsafePointer<Float>
+) -> Float {
+  let r = cfg.radius
+  let taps = 2 * r + 1
+  let shift = SIMD8<Float>(repeating: cfg.shift)
+  let cov = SIMD8<Float>(repeating: cfg.covNorm)
+  let c1 = SIMD8<Float>(repeating: cfg.c1), c2 = SIMD8<Float>(repeating: cfg.c2)
+  var acc = SIMD8<Float>()
+  var j = r
+  while j + 8 <= w - r {
+    var mx = SIMD8<Float>(), my = SIMD8<Float>(), mxx = SIMD8<Float>(), myy = SIMD8<Float>(), mxy = SIMD8<Float>()
+    for t in 0..<taps {
+      let wt = SIMD8<Float>(repeating: weights[t])
+      let k = j - r + t
+      mx += wt * load(vx + k)
+      my += wt * load(vy + k)
+      mxx += wt * load(vxx + k)
+      myy += wt * load(vyy + k)
+      mxy += wt * load(vxy + k)
+    }
+    let varX = cov * (mxx - mx * mx), varY = cov * (myy - my * my), covXY = cov * (mxy - mx * my)
+    let ux = mx + shift, uy = my + shift
+    let num = (2 * ux * uy + c1) * (2 * covXY + c2)
+    let den = (ux * ux + uy * uy + c1) * (varX + varY + c2)
+    acc += num / den
+    j += 8
+  }
+  var s = acc.sum()
+  while j < w - r {
+    var mx: Float = 0, my: Float = 0, mxx: Float = 0, myy: Float = 0, mxy: Float = 0
+    for t in 0..<taps {
+      let k = j - r + t
+      mx += weights[t] * vx[k]
+      my += weights[t] * vy[k]
+      mxx += weights[t] * vxx[k]
+      myy += weights[t] * vyy[k]
+      mxy += weights[t] * vxy[k]
+    }
+    let varX = cfg.covNorm * (mxx - mx * mx), varY = cfg.covNorm * (myy - my * my)
+    let covXY = cfg.covNorm * (mxy - mx * my)
+    let ux = mx + cfg.shift, uy = my + cfg.shift
+    s += ((2 * ux * uy + cfg.c1) * (2 * covXY + cfg.c2)) / ((ux * ux + uy * uy + cfg.c1) * (varX + varY + cfg.c2))
+    j += 1
+  }
+  return s
+}
