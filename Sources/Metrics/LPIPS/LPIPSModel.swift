@@ -1,0 +1,99 @@
+// LPIPSModel: the weights of one LPIPS v0.1 network (backbone + calibrated lin layers), loaded
+// strictly from HDF5 files made by Experiments/tools/export_lpips_weights.py, and the name the
+// metric carries (plain "lpips-<net>" only for an ImageNet backbone with calibrated lins).
+import Foundation
+import Storage
+import TensorEngine
+
+/// LPIPS v0.1 weights for one backbone.
+public final class LPIPSModel {
+  /// Version of the LPIPS definition computed (input shift/scale, unit-normalised features,
+  /// squared differences, calibrated 1×1 lin, spatial mean, summed over layers).
+  public static let version = "lpips-v0.1"
+  /// Backbone attribute of a real LPIPS file.
+  public static let pretrainedBackbone = "torchvision-imagenet"
+  public static let calibratedLin = "lpips-v0.1-calibrated"
+
+  public let net: LPIPSNet
+  public let path: String
+  /// Where the backbone came from (`backbone` attribute: "torchvision-imagenet", "random-seed-0", ...).
+  public let backbone: String
+  /// "lpips-alex" for the real metric; "lpips-alex-randombackbone" (or "-uncalibrated") otherwise.
+  public let metricName: String
+  /// True when this is the published LPIPS (pretrained backbone, calibrated lin layers).
+  public var isCalibrated: Bool { metricName == "lpips-\(net.rawValue)" }
+
+  /// Backbone tensors by state-dict key: conv weights [out, in, k, k], biases [out].
+  let tensors: [String: Tensor]
+  /// lin weights per tapped layer, [C] each.
+  let lins: [[Float]]
+
+  /// Loads `path`, checking that it holds exactly the tensors of `net` with the right shapes.
+  /// - Throws: `MetricsError.lpipsWeights` naming a missing, unused or mis-shaped key;
+  ///   `.lpipsWrongFile` when its attributes name another net or metric; Storage errors.
+  public init(contentsOf path: String, net: LPIPSNet) throws {
+    let file = try HDF5File(path: path)
+    defer { try? file.close() }
+    func attribute(_ name: String) throws -> String {
+      guard file.hasAttribute(name) else {
+        throw MetricsError.lpipsWrongFile(
+          path: path, reason: "attribute `\(name)` missing; make the file with Experiments/tools/export_lpips_weights.py")
+      }
+      return try file.readStringAttribute(name)
+    }
+    let metric = try attribute("metric"), version = try attribute("version"), fileNet = try attribute("net")
+    guard metric == "lpips", version == "0.1" else {
+      throw MetricsError.lpipsWrongFile(path: path, reason: "holds \(metric) version \(version), not lpips 0.1")
+    }
+    guard fileNet == net.rawValue else {
+      throw MetricsError.lpipsWrongFile(path: path, reason: "holds the \(fileNet) network, \(net.rawValue) was asked for")
+    }
+    let backbone = try attribute("backbone"), lin = try attribute("lin")
+    var loaded: [String: Tensor] = [:]
+    var unused = Set(try file.datasetPaths().map { $0.hasPrefix("/") ? String($0.dropFirst()) : $0 })
+    for (key, shape) in net.expectedTensors {
+      guard unused.remove(key) != nil else {
+        throw MetricsError.lpipsWeights(path: path, key: key, reason: "missing (expected shape \(shape))")
+      }
+      let t = try file.readTensor(key)
+      guard t.shape == shape else {
+        throw MetricsError.lpipsWeights(path: path, key: key, reason: "shape \(t.shape), expected \(shape)")
+      }
+      loaded[key] = t
+    }
+    if let extra = unused.sorted().first {
+      throw MetricsError.lpipsWeights(path: path, key: extra, reason: "not used by the \(net.rawValue) LPIPS network")
+    }
+    self.net = net
+    self.path = path
+    self.backbone = backbone
+    lins = net.tapChannels.indices.map { loaded["lin\($0).model.1.weight"]!.values }
+    tensors = loaded.filter { $0.key.hasPrefix("net.") }
+    var name = "lpips-\(net.rawValue)"
+    if backbone != LPIPSModel.pretrainedBackbone {
+      name += backbone.hasPrefix("random") ? "-randombackbone" : "-backbone-\(backbone)"
+    }
+    if lin != LPIPSModel.calibratedLin { name += "-uncalibrated" }
+    metricName = name
+  }
+
+  /// Finds the weights file for `net`: `explicit` if given (a file, or a folder holding
+  /// lpips_<net>.h5), else $LMLAB_LPIPS_WEIGHTS (same rules), else ./weights/lpips_<net>.h5.
+  /// - Throws: `.lpipsWeightsMissing` with the places looked at and how to make a file.
+  public static func locate(net: LPIPSNet, explicit: String? = nil) throws -> String {
+    let fm = FileManager.default
+    let fileName = "lpips_\(net.rawValue).h5"
+    var candidates: [String] = []
+    for base in [explicit, ProcessInfo.processInfo.environment["LMLAB_LPIPS_WEIGHTS"], "weights"].compactMap({ $0 }) {
+      var isDir: ObjCBool = false
+      if fm.fileExists(atPath: base, isDirectory: &isDir), !isDir.boolValue {
+        candidates.append(base)
+      } else {
+        candidates.append((base as NSString).appendingPathComponent(fileName))
+      }
+      if explicit != nil { break }
+    }
+    if let found = candidates.first(where: { fm.fileExists(atPath: $0) }) { return found }
+    throw MetricsError.lpipsWeightsMissing(net: net.rawValue, looked: candidates)
+  }
+}

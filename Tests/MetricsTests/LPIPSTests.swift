@@ -1,0 +1,69 @@
+// LPIPS against the `lpips` package (float64 reference, same random backbone, calibrated lins),
+// strict weight loading, and the no-weights message.
+import Foundation
+import Metrics
+import Storage
+import TensorEngine
+import XCTest
+
+final class LPIPSTests: XCTestCase {
+  private func check(_ net: LPIPSNet) throws {
+    let model = try LPIPSModel(contentsOf: try metricsFixture("lpips_\(net.rawValue).h5"), net: net)
+    XCTAssertEqual(model.metricName, "lpips-\(net.rawValue)-randombackbone")
+    XCTAssertFalse(model.isCalibrated)
+    for size in [64, 128] {
+      let f = try ImageFixture(size: size)
+      let scores = lpipsDistance(reference: f.reference, predicted: f.distorted, model: model)
+      XCTAssertEqual(scores.direction, .lowerIsBetter)
+      XCTAssertEqual(scores.version, "lpips-v0.1")
+      assertRelClose(scores.values, try f.expected("lpips_\(net.rawValue)"), rel: 1e-4, "lpips \(net) s\(size)")
+    }
+  }
+
+  /// AlexNet LPIPS within 1e-4 relative of lpips.LPIPS(net='alex') at 64 and 128 px.
+  func testAlexMatchesLPIPSPackage() throws { try check(.alex) }
+  /// VGG16 LPIPS within 1e-4 relative.
+  func testVGGMatchesLPIPSPackage() throws { try check(.vgg) }
+  /// SqueezeNet1.1 LPIPS (ceil-mode pooling, Fire modules) within 1e-4 relative.
+  func testSqueezeMatchesLPIPSPackage() throws { try check(.squeeze) }
+
+  /// Identical frames score 0.
+  func testIdenticalFramesScoreZero() throws {
+    let model = try LPIPSModel(contentsOf: try metricsFixture("lpips_squeeze.h5"), net: .squeeze)
+    let f = try ImageFixture(size: 64)
+    XCTAssertEqual(lpipsDistance(reference: f.reference, predicted: f.reference, model: model).values.max()!, 0, accuracy: 1e-9)
+  }
+
+  /// A file for another net, or with a missing/extra tensor, is refused naming the key.
+  func testStrictLoading() throws {
+    let alex = try metricsFixture("lpips_alex.h5")
+    XCTAssertThrowsError(try LPIPSModel(contentsOf: alex, net: .vgg)) { error in
+      XCTAssertTrue("\(error)".contains("alex"), "\(error)")
+    }
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lpips-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let src = try HDF5File(path: alex)
+    let path = dir.appendingPathComponent("broken.h5").path
+    let dst = try HDF5File(path: path, mode: .create)
+    for key in try src.datasetPaths() where !key.contains("slice3.6.bias") {
+      try dst.write(key, tensor: try src.readTensor(key))
+    }
+    for a in ["metric", "version", "net", "backbone", "lin"] {
+      try dst.writeAttribute(a, string: try src.readStringAttribute(a))
+    }
+    try dst.close()
+    XCTAssertThrowsError(try LPIPSModel(contentsOf: path, net: .alex)) { error in
+      XCTAssertTrue("\(error)".contains("net.slice3.6.bias"), "\(error)")
+    }
+  }
+
+  /// With no weights file the metric is unavailable and the message says how to make one.
+  func testMissingWeightsMessage() {
+    XCTAssertThrowsError(try LPIPSModel.locate(net: .vgg, explicit: "/nonexistent/dir")) { error in
+      let text = "\(error)"
+      XCTAssertTrue(text.contains("export_lpips_weights.py"), text)
+      XCTAssertTrue(text.contains("lpips-vgg is unavailable"), text)
+    }
+  }
+}
