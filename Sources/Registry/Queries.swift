@@ -36,7 +36,7 @@ extension Registry {
     filter: WhereExpr? = nil, sort: [SortKey] = [], limit: Int = 50, extraFields: [WhereField] = []
   ) throws -> RunListing {
     try read { db in
-      if let f = filter { try Registry.checkFieldsExist(db, f.fields + sort.map(\.field)) }
+      try Registry.checkFieldsExist(db, (filter?.fields ?? []) + sort.map(\.field) + extraFields)
       var sql = "SELECT r.*, COUNT(*) OVER () AS total_matching FROM runs r"
       var args: [Any?] = []
       if let f = filter {

@@ -260,6 +260,12 @@ public final class Registry: @unchecked Sendable {
     try write { db in try insertRun(db, spec, status: status, worker: nil) }
   }
 
+  /// Inserts many runs in one transaction (a sweep's trials, an import). Returns them in order.
+  @discardableResult
+  public func createRuns(_ specs: [RunSpec], status: RunStatus = .queued) throws -> [Run] {
+    try write { db in try specs.map { try insertRun(db, $0, status: status, worker: nil) } }
+  }
+
   func insertRun(_ db: Database, _ spec: RunSpec, status: RunStatus, worker: String?) throws -> Run {
     let expID = try spec.experiment.map { try Registry.experiment(db, named: $0, description: "").id }
     let id = (try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) + 1 FROM runs")) ?? 1

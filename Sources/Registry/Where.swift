@@ -30,6 +30,11 @@ public enum WhereField: Equatable, Sendable {
     }
   }
 
+  public func renamingParam(_ rename: (String) -> String) -> WhereField {
+    if case .param(let k) = self { return .param(rename(k)) }
+    return self
+  }
+
   static let runColumns: [String: String] = [
     "id": "id", "status": "status", "kind": "kind", "name": "name", "seed": "seed", "host": "host",
     "parent": "parent_id", "config_hash": "config_hash", "git_commit": "git_commit",
@@ -89,6 +94,16 @@ public indirect enum WhereExpr: Equatable, Sendable {
     case .and(let a, let b), .or(let a, let b): return a.fields + b.fields
     case .not(let a): return a.fields
     case .compare(let f, _, _): return [f]
+    }
+  }
+
+  /// The same expression with param keys renamed (e.g. config aliases → canonical keys).
+  public func renamingParams(_ rename: (String) -> String) -> WhereExpr {
+    switch self {
+    case .and(let a, let b): return .and(a.renamingParams(rename), b.renamingParams(rename))
+    case .or(let a, let b): return .or(a.renamingParams(rename), b.renamingParams(rename))
+    case .not(let a): return .not(a.renamingParams(rename))
+    case .compare(let f, let op, let v): return .compare(f.renamingParam(rename), op, v)
     }
   }
 
@@ -179,6 +194,10 @@ public struct SortKey: Equatable, Sendable {
   public static func parse(_ text: String) throws -> SortKey {
     var t = text.trimmingCharacters(in: .whitespaces)
     var desc = false
+    for (suffix, d) in [(":desc", true), (":asc", false)] where t.lowercased().hasSuffix(suffix) {
+      t = String(t.dropLast(suffix.count))
+      desc = d
+    }
     if t.hasPrefix("-") {
       desc = true
       t.removeFirst()

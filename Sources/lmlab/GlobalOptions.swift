@@ -1,0 +1,34 @@
+// Options shared by every command that touches the registry: `--registry PATH`, `--verbose`.
+import ArgumentParser
+import Foundation
+import Workbench
+
+struct GlobalOptions: ParsableArguments {
+  @Option(name: .long, help: "Registry file (default: $LMLAB_REGISTRY, else ./lmlab.sqlite).")
+  var registry: String?
+
+  @Flag(name: [.short, .long], help: "Log debug details to standard error.")
+  var verbose = false
+
+  var registryPath: String { RegistryLocation.resolve(flag: registry) }
+
+  /// Sets up logging, then opens the registry.
+  func openRegistry() throws -> Registry {
+    LMLabLogging.bootstrap(verbose: verbose)
+    return try RegistryLocation.open(flag: registry)
+  }
+}
+
+/// A user error with the option it concerns, printed as one line: "--where: ...".
+struct OptionError: Error, CustomStringConvertible, LocalizedError {
+  let option: String
+  let underlying: Error
+  var description: String { "\(option): \(underlying)" }
+  var errorDescription: String? { description }
+}
+
+/// Parses `text` as a run id.
+func parseRunID(_ text: String) throws -> Int64 {
+  guard let id = Int64(text), id > 0 else { throw RegistryError.badRunID(text) }
+  return id
+}

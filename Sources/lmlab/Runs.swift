@@ -1,0 +1,9 @@
+// `lmlab runs ...`: list, show, compare, export, resume and delete recorded runs.
+import ArgumentParser
+
+struct Runs: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Query and manage the runs recorded in the registry.",
+    subcommands: [RunsList.self, RunsShow.self, RunsCompare.self, RunsExport.self, RunsResume.self, RunsDelete.self]
+  )
+}

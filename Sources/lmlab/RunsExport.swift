@@ -1,0 +1,27 @@
+// `lmlab runs export [--where EXPR] --csv DIR`.
+import ArgumentParser
+import Foundation
+import Workbench
+
+struct RunsExport: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "export",
+    abstract: "Write runs, params, full series, summaries, per-frame scores, checkpoints and artifacts as CSV.")
+
+  @OptionGroup var global: GlobalOptions
+
+  @Option(name: .long, help: "Filter expression, as for `runs list`.")
+  var `where`: String?
+
+  @Option(name: .long, help: "Directory for the CSV files (created if missing).")
+  var csv: String
+
+  func run() throws {
+    let filter = try `where`.map { w in try wrap("--where") { try WhereExpr.parse(w).renamingParams(canonicalKey) } }
+    let registry = try global.openRegistry()
+    let report = try wrap("--where") { try registry.exportCSV(filter: filter, to: csv) }
+    for (file, count) in report.rows {
+      print("\((csv as NSString).appendingPathComponent(file))  \(count) rows")
+    }
+  }
+}

@@ -1,0 +1,59 @@
+// `lmlab runs resume ID` and `lmlab runs delete ID [--yes]`.
+import ArgumentParser
+import Foundation
+import Workbench
+
+struct RunsResume: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "resume",
+    abstract: "Queue an interrupted or failed run again, to restart from its latest checkpoint.")
+
+  @OptionGroup var global: GlobalOptions
+
+  @Argument(help: "Run id.")
+  var id: String
+
+  func run() throws {
+    let runID = try parseRunID(id)
+    let registry = try global.openRegistry()
+    let run = try registry.requeue(runID)
+    let from = run.resumeFrom.map { "from checkpoint \($0)" } ?? "from scratch (no checkpoint recorded)"
+    print("run \(run.id) queued again; the next worker that claims it restarts it \(from)")
+  }
+}
+
+struct RunsDelete: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "delete", abstract: "Delete a run, everything recorded under it, and its checkpoint and artifact files.")
+
+  @OptionGroup var global: GlobalOptions
+
+  @Argument(help: "Run id.")
+  var id: String
+
+  @Flag(name: .shortAndLong, help: "Do not ask for confirmation.")
+  var yes = false
+
+  func run() throws {
+    let runID = try parseRunID(id)
+    let registry = try global.openRegistry()
+    let plan = try registry.planDeletion(runID)
+    let existing = plan.files.filter { FileManager.default.fileExists(atPath: $0) }
+    print(
+      "run \(runID) (\(plan.run.name), \(plan.run.status.rawValue)): \(plan.seriesPoints) series points, "
+        + "\(plan.frameScores) per-frame scores, \(existing.count) file(s)")
+    for f in existing { print("  \(f)") }
+    if !yes {
+      guard isatty(STDIN_FILENO) == 1 else {
+        throw OptionError(option: "delete", underlying: RegistryError.invalidState("not a terminal: pass --yes to confirm"))
+      }
+      print("delete? [y/N] ", terminator: "")
+      guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else {
+        print("nothing deleted")
+        return
+      }
+    }
+    let removed = try registry.deleteRun(runID)
+    print("deleted run \(runID) and \(removed.count) file(s)")
+  }
+}
