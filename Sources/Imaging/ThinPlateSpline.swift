@@ -97,34 +97,38 @@ public struct ThinPlateSpline: Sendable {
 /// Gaussian elimination with partial pivoting on a [n, n] system with `columns` right-hand sides
 /// ([n, columns]); the solution replaces `b`. False when singular.
 func solveInPlace(_ a: inout [Double], _ b: inout [Double], n: Int, columns: Int) -> Bool {
-  for col in 0..<n {
-    var pivot = col
-    var best = abs(a[col * n + col])
-    for r in (col + 1)..<n where abs(a[r * n + col]) > best {
-      best = abs(a[r * n + col])
-      pivot = r
-    }
-    guard best > 1e-12 else { return false }
-    if pivot != col {
-      for k in 0..<n { a.swapAt(col * n + k, pivot * n + k) }
-      for k in 0..<columns { b.swapAt(col * columns + k, pivot * columns + k) }
-    }
-    let inv = 1 / a[col * n + col]
-    for r in (col + 1)..<n {
-      let f = a[r * n + col] * inv
-      if f == 0 { continue }
-      for k in col..<n { a[r * n + k] -= f * a[col * n + k] }
-      for k in 0..<columns { b[r * columns + k] -= f * b[col * columns + k] }
+  a.withUnsafeMutableBufferPointer { a in
+    b.withUnsafeMutableBufferPointer { b in
+      for col in 0..<n {
+        var pivot = col
+        var best = abs(a[col * n + col])
+        for r in (col + 1)..<n where abs(a[r * n + col]) > best {
+          best = abs(a[r * n + col])
+          pivot = r
+        }
+        guard best > 1e-12 else { return false }
+        if pivot != col {
+          for k in 0..<n { a.swapAt(col * n + k, pivot * n + k) }
+          for k in 0..<columns { b.swapAt(col * columns + k, pivot * columns + k) }
+        }
+        let inv = 1 / a[col * n + col]
+        for r in (col + 1)..<n {
+          let f = a[r * n + col] * inv
+          if f == 0 { continue }
+          for k in col..<n { a[r * n + k] -= f * a[col * n + k] }
+          for k in 0..<columns { b[r * columns + k] -= f * b[col * columns + k] }
+        }
+      }
+      for col in stride(from: n - 1, through: 0, by: -1) {
+        for k in 0..<columns {
+          var s = b[col * columns + k]
+          for j in (col + 1)..<n { s -= a[col * n + j] * b[j * columns + k] }
+          b[col * columns + k] = s / a[col * n + col]
+        }
+      }
+      return true
     }
   }
-  for col in stride(from: n - 1, through: 0, by: -1) {
-    for k in 0..<columns {
-      var s = b[col * columns + k]
-      for j in (col + 1)..<n { s -= a[col * n + j] * b[j * columns + k] }
-      b[col * columns + k] = s / a[col * n + col]
-    }
-  }
-  return true
 }
 
 extension RGBImage {
