@@ -22,8 +22,10 @@ let package = Package(
     .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5"),
     .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng"),
 
+    // Direct 3x3 convolution kernels in C (AVX2/FMA, chosen at run time) for small channel counts.
+    .target(name: "CKernels", path: "Sources/CKernels", cSettings: [.unsafeFlags(["-O3"])]),
     // Float32 tensors, kernels on OpenBLAS, reverse-mode autograd, layers, optimizers.
-    .target(name: "TensorEngine", dependencies: ["COpenBLAS"]),
+    .target(name: "TensorEngine", dependencies: ["COpenBLAS", "CKernels"]),
     // HDF5 files: checkpoints, landmark files, video arrays.
     .target(name: "Storage", dependencies: ["TensorEngine", "CHDF5"]),
     // PNG codec, resize, color jitter, TPS warp, drawing.

@@ -1,6 +1,18 @@
 // conv2d kernels: im2col / col2im over tiles of output pixels, and forward/backward passes
 // that hand the products to OpenBLAS sgemm.
 //
+import CKernels
+import Dispatch
+import Foundation
+
+/// Worker threads for the engine's parallel kernels (both cores by default).
+nonisolated(unsafe) public var engineThreads = 2
+nonisolated(unsafe) var tileTargetFloats = Int(ProcessInfo.processInfo.environment["LMLAB_TILE"] ?? "") ?? (1 << 18)
+let directConvAvailable = lm_direct_conv_available() != 0
+nonisolated(unsafe) var directConvMode = ProcessInfo.processInfo.environment["LMLAB_DIRECT"] ?? "auto"
+nonisolated(unsafe) var directConvMaxChannelProduct = Int(ProcessInfo.processInfo.environment["LMLAB_DIRECT_MAX"] ?? "") ?? 4096
+nonisolated(unsafe) var tileMinColumns = Int(ProcessInfo.processInfo.environment["LMLAB_TILEMIN"] ?? "") ?? 256
+
 // Layouts: x [N, C, H, W], weight [O, C, kh, kw] (viewed as [O, Kc] with Kc = C·kh·kw),
 // out [N, O, Ho, Wo]. Output pixels are indexed globally as P = n·Ho·Wo + p, and processed
 // in tiles of consecutive P so that the column buffer [Kc, tile] stays in cache and small
@@ -11,6 +23,10 @@ public struct Conv2dGeometry: Equatable {
   public var n, c, h, w: Int
   public var o, kh, kw: Int
   public var stride, pad: Int
+
+  public init(n: Int, c: Int, h: Int, w: Int, o: Int, kh: Int, kw: Int, stride: Int, pad: Int) {
+    (self.n, self.c, self.h, self.w, self.o, self.kh, self.kw, self.stride, self.pad) = (n, c, h, w, o, kh, kw, stride, pad)
+  }
   public var ho: Int { (h + 2 * pad - kh) / stride + 1 }
   public var wo: Int { (w + 2 * pad - kw) / stride + 1 }
   /// Rows of the column matrix: C·kh·kw.
@@ -18,13 +34,24 @@ public struct Conv2dGeometry: Equatable {
   public var outPixels: Int { ho * wo }
   var isPointwise: Bool { kh == 1 && kw == 1 && stride == 1 && pad == 0 }
 
+  /// 3×3 stride-1 "same" convs with few channels use the direct C kernel: there im2col
+  /// copies cost more than the product (measured by `lmlab bench engine`).
+  var usesDirectKernel: Bool {
+    guard kh == 3 && kw == 3 && stride == 1 && pad == 1 && directConvAvailable else { return false }
+    switch directConvMode {
+    case "1": return true
+    case "0": return false
+    default: return c * o <= directConvMaxChannelProduct
+    }
+  }
+
   /// Multiply-adds ×2 of the forward pass.
   public var forwardFLOPs: Double { 2 * Double(n * o * kc * outPixels) }
 
   /// Columns per tile: the column buffer stays near 1 MB, but never under 256 columns.
   var tileColumns: Int {
     let total = n * outPixels
-    let target = Swift.max(256, (1 << 18) / Swift.max(kc, 1))
+    let target = Swift.max(tileMinColumns, tileTargetFloats / Swift.max(kc, 1))
     return Swift.min(total, target)
   }
 }
@@ -155,13 +182,51 @@ func scatterTile(
   }
 }
 
+/// Splits output pixels [0, N·Ho·Wo) into image-aligned ranges, one per worker, and runs
+/// them in parallel with OpenBLAS single-threaded inside each (per-worker products beat
+/// fork-join inside every small sgemm, and image-aligned ranges keep col2im race-free).
+func forEachWorkerRange(_ g: Conv2dGeometry, _ body: (_ worker: Int, _ p0: Int, _ p1: Int) -> Void) {
+  let ohw = g.outPixels
+  let workers = Swift.min(engineThreads, g.n)
+  if workers <= 1 {
+    body(0, 0, g.n * ohw)
+    return
+  }
+  let previous = blasThreads
+  setBLASThreads(1)
+  defer { setBLASThreads(previous) }
+  DispatchQueue.concurrentPerform(iterations: workers) { wi in
+    let n0 = g.n * wi / workers
+    let n1 = g.n * (wi + 1) / workers
+    body(wi, n0 * ohw, n1 * ohw)
+  }
+}
+
 /// out = conv(x, weight) + bias.
 public func conv2dForward(
   x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
   out: UnsafeMutablePointer<Float>, _ g: Conv2dGeometry
 ) {
+  forEachWorkerRange(g) { _, start, end in
+    conv2dForwardRange(x: x, weight: weight, bias: bias, out: out, g, start, end)
+  }
+}
+
+/// The forward pass for output pixels [start, end), whole images.
+func conv2dForwardRange(
+  x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+  out: UnsafeMutablePointer<Float>, _ g: Conv2dGeometry, _ start: Int, _ end: Int
+) {
   let ohw = g.outPixels
-  let total = g.n * ohw
+  if g.usesDirectKernel {
+    for ni in (start / ohw)..<(end / ohw) {
+      lm_conv3x3_forward(
+        x + ni * g.c * g.h * g.w, weight, out + ni * g.o * ohw, Int32(g.c), Int32(g.o), Int32(g.h), Int32(g.w))
+    }
+    addBias(bias, out, g, start, end)
+    return
+  }
+  let total = end
   let tile = g.tileColumns
   let col = UnsafeMutablePointer<Float>.allocate(capacity: g.kc * tile)
   let tmp = UnsafeMutablePointer<Float>.allocate(capacity: g.o * tile)
@@ -169,7 +234,7 @@ public func conv2dForward(
     col.deallocate()
     tmp.deallocate()
   }
-  var p0 = 0
+  var p0 = start
   while p0 < total {
     let p1 = Swift.min(total, p0 + tile)
     let cols = p1 - p0
@@ -203,13 +268,18 @@ public func conv2dForward(
     }
     p0 = p1
   }
-  if let bias {
-    for ni in 0..<g.n {
-      for oc in 0..<g.o {
-        let row = out + (ni * g.o + oc) * ohw
-        let v = bias[oc]
-        for p in 0..<ohw { row[p] += v }
-      }
+  addBias(bias, out, g, start, end)
+}
+
+/// out[n, o, :] += bias[o] for the images of output pixels [start, end).
+func addBias(_ bias: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>, _ g: Conv2dGeometry, _ start: Int, _ end: Int) {
+  guard let bias else { return }
+  let ohw = g.outPixels
+  for ni in (start / ohw)..<(end / ohw) {
+    for oc in 0..<g.o {
+      let row = out + (ni * g.o + oc) * ohw
+      let v = bias[oc]
+      for p in 0..<ohw { row[p] += v }
     }
   }
 }
@@ -221,15 +291,6 @@ public func conv2dBackward(
   _ g: Conv2dGeometry
 ) {
   let ohw = g.outPixels
-  let total = g.n * ohw
-  let tile = g.tileColumns
-  let col = UnsafeMutablePointer<Float>.allocate(capacity: g.kc * tile)
-  let gtile = UnsafeMutablePointer<Float>.allocate(capacity: g.o * tile)
-  defer {
-    col.deallocate()
-    gtile.deallocate()
-  }
-  if let gx { gx.initialize(repeating: 0, count: g.n * g.c * g.h * g.w) }
   if let gb {
     for ni in 0..<g.n {
       for oc in 0..<g.o {
@@ -240,7 +301,57 @@ public func conv2dBackward(
       }
     }
   }
-  var p0 = 0
+  // Each worker accumulates its own weight gradient; they are summed at the end.
+  let workers = Swift.min(engineThreads, g.n)
+  let wCount = g.o * g.kc
+  let partial = UnsafeMutablePointer<Float>.allocate(capacity: gw == nil ? 1 : workers * wCount)
+  defer { partial.deallocate() }
+  if gw != nil { partial.initialize(repeating: 0, count: workers * wCount) }
+  forEachWorkerRange(g) { wi, start, end in
+    conv2dBackwardRange(
+      x: x, weight: weight, gout: gout, gx: gx, gw: gw == nil ? nil : partial + wi * wCount, g, start, end)
+  }
+  if let gw {
+    for wi in 0..<workers {
+      let src = partial + wi * wCount
+      for i in 0..<wCount { gw[i] += src[i] }
+    }
+  }
+}
+
+/// The backward pass for output pixels [start, end), whole images.
+func conv2dBackwardRange(
+  x: UnsafePointer<Float>, weight: UnsafePointer<Float>, gout: UnsafePointer<Float>,
+  gx: UnsafeMutablePointer<Float>?, gw: UnsafeMutablePointer<Float>?, _ g: Conv2dGeometry, _ start: Int, _ end: Int
+) {
+  let ohw = g.outPixels
+  if g.usesDirectKernel {
+    conv2dBackwardDirect(x: x, weight: weight, gout: gout, gx: gx, gw: gw, g, start, end)
+    return
+  }
+  let total = end
+  let tile = g.tileColumns
+  let col = UnsafeMutablePointer<Float>.allocate(capacity: g.kc * tile)
+  let gtile = UnsafeMutablePointer<Float>.allocate(capacity: g.o * tile)
+  defer {
+    col.deallocate()
+    gtile.deallocate()
+  }
+  // Stride-1 convs get the input gradient as a forward conv of gout with the flipped,
+  // transposed kernel: one product with K = O·kh·kw and no scatter-add (col2im).
+  let transposedPath = gx != nil && g.stride == 1 && !g.isPointwise && g.pad <= g.kh - 1 && g.kh == g.kw
+  if let gx, transposedPath {
+    let gt = Conv2dGeometry(n: g.n, c: g.o, h: g.ho, w: g.wo, o: g.c, kh: g.kh, kw: g.kw, stride: 1, pad: g.kh - 1 - g.pad)
+    let flipped = flippedTransposedKernel(weight, g)
+    defer { flipped.deallocate() }
+    let n0 = start / ohw
+    let n1 = end / ohw
+    conv2dForwardRange(x: gout, weight: flipped, bias: nil, out: gx, gt, n0 * gt.outPixels, n1 * gt.outPixels)
+  } else if let gx {
+    let imageSize = g.c * g.h * g.w
+    (gx + (start / ohw) * imageSize).initialize(repeating: 0, count: (end - start) / ohw * imageSize)
+  }
+  var p0 = start
   while p0 < total {
     let p1 = Swift.min(total, p0 + tile)
     let cols = p1 - p0
@@ -273,7 +384,7 @@ public func conv2dBackward(
         transA: false, transB: true, m: g.o, n: g.kc, k: cols, a: gt, lda: ldg, b: b, ldb: ldb, beta: 1,
         c: gw, ldc: g.kc)
     }
-    if let gx {  // gCol [kc, cols] = Wᵀ [kc, O] · gTile [O, cols], then scattered back
+    if let gx, !transposedPath {  // gCol [kc, cols] = Wᵀ [kc, O] · gTile [O, cols], then scattered back
       if g.isPointwise && within {
         sgemm(
           transA: true, transB: false, m: g.kc, n: cols, k: g.o, a: weight, lda: g.kc, b: gt, ldb: ldg,
@@ -286,5 +397,38 @@ public func conv2dBackward(
       }
     }
     p0 = p1
+  }
+}
+
+/// Flips and transposes a 3×3-style kernel: [O, C, k, k] → [C, O, k, k] rotated by 180°, so
+/// that the input gradient of a stride-1 conv is a forward conv of the output gradient.
+func flippedTransposedKernel(_ weight: UnsafePointer<Float>, _ g: Conv2dGeometry) -> UnsafeMutablePointer<Float> {
+  let kk = g.kh * g.kw
+  let flipped = UnsafeMutablePointer<Float>.allocate(capacity: g.o * g.kc)
+  for oc in 0..<g.o {
+    for ci in 0..<g.c {
+      for t in 0..<kk { flipped[(ci * g.o + oc) * kk + (kk - 1 - t)] = weight[(oc * g.c + ci) * kk + t] }
+    }
+  }
+  return flipped
+}
+
+/// Backward of the direct kernel for the images of output pixels [start, end).
+func conv2dBackwardDirect(
+  x: UnsafePointer<Float>, weight: UnsafePointer<Float>, gout: UnsafePointer<Float>,
+  gx: UnsafeMutablePointer<Float>?, gw: UnsafeMutablePointer<Float>?, _ g: Conv2dGeometry, _ start: Int, _ end: Int
+) {
+  let ohw = g.outPixels
+  let imageIn = g.c * g.h * g.w
+  let flipped = gx == nil ? nil : flippedTransposedKernel(weight, g)
+  defer { flipped?.deallocate() }
+  for ni in (start / ohw)..<(end / ohw) {
+    let go = gout + ni * g.o * ohw
+    if let gx, let flipped {
+      lm_conv3x3_forward(go, flipped, gx + ni * imageIn, Int32(g.o), Int32(g.c), Int32(g.h), Int32(g.w))
+    }
+    if let gw {
+      lm_conv3x3_weight_grad(x + ni * imageIn, go, gw, Int32(g.c), Int32(g.o), Int32(g.h), Int32(g.w))
+    }
   }
 }

@@ -1,0 +1,21 @@
+// Direct 3x3 convolution kernels (stride 1, padding 1) for small channel counts, where
+// im2col + sgemm is bound by copying. Vectorized with AVX2/FMA, chosen at run time.
+#ifndef LANDMARKLAB_CKERNELS_H
+#define LANDMARKLAB_CKERNELS_H
+
+#include <stddef.h>
+
+/// 1 when this CPU has AVX2 and FMA (the direct kernels need them), else 0.
+int lm_direct_conv_available(void);
+
+/// One image: out[O][H][W] = sum_c sum_ky,kx w[o][c][ky][kx] * x[c][y+ky-1][x+kx-1] (zero
+/// padding), overwriting out. Bias is not added. Needs lm_direct_conv_available().
+void lm_conv3x3_forward(const float *x, const float *w, float *out, int C, int O, int H, int W);
+
+/// One image: gw[O][C][3][3] += sum over pixels of gout[o][y][x] * x[c][y+ky-1][x+kx-1].
+void lm_conv3x3_weight_grad(const float *x, const float *gout, float *gw, int C, int O, int H, int W);
+
+/// Tests: 0 forces the AVX2-only variants even on AVX-512 machines (default 1).
+void lm_conv_allow_avx512(int allow);
+
+#endif

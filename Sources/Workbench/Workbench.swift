@@ -1,3 +1,0 @@
-// Workbench module. See ../../../shared/DESIGN.md §5 for its job; contents land with their issues.
-
-enum WorkbenchModule {}

@@ -1,0 +1,63 @@
+// conv2d has three kernel paths (direct AVX2, direct AVX-512VL weight gradient, im2col+sgemm)
+// and a worker split; each must give PyTorch's numbers and agree with the others.
+import CKernels
+import XCTest
+
+@testable import TensorEngine
+
+final class ConvPathTests: XCTestCase {
+  override func tearDown() {
+    directConvMode = "auto"
+    lm_conv_allow_avx512(1)
+    engineThreads = 2
+  }
+
+  func testEveryPathMatchesPyTorchFixtures() throws {
+    let f = try FixtureFile("conv2d")
+    for (mode, wide, threads) in [("0", 1, 2), ("1", 1, 2), ("1", 0, 2), ("1", 1, 1), ("0", 1, 1)] {
+      directConvMode = mode
+      lm_conv_allow_avx512(Int32(wide))
+      engineThreads = threads
+      for c in f.cases {
+        let stride = try f.int(c, "stride")
+        let pad = try f.int(c, "padding")
+        let x = try f.tensor(c, "x", requiresGrad: true)
+        let w = try f.tensor(c, "w", requiresGrad: true)
+        let b = f.has(c, "b") ? try f.tensor(c, "b", requiresGrad: true) : nil
+        let out = Tensor.conv2d(x, weight: w, bias: b, stride: stride, padding: pad)
+        let label = "\(c) direct=\(mode) avx512=\(wide) threads=\(threads)"
+        assertClose(out, try f.tensor(c, "out"), tol: fixtureTol, "\(label) out")
+        out.backward(try f.tensor(c, "gout"))
+        assertClose(x.grad, try f.tensor(c, "grad_x"), tol: fixtureTol, "\(label) grad_x")
+        assertClose(w.grad, try f.tensor(c, "grad_w"), tol: fixtureTol, "\(label) grad_w")
+      }
+    }
+  }
+
+  func testDirectAndGEMMPathsAgreeOnRaggedShapes() {
+    // Channel counts that leave remainders in every register block, widths off the vector size.
+    for (c, o, h, w) in [(5, 37, 9, 13), (40, 7, 6, 17), (1, 1, 3, 3)] {
+      let x = randn([3, c, h, w], seed: 31)
+      let wt = randn([o, c, 3, 3], seed: 32)
+      let b = randn([o], seed: 33)
+      let gout = randn([3, o, h, w], seed: 34)
+      var results: [[Tensor]] = []
+      for (mode, wide) in [("0", 1), ("1", 1), ("1", 0)] {
+        directConvMode = mode
+        lm_conv_allow_avx512(Int32(wide))
+        let xi = x.copy()
+        xi.requiresGrad = true
+        let wi = wt.copy()
+        wi.requiresGrad = true
+        let y = Tensor.conv2d(xi, weight: wi, bias: b, stride: 1, padding: 1)
+        y.backward(gout)
+        results.append([y.detached(), xi.grad!, wi.grad!])
+      }
+      for r in results.dropFirst() {
+        for k in 0..<3 {
+          assertClose(r[k], results[0][k], tol: 1e-5, "c\(c) o\(o) \(h)x\(w) tensor \(k)")
+        }
+      }
+    }
+  }
+}

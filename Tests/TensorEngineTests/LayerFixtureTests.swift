@@ -1,0 +1,85 @@
+// Stateful layers and the optimizer against PyTorch: spectral norm, LSTM, Adam.
+import XCTest
+
+@testable import TensorEngine
+
+final class LayerFixtureTests: XCTestCase {
+  func testSpectralNorm() throws {
+    let f = try FixtureFile("spectral_norm")
+    XCTAssertEqual(f.cases.count, 3)
+    for c in f.cases {
+      let w = try f.tensor(c, "weight_orig")
+      var rng = SeededRNG(seed: 0)
+      let sn = SpectralNormConv2d(w.shape[1], w.shape[0], kernel: w.shape[2], rng: &rng)
+      try sn.loadStateDict([
+        "weight_orig": w, "weight_u": try f.tensor(c, "u"), "weight_v": try f.tensor(c, "v"), "bias": sn.bias!,
+      ])
+      sn.train()
+      let out = sn.normalizedWeight()
+      assertClose(out, try f.tensor(c, "out_weight"), tol: fixtureTol, "\(c) weight")
+      assertClose(sn.weightU, try f.tensor(c, "out_u"), tol: fixtureTol, "\(c) u")
+      assertClose(sn.weightV, try f.tensor(c, "out_v"), tol: fixtureTol, "\(c) v")
+      out.backward(try f.tensor(c, "gout_weight"))
+      assertClose(sn.weightOrig.grad, try f.tensor(c, "grad_weight_orig"), tol: fixtureTol, "\(c) grad_weight_orig")
+    }
+  }
+
+  func testLSTM() throws {
+    let f = try FixtureFile("lstm")
+    XCTAssertEqual(f.cases.count, 2)
+    for c in f.cases {
+      let (inF, hid, layers) = (try f.int(c, "input_size"), try f.int(c, "hidden_size"), try f.int(c, "num_layers"))
+      var rng = SeededRNG(seed: 0)
+      let lstm = LSTM(inputSize: inF, hiddenSize: hid, numLayers: layers, rng: &rng)
+      var dict: [String: Tensor] = [:]
+      for (name, _) in lstm.namedParameters() { dict[name] = try f.tensor(c, name) }
+      try lstm.loadStateDict(dict)
+      let x = try f.tensor(c, "x", requiresGrad: true)
+      let h0 = try f.tensor(c, "h0", requiresGrad: true)
+      let c0 = try f.tensor(c, "c0", requiresGrad: true)
+      let (out, state) = lstm(x, lstm.state(h0: h0, c0: c0))
+      let hN = Tensor.concat(state.h.map { $0.reshaped([1] + $0.shape) }, axis: 0)
+      let cN = Tensor.concat(state.c.map { $0.reshaped([1] + $0.shape) }, axis: 0)
+      assertClose(out, try f.tensor(c, "out_output"), tol: fixtureTol, "\(c) output")
+      assertClose(hN, try f.tensor(c, "out_h"), tol: fixtureTol, "\(c) h")
+      assertClose(cN, try f.tensor(c, "out_c"), tol: fixtureTol, "\(c) c")
+      let loss = (out * (try f.tensor(c, "gout_output"))).sum() + (hN * (try f.tensor(c, "gout_h"))).sum()
+        + (cN * (try f.tensor(c, "gout_c"))).sum()
+      loss.backward()
+      assertClose(x.grad, try f.tensor(c, "grad_x"), tol: fixtureTol, "\(c) grad_x")
+      assertClose(h0.grad, try f.tensor(c, "grad_h0"), tol: fixtureTol, "\(c) grad_h0")
+      assertClose(c0.grad, try f.tensor(c, "grad_c0"), tol: fixtureTol, "\(c) grad_c0")
+      for (name, p) in lstm.namedParameters() {
+        assertClose(p.grad, try f.tensor(c, "grad_\(name)"), tol: fixtureTol, "\(c) grad_\(name)")
+      }
+    }
+  }
+
+  func testAdamThreeSteps() throws {
+    let f = try FixtureFile("adam")
+    XCTAssertEqual(f.cases.count, 3)
+    for c in f.cases {
+      let p = try f.tensor(c, "param0", requiresGrad: true)
+      let opt = Adam(
+        [("p", p)], lr: Float(try f.double(c, "lr")), betas: (try f.double(c, "beta1"), try f.double(c, "beta2")),
+        eps: Float(try f.double(c, "eps")), weightDecay: Float(try f.double(c, "weight_decay")))
+      for step in 1...3 {
+        p.grad = try f.tensor(c, "grad_step\(step)")
+        opt.step()
+        assertClose(p, try f.tensor(c, "param_step\(step)"), tol: fixtureTol, "\(c) param step \(step)")
+        assertClose(opt.expAvg[0], try f.tensor(c, "exp_avg_step\(step)"), tol: fixtureTol, "\(c) exp_avg \(step)")
+        assertClose(opt.expAvgSq[0], try f.tensor(c, "exp_avg_sq_step\(step)"), tol: fixtureTol, "\(c) exp_avg_sq \(step)")
+      }
+    }
+  }
+
+  func testClipGradNormMatchesPyTorchRule() {
+    let a = Tensor([3, 4], shape: [2], requiresGrad: true)
+    a.grad = Tensor([3, 4], shape: [2])
+    let norm = clipGradNorm([a], maxNorm: 1)
+    XCTAssertEqual(norm, 5, accuracy: 1e-6)
+    // coefficient 1 / (5 + 1e-6)
+    XCTAssertEqual(a.grad!.values[0], 3 / (5 + 1e-6), accuracy: 1e-7)
+    XCTAssertEqual(a.grad!.values[1], 4 / (5 + 1e-6), accuracy: 1e-7)
+  }
+}

@@ -1,4 +1,0 @@
-import XCTest
-@testable import TensorEngine
-
-final class PlaceholderTests: XCTestCase { func testNothing() {} }
