@@ -37,32 +37,47 @@ extension Registry {
   ) throws -> RunListing {
     try read { db in
       try Registry.checkFieldsExist(db, (filter?.fields ?? []) + sort.map(\.field) + extraFields)
-      var sql = "SELECT r.*, COUNT(*) OVER () AS total_matching FROM runs r"
+      // Rank ids only (a page of full rows is fetched after), so the sort never carries
+      // config JSON; sort values are selected once under aliases. Portable SQL.
+      var inner = ["r.id AS id"]
       var args: [Any?] = []
+      var order: [String] = []
+      for (i, k) in sort.enumerated() {
+        var aliases: [String] = []
+        for (j, (expr, a)) in k.valueSQL().enumerated() {
+          inner.append("\(expr) AS s\(i)_\(j)")
+          aliases.append("s\(i)_\(j)")
+          args += a
+        }
+        order.append(k.orderSQL(aliases: aliases))
+      }
+      order.append("id DESC")
+      var sql = "SELECT id, COUNT(*) OVER () AS total_matching FROM (SELECT " + inner.joined(separator: ", ")
+        + " FROM runs r"
       if let f = filter {
         let (cond, a) = try f.sql()
         sql += " WHERE " + cond
         args += a
       }
-      var order: [String] = []
-      for k in sort {
-        let (o, a) = k.sql()
-        order.append(o)
-        args += a
-      }
-      order.append("r.id DESC")
-      sql += " ORDER BY " + order.joined(separator: ", ")
+      sql += ") t ORDER BY " + order.joined(separator: ", ")
       if limit > 0 {
         sql += " LIMIT ?"
         args.append(limit)
       }
       var total = 0
-      var runs: [Run] = []
+      var ids: [Int64] = []
       let rows = try Row.fetchCursor(db, sql: sql, arguments: Registry.arguments(args))
       while let row = try rows.next() {
         total = row["total_matching"]
-        runs.append(try Run(row: row))
+        ids.append(row["id"])
       }
+      var byID: [Int64: Run] = [:]
+      for chunk in stride(from: 0, to: ids.count, by: 500) {
+        for r in try Run.filter(ids[chunk..<min(chunk + 500, ids.count)].contains(Run.Columns.id)).fetchAll(db) {
+          byID[r.id] = r
+        }
+      }
+      let runs = ids.compactMap { byID[$0] }
       // Show the fields the user filtered or sorted on, once each, plus requested extras.
       var fields: [WhereField] = []
       for f in extraFields + (filter?.fields ?? []) + sort.map(\.field) {

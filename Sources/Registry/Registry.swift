@@ -113,6 +113,10 @@ public final class Registry: @unchecked Sendable {
     config.prepareDatabase { db in
       // WAL + NORMAL survives a killed process (not a power cut) and keeps commits cheap.
       try db.execute(sql: "PRAGMA synchronous = NORMAL")
+      // Sorts and window functions stay in memory instead of spilling to a temp file.
+      try db.execute(sql: "PRAGMA temp_store = MEMORY")
+      // Listings touch thousands of pages: read them through a memory map, not one pread each.
+      try db.execute(sql: "PRAGMA mmap_size = 1073741824")
     }
     do {
       pool = try DatabasePool(path: path, configuration: config)
@@ -184,6 +188,13 @@ public final class Registry: @unchecked Sendable {
 
   private func migrate() throws {
     let migrator = RegistrySchema.migrator
+    // Up to date (the common case): a read, no write transaction at all.
+    let upToDate = try pool.read { db -> Bool in
+      guard try db.tableExists("grdb_migrations") else { return false }
+      let appID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+      return try appID == RegistrySchema.applicationID && migrator.hasCompletedMigrations(db)
+    }
+    if upToDate { return }
     // Two processes creating the same new file race in GRDB's migrator (both see no
     // migration applied); the loser fails on an existing table, then sees it done.
     for attempt in 0..<3 {

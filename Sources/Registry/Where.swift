@@ -211,25 +211,27 @@ public struct SortKey: Equatable, Sendable {
     return SortKey(field: WhereField.parse(t), descending: desc)
   }
 
-  /// ORDER BY terms (nulls last on SQLite and PostgreSQL alike) and their arguments.
-  public func sql() -> (String, [Any?]) {
-    let dir = descending ? "DESC" : "ASC"
-    let expr: String
-    var args: [Any?] = []
+  /// Value expressions on `runs r` this key sorts by (a param sorts by number, then text),
+  /// each with its arguments. Selected under aliases so each is evaluated once per row.
+  public func valueSQL() -> [(String, [Any?])] {
     switch field {
-    case .column(let c): expr = "r." + WhereField.runColumns[c]!
-    case .experiment: expr = "(SELECT e.name FROM experiments e WHERE e.id = r.experiment_id)"
+    case .column(let c): return [("r." + WhereField.runColumns[c]!, [])]
+    case .experiment: return [("(SELECT e.name FROM experiments e WHERE e.id = r.experiment_id)", [])]
     case .param(let k):
-      // Numbers sort numerically, the rest by text.
-      expr = "(SELECT COALESCE(p.number, 0) FROM params p WHERE p.run_id = r.id AND p.key = ?)"
-      args.append(k)
-      let textExpr = "(SELECT p.text FROM params p WHERE p.run_id = r.id AND p.key = ?)"
-      return ("(\(expr) IS NULL), \(expr) \(dir), \(textExpr) \(dir)", args + args + [k])
+      return [
+        ("(SELECT p.number FROM params p WHERE p.run_id = r.id AND p.key = ?)", [k]),
+        ("(SELECT p.text FROM params p WHERE p.run_id = r.id AND p.key = ?)", [k]),
+      ]
     case .metric(let n, let s):
-      expr = "(SELECT \(WhereExpr.statSQL(s)) FROM series_summaries s WHERE s.run_id = r.id AND s.name = ?)"
-      args.append(n)
+      return [("(SELECT \(WhereExpr.statSQL(s)) FROM series_summaries s WHERE s.run_id = r.id AND s.name = ?)", [n])]
     }
-    return ("(\(expr) IS NULL), \(expr) \(dir)", args + args)
+  }
+
+  /// ORDER BY terms over the aliases `valueSQL` was selected as; nulls last on SQLite and
+  /// PostgreSQL alike.
+  public func orderSQL(aliases: [String]) -> String {
+    let dir = descending ? "DESC" : "ASC"
+    return "(\(aliases[0]) IS NULL), " + aliases.map { "\($0) \(dir)" }.joined(separator: ", ")
   }
 }
 
