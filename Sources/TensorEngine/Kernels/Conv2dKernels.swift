@@ -9,8 +9,11 @@ import Foundation
 nonisolated(unsafe) public var engineThreads = 2
 nonisolated(unsafe) var tileTargetFloats = Int(ProcessInfo.processInfo.environment["LMLAB_TILE"] ?? "") ?? (1 << 18)
 let directConvAvailable = lm_direct_conv_available() != 0
-nonisolated(unsafe) var directConvMode = ProcessInfo.processInfo.environment["LMLAB_DIRECT"] ?? "auto"
-nonisolated(unsafe) var directConvMaxChannelProduct = Int(ProcessInfo.processInfo.environment["LMLAB_DIRECT_MAX"] ?? "") ?? 4096
+/// Which kernel 3×3 stride-1 convs use: "auto" (by channel counts), "1" direct, "0" im2col+sgemm.
+/// Set by LMLAB_DIRECT for experiments; `lmlab bench engine --kernels` compares both.
+nonisolated(unsafe) public var directConvMode = ProcessInfo.processInfo.environment["LMLAB_DIRECT"] ?? "auto"
+/// In "auto" mode convs whose smaller channel count is below this use the direct kernel.
+nonisolated(unsafe) var directConvMinChannels = 64
 nonisolated(unsafe) var tileMinColumns = Int(ProcessInfo.processInfo.environment["LMLAB_TILEMIN"] ?? "") ?? 256
 
 // Layouts: x [N, C, H, W], weight [O, C, kh, kw] (viewed as [O, Kc] with Kc = C·kh·kw),
@@ -41,7 +44,7 @@ public struct Conv2dGeometry: Equatable {
     switch directConvMode {
     case "1": return true
     case "0": return false
-    default: return c * o <= directConvMaxChannelProduct
+    default: return Swift.min(c, o) < directConvMinChannels
     }
   }
 
