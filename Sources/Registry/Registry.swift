@@ -14,6 +14,8 @@ public struct RegistryOptions: Sendable {
   public var checkLocalProcesses = true
   /// Mark dead runs interrupted every time the registry is opened.
   public var reapOnOpen = true
+  /// Create the file when it does not exist (false: `RegistryError.missing`).
+  public var createIfMissing = true
 
   public init() {}
 
@@ -106,6 +108,9 @@ public final class Registry: @unchecked Sendable {
   public init(path: String, options: RegistryOptions = RegistryOptions()) throws {
     self.path = path
     self.options = options
+    if !options.createIfMissing && !FileManager.default.fileExists(atPath: path) {
+      throw RegistryError.missing(path: path)
+    }
     try Registry.inspect(path: path)
     var config = Configuration()
     config.busyMode = .timeout(options.busyTimeout)

@@ -11,6 +11,8 @@ public enum RegistryError: Error, CustomStringConvertible, LocalizedError, Equat
   case newerSchema(path: String, found: String, known: String)
   /// The file could not be opened at all (permissions, missing directory).
   case cannotOpen(path: String, detail: String)
+  /// A command that only reads found no registry at the path.
+  case missing(path: String)
   case noSuchRun(Int64)
   case badRunID(String)
   /// A `--where` or `--sort` expression that does not parse, with the 1-based column.
@@ -29,6 +31,8 @@ public enum RegistryError: Error, CustomStringConvertible, LocalizedError, Equat
       return "registry \(path): schema \(found) is newer than this lmlab understands (\(known)); upgrade lmlab — file left untouched"
     case .cannotOpen(let path, let detail):
       return "registry \(path): cannot open (\(detail))"
+    case .missing(let path):
+      return "registry \(path): no such file (give --registry PATH or set LMLAB_REGISTRY)"
     case .noSuchRun(let id):
       return "no run with id \(id) in the registry"
     case .badRunID(let text):

@@ -12,10 +12,11 @@ struct GlobalOptions: ParsableArguments {
 
   var registryPath: String { RegistryLocation.resolve(flag: registry) }
 
-  /// Sets up logging, then opens the registry.
-  func openRegistry() throws -> Registry {
+  /// Sets up logging, then opens the registry. Commands that only read what is recorded
+  /// pass `mustExist` so a mistyped path is an error, not a new empty file.
+  func openRegistry(mustExist: Bool = true) throws -> Registry {
     LMLabLogging.bootstrap(verbose: verbose)
-    return try RegistryLocation.open(flag: registry)
+    return try RegistryLocation.open(flag: registry, mustExist: mustExist)
   }
 }
 

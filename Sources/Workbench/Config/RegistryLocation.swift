@@ -16,11 +16,15 @@ public enum RegistryLocation {
 
   /// Opens (creating if needed) the registry, with heartbeat settings from the environment.
   /// Opening also marks runs whose process died as interrupted.
-  public static func open(flag: String?, environment: [String: String] = ProcessInfo.processInfo.environment)
-    throws -> Registry
-  {
+  /// With `mustExist`, a missing file is an error instead of a new empty registry (for
+  /// commands that only look at what is recorded).
+  public static func open(
+    flag: String?, mustExist: Bool = false, environment: [String: String] = ProcessInfo.processInfo.environment
+  ) throws -> Registry {
     let path = resolve(flag: flag, environment: environment)
-    let registry = try Registry(path: path, options: RegistryOptions.fromEnvironment(environment))
+    var options = RegistryOptions.fromEnvironment(environment)
+    options.createIfMissing = !mustExist
+    let registry = try Registry(path: path, options: options)
     if !registry.reapedOnOpen.isEmpty {
       LMLabLogging.logger("registry").notice(
         "marked interrupted (process gone): runs \(registry.reapedOnOpen.map(String.init).joined(separator: ", "))")
