@@ -33,7 +33,10 @@ extension Registry {
           FROM runs r LEFT JOIN experiments e ON e.id = r.experiment_id WHERE r.id IN \(inIds) ORDER BY r.id
           """
         ),
-        ("params.csv", "SELECT run_id, key, kind, text AS value FROM params WHERE run_id IN \(inIds) ORDER BY run_id, key"),
+        (
+          "params.csv",
+          "SELECT run_id, key, kind, text AS value FROM params WHERE run_id IN \(inIds) ORDER BY run_id, key"
+        ),
         (
           "series.csv",
           "SELECT run_id, name, step, value, time FROM series_points WHERE run_id IN \(inIds) ORDER BY run_id, name, step"

@@ -52,7 +52,8 @@ extension Registry {
         order.append(k.orderSQL(aliases: aliases))
       }
       order.append("id DESC")
-      var sql = "SELECT id, COUNT(*) OVER () AS total_matching FROM (SELECT " + inner.joined(separator: ", ")
+      var sql =
+        "SELECT id, COUNT(*) OVER () AS total_matching FROM (SELECT " + inner.joined(separator: ", ")
         + " FROM runs r"
       if let f = filter {
         let (cond, a) = try f.sql()
@@ -73,7 +74,9 @@ extension Registry {
       }
       var byID: [Int64: Run] = [:]
       for chunk in stride(from: 0, to: ids.count, by: 500) {
-        for r in try Run.filter(ids[chunk..<min(chunk + 500, ids.count)].contains(Run.Columns.id)).fetchAll(db) {
+        for r in try Run.filter(ids[chunk..<min(chunk + 500, ids.count)].contains(Run.Columns.id)).fetchAll(
+          db)
+        {
           byID[r.id] = r
         }
       }
@@ -117,7 +120,9 @@ extension Registry {
     for f in fields {
       switch f {
       case .param(let key):
-        if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM params WHERE key = ?)", arguments: [key]) == true {
+        if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM params WHERE key = ?)", arguments: [key])
+          == true
+        {
           continue
         }
         let keys = try String.fetchAll(db, sql: "SELECT DISTINCT key FROM params")
@@ -141,7 +146,9 @@ extension Registry {
     }
   }
 
-  static func fieldValues(_ db: Database, runIds: [Int64], fields: [WhereField]) throws -> [Int64: [String: String]] {
+  static func fieldValues(_ db: Database, runIds: [Int64], fields: [WhereField]) throws -> [Int64: [String:
+    String]]
+  {
     var out: [Int64: [String: String]] = [:]
     if runIds.isEmpty || fields.isEmpty { return out }
     let idList = runIds.map(String.init).joined(separator: ",")  // integers only: safe to inline
@@ -149,12 +156,14 @@ extension Registry {
       switch f {
       case .param(let key):
         let rows = try Row.fetchAll(
-          db, sql: "SELECT run_id, text FROM params WHERE key = ? AND run_id IN (\(idList))", arguments: [key])
+          db, sql: "SELECT run_id, text FROM params WHERE key = ? AND run_id IN (\(idList))", arguments: [key]
+        )
         for r in rows { out[r["run_id"], default: [:]][f.label] = r["text"] }
       case .metric(let name, let stat):
         let rows = try Row.fetchAll(
           db,
-          sql: "SELECT s.run_id, \(WhereExpr.statSQL(stat)) AS v FROM series_summaries s WHERE s.name = ? AND s.run_id IN (\(idList))",
+          sql:
+            "SELECT s.run_id, \(WhereExpr.statSQL(stat)) AS v FROM series_summaries s WHERE s.name = ? AND s.run_id IN (\(idList))",
           arguments: [name])
         for r in rows { out[r["run_id"], default: [:]][f.label] = formatMetric(r["v"]) }
       default: break
@@ -179,15 +188,22 @@ extension Registry {
           SELECT method, metric, COUNT(*) AS n, AVG(value) AS mean FROM frame_scores
           WHERE run_id = ? GROUP BY method, metric ORDER BY method, metric
           """, arguments: [id]
-      ).map { (method: $0["method"] as String, metric: $0["metric"] as String, count: $0["n"] as Int, mean: $0["mean"] as Double) }
+      ).map {
+        (
+          method: $0["method"] as String, metric: $0["metric"] as String, count: $0["n"] as Int,
+          mean: $0["mean"] as Double
+        )
+      }
       return RunDetail(
         run: run,
         experiment: try run.experimentId.flatMap { try Experiment.fetchOne(db, key: $0) },
         params: try Param.filter(Param.Columns.runId == id).order(Param.Columns.key).fetchAll(db),
         ancestors: ancestors,
         children: try Run.filter(Run.Columns.parentId == id).order(Run.Columns.id).fetchAll(db),
-        summaries: try SeriesSummary.filter(SeriesSummary.Columns.runId == id).order(SeriesSummary.Columns.name)
-          .fetchAll(db),
+        summaries: try SeriesSummary.filter(SeriesSummary.Columns.runId == id).order(
+          SeriesSummary.Columns.name
+        )
+        .fetchAll(db),
         checkpoints: try Checkpoint.filter(Checkpoint.Columns.runId == id).order(Checkpoint.Columns.step)
           .fetchAll(db),
         artifacts: try Artifact.filter(Artifact.Columns.runId == id).fetchAll(db),
@@ -209,7 +225,8 @@ extension Registry {
 
   public func summaries(runId: Int64) throws -> [SeriesSummary] {
     try read { db in
-      try SeriesSummary.filter(SeriesSummary.Columns.runId == runId).order(SeriesSummary.Columns.name).fetchAll(db)
+      try SeriesSummary.filter(SeriesSummary.Columns.runId == runId).order(SeriesSummary.Columns.name)
+        .fetchAll(db)
     }
   }
 
@@ -225,10 +242,14 @@ extension Registry {
     try read { db in
       guard let run = try Run.fetchOne(db, key: id) else { throw RegistryError.noSuchRun(id) }
       let files =
-        try String.fetchAll(db, sql: "SELECT path FROM checkpoints WHERE run_id = ? ORDER BY step", arguments: [id])
-        + String.fetchAll(db, sql: "SELECT path FROM artifacts WHERE run_id = ? ORDER BY path", arguments: [id])
-      let points = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM series_points WHERE run_id = ?", arguments: [id]) ?? 0
-      let scores = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM frame_scores WHERE run_id = ?", arguments: [id]) ?? 0
+        try String.fetchAll(
+          db, sql: "SELECT path FROM checkpoints WHERE run_id = ? ORDER BY step", arguments: [id])
+        + String.fetchAll(
+          db, sql: "SELECT path FROM artifacts WHERE run_id = ? ORDER BY path", arguments: [id])
+      let points =
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM series_points WHERE run_id = ?", arguments: [id]) ?? 0
+      let scores =
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM frame_scores WHERE run_id = ?", arguments: [id]) ?? 0
       return DeletionPlan(run: run, files: files, seriesPoints: points, frameScores: scores)
     }
   }

@@ -163,7 +163,9 @@ public final class Registry: @unchecked Sendable {
       defer { try? queue.close() }
       try queue.read { db in
         let tables = try String.fetchAll(
-          db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+          db,
+          sql:
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
         if tables.isEmpty { return }
         let appID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
         if appID != RegistrySchema.applicationID && !tables.contains("registry_info") {
@@ -179,7 +181,8 @@ public final class Registry: @unchecked Sendable {
           }
         }
         if tables.contains("registry_info"),
-          let v = try String.fetchOne(db, sql: "SELECT value FROM registry_info WHERE key = 'schema_version'"),
+          let v = try String.fetchOne(
+            db, sql: "SELECT value FROM registry_info WHERE key = 'schema_version'"),
           let n = Int(v), n > RegistrySchema.version
         {
           throw RegistryError.newerSchema(

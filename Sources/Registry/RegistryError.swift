@@ -26,9 +26,11 @@ public enum RegistryError: Error, CustomStringConvertible, LocalizedError, Equat
       return "registry \(path): not a SQLite database (\(detail)); file left untouched"
     case .foreignDatabase(let path, let tables):
       let shown = tables.prefix(5).joined(separator: ", ") + (tables.count > 5 ? ", ..." : "")
-      return "registry \(path): a SQLite database but not a LandmarkLab registry (tables: \(shown)); file left untouched"
+      return
+        "registry \(path): a SQLite database but not a LandmarkLab registry (tables: \(shown)); file left untouched"
     case .newerSchema(let path, let found, let known):
-      return "registry \(path): schema \(found) is newer than this lmlab understands (\(known)); upgrade lmlab — file left untouched"
+      return
+        "registry \(path): schema \(found) is newer than this lmlab understands (\(known)); upgrade lmlab — file left untouched"
     case .cannotOpen(let path, let detail):
       return "registry \(path): cannot open (\(detail))"
     case .missing(let path):

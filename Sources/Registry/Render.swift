@@ -23,7 +23,8 @@ public struct TextTable {
         let numeric = !isHeader && Double(c) != nil
         parts.append(numeric ? pad + c : c + pad)
       }
-      return parts.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+      return parts.joined(separator: "  ").replacingOccurrences(
+        of: "\\s+$", with: "", options: .regularExpression)
     }
     return ([line(header, isHeader: true)] + rows.map { line($0, isHeader: false) }).joined(separator: "\n")
   }
@@ -56,10 +57,12 @@ public enum RunFormat {
 
   public static func listing(_ l: RunListing) -> String {
     let now = Sys.now()
-    var t = TextTable(header: ["ID", "STATUS", "KIND", "NAME", "EXPERIMENT", "STARTED", "TIME"] + l.extraFields.map(\.label))
+    var t = TextTable(
+      header: ["ID", "STATUS", "KIND", "NAME", "EXPERIMENT", "STARTED", "TIME"] + l.extraFields.map(\.label))
     for r in l.runs {
       var row = [
-        String(r.id), r.status.rawValue, r.kind, r.name, r.experimentId.flatMap { l.experimentNames[$0] } ?? "-",
+        String(r.id), r.status.rawValue, r.kind, r.name,
+        r.experimentId.flatMap { l.experimentNames[$0] } ?? "-",
         date(r.startedAt ?? r.createdAt), runDuration(r, now: now),
       ]
       for f in l.extraFields { row.append(l.extraValues[r.id]?[f.label] ?? "-") }
@@ -77,7 +80,9 @@ public enum RunFormat {
     lines.append("run \(r.id)  \(r.name)  [\(r.kind)]  \(r.status.rawValue)")
     lines.append("  experiment   \(d.experiment?.name ?? "-")")
     lines.append("  created      \(date(r.createdAt))")
-    lines.append("  started      \(date(r.startedAt))   ended \(date(r.endedAt))   time \(runDuration(r, now: Sys.now()))")
+    lines.append(
+      "  started      \(date(r.startedAt))   ended \(date(r.endedAt))   time \(runDuration(r, now: Sys.now()))"
+    )
     if r.status == .running {
       lines.append("  heartbeat    \(date(r.heartbeatAt))   worker \(r.worker ?? "-")")
     }
@@ -102,7 +107,9 @@ public enum RunFormat {
     if d.summaries.isEmpty {
       lines.append("  (none)")
     } else {
-      var t = TextTable(header: ["  NAME", "POINTS", "LAST STEP", "LAST", "BEST", "AT STEP", "GOAL", "MIN", "MAX"])
+      var t = TextTable(header: [
+        "  NAME", "POINTS", "LAST STEP", "LAST", "BEST", "AT STEP", "GOAL", "MIN", "MAX",
+      ])
       for s in d.summaries {
         t.add([
           "  " + s.name, String(s.pointsLogged), String(s.lastStep), formatMetric(s.lastValue),
@@ -116,20 +123,26 @@ public enum RunFormat {
       lines.append("")
       lines.append("per-frame scores")
       var t = TextTable(header: ["  METHOD", "METRIC", "FRAMES", "MEAN"])
-      for g in d.frameScoreGroups { t.add(["  " + g.method, g.metric, String(g.count), formatMetric(g.mean)]) }
+      for g in d.frameScoreGroups {
+        t.add(["  " + g.method, g.metric, String(g.count), formatMetric(g.mean)])
+      }
       lines.append(t.render())
     }
     lines.append("")
     lines.append("checkpoints")
     if d.checkpoints.isEmpty { lines.append("  (none)") }
     for c in d.checkpoints {
-      lines.append("  step \(c.step)  \(c.path)  \(c.bytes) B  sha256 \(c.sha256.isEmpty ? "-" : String(c.sha256.prefix(12)))")
+      lines.append(
+        "  step \(c.step)  \(c.path)  \(c.bytes) B  sha256 \(c.sha256.isEmpty ? "-" : String(c.sha256.prefix(12)))"
+      )
     }
     lines.append("")
     lines.append("artifacts")
     if d.artifacts.isEmpty { lines.append("  (none)") }
     for a in d.artifacts {
-      lines.append("  \(a.kind)  \(a.path)  \(a.bytes) B  sha256 \(a.sha256.isEmpty ? "-" : String(a.sha256.prefix(12)))")
+      lines.append(
+        "  \(a.kind)  \(a.path)  \(a.bytes) B  sha256 \(a.sha256.isEmpty ? "-" : String(a.sha256.prefix(12)))"
+      )
     }
     return lines.joined(separator: "\n")
   }
@@ -156,8 +169,12 @@ extension Registry {
     }
     let names = Set(details.flatMap { $0.summaries.map(\.name) }).sorted()
     for n in names {
-      addRow("last." + n, details.map { d in d.summaries.first { $0.name == n }.map { formatMetric($0.lastValue) } ?? "-" })
-      addRow("best." + n, details.map { d in d.summaries.first { $0.name == n }.map { formatMetric($0.bestValue) } ?? "-" })
+      addRow(
+        "last." + n,
+        details.map { d in d.summaries.first { $0.name == n }.map { formatMetric($0.lastValue) } ?? "-" })
+      addRow(
+        "best." + n,
+        details.map { d in d.summaries.first { $0.name == n }.map { formatMetric($0.bestValue) } ?? "-" })
     }
     if t.rows.isEmpty { return t.render() + "\n(no differences)" }
     return t.render()

@@ -53,7 +53,8 @@ public struct SHA256 {
     var w = [UInt32](repeating: 0, count: 64)
     for i in 0..<16 {
       let b = offset + 4 * i
-      w[i] = UInt32(bytes[b]) << 24 | UInt32(bytes[b + 1]) << 16 | UInt32(bytes[b + 2]) << 8 | UInt32(bytes[b + 3])
+      w[i] =
+        UInt32(bytes[b]) << 24 | UInt32(bytes[b + 1]) << 16 | UInt32(bytes[b + 2]) << 8 | UInt32(bytes[b + 3])
     }
     for i in 16..<64 {
       let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
@@ -70,8 +71,14 @@ public struct SHA256 {
       let t2 = s0 &+ maj
       (hh, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
     }
-    h[0] &+= a; h[1] &+= b; h[2] &+= c; h[3] &+= d
-    h[4] &+= e; h[5] &+= f; h[6] &+= g; h[7] &+= hh
+    h[0] &+= a
+    h[1] &+= b
+    h[2] &+= c
+    h[3] &+= d
+    h[4] &+= e
+    h[5] &+= f
+    h[6] &+= g
+    h[7] &+= hh
   }
 
   static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }

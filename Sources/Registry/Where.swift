@@ -64,7 +64,14 @@ public enum WhereField: Equatable, Sendable {
 }
 
 public enum WhereOp: String, Sendable {
-  case eq = "=", ne = "!=", lt = "<", le = "<=", gt = ">", ge = ">=", contains = "~", notContains = "!~"
+  case eq = "="
+  case ne = "!="
+  case lt = "<"
+  case le = "<="
+  case gt = ">"
+  case ge = ">="
+  case contains = "~"
+  case notContains = "!~"
   var sql: String {
     switch self {
     case .eq: return "="
@@ -116,10 +123,12 @@ public indirect enum WhereExpr: Equatable, Sendable {
   public func sql() throws -> (String, [Any?]) {
     switch self {
     case .and(let a, let b):
-      let (sa, xa) = try a.sql(), (sb, xb) = try b.sql()
+      let (sa, xa) = try a.sql()
+      let (sb, xb) = try b.sql()
       return ("(\(sa) AND \(sb))", xa + xb)
     case .or(let a, let b):
-      let (sa, xa) = try a.sql(), (sb, xb) = try b.sql()
+      let (sa, xa) = try a.sql()
+      let (sb, xb) = try b.sql()
       return ("(\(sa) OR \(sb))", xa + xb)
     case .not(let a):
       let (sa, xa) = try a.sql()
@@ -223,7 +232,9 @@ public struct SortKey: Equatable, Sendable {
         ("(SELECT p.text FROM params p WHERE p.run_id = r.id AND p.key = ?)", [k]),
       ]
     case .metric(let n, let s):
-      return [("(SELECT \(WhereExpr.statSQL(s)) FROM series_summaries s WHERE s.run_id = r.id AND s.name = ?)", [n])]
+      return [
+        ("(SELECT \(WhereExpr.statSQL(s)) FROM series_summaries s WHERE s.run_id = r.id AND s.name = ?)", [n])
+      ]
     }
   }
 
@@ -364,14 +375,17 @@ struct WhereParser {
     case .lparen:
       pos += 1
       let e = try parseOr()
-      guard case .rparen = current.0 else { throw fail(current.1, "expected ')' to close '(' at column \(col)") }
+      guard case .rparen = current.0 else {
+        throw fail(current.1, "expected ')' to close '(' at column \(col)")
+      }
       pos += 1
       return e
     case .word(let w):
       if ["and", "or"].contains(w.lowercased()) { throw fail(col, "expected a field name, found '\(w)'") }
       pos += 1
       guard case .op(let op) = current.0 else {
-        throw fail(current.1, "expected an operator (= != < <= > >= ~) after '\(w)', found \(describe(current.0))")
+        throw fail(
+          current.1, "expected an operator (= != < <= > >= ~) after '\(w)', found \(describe(current.0))")
       }
       let opCol = current.1
       pos += 1
@@ -428,7 +442,8 @@ public func nearestName(_ name: String, among candidates: [String]) -> String? {
 
 /// Levenshtein distance (insert, delete, substitute: cost 1 each).
 public func editDistance(_ a: String, _ b: String) -> Int {
-  let x = Array(a), y = Array(b)
+  let x = Array(a)
+  let y = Array(b)
   if x.isEmpty { return y.count }
   if y.isEmpty { return x.count }
   var prev = Array(0...y.count)

@@ -6,7 +6,9 @@ import Workbench
 struct BenchRegistry: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "registry",
-    abstract: "Fill a fresh registry (10,000 runs, 10 million points by default); time batched logging and `runs list`.")
+    abstract:
+      "Fill a fresh registry (10,000 runs, 10 million points by default); time batched logging and `runs list`."
+  )
 
   @Option(name: .long, help: "Runs to create.")
   var runs = 10_000
@@ -41,6 +43,9 @@ struct BenchRegistry: ParsableCommand {
     o.keep = keep
     o.repeats = repeats
     o.cliExecutable = Bundle.main.executablePath
-    _ = try RegistryBench.run(o) { print($0); fflush(stdout) }
+    _ = try RegistryBench.run(o) {
+      print($0)
+      fflush(stdout)
+    }
   }
 }

@@ -4,6 +4,8 @@ import ArgumentParser
 struct Runs: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Query and manage the runs recorded in the registry.",
-    subcommands: [RunsList.self, RunsShow.self, RunsCompare.self, RunsExport.self, RunsResume.self, RunsDelete.self]
+    subcommands: [
+      RunsList.self, RunsShow.self, RunsCompare.self, RunsExport.self, RunsResume.self, RunsDelete.self,
+    ]
   )
 }

@@ -6,7 +6,8 @@ import Workbench
 struct RunsExport: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "export",
-    abstract: "Write runs, params, full series, summaries, per-frame scores, checkpoints and artifacts as CSV.")
+    abstract:
+      "Write runs, params, full series, summaries, per-frame scores, checkpoints and artifacts as CSV.")
 
   @OptionGroup var global: GlobalOptions
 
@@ -17,7 +18,9 @@ struct RunsExport: ParsableCommand {
   var csv: String
 
   func run() throws {
-    let filter = try `where`.map { w in try wrap("--where") { try WhereExpr.parse(w).renamingParams(canonicalKey) } }
+    let filter = try `where`.map { w in
+      try wrap("--where") { try WhereExpr.parse(w).renamingParams(canonicalKey) }
+    }
     let registry = try global.openRegistry()
     let report = try wrap("--where") { try registry.exportCSV(filter: filter, to: csv) }
     for (file, count) in report.rows {

@@ -22,7 +22,8 @@ struct RunsList: ParsableCommand {
 
   @Option(
     name: .long, parsing: .unconditional,
-    help: "Sort keys, comma-separated; '-' prefix or ':desc' suffix for descending (e.g. -metric.keypoint_acc).")
+    help:
+      "Sort keys, comma-separated; '-' prefix or ':desc' suffix for descending (e.g. -metric.keypoint_acc).")
   var sort: String?
 
   @Option(name: .long, help: "At most this many runs (0 = all).")
@@ -37,7 +38,9 @@ struct RunsList: ParsableCommand {
 
   func run() throws {
     // Everything the user typed is parsed before the registry is opened.
-    let filter = try `where`.map { w in try wrap("--where") { try WhereExpr.parse(w).renamingParams(canonicalKey) } }
+    let filter = try `where`.map { w in
+      try wrap("--where") { try WhereExpr.parse(w).renamingParams(canonicalKey) }
+    }
     let sortKeys = try wrap("--sort") {
       try (sort ?? "").split(separator: ",").map { k -> SortKey in
         var key = try SortKey.parse(String(k))

@@ -24,7 +24,8 @@ struct RunsResume: ParsableCommand {
 
 struct RunsDelete: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "delete", abstract: "Delete a run, everything recorded under it, and its checkpoint and artifact files.")
+    commandName: "delete",
+    abstract: "Delete a run, everything recorded under it, and its checkpoint and artifact files.")
 
   @OptionGroup var global: GlobalOptions
 
@@ -45,7 +46,8 @@ struct RunsDelete: ParsableCommand {
     for f in existing { print("  \(f)") }
     if !yes {
       guard isatty(STDIN_FILENO) == 1 else {
-        throw OptionError(option: "delete", underlying: RegistryError.invalidState("not a terminal: pass --yes to confirm"))
+        throw OptionError(
+          option: "delete", underlying: RegistryError.invalidState("not a terminal: pass --yes to confirm"))
       }
       print("delete? [y/N] ", terminator: "")
       guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else {

@@ -2,11 +2,11 @@
 import Foundation
 import XCTest
 
+@testable import Registry
+
 #if canImport(Glibc)
   import Glibc
 #endif
-
-@testable import Registry
 
 final class ProcessTests: XCTestCase {
   /// Four processes log 2,500 points each, in batches of 25, into one registry at once.
@@ -90,7 +90,9 @@ final class ProcessTests: XCTestCase {
       let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
       p.waitUntilExit()
       XCTAssertEqual(p.terminationStatus, 0)
-      claimed += text.split(separator: "\n").compactMap { Int64($0.replacingOccurrences(of: "claimed ", with: "")) }
+      claimed += text.split(separator: "\n").compactMap {
+        Int64($0.replacingOccurrences(of: "claimed ", with: ""))
+      }
     }
     XCTAssertEqual(claimed.sorted(), Array(1...12))
     XCTAssertEqual(try r.listRuns(filter: WhereExpr.parse("status=finished"), limit: 0).totalMatching, 12)

@@ -10,7 +10,9 @@ final class WhereParserTests: XCTestCase {
     XCTAssertEqual(
       e,
       .and(
-        .and(.compare(.param("n_landmarks"), .eq, .number(30)), .compare(.column("status"), .eq, .text("finished"))),
+        .and(
+          .compare(.param("n_landmarks"), .eq, .number(30)),
+          .compare(.column("status"), .eq, .text("finished"))),
         .compare(.metric("keypoint_acc", .last), .gt, .number(0.7))))
     let (sql, args) = try e.sql()
     XCTAssertFalse(sql.contains("30"), "values must be bound, not pasted: \(sql)")
@@ -18,16 +20,22 @@ final class WhereParserTests: XCTestCase {
   }
 
   func testPrecedenceParensNotAndOperators() throws {
-    let e = try WhereExpr.parse("not (a=1 or b!=2) and c<=1e-4 and d >= -3 and name~'my run' and use_gan=true")
-    guard case .and(.and(.and(.and(.not(.or), _), _), _), .compare(.param("use_gan"), .eq, .bool(true))) = e else {
+    let e = try WhereExpr.parse(
+      "not (a=1 or b!=2) and c<=1e-4 and d >= -3 and name~'my run' and use_gan=true")
+    guard case .and(.and(.and(.and(.not(.or), _), _), _), .compare(.param("use_gan"), .eq, .bool(true))) = e
+    else {
       return XCTFail("\(e)")
     }
-    XCTAssertEqual(try WhereExpr.parse("best.lpips<0.2"), .compare(.metric("lpips", .best), .lt, .number(0.2)))
+    XCTAssertEqual(
+      try WhereExpr.parse("best.lpips<0.2"), .compare(.metric("lpips", .best), .lt, .number(0.2)))
     XCTAssertEqual(try WhereExpr.parse("param.seed = 3"), .compare(.param("seed"), .eq, .number(3)))
-    XCTAssertEqual(try WhereExpr.parse("experiment=\"sweep k\""), .compare(.experiment, .eq, .text("sweep k")))
+    XCTAssertEqual(
+      try WhereExpr.parse("experiment=\"sweep k\""), .compare(.experiment, .eq, .text("sweep k")))
   }
 
-  func assertMalformed(_ text: String, column: Int, _ fragment: String, file: StaticString = #filePath, line: UInt = #line) {
+  func assertMalformed(
+    _ text: String, column: Int, _ fragment: String, file: StaticString = #filePath, line: UInt = #line
+  ) {
     XCTAssertThrowsError(try WhereExpr.parse(text), file: file, line: line) { error in
       guard case RegistryError.malformedExpression(_, let col, let msg) = error else {
         return XCTFail("\(error)", file: file, line: line)
@@ -57,7 +65,8 @@ final class WhereParserTests: XCTestCase {
   }
 
   func testSortKeys() throws {
-    XCTAssertEqual(try SortKey.parse("-metric.loss"), SortKey(field: .metric("loss", .last), descending: true))
+    XCTAssertEqual(
+      try SortKey.parse("-metric.loss"), SortKey(field: .metric("loss", .last), descending: true))
     XCTAssertEqual(try SortKey.parse("n_landmarks"), SortKey(field: .param("n_landmarks"), descending: false))
     XCTAssertThrowsError(try SortKey.parse("-"))
   }
@@ -73,12 +82,14 @@ final class WhereParserTests: XCTestCase {
 final class QueryTests: XCTestCase {
   func testFilteredListing() throws {
     let r = try seededRegistry(temporaryDirectory() + "/r.sqlite")
-    let l = try r.listRuns(filter: WhereExpr.parse("n_landmarks=30 and status=finished and metric.keypoint_acc>0.7"))
+    let l = try r.listRuns(
+      filter: WhereExpr.parse("n_landmarks=30 and status=finished and metric.keypoint_acc>0.7"))
     XCTAssertEqual(l.runs.map(\.id), [4])
     XCTAssertEqual(l.extraFields.map(\.label), ["n_landmarks", "metric.keypoint_acc"])
     XCTAssertEqual(l.extraValues[4]?["metric.keypoint_acc"], "0.8")
     XCTAssertEqual(try r.listRuns(filter: WhereExpr.parse("use_gan=true")).runs.map(\.id), [5, 3, 1])
-    XCTAssertEqual(try r.listRuns(filter: WhereExpr.parse("experiment=sweep-k or status=failed")).totalMatching, 4)
+    XCTAssertEqual(
+      try r.listRuns(filter: WhereExpr.parse("experiment=sweep-k or status=failed")).totalMatching, 4)
     XCTAssertEqual(try r.listRuns(filter: WhereExpr.parse("not dataset=synthetic")).totalMatching, 0)
     XCTAssertEqual(try r.listRuns(filter: WhereExpr.parse("best.loss<=3")).runs.map(\.id), [3, 2, 1])
     XCTAssertEqual(try r.listRuns(filter: WhereExpr.parse("name~run")).totalMatching, 5)
@@ -90,7 +101,8 @@ final class QueryTests: XCTestCase {
     let l = try r.listRuns(sort: [SortKey.parse("-metric.keypoint_acc")], limit: 2)
     XCTAssertEqual(l.runs.map(\.id), [5, 4])
     XCTAssertEqual(l.totalMatching, 5)
-    XCTAssertEqual(try r.listRuns(sort: [SortKey.parse("n_landmarks")], limit: 0).runs.map(\.id), [1, 2, 4, 3, 5])
+    XCTAssertEqual(
+      try r.listRuns(sort: [SortKey.parse("n_landmarks")], limit: 0).runs.map(\.id), [1, 2, 4, 3, 5])
     let text = RunFormat.listing(l)
     XCTAssertTrue(text.hasPrefix("ID  STATUS"), text)
     XCTAssertTrue(text.hasSuffix("(2 of 5 matching runs)"), text)
@@ -110,7 +122,10 @@ final class QueryTests: XCTestCase {
     let r = try seededRegistry(temporaryDirectory() + "/r.sqlite")
     let child = try r.createRun(RunSpec(name: "eval", kind: "evaluate", parentId: 3))
     let text = RunFormat.detail(try r.detail(3))
-    for s in ["run 3  run3  [train-landmarks]  finished", "child    \(child.id)  eval", "n_landmarks: 30", "keypoint_acc"] {
+    for s in [
+      "run 3  run3  [train-landmarks]  finished", "child    \(child.id)  eval", "n_landmarks: 30",
+      "keypoint_acc",
+    ] {
       XCTAssertTrue(text.contains(s), "'\(s)' missing:\n\(text)")
     }
     let all = try r.compare([1, 3], onlyChanged: false)
@@ -135,7 +150,8 @@ final class QueryTests: XCTestCase {
     XCTAssertEqual(counts["series.csv"], 22)
     XCTAssertEqual(counts["frame_scores.csv"], 1)
     let scores = try String(contentsOfFile: dir + "/csv/frame_scores.csv", encoding: .utf8)
-    XCTAssertEqual(scores, "run_id,method,sequence,frame,metric,value\n4,\"ours, v2\",\"s\"\"1\"\"\",3,ssim,0.5\n")
+    XCTAssertEqual(
+      scores, "run_id,method,sequence,frame,metric,value\n4,\"ours, v2\",\"s\"\"1\"\"\",3,ssim,0.5\n")
     let series = try String(contentsOfFile: dir + "/csv/series.csv", encoding: .utf8)
     XCTAssertTrue(series.hasPrefix("run_id,name,step,value,time\n3,keypoint_acc,10,0.7"), series)
   }

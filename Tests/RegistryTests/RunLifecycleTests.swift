@@ -69,7 +69,8 @@ final class RunLifecycleTests: XCTestCase {
     let live = try r.startRun(RunSpec(name: "live", kind: "train"))
     let stale = try r.startRun(RunSpec(name: "stale", kind: "train"))
     try r.write { db in
-      try db.execute(sql: "UPDATE runs SET heartbeat_at = heartbeat_at - 31 WHERE id = ?", arguments: [stale.runId])
+      try db.execute(
+        sql: "UPDATE runs SET heartbeat_at = heartbeat_at - 31 WHERE id = ?", arguments: [stale.runId])
     }
     XCTAssertEqual(try r.reapInterrupted(), [stale.runId])
     XCTAssertEqual(try r.run(live.runId).status, .running)
@@ -111,7 +112,9 @@ final class RunLifecycleTests: XCTestCase {
     let file = dir + "/report.html"
     _ = FileManager.default.createFile(atPath: file, contents: Data("<html>".utf8))
     try h.addArtifact(kind: "report", path: file)
-    try h.addFrameScores([FrameScore(runId: h.runId, method: "ours", sequence: "s1", frame: 0, metric: "ssim", value: 0.9)])
+    try h.addFrameScores([
+      FrameScore(runId: h.runId, method: "ours", sequence: "s1", frame: 0, metric: "ssim", value: 0.9)
+    ])
     try h.log("loss", step: 0, value: 1)
     XCTAssertThrowsError(try r.deleteRun(h.runId)) { XCTAssertTrue("\($0)".contains("is running")) }
     try h.finish()
@@ -123,7 +126,11 @@ final class RunLifecycleTests: XCTestCase {
     XCTAssertFalse(FileManager.default.fileExists(atPath: file))
     XCTAssertThrowsError(try r.run(h.runId))
     let leftovers = try r.read { db in
-      try Int.fetchOne(db, sql: "SELECT (SELECT COUNT(*) FROM params) + (SELECT COUNT(*) FROM series_points) + (SELECT COUNT(*) FROM frame_scores) + (SELECT COUNT(*) FROM artifacts)")
+      try Int.fetchOne(
+        db,
+        sql:
+          "SELECT (SELECT COUNT(*) FROM params) + (SELECT COUNT(*) FROM series_points) + (SELECT COUNT(*) FROM frame_scores) + (SELECT COUNT(*) FROM artifacts)"
+      )
     }
     XCTAssertEqual(leftovers, 0)
     XCTAssertEqual(try r.run(parent.runId).status, .finished)

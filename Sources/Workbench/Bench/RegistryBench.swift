@@ -43,12 +43,15 @@ public enum RegistryBench {
   public static func run(_ o: Options, print: (String) -> Void) throws -> Result {
     let tmpDir = NSTemporaryDirectory() + "lmlab-bench-registry-\(getpid())"
     let path = o.path ?? tmpDir + "/bench.sqlite"
-    if o.path == nil { try FileManager.default.createDirectory(atPath: tmpDir, withIntermediateDirectories: true) }
+    if o.path == nil {
+      try FileManager.default.createDirectory(atPath: tmpDir, withIntermediateDirectories: true)
+    }
     defer {
       if !o.keep && o.path == nil { try? FileManager.default.removeItem(atPath: tmpDir) }
     }
     if FileManager.default.fileExists(atPath: path) {
-      throw RegistryError.invalidState("\(path) exists; the bench needs a fresh file (remove it or pick another --path)")
+      throw RegistryError.invalidState(
+        "\(path) exists; the bench needs a fresh file (remove it or pick another --path)")
     }
     print("registry bench: \(o.runs) runs, \(o.points) series points, batches of \(o.batch), file \(path)")
     let registry = try Registry(path: path)
@@ -70,7 +73,9 @@ public enum RegistryBench {
           configJSON: c.canonicalJSON(), configHash: c.hash, params: c.paramEntries(), seed: Int64(c.seed),
           commandLine: "lmlab bench registry"))
     }
-    let statuses: [RunStatus] = [.finished, .finished, .finished, .finished, .finished, .failed, .interrupted]
+    let statuses: [RunStatus] = [
+      .finished, .finished, .finished, .finished, .finished, .failed, .interrupted,
+    ]
     var created = 0
     for chunk in stride(from: 0, to: specs.count, by: 500) {
       let part = Array(specs[chunk..<min(chunk + 500, specs.count)])
@@ -80,7 +85,8 @@ public enum RegistryBench {
     var dt = now() - t0
     print(
       String(
-        format: "runs:    %d created in %.2f s (%.0f runs/s, %d params each)", created, dt, Double(created) / dt,
+        format: "runs:    %d created in %.2f s (%.0f runs/s, %d params each)", created, dt,
+        Double(created) / dt,
         specs.first?.params.count ?? 0))
 
     // Series: per run, a loss curve, a psnr curve and one keypoint_acc, in batches.
@@ -102,7 +108,8 @@ public enum RegistryBench {
         } else if s % 10 == 9 {
           p = PendingPoint(name: "psnr", step: step, value: 20 + 10 * quality, time: 0)
         } else {
-          p = PendingPoint(name: "loss", step: step, value: 2.0 / Double(s + 1) + 0.3 * rng.nextUnit(), time: 0)
+          p = PendingPoint(
+            name: "loss", step: step, value: 2.0 / Double(s + 1) + 0.3 * rng.nextUnit(), time: 0)
         }
         batch.append(p)
         if batch.count == o.batch || s == perRun - 1 {
@@ -115,7 +122,9 @@ public enum RegistryBench {
       }
       if now() - lastReport > 10 {
         lastReport = now()
-        print(String(format: "  ... %d points, %.0f points/s so far", written, Double(written) / (lastReport - t0)))
+        print(
+          String(
+            format: "  ... %d points, %.0f points/s so far", written, Double(written) / (lastReport - t0)))
       }
     }
     dt = now() - t0
@@ -124,7 +133,8 @@ public enum RegistryBench {
     print(
       String(
         format: "logging: %d points in %d batches in %.1f s: %.0f points/s (batch p50 %.1f ms, p99 %.1f ms)",
-        written, latencies.count, dt, pps, 1000 * lat[lat.count / 2], 1000 * lat[min(lat.count - 1, lat.count * 99 / 100)]))
+        written, latencies.count, dt, pps, 1000 * lat[lat.count / 2],
+        1000 * lat[min(lat.count - 1, lat.count * 99 / 100)]))
     try registry.close()
     let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
     print(String(format: "file:    %.2f GB", Double(bytes) / 1e9))
@@ -175,7 +185,8 @@ public enum RegistryBench {
     let worstList = (cliMedians.isEmpty ? medians : cliMedians).max() ?? 0
     print(
       String(
-        format: "verdict: filtered list %.1f ms (goal < 200 ms): %@; batched logging %.0f points/s (goal ≥ 100000): %@",
+        format:
+          "verdict: filtered list %.1f ms (goal < 200 ms): %@; batched logging %.0f points/s (goal ≥ 100000): %@",
         worstList, worstList < 200 ? "met" : "NOT met", pps, pps >= 100_000 ? "met" : "NOT met"))
     if o.keep || o.path != nil { print("kept:    \(path)") }
     return Result(pointsPerSecond: pps, listMedianMs: medians, cliMedianMs: cliMedians)

@@ -19,7 +19,8 @@ public struct ConfigKey: @unchecked Sendable {
   public var expectation: String {
     switch kind {
     case .int(_, let r): return "an integer in \(r.lowerBound)...\(r.upperBound)"
-    case .double(_, let r): return "a number in \(ConfigValue.format(r.lowerBound))...\(ConfigValue.format(r.upperBound))"
+    case .double(_, let r):
+      return "a number in \(ConfigValue.format(r.lowerBound))...\(ConfigValue.format(r.upperBound))"
     case .bool: return "true or false"
     case .string(_, let allowed):
       if let a = allowed { return "one of " + a.joined(separator: ", ") }
@@ -40,16 +41,26 @@ public struct ConfigKey: @unchecked Sendable {
 }
 
 extension ConfigKey {
-  static func int(_ n: String, _ s: String, _ kp: WritableKeyPath<ExperimentConfig, Int>, _ r: ClosedRange<Int>, _ h: String) -> ConfigKey {
+  static func int(
+    _ n: String, _ s: String, _ kp: WritableKeyPath<ExperimentConfig, Int>, _ r: ClosedRange<Int>, _ h: String
+  ) -> ConfigKey {
     ConfigKey(name: n, section: s, help: h, kind: .int(kp, r))
   }
-  static func double(_ n: String, _ s: String, _ kp: WritableKeyPath<ExperimentConfig, Double>, _ r: ClosedRange<Double>, _ h: String) -> ConfigKey {
+  static func double(
+    _ n: String, _ s: String, _ kp: WritableKeyPath<ExperimentConfig, Double>, _ r: ClosedRange<Double>,
+    _ h: String
+  ) -> ConfigKey {
     ConfigKey(name: n, section: s, help: h, kind: .double(kp, r))
   }
-  static func bool(_ n: String, _ s: String, _ kp: WritableKeyPath<ExperimentConfig, Bool>, _ h: String) -> ConfigKey {
+  static func bool(_ n: String, _ s: String, _ kp: WritableKeyPath<ExperimentConfig, Bool>, _ h: String)
+    -> ConfigKey
+  {
     ConfigKey(name: n, section: s, help: h, kind: .bool(kp))
   }
-  static func string(_ n: String, _ s: String, _ kp: WritableKeyPath<ExperimentConfig, String>, _ allowed: [String]? = nil, _ h: String) -> ConfigKey {
+  static func string(
+    _ n: String, _ s: String, _ kp: WritableKeyPath<ExperimentConfig, String>, _ allowed: [String]? = nil,
+    _ h: String
+  ) -> ConfigKey {
     ConfigKey(name: n, section: s, help: h, kind: .string(kp, allowed: allowed))
   }
 }
@@ -59,7 +70,9 @@ public enum ConfigKeys {
   public static let sections = ["data", "model", "loss", "pairs", "optim", "dynamics", "eval"]
 
   public static let all: [ConfigKey] = [
-    .string("dataset", "data", \.dataset, nil, "dataset name (synthetic, bbc_pose, bair, kth, or a frame folder kind)"),
+    .string(
+      "dataset", "data", \.dataset, nil,
+      "dataset name (synthetic, bbc_pose, bair, kth, or a frame folder kind)"),
     .string("dataset_path", "data", \.datasetPath, nil, "dataset root folder ('' for the synthetic set)"),
     .string("save_path", "data", \.savePath, nil, "where checkpoints go ('' = runs/<run id>)"),
     .string("resume_ckpt", "data", \.resumeCkpt, nil, "checkpoint to start from ('' = none)"),
@@ -69,21 +82,28 @@ public enum ConfigKeys {
 
     .int("n_landmarks", "model", \.nLandmarks, 1...512, "number of landmarks K"),
     .int("nsf", "model", \.nsf, 0...1024, "pose encoder first-block width (0 = twice the input channels)"),
-    .int("naf", "model", \.naf, 0...1024, "appearance encoder first-block width (0 = twice the input channels)"),
+    .int(
+      "naf", "model", \.naf, 0...1024, "appearance encoder first-block width (0 = twice the input channels)"),
     .int("ngc", "model", \.ngc, 2...1024, "SPADE generator width nf"),
     .int("n_filters", "model", \.nFilters, 1...1024, "appearance channels"),
     ConfigKey(
       name: "pose_decoder_channels", section: "model", help: "pose decoder widths of its three steps",
       kind: .intList(\.poseDecoderChannels, count: 3, 1...4096)),
     .int("spade_hidden", "model", \.spadeHidden, 1...1024, "SPADE shared conv width"),
-    .bool("disable_spade", "model", \.disableSpade, "heatmaps as input channels with plain InstanceNorm (Lorenz variant)"),
-    .bool("use_identity_covariance", "model", \.useIdentityCovariance, "isotropic fixed covariance fixed_covar·I"),
-    .double("fixed_covar", "model", \.fixedCovar, 1e-6...10, "covariance diagonal when use_identity_covariance"),
+    .bool(
+      "disable_spade", "model", \.disableSpade,
+      "heatmaps as input channels with plain InstanceNorm (Lorenz variant)"),
+    .bool(
+      "use_identity_covariance", "model", \.useIdentityCovariance, "isotropic fixed covariance fixed_covar·I"),
+    .double(
+      "fixed_covar", "model", \.fixedCovar, 1e-6...10, "covariance diagonal when use_identity_covariance"),
 
     .bool("use_vgg", "loss", \.useVgg, "VGG perceptual loss"),
     .double("vgg_lambda", "loss", \.vggLambda, 0...1e4, "weight of the VGG loss"),
     .bool("reduced_w", "loss", \.reducedW, "VGG layer weights 1/32, 1/16, 1/8, 1/4, 1 (false: uniform)"),
-    .string("vgg_weights", "loss", \.vggWeights, nil, "HDF5 file of ImageNet VGG19 weights ('' = none, said loudly)"),
+    .string(
+      "vgg_weights", "loss", \.vggWeights, nil, "HDF5 file of ImageNet VGG19 weights ('' = none, said loudly)"
+    ),
     .double("mse_lambda", "loss", \.mseLambda, 0...1e4, "weight of the pixel MSE loss"),
     .bool("use_gan", "loss", \.useGan, "adversarial LSGAN loss with a multiscale PatchGAN"),
     .double("gan_lambda", "loss", \.ganLambda, 0...1e4, "weight of the adversarial loss"),
@@ -98,8 +118,10 @@ public enum ConfigKeys {
     .double("saturation", "pairs", \.saturation, 0...1, "color jitter saturation"),
     .double("hue", "pairs", \.hue, 0...0.5, "color jitter hue"),
     .bool("use_temporal", "pairs", \.useTemporal, "appearance branch sees another frame of the video"),
-    .int("temporal_min_gap", "pairs", \.temporalMinGap, 1...10_000, "nearest frame distance for temporal pairs"),
-    .int("temporal_max_gap", "pairs", \.temporalMaxGap, 1...10_000, "farthest frame distance for temporal pairs"),
+    .int(
+      "temporal_min_gap", "pairs", \.temporalMinGap, 1...10_000, "nearest frame distance for temporal pairs"),
+    .int(
+      "temporal_max_gap", "pairs", \.temporalMaxGap, 1...10_000, "farthest frame distance for temporal pairs"),
     .bool("use_warped", "pairs", \.useWarped, "appearance branch sees a thin-plate-spline warp"),
     .int("tps_grid", "pairs", \.tpsGrid, 2...64, "TPS control grid size per axis"),
     .int("tps_margin", "pairs", \.tpsMargin, 0...512, "TPS control grid margin in pixels"),
@@ -131,9 +153,12 @@ public enum ConfigKeys {
     .int("n_context", "dynamics", \.nContext, 1...1000, "context frames at inference"),
     .int("n_rollout", "dynamics", \.nRollout, 1...10_000, "frames rolled out at inference"),
 
-    .double("keypoint_threshold", "eval", \.keypointThreshold, 0...1000, "keypoint accuracy threshold in pixels"),
+    .double(
+      "keypoint_threshold", "eval", \.keypointThreshold, 0...1000, "keypoint accuracy threshold in pixels"),
     .string("lpips_net", "eval", \.lpipsNet, ["alex", "vgg", "squeeze"], "LPIPS backbone"),
-    .bool("ssim_gaussian", "eval", \.ssimGaussian, "SSIM with an 11×11 Gaussian window, σ 1.5 (false: 7×7 uniform)"),
+    .bool(
+      "ssim_gaussian", "eval", \.ssimGaussian,
+      "SSIM with an 11×11 Gaussian window, σ 1.5 (false: 7×7 uniform)"),
   ]
 
   /// Other spellings accepted for a key.

@@ -51,7 +51,9 @@ public struct LoadedConfig: Sendable {
 public enum ConfigLoader {
   /// `Experiments/defaults.yaml` from `$LMLAB_EXPERIMENTS`, else the current directory or
   /// one of its parents; nil when there is none (the built-in defaults are then used).
-  public static func locateDefaults(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+  public static func locateDefaults(environment: [String: String] = ProcessInfo.processInfo.environment)
+    -> String?
+  {
     let fm = FileManager.default
     if let dir = environment["LMLAB_EXPERIMENTS"] {
       let p = (dir as NSString).appendingPathComponent("defaults.yaml")
@@ -113,10 +115,14 @@ public enum ConfigLoader {
     try applyMapping(mapping, source: source, section: nil, to: &config)
   }
 
-  private static func applyMapping(_ mapping: Node.Mapping, source: String, section: String?, to config: inout ExperimentConfig) throws {
+  private static func applyMapping(
+    _ mapping: Node.Mapping, source: String, section: String?, to config: inout ExperimentConfig
+  ) throws {
     for (k, v) in mapping {
       let at = source + mark(k)
-      guard let name = k.string else { throw ConfigError.syntax(message: "a config key must be a string", at: at) }
+      guard let name = k.string else {
+        throw ConfigError.syntax(message: "a config key must be a string", at: at)
+      }
       if section == nil, ConfigKeys.sections.contains(name), let sub = v.mapping {
         try applyMapping(sub, source: source, section: name, to: &config)
         continue
@@ -126,12 +132,15 @@ public enum ConfigLoader {
       let raw: RawValue
       switch v {
       case .scalar(let s):
-        raw = .scalar(s.string, isNull: s.tag.rawValue == Tag.Name.null.rawValue || (s.string.isEmpty && s.style == .plain))
+        raw = .scalar(
+          s.string,
+          isNull: s.tag.rawValue == Tag.Name.null.rawValue || (s.string.isEmpty && s.style == .plain))
       case .sequence(let seq):
         var items: [String] = []
         for item in seq {
           guard let s = item.scalar else {
-            throw ConfigError.badValue(key: name, value: "nested list", expected: "scalars in a list", at: source + mark(item))
+            throw ConfigError.badValue(
+              key: name, value: "nested list", expected: "scalars in a list", at: source + mark(item))
           }
           items.append(s.string)
         }
@@ -262,7 +271,9 @@ extension ExperimentConfig {
 
   /// Sorted-key, compact JSON: equal configs give equal text (the config hash's input).
   public func canonicalJSON() -> String {
-    "{" + flattened().sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value.json)" }.joined(separator: ",") + "}"
+    "{"
+      + flattened().sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value.json)" }.joined(separator: ",")
+      + "}"
   }
 
   public var hash: String { SHA256.hex(of: Data(canonicalJSON().utf8)) }
@@ -289,7 +300,9 @@ extension ExperimentConfig {
   public func yaml(onlyChangedFrom base: ExperimentConfig? = nil) -> String {
     var out = ""
     for section in ConfigKeys.sections {
-      let keys = ConfigKeys.all.filter { $0.section == section && (base == nil || $0.get(self) != $0.get(base!)) }
+      let keys = ConfigKeys.all.filter {
+        $0.section == section && (base == nil || $0.get(self) != $0.get(base!))
+      }
       if keys.isEmpty { continue }
       out += "\(section):\n"
       for k in keys {

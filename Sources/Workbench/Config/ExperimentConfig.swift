@@ -130,7 +130,11 @@ public enum ConfigValue: Equatable, Sendable, CustomStringConvertible {
         case "\t": out += "\\t"
         case "\r": out += "\\r"
         default:
-          if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+          if u.value < 0x20 {
+            out += String(format: "\\u%04x", u.value)
+          } else {
+            out.unicodeScalars.append(u)
+          }
         }
       }
       return out + "\""

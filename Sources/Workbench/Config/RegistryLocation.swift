@@ -6,7 +6,9 @@ import Foundation
 public enum RegistryLocation {
   public static let defaultPath = "lmlab.sqlite"
 
-  public static func resolve(flag: String?, environment: [String: String] = ProcessInfo.processInfo.environment)
+  public static func resolve(
+    flag: String?, environment: [String: String] = ProcessInfo.processInfo.environment
+  )
     -> String
   {
     if let f = flag, !f.isEmpty { return f }
@@ -19,7 +21,8 @@ public enum RegistryLocation {
   /// With `mustExist`, a missing file is an error instead of a new empty registry (for
   /// commands that only look at what is recorded).
   public static func open(
-    flag: String?, mustExist: Bool = false, environment: [String: String] = ProcessInfo.processInfo.environment
+    flag: String?, mustExist: Bool = false,
+    environment: [String: String] = ProcessInfo.processInfo.environment
   ) throws -> Registry {
     let path = resolve(flag: flag, environment: environment)
     var options = RegistryOptions.fromEnvironment(environment)
@@ -27,7 +30,8 @@ public enum RegistryLocation {
     let registry = try Registry(path: path, options: options)
     if !registry.reapedOnOpen.isEmpty {
       LMLabLogging.logger("registry").notice(
-        "marked interrupted (process gone): runs \(registry.reapedOnOpen.map(String.init).joined(separator: ", "))")
+        "marked interrupted (process gone): runs \(registry.reapedOnOpen.map(String.init).joined(separator: ", "))"
+      )
     }
     return registry
   }

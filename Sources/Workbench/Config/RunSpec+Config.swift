@@ -20,7 +20,8 @@ public enum GitInfo {
   /// changed; nil outside a repository or without git.
   public static func currentCommit(directory: String = FileManager.default.currentDirectoryPath) -> String? {
     guard let head = run(["rev-parse", "HEAD"], in: directory), !head.isEmpty else { return nil }
-    let dirty = run(["status", "--porcelain", "--untracked-files=no"], in: directory).map { !$0.isEmpty } ?? false
+    let dirty =
+      run(["status", "--porcelain", "--untracked-files=no"], in: directory).map { !$0.isEmpty } ?? false
     return head + (dirty ? "-dirty" : "")
   }
 

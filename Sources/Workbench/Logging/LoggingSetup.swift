@@ -9,7 +9,9 @@ public enum LMLabLogging {
 
   /// Installs the stderr handler once; later calls only change nothing (swift-log allows a
   /// single bootstrap per process).
-  public static func bootstrap(verbose: Bool, environment: [String: String] = ProcessInfo.processInfo.environment) {
+  public static func bootstrap(
+    verbose: Bool, environment: [String: String] = ProcessInfo.processInfo.environment
+  ) {
     lock.lock()
     defer { lock.unlock() }
     if bootstrapped { return }

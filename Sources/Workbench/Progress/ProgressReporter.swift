@@ -110,7 +110,9 @@ public final class ProgressReporter: @unchecked Sendable {
       parts.append("in " + ProgressReporter.formatDuration(elapsed))
     } else if let spp = secondsPerStep, spp > 0 {
       parts.append(ProgressReporter.formatRate(1 / spp, unit: unit))
-      if total > 0 { parts.append("ETA " + ProgressReporter.formatDuration(Double(max(total - step, 0)) * spp)) }
+      if total > 0 {
+        parts.append("ETA " + ProgressReporter.formatDuration(Double(max(total - step, 0)) * spp))
+      }
     }
     if let l = loss { parts.append("loss " + ProgressReporter.formatLoss(l)) }
     return parts.joined(separator: "  ")

@@ -17,7 +17,10 @@ final class ConfigLoaderTests: XCTestCase {
     return c
   }
 
-  func assertError(_ yaml: String, overrides: [String] = [], _ expected: String, file: StaticString = #filePath, line: UInt = #line) {
+  func assertError(
+    _ yaml: String, overrides: [String] = [], _ expected: String, file: StaticString = #filePath,
+    line: UInt = #line
+  ) {
     XCTAssertThrowsError(try load(yaml, overrides: overrides), file: file, line: line) { error in
       XCTAssertEqual("\(error)", expected, file: file, line: line)
       XCTAssertFalse("\(error)".contains("\n"), file: file, line: line)
@@ -50,13 +53,17 @@ final class ConfigLoaderTests: XCTestCase {
   }
 
   func testEveryExampleFileLoads() throws {
-    let files = try FileManager.default.contentsOfDirectory(atPath: experimentsDir).filter { $0.hasSuffix(".yaml") }
+    let files = try FileManager.default.contentsOfDirectory(atPath: experimentsDir).filter {
+      $0.hasSuffix(".yaml")
+    }
     XCTAssertGreaterThanOrEqual(files.count, 4)
     for f in files {
       XCTAssertNoThrow(
-        try ConfigLoader.load(file: experimentsDir + "/" + f, defaultsFile: experimentsDir + "/defaults.yaml"), f)
+        try ConfigLoader.load(
+          file: experimentsDir + "/" + f, defaultsFile: experimentsDir + "/defaults.yaml"), f)
     }
-    let demo = try ConfigLoader.load(file: experimentsDir + "/demo.yaml", defaultsFile: experimentsDir + "/defaults.yaml")
+    let demo = try ConfigLoader.load(
+      file: experimentsDir + "/demo.yaml", defaultsFile: experimentsDir + "/defaults.yaml")
     XCTAssertEqual(demo.config.imgSize, 64)
     XCTAssertEqual(demo.config.poseDecoderChannels, [128, 64, 32])
     XCTAssertEqual(demo.sources.count, 3)
@@ -70,7 +77,10 @@ final class ConfigLoaderTests: XCTestCase {
         nsf: 4
       use_gan: True
       dataset_path:
-      """, overrides: ["lr=3e-4", "pose_decoder_channels=[128, 64, 32]", "lpips_net=vgg", "seed=7", "dataset='my set'"])
+      """,
+      overrides: [
+        "lr=3e-4", "pose_decoder_channels=[128, 64, 32]", "lpips_net=vgg", "seed=7", "dataset='my set'",
+      ])
     XCTAssertEqual(c.nLandmarks, 40)
     XCTAssertEqual(c.nsf, 4)
     XCTAssertTrue(c.useGan)
@@ -88,18 +98,27 @@ final class ConfigLoaderTests: XCTestCase {
   }
 
   func testUnknownKeyNamesTheNearestValidKey() {
-    assertError("n_landmarks: 30\nn_landmark: 30\n", "test.yaml:2:1: unknown config key 'n_landmark' (did you mean 'n_landmarks'?)")
-    assertError("model:\n  spade_hiden: 32\n", "test.yaml:2:3: unknown config key 'spade_hiden' (did you mean 'spade_hidden'?)")
-    assertError("", overrides: ["vgg_lamda=2"], "--set vgg_lamda=2: unknown config key 'vgg_lamda' (did you mean 'vgg_lambda'?)")
+    assertError(
+      "n_landmarks: 30\nn_landmark: 30\n",
+      "test.yaml:2:1: unknown config key 'n_landmark' (did you mean 'n_landmarks'?)")
+    assertError(
+      "model:\n  spade_hiden: 32\n",
+      "test.yaml:2:3: unknown config key 'spade_hiden' (did you mean 'spade_hidden'?)")
+    assertError(
+      "", overrides: ["vgg_lamda=2"],
+      "--set vgg_lamda=2: unknown config key 'vgg_lamda' (did you mean 'vgg_lambda'?)")
     assertError("", overrides: ["zzzzzzzzzzzz=1"], "--set zzzzzzzzzzzz=1: unknown config key 'zzzzzzzzzzzz'")
   }
 
   func testBadValueNamesTheAllowedRange() {
     assertError("n_landmarks: 0\n", "test.yaml:1:14: n_landmarks must be an integer in 1...512, got '0'")
-    assertError("n_landmarks: many\n", "test.yaml:1:14: n_landmarks must be an integer in 1...512, got 'many'")
+    assertError(
+      "n_landmarks: many\n", "test.yaml:1:14: n_landmarks must be an integer in 1...512, got 'many'")
     assertError("hue: 0.9\n", "test.yaml:1:6: hue must be a number in 0.0...0.5, got '0.9'")
     assertError("use_gan: maybe\n", "test.yaml:1:10: use_gan must be true or false, got 'maybe'")
-    assertError("", overrides: ["lpips_net=resnet"], "--set lpips_net=resnet: lpips_net must be one of alex, vgg, squeeze, got 'resnet'")
+    assertError(
+      "", overrides: ["lpips_net=resnet"],
+      "--set lpips_net=resnet: lpips_net must be one of alex, vgg, squeeze, got 'resnet'")
     assertError(
       "pose_decoder_channels: [1, 2]\n",
       "test.yaml:1:24: pose_decoder_channels must be a list of 3 integers in 1...4096, got '[1, 2]'")

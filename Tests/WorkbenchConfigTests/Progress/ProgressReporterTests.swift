@@ -12,7 +12,8 @@ final class ProgressReporterTests: XCTestCase {
 
   func testLiveLineShowsStepRateETAAndLoss() {
     let f = Fake()
-    let p = ProgressReporter(label: "train", total: 100, style: .live, write: { f.out.append($0) }, clock: { f.now })
+    let p = ProgressReporter(
+      label: "train", total: 100, style: .live, write: { f.out.append($0) }, clock: { f.now })
     for s in 1...10 {
       f.now += 0.5
       p.update(step: s, loss: 1.0 / Double(s))
@@ -24,7 +25,8 @@ final class ProgressReporterTests: XCTestCase {
 
   func testPlainLinesArePeriodic() {
     let f = Fake()
-    let p = ProgressReporter(label: "dyn", total: 1000, style: .plain, write: { f.out.append($0) }, clock: { f.now })
+    let p = ProgressReporter(
+      label: "dyn", total: 1000, style: .plain, write: { f.out.append($0) }, clock: { f.now })
     p.plainInterval = 10
     for s in 1...100 {
       f.now += 1
@@ -46,6 +48,7 @@ final class ProgressReporterTests: XCTestCase {
   func testLogLevelResolution() {
     XCTAssertEqual(LMLabLogging.resolveLevel(verbose: false, environment: [:]), .info)
     XCTAssertEqual(LMLabLogging.resolveLevel(verbose: true, environment: [:]), .debug)
-    XCTAssertEqual(LMLabLogging.resolveLevel(verbose: false, environment: ["LMLAB_LOG_LEVEL": "TRACE"]), .trace)
+    XCTAssertEqual(
+      LMLabLogging.resolveLevel(verbose: false, environment: ["LMLAB_LOG_LEVEL": "TRACE"]), .trace)
   }
 }
