@@ -16,7 +16,7 @@ demo: build
 	.build/release/lmlab demo
 
 test: deps
-	$(SWIFT) test -c release -Xswiftc -enable-testing --scratch-path $(TEST_SCRATCH)
+	TEST_SCRATCH=$(TEST_SCRATCH) bash scripts/run-tests.sh
 
 bench: build
 	.build/release/lmlab bench engine

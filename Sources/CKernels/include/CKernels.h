@@ -18,4 +18,8 @@ void lm_conv3x3_weight_grad(const float *x, const float *gout, float *gw, int C,
 /// Tests: 0 forces the AVX2-only variants even on AVX-512 machines (default 1).
 void lm_conv_allow_avx512(int allow);
 
+/// glibc: serve large blocks from the heap and never trim it, so freed tensor memory is
+/// reused instead of being unmapped and page-faulted in again on the next step.
+void lm_keep_freed_memory(void);
+
 #endif

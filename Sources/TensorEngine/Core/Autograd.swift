@@ -114,10 +114,9 @@ extension Tensor {
   /// Adds `g` into `grad` (allocating it on first use).
   func accumulateGrad(_ g: Tensor) {
     if let existing = grad {
-      let n = count
       let dst = existing.data
       let src = g.data
-      for i in 0..<n { dst[i] += src[i] }
+      parallelRanges(count) { r in for i in r { dst[i] += src[i] } }
     } else {
       // Copy: `g` may share storage with another gradient, and `grad` is mutated in place.
       grad = g.copy()
@@ -130,10 +129,9 @@ extension Tensor {
   /// a + b for two same-shape gradients, in new storage (either may share storage elsewhere).
   static func sumOwned(_ a: Tensor, _ b: Tensor) -> Tensor {
     let out = a.copy()
-    let n = out.count
     let dst = out.data
     let src = b.data
-    for i in 0..<n { dst[i] += src[i] }
+    parallelRanges(out.count) { r in for i in r { dst[i] += src[i] } }
     return out
   }
 }

@@ -2,6 +2,7 @@
 //
 // Dimension letters used across the engine: N batch, C channels, H/W height/width,
 // O output channels, K landmarks or reduction size, T time, B batch (sequence models).
+import CKernels
 import Foundation
 
 /// Owned float32 memory. A reference type so that backward closures can keep a tensor's
@@ -12,6 +13,7 @@ public final class TensorStorage {
 
   public init(count: Int) {
     precondition(count >= 0, "negative element count \(count)")
+    _ = TensorStorage.mallocConfigured
     pointer = .allocate(capacity: Swift.max(count, 1))
     self.count = count
     MemoryStats.allocated(count)
@@ -21,6 +23,11 @@ public final class TensorStorage {
     self.init(count: count)
     pointer.initialize(repeating: 0, count: count)
   }
+
+  /// NOTE: glibc serves large blocks with mmap and returns them on free, so every training
+  /// step would page-fault its activations in afresh (expensive in a VM: 30-90 ms for a few
+  /// 8 MB tensors). Keeping freed memory in the heap makes steady-state steps reuse it.
+  static let mallocConfigured: Void = lm_keep_freed_memory()
 
   deinit {
     MemoryStats.freed(count)

@@ -7,8 +7,9 @@ extension Tensor {
     let planes = shape[0] * shape[1]
     let m = shape[2] * shape[3]
     let out = TensorStorage(count: count)
-    var invStd = [Float](repeating: 0, count: planes)
-    for p in 0..<planes {
+    let invStdStorage = TensorStorage(count: planes)
+    let invStd = invStdStorage.pointer
+    parallelRanges(planes, minPerWorker: Swift.max(1, (1 << 15) / Swift.max(m, 1))) { range in for p in range {
       let src = data + p * m
       let dst = out.pointer + p * m
       // Two passes in double: a large mean offset must not cost precision.
@@ -25,12 +26,13 @@ extension Tensor {
       let meanF = Float(mean)
       let invF = Float(inv)
       for i in 0..<m { dst[i] = (src[i] - meanF) * invF }
-    }
+    } }
     return Tensor.result("instance_norm", shape: shape, storage: out, inputs: [self]) {
       [shape] g in
+      _ = invStdStorage  // keeps invStd alive for backward
       // gx = invStd · (g − mean(g) − y · mean(g·y)), y the normalized output.
       let gx = TensorStorage(count: g.count)
-      for p in 0..<planes {
+      parallelRanges(planes, minPerWorker: Swift.max(1, (1 << 15) / Swift.max(m, 1))) { range in for p in range {
         let gp = g.data + p * m
         let yp = out.pointer + p * m
         var sg: Double = 0
@@ -44,7 +46,7 @@ extension Tensor {
         let inv = invStd[p]
         let dst = gx.pointer + p * m
         for i in 0..<m { dst[i] = inv * (gp[i] - mg - yp[i] * mgy) }
-      }
+      } }
       return [Tensor(shape: shape, storage: gx)]
     }
   }

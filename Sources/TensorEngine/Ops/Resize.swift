@@ -37,8 +37,10 @@ extension Tensor {
     let ty = LinearTaps(inSize: h, outSize: outH, alignCorners: alignCorners)
     let tx = LinearTaps(inSize: w, outSize: outW, alignCorners: alignCorners)
     let out = TensorStorage(count: n * c * outH * outW)
-    for plane in 0..<(n * c) {
-      let src = data + plane * h * w
+    let px = data
+    let perPlane = Swift.max(1, (1 << 15) / Swift.max(outH * outW, 1))
+    parallelRanges(n * c, minPerWorker: perPlane) { planes in for plane in planes {
+      let src = px + plane * h * w
       let dst = out.pointer + plane * outH * outW
       for oy in 0..<outH {
         let r0 = src + ty.i0[oy] * w
@@ -51,11 +53,11 @@ extension Tensor {
           dst[oy * outW + ox] = a * (1 - fy) + b * fy
         }
       }
-    }
+    } }
     return Tensor.result("bilinear", shape: [n, c, outH, outW], storage: out, inputs: [self]) {
       [shape] g in
       let gx = Tensor(zeros: shape)
-      for plane in 0..<(n * c) {
+      parallelRanges(n * c, minPerWorker: perPlane) { planes in for plane in planes {
         let gsrc = g.data + plane * outH * outW
         let gdst = gx.data + plane * h * w
         for oy in 0..<outH {
@@ -71,7 +73,7 @@ extension Tensor {
             r1[tx.i1[ox]] += v * fy * fx
           }
         }
-      }
+      } }
       return [gx]
     }
   }
