@@ -98,9 +98,27 @@ func formatNumber(_ v: Double) -> String {
 public final class Registry: @unchecked Sendable {
   public let path: String
   public let options: RegistryOptions
-  let pool: DatabasePool
+  /// Read-only connections, used while nothing has been written through this handle: a
+  /// command that only looks leaves the file byte-for-byte as it was.
+  private var readPool: DatabasePool?
+  /// Read-write connections, opened at the first write (or at once for a new file).
+  private var writePool: DatabasePool?
+  private let poolLock = NSLock()
+  private let configuration: Configuration
+  /// -wal/-shm files absent before a read-only open (removed at close when still empty).
+  private var companions: [String] = []
   /// Runs marked interrupted when this handle was opened.
   public private(set) var reapedOnOpen: [Int64] = []
+
+  /// What `inspect` found at a path.
+  public enum FileState: Equatable, Sendable {
+    /// No file, an empty file, or a SQLite file without tables: becomes a new registry.
+    case new
+    /// A registry with every migration this build knows.
+    case current
+    /// A registry missing some of this build's migrations: migrated on open.
+    case older
+  }
 
   /// Opens (creating if missing) the registry at `path`. A file that is not a SQLite
   /// database, a foreign SQLite database or a registry from a newer lmlab is refused before
@@ -111,7 +129,7 @@ public final class Registry: @unchecked Sendable {
     if !options.createIfMissing && !FileManager.default.fileExists(atPath: path) {
       throw RegistryError.missing(path: path)
     }
-    try Registry.inspect(path: path)
+    let state = try Registry.inspect(path: path)
     var config = Configuration()
     config.busyMode = .timeout(options.busyTimeout)
     config.label = "lmlab.registry"
@@ -123,27 +141,56 @@ public final class Registry: @unchecked Sendable {
       // Listings touch thousands of pages: read them through a memory map, not one pread each.
       try db.execute(sql: "PRAGMA mmap_size = 1073741824")
     }
-    do {
-      pool = try DatabasePool(path: path, configuration: config)
-    } catch let e as DatabaseError {
-      throw RegistryError.cannotOpen(path: path, detail: e.message ?? "\(e.resultCode)")
+    configuration = config
+    if state == .current {
+      var ro = config
+      ro.readonly = true
+      companions = [path + "-wal", path + "-shm"].filter { !FileManager.default.fileExists(atPath: $0) }
+      do {
+        readPool = try DatabasePool(path: path, configuration: ro)
+      } catch let e as DatabaseError {
+        throw RegistryError.cannotOpen(path: path, detail: e.message ?? "\(e.resultCode)")
+      }
+    } else {
+      try migrate(try writer())
     }
-    try migrate()
     if options.reapOnOpen { reapedOnOpen = try reapInterrupted() }
   }
 
+  /// The read-write pool, opened on first use.
+  private func writer() throws -> DatabasePool {
+    poolLock.lock()
+    defer { poolLock.unlock() }
+    if let w = writePool { return w }
+    do {
+      // Opening in WAL mode writes (GRDB makes sure a -wal file exists): only done here.
+      let w = try DatabasePool(path: path, configuration: configuration)
+      writePool = w
+      return w
+    } catch let e as DatabaseError {
+      throw RegistryError.cannotOpen(path: path, detail: e.message ?? "\(e.resultCode)")
+    }
+  }
+
+  private func reader() -> DatabasePool {
+    poolLock.lock()
+    defer { poolLock.unlock() }
+    return writePool ?? readPool!
+  }
+
   /// Checks an existing file without writing to it. Throws if it must not be touched.
-  public static func inspect(path: String) throws {
+  @discardableResult
+  public static func inspect(path: String) throws -> FileState {
     let fm = FileManager.default
     var isDir: ObjCBool = false
-    guard fm.fileExists(atPath: path, isDirectory: &isDir) else { return }
+    guard fm.fileExists(atPath: path, isDirectory: &isDir) else { return .new }
     if isDir.boolValue { throw RegistryError.cannotOpen(path: path, detail: "is a directory") }
     guard let fh = FileHandle(forReadingAtPath: path) else {
       throw RegistryError.cannotOpen(path: path, detail: "not readable")
     }
     let header = fh.readData(ofLength: 16)
     try? fh.close()
-    if header.isEmpty { return }  // an empty file becomes a new registry
+    if header.isEmpty { return .new }  // an empty file becomes a new registry
     if header != Data("SQLite format 3\0".utf8) {
       throw RegistryError.notADatabase(path: path, detail: "no SQLite header")
     }
@@ -152,27 +199,23 @@ public final class Registry: @unchecked Sendable {
     config.busyMode = .timeout(10)
     // A read-only look at a WAL file may create empty -wal/-shm companions: removed after.
     let companions = [path + "-wal", path + "-shm"].filter { !fm.fileExists(atPath: $0) }
-    defer {
-      for c in companions where fm.fileExists(atPath: c) {
-        let walSize = (try? fm.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
-        if walSize == 0 { try? fm.removeItem(atPath: c) }
-      }
-    }
+    defer { removeEmptyCompanions(path: path, companions) }
     do {
       let queue = try DatabaseQueue(path: path, configuration: config)
       defer { try? queue.close() }
-      try queue.read { db in
+      return try queue.read { db -> FileState in
         let tables = try String.fetchAll(
           db,
           sql:
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
-        if tables.isEmpty { return }
+        if tables.isEmpty { return .new }
         let appID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
         if appID != RegistrySchema.applicationID && !tables.contains("registry_info") {
           throw RegistryError.foreignDatabase(path: path, tables: tables)
         }
+        var applied: [String] = []
         if tables.contains("grdb_migrations") {
-          let applied = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
+          applied = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
           let unknown = Set(applied).subtracting(RegistrySchema.migrationNames)
           if let newest = unknown.sorted().last {
             throw RegistryError.newerSchema(
@@ -188,21 +231,23 @@ public final class Registry: @unchecked Sendable {
           throw RegistryError.newerSchema(
             path: path, found: "version \(n)", known: "version \(RegistrySchema.version)")
         }
+        let complete = Set(RegistrySchema.migrationNames).isSubset(of: applied)
+        return complete && appID == RegistrySchema.applicationID ? .current : .older
       }
     } catch let e as DatabaseError {
       throw RegistryError.notADatabase(path: path, detail: e.message ?? "\(e.resultCode)")
     }
   }
 
-  private func migrate() throws {
+  static func removeEmptyCompanions(path: String, _ companions: [String]) {
+    let fm = FileManager.default
+    let walSize = (try? fm.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
+    if walSize != 0 { return }
+    for c in companions where fm.fileExists(atPath: c) { try? fm.removeItem(atPath: c) }
+  }
+
+  private func migrate(_ pool: DatabasePool) throws {
     let migrator = RegistrySchema.migrator
-    // Up to date (the common case): a read, no write transaction at all.
-    let upToDate = try pool.read { db -> Bool in
-      guard try db.tableExists("grdb_migrations") else { return false }
-      let appID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
-      return try appID == RegistrySchema.applicationID && migrator.hasCompletedMigrations(db)
-    }
-    if upToDate { return }
     // Two processes creating the same new file race in GRDB's migrator (both see no
     // migration applied); the loser fails on an existing table, then sees it done.
     for attempt in 0..<3 {
@@ -229,7 +274,7 @@ public final class Registry: @unchecked Sendable {
   /// A write transaction that takes the write lock up front (BEGIN IMMEDIATE) so the busy
   /// timeout applies and a read never has to be upgraded under contention.
   public func write<T>(_ body: (Database) throws -> T) throws -> T {
-    try pool.writeWithoutTransaction { db in
+    try writer().writeWithoutTransaction { db in
       var result: T?
       try db.inTransaction(.immediate) {
         result = try body(db)
@@ -240,14 +285,22 @@ public final class Registry: @unchecked Sendable {
   }
 
   public func read<T>(_ body: (Database) throws -> T) throws -> T {
-    try pool.read(body)
+    try reader().read(body)
   }
 
   /// Checkpoints the WAL into the main file (so the file alone holds every commit), then
   /// closes the connections.
   public func close() throws {
-    try? pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
-    try pool.close()
+    poolLock.lock()
+    defer { poolLock.unlock() }
+    if let w = writePool {
+      try? w.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+      try w.close()
+    }
+    if let r = readPool {
+      try r.close()
+      Registry.removeEmptyCompanions(path: path, companions)
+    }
   }
 
   /// `PRAGMA integrity_check` rows; `["ok"]` for a sound file.
