@@ -7,15 +7,15 @@ import XCTest
 
 final class ConvPathTests: XCTestCase {
   override func tearDown() {
-    directConvMode = "auto"
+    conv2dKernelChoice = .auto
     lm_conv_allow_avx512(1)
     engineThreads = 2
   }
 
   func testEveryPathMatchesPyTorchFixtures() throws {
     let f = try FixtureFile("conv2d")
-    for (mode, wide, threads) in [("0", 1, 2), ("1", 1, 2), ("1", 0, 2), ("1", 1, 1), ("0", 1, 1)] {
-      directConvMode = mode
+    for (mode, wide, threads) in [(Conv2dKernelChoice.gemm, 1, 2), (.direct, 1, 2), (.direct, 0, 2), (.direct, 1, 1), (.gemm, 1, 1)] {
+      conv2dKernelChoice = mode
       lm_conv_allow_avx512(Int32(wide))
       engineThreads = threads
       for c in f.cases {
@@ -42,8 +42,8 @@ final class ConvPathTests: XCTestCase {
       let b = randn([o], seed: 33)
       let gout = randn([3, o, h, w], seed: 34)
       var results: [[Tensor]] = []
-      for (mode, wide) in [("0", 1), ("1", 1), ("1", 0)] {
-        directConvMode = mode
+      for (mode, wide) in [(Conv2dKernelChoice.gemm, 1), (.direct, 1), (.direct, 0)] {
+        conv2dKernelChoice = mode
         lm_conv_allow_avx512(Int32(wide))
         let xi = x.copy()
         xi.requiresGrad = true

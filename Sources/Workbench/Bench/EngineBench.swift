@@ -78,8 +78,13 @@ public enum EngineBench {
 
   /// The printed report. sgemm is measured again right before each conv row and the row's
   /// ratios use that figure, so drifting load on a shared machine affects both alike.
-  public static func run(cases: [ConvCase] = defaultCases, print out: (String) -> Void) {
-    out("LandmarkLab engine benchmark (float32; OpenBLAS threads \(blasThreads), engine threads \(engineThreads))")
+  public static let kernelChoices = Conv2dKernelChoice.allCases.map(\.rawValue)
+
+  public static func run(cases: [ConvCase] = defaultCases, kernel: String = "auto", print out: (String) -> Void) {
+    if let choice = Conv2dKernelChoice(rawValue: kernel) { conv2dKernelChoice = choice }
+    out(
+      "LandmarkLab engine benchmark (float32; OpenBLAS threads \(blasThreads), engine threads \(engineThreads), "
+        + "conv kernels \(conv2dKernelChoice.rawValue), direct kernel \(directConvAvailable ? "available" : "unavailable"))")
     out("conv2d, batch 8; train = forward + input, weight and bias gradients (3x the forward FLOPs)")
     out("sgemm = 1024^3 sgemm GFLOP/s measured just before the row")
     out("shape                     sgemm  fwd GFLOP/s  fwd/sgemm  train GFLOP/s  train/sgemm  ms/train-step")

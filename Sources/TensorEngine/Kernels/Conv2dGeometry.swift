@@ -1,0 +1,72 @@
+// conv2d geometry and kernel choice.
+//
+// Layouts: x [N, C, H, W], weight [O, C, kh, kw] (viewed as [O, Kc] with Kc = C·kh·kw),
+// out [N, O, Ho, Wo]. Output pixels are indexed globally as P = n·Ho·Wo + p.
+import CKernels
+import Foundation
+
+/// Worker threads for the engine's parallel kernels (both cores by default).
+nonisolated(unsafe) public var engineThreads = 2
+
+/// Which kernel paths 3×3 stride-1 "same" convs may take.
+public enum Conv2dKernelChoice: String, CaseIterable {
+  /// Direct kernel when the smaller channel count is below 64, else im2col + sgemm.
+  case auto
+  /// Always the direct kernel (where the CPU has AVX2/FMA).
+  case direct
+  /// Always im2col + sgemm.
+  case gemm
+}
+
+/// The engine-wide kernel choice; LMLAB_CONV_KERNEL=auto|direct|gemm sets it at start-up.
+nonisolated(unsafe) public var conv2dKernelChoice =
+  Conv2dKernelChoice(rawValue: ProcessInfo.processInfo.environment["LMLAB_CONV_KERNEL"] ?? "") ?? .auto
+
+/// Whether this CPU runs the direct kernels (AVX2 + FMA).
+public let directConvAvailable = lm_direct_conv_available() != 0
+
+/// In `.auto`, convs whose smaller channel count is below this use the direct kernel
+/// (`lmlab bench engine --kernel direct|gemm` shows the crossover).
+let directConvMinChannels = 64
+
+/// Column-buffer target of the im2col path: tiles of about 1 MB, at least 256 columns.
+let tileTargetFloats = 1 << 18
+let tileMinColumns = 256
+
+/// Sizes of one conv2d call.
+public struct Conv2dGeometry: Equatable {
+  public var n, c, h, w: Int
+  public var o, kh, kw: Int
+  public var stride, pad: Int
+
+  public init(n: Int, c: Int, h: Int, w: Int, o: Int, kh: Int, kw: Int, stride: Int, pad: Int) {
+    (self.n, self.c, self.h, self.w, self.o, self.kh, self.kw, self.stride, self.pad) = (n, c, h, w, o, kh, kw, stride, pad)
+  }
+  public var ho: Int { (h + 2 * pad - kh) / stride + 1 }
+  public var wo: Int { (w + 2 * pad - kw) / stride + 1 }
+  /// Rows of the column matrix: C·kh·kw.
+  public var kc: Int { c * kh * kw }
+  public var outPixels: Int { ho * wo }
+  var isPointwise: Bool { kh == 1 && kw == 1 && stride == 1 && pad == 0 }
+
+  /// 3×3 stride-1 "same" convs with few channels use the direct C kernel: there im2col
+  /// copies cost more than the product (measured by `lmlab bench engine`).
+  var usesDirectKernel: Bool {
+    guard kh == 3 && kw == 3 && stride == 1 && pad == 1 && directConvAvailable else { return false }
+    switch conv2dKernelChoice {
+    case .direct: return true
+    case .gemm: return false
+    case .auto: return Swift.min(c, o) < directConvMinChannels
+    }
+  }
+
+  /// Multiply-adds ×2 of the forward pass.
+  public var forwardFLOPs: Double { 2 * Double(n * o * kc * outPixels) }
+
+  /// Columns per tile: the column buffer stays near 1 MB, but never under 256 columns.
+  var tileColumns: Int {
+    let total = n * outPixels
+    let target = Swift.max(tileMinColumns, tileTargetFloats / Swift.max(kc, 1))
+    return Swift.min(total, target)
+  }
+}

@@ -1,0 +1,114 @@
+// im2col / col2im over tiles of output pixels, and tile gather/scatter for products that
+// span several (small) images.
+
+/// Walks the patch matrix of output pixels [p0, p1): for each kernel row (ci, ki, kj) and
+/// each run of pixels in one output row, calls body(rowStart, dstOffset, srcOffset, a, b,
+/// oxStart, oxEnd) where `rowStart` is the row's first column index, `dstOffset` the column
+/// index minus oxStart, `srcOffset` the input offset of ox = 0 (nil when the kernel row falls
+/// in the padding), and [a, b] the output columns that read inside the image (a > b: none).
+@inline(__always)
+func forEachPatchRun(
+  _ g: Conv2dGeometry, _ p0: Int, _ p1: Int,
+  _ body: (_ rowStart: Int, _ dst: Int, _ src: Int?, _ a: Int, _ b: Int, _ oxStart: Int, _ oxEnd: Int) -> Void
+) {
+  let cols = p1 - p0
+  let hw = g.h * g.w
+  let ohw = g.outPixels
+  let wo = g.wo
+  for ci in 0..<g.c {
+    for ki in 0..<g.kh {
+      for kj in 0..<g.kw {
+        let rowStart = ((ci * g.kh + ki) * g.kw + kj) * cols
+        // Valid output columns ox: 0 ≤ ox·s − pad + kj < W.
+        let lo = Swift.max(0, (g.pad - kj + g.stride - 1) / g.stride)
+        let hi = Swift.min(wo - 1, (g.w - 1 + g.pad - kj) / g.stride)
+        var pix = p0
+        while pix < p1 {
+          let ni = pix / ohw
+          let p = pix - ni * ohw
+          let oy = p / wo
+          let oxStart = p - oy * wo
+          let oxEnd = Swift.min(wo, oxStart + (p1 - pix))
+          let iy = oy * g.stride - g.pad + ki
+          let src: Int? = iy < 0 || iy >= g.h ? nil : ni * g.c * hw + ci * hw + iy * g.w - g.pad + kj
+          body(rowStart, (pix - p0) - oxStart, src, Swift.max(oxStart, lo), Swift.min(oxEnd - 1, hi), oxStart, oxEnd)
+          pix += oxEnd - oxStart
+        }
+      }
+    }
+  }
+}
+
+/// Fills col [kc, p1 − p0] with the input patches of output pixels P in [p0, p1).
+func im2col(
+  _ x: UnsafePointer<Float>, _ g: Conv2dGeometry, _ p0: Int, _ p1: Int, _ col: UnsafeMutablePointer<Float>
+) {
+  let s = g.stride
+  forEachPatchRun(g, p0, p1) { rowStart, dstOffset, srcOffset, a, b, oxStart, oxEnd in
+    let dst = col + rowStart + dstOffset
+    guard let srcOffset, a <= b else {
+      for ox in oxStart..<oxEnd { dst[ox] = 0 }
+      return
+    }
+    let src = x + srcOffset
+    for ox in oxStart..<a { dst[ox] = 0 }
+    if s == 1 {
+      (dst + a).update(from: src + a, count: b - a + 1)
+    } else {
+      for ox in a...b { dst[ox] = src[ox * s] }
+    }
+    if b + 1 < oxEnd { for ox in (b + 1)..<oxEnd { dst[ox] = 0 } }
+  }
+}
+
+/// Adds col [kc, p1 − p0] back into the input-shaped gradient gx (the transpose of im2col).
+func col2im(
+  _ col: UnsafePointer<Float>, _ g: Conv2dGeometry, _ p0: Int, _ p1: Int, _ gx: UnsafeMutablePointer<Float>
+) {
+  let s = g.stride
+  forEachPatchRun(g, p0, p1) { rowStart, dstOffset, srcOffset, a, b, _, _ in
+    guard let srcOffset, a <= b else { return }
+    let src = col + rowStart + dstOffset
+    let dst = gx + srcOffset
+    if s == 1 {
+      for ox in a...b { dst[ox] += src[ox] }
+    } else {
+      for ox in a...b { dst[ox * s] += src[ox] }
+    }
+  }
+}
+
+/// Copies a [rows, p1 − p0] tile out of / into an [N, rows, Ho·Wo] tensor.
+@inline(__always)
+func gatherTile(
+  _ t: UnsafePointer<Float>, rows: Int, ohw: Int, _ p0: Int, _ p1: Int, _ dst: UnsafeMutablePointer<Float>
+) {
+  let cols = p1 - p0
+  var pix = p0
+  while pix < p1 {
+    let ni = pix / ohw
+    let p = pix - ni * ohw
+    let run = Swift.min(ohw - p, p1 - pix)
+    for r in 0..<rows {
+      (dst + r * cols + (pix - p0)).update(from: t + (ni * rows + r) * ohw + p, count: run)
+    }
+    pix += run
+  }
+}
+
+@inline(__always)
+func scatterTile(
+  _ src: UnsafePointer<Float>, rows: Int, ohw: Int, _ p0: Int, _ p1: Int, _ t: UnsafeMutablePointer<Float>
+) {
+  let cols = p1 - p0
+  var pix = p0
+  while pix < p1 {
+    let ni = pix / ohw
+    let p = pix - ni * ohw
+    let run = Swift.min(ohw - p, p1 - pix)
+    for r in 0..<rows {
+      (t + (ni * rows + r) * ohw + p).update(from: src + r * cols + (pix - p0), count: run)
+    }
+    pix += run
+  }
+}
