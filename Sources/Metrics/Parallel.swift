@@ -1,5 +1,6 @@
 // Frame-parallel helpers: split a batch of frames over the machine's cores.
 import Dispatch
+import TensorEngine
 import Foundation
 
 /// Number of worker threads metrics use (all active cores).
@@ -26,3 +27,13 @@ func precondSameFrames(_ a: Tensor4Shape, _ b: Tensor4Shape, _ name: String) {
 }
 
 typealias Tensor4Shape = [Int]
+
+/// Runs `body` with OpenBLAS on one thread when `workers` > 1 (each worker thread then calls
+/// BLAS itself), restoring the previous thread count afterwards.
+func withSingleThreadedBLAS<R>(workers: Int, _ body: () -> R) -> R {
+  guard workers > 1 else { return body() }
+  let previous = blasThreads
+  setBLASThreads(1)
+  defer { setBLASThreads(previous) }
+  return body()
+}

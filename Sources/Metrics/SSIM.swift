@@ -70,7 +70,7 @@ public func ssimSimilarity(
     values.withUnsafeMutableBufferPointer { out in
       let dst = out.baseAddress!
       forEachFrameRange(n) { range, _ in
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 5 * w)
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 4 * w)
         defer { scratch.deallocate() }
         for i in range {
           var s: Double = 0

@@ -25,9 +25,7 @@ public func lpipsDistance(reference: Tensor, predicted: Tensor, model: LPIPSMode
   let chunks = (n + chunk - 1) / chunk
   var values = [Double](repeating: 0, count: n)
   let workers = Swift.min(metricWorkers, chunks)
-  let previousBLAS = blasThreads
-  if workers > 1 { setBLASThreads(1) }
-  defer { if workers > 1 { setBLASThreads(previousBLAS) } }
+  withSingleThreadedBLAS(workers: workers) {
   withNoGrad {
     values.withUnsafeMutableBufferPointer { out in
       let dst = out.baseAddress!
@@ -41,6 +39,7 @@ public func lpipsDistance(reference: Tensor, predicted: Tensor, model: LPIPSMode
       }
       if workers > 1 { DispatchQueue.concurrentPerform(iterations: workers, execute: run) } else { run(0) }
     }
+  }
   }
   return FrameScores(metric: model.metricName, version: LPIPSModel.version, direction: .lowerIsBetter, values: values)
 }

@@ -77,6 +77,15 @@ public final class LPIPSModel {
     metricName = name
   }
 
+  init(uncheckedNet net: LPIPSNet, path: String, backbone: String, tensors: [String: Tensor], lins: [[Float]], metricName: String) {
+    self.net = net
+    self.path = path
+    self.backbone = backbone
+    self.tensors = tensors
+    self.lins = lins
+    self.metricName = metricName
+  }
+
   /// Finds the weights file for `net`: `explicit` if given (a file, or a folder holding
   /// lpips_<net>.h5), else $LMLAB_LPIPS_WEIGHTS (same rules), else ./weights/lpips_<net>.h5.
   /// - Throws: `.lpipsWeightsMissing` with the places looked at and how to make a file.
@@ -95,5 +104,33 @@ public final class LPIPSModel {
     }
     if let found = candidates.first(where: { fm.fileExists(atPath: $0) }) { return found }
     throw MetricsError.lpipsWeightsMissing(net: net.rawValue, looked: candidates)
+  }
+}
+
+extension LPIPSModel {
+  /// A model with the architecture of `net` and seeded random weights, for speed measurements
+  /// only (`lmlab bench metrics` without weight files): named "lpips-<net>-speedtest", never
+  /// "lpips-<net>".
+  public static func speedTestModel(net: LPIPSNet, seed: UInt64 = 1) -> LPIPSModel {
+    var state = seed &* 0x9E37_79B9_7F4A_7C15 | 1
+    func next() -> Float {  // xorshift64*, uniform in [-1, 1)
+      state ^= state >> 12
+      state ^= state << 25
+      state ^= state >> 27
+      return Float((state &* 0x2545_F491_4F6C_DD1D) >> 40) / Float(1 << 23) - 1
+    }
+    var tensors: [String: Tensor] = [:]
+    var lins: [[Float]] = []
+    for (key, shape) in net.expectedTensors {
+      let fanIn = shape.count == 4 ? shape[1] * shape[2] * shape[3] : 1
+      let scale = (3 / Float(fanIn)).squareRoot()
+      let values = (0..<shape.reduce(1, *)).map { _ in next() * scale }
+      if key.hasPrefix("lin") { lins.append(values.map { abs($0) }) } else { tensors[key] = Tensor(values, shape: shape) }
+    }
+    return LPIPSModel(net: net, tensors: tensors, lins: lins, metricName: "lpips-\(net.rawValue)-speedtest")
+  }
+
+  private convenience init(net: LPIPSNet, tensors: [String: Tensor], lins: [[Float]], metricName: String) {
+    self.init(uncheckedNet: net, path: "<random>", backbone: "random", tensors: tensors, lins: lins, metricName: metricName)
   }
 }
