@@ -1,8 +1,6 @@
 // `lmlab data synth|inspect`: make a synthetic video set; summarize a dataset with a contact sheet.
 import ArgumentParser
-import Datasets
 import Foundation
-import Imaging
 import Workbench
 
 struct DataCommand: ParsableCommand {
@@ -27,8 +25,7 @@ struct DataSynth: ParsableCommand {
   }
 
   func run() throws {
-    let spec = SyntheticSpec(sequences: sequences, frames: frames, size: size, seed: seed)
-    let r = try DataTools.synthesize(spec, to: out)
+    let r = try DataTools.synthesize(sequences: sequences, frames: frames, size: size, seed: seed, to: out)
     print(String(format: "wrote %d sequences × %d frames (%d×%d) to %@ in %.2f s (%.0f frames/s)",
       sequences, frames, size, size, out, r.seconds, Double(r.frames) / r.seconds))
   }
@@ -50,7 +47,7 @@ struct DataInspect: ParsableCommand {
     summary.lines.forEach { print($0) }
     let trimmed = path.hasSuffix("/") ? String(path.dropLast()) : path
     let out = sheet ?? (trimmed + "_contact.png")
-    try writePNG(summary.sheet, to: out)
+    try DataTools.writeSheet(summary, to: out)
     print("contact sheet: \(out)")
   }
 }

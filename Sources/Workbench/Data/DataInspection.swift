@@ -15,6 +15,16 @@ public enum DataTools {
   }
 
   /// Opens a frame folder (a directory) or an HDF5 video array (a file).
+  /// `synthesize` from plain numbers (the CLI imports Workbench only).
+  public static func synthesize(
+    sequences: Int, frames: Int, size: Int, seed: UInt64, to dir: String
+  ) throws -> (frames: Int, seconds: Double) {
+    try synthesize(SyntheticSpec(sequences: sequences, frames: frames, size: size, seed: seed), to: dir)
+  }
+
+  /// Writes a summary's contact sheet as PNG.
+  public static func writeSheet(_ summary: Summary, to path: String) throws { try writePNG(summary.sheet, to: path) }
+
   public static func open(_ path: String) throws -> VideoSource {
     var isDir: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
