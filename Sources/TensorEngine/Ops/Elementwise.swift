@@ -27,7 +27,18 @@ extension Tensor {
         shape: shape, Tensor.strides(of: shape), broadcastStrides(a.shape, to: shape),
         broadcastStrides(b.shape, to: shape)
       ) { oo, oa, ob, n, so, sa, sb in
-        for k in 0..<n { po[oo + k * so] = f(pa[oa + k * sa], pb[ob + k * sb]) }
+        // Contiguous inner runs with one operand held constant vectorize; the rest is general.
+        if so == 1 && sa == 1 && sb == 0 {
+          let v = pb[ob]
+          for k in 0..<n { po[oo + k] = f(pa[oa + k], v) }
+        } else if so == 1 && sa == 0 && sb == 1 {
+          let v = pa[oa]
+          for k in 0..<n { po[oo + k] = f(v, pb[ob + k]) }
+        } else if so == 1 && sa == 1 && sb == 1 {
+          for k in 0..<n { po[oo + k] = f(pa[oa + k], pb[ob + k]) }
+        } else {
+          for k in 0..<n { po[oo + k * so] = f(pa[oa + k * sa], pb[ob + k * sb]) }
+        }
       }
     }
     return (shape, out)
@@ -45,10 +56,14 @@ extension Tensor {
       shape: shape, Tensor.strides(of: shape), broadcastStrides(target, to: shape),
       [Int](repeating: 0, count: shape.count)
     ) { ox, oo, _, n, sx, so, _ in
-      if so == 0 {
+      if so == 0 && sx == 1 {
+        po[oo] += sumContiguous(px + ox, n)
+      } else if so == 0 {
         var acc: Float = 0
         for k in 0..<n { acc += px[ox + k * sx] }
         po[oo] += acc
+      } else if so == 1 && sx == 1 {
+        for k in 0..<n { po[oo + k] += px[ox + k] }
       } else {
         for k in 0..<n { po[oo + k * so] += px[ox + k * sx] }
       }
@@ -70,7 +85,11 @@ extension Tensor {
       shape: target, Tensor.strides(of: target), broadcastStrides(shape, to: target),
       [Int](repeating: 0, count: target.count)
     ) { oo, ox, _, n, so, sx, _ in
-      for k in 0..<n { po[oo + k * so] = px[ox + k * sx] }
+      if so == 1 && sx == 0 {
+        (po + oo).update(repeating: px[ox], count: n)
+      } else {
+        for k in 0..<n { po[oo + k * so] = px[ox + k * sx] }
+      }
     }
     return Tensor.result("broadcast", shape: target, storage: out, inputs: [self]) {
       [shape] g in [g.sum(toShape: shape)]
@@ -135,6 +154,23 @@ extension Tensor {
     let out = mapValues { $0 + c }
     return Tensor.result("shift", shape: shape, storage: out, inputs: [self]) { g in [g] }
   }
+}
+
+/// Σ p[0..<n], eight partial sums wide (vectorizes; float addition is not reassociated otherwise).
+@inline(__always)
+func sumContiguous(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+  var acc = SIMD8<Float>(repeating: 0)
+  var k = 0
+  while k + 8 <= n {
+    acc += UnsafeRawPointer(p + k).loadUnaligned(as: SIMD8<Float>.self)
+    k += 8
+  }
+  var tail: Float = 0
+  while k < n {
+    tail += p[k]
+    k += 1
+  }
+  return acc.sum() + tail
 }
 
 // MARK: - Unary ops
