@@ -172,14 +172,16 @@ public indirect enum WhereExpr: Equatable, Sendable {
       case (.bool(let b), false): (pred, arg) = ("p.number \(op.sql) ?", b ? 1.0 : 0.0)
       default: (pred, arg) = ("p.text \(op.sql) ?", textArg(value))
       }
-      return ("EXISTS (SELECT 1 FROM params p WHERE p.run_id = r.id AND p.key = ? AND \(pred))", [key, arg])
+      // Uncorrelated IN: evaluated once through the (key, number|text) index, then a set
+      // lookup per run (a semi-join on PostgreSQL).
+      return ("r.id IN (SELECT p.run_id FROM params p WHERE p.key = ? AND \(pred))", [key, arg])
     case .metric(let name, let stat):
       guard case .number(let n) = value, !like else {
         throw RegistryError.malformedExpression(
           expression: field.label, column: 1, message: "metric values are numbers; compare with a number")
       }
       return (
-        "EXISTS (SELECT 1 FROM series_summaries s WHERE s.run_id = r.id AND s.name = ? AND \(statSQL(stat)) \(op.sql) ?)",
+        "r.id IN (SELECT s.run_id FROM series_summaries s WHERE s.name = ? AND \(statSQL(stat)) \(op.sql) ?)",
         [name, n]
       )
     }

@@ -164,6 +164,7 @@ public enum RegistryBench {
         q.sort.map { " --sort=\($0)" } ?? "", matches, m, times.min() ?? 0, times.max() ?? 0, o.repeats)
       if let exe = o.cliExecutable {
         var cli: [Double] = []
+        var cpu: [Double] = []
         for _ in 0..<o.repeats {
           var args = ["runs", "list", "--registry", path, "--where", q.where, "--limit", String(q.limit)]
           if let s = q.sort { args += ["--sort=" + s] }
@@ -172,16 +173,19 @@ public enum RegistryBench {
           p.arguments = args
           p.standardOutput = FileHandle.nullDevice
           let c0 = now()
+          let u0 = childCPUSeconds()
           try p.run()
           p.waitUntilExit()
           cli.append(1000 * (now() - c0))
+          cpu.append(1000 * (childCPUSeconds() - u0))
           if p.terminationStatus != 0 { throw RegistryError.invalidState("lmlab runs list failed: \(args)") }
         }
         cliMedians.append(median(cli))
-        line += String(format: "; as a process: median %.1f ms", median(cli))
+        line += String(format: "; as a process: median %.1f ms (CPU %.1f ms)", median(cli), median(cpu))
       }
       print(line)
     }
+    print("machine: load average \(loadAverage()) on \(ProcessInfo.processInfo.activeProcessorCount) cores")
     let worstList = (cliMedians.isEmpty ? medians : cliMedians).max() ?? 0
     print(
       String(
@@ -191,6 +195,24 @@ public enum RegistryBench {
     if o.keep || o.path != nil { print("kept:    \(path)") }
     return Result(pointsPerSecond: pps, listMedianMs: medians, cliMedianMs: cliMedians)
   }
+}
+
+/// User + system CPU seconds of finished child processes.
+func childCPUSeconds() -> Double {
+  var u = rusage()
+  #if os(Linux)
+    getrusage(RUSAGE_CHILDREN.rawValue, &u)
+  #else
+    getrusage(RUSAGE_CHILDREN, &u)
+  #endif
+  return Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) / 1e6 + Double(u.ru_stime.tv_sec)
+    + Double(u.ru_stime.tv_usec) / 1e6
+}
+
+/// The 1-, 5- and 15-minute load averages (other work on the machine skews wall times).
+func loadAverage() -> String {
+  let text = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? ""
+  return text.split(separator: " ").prefix(3).joined(separator: " ")
 }
 
 /// Deterministic, fast generator for bench data.
