@@ -59,6 +59,7 @@ let package = Package(
     .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Storage"], resources: [.copy("Fixtures")]),
     .testTarget(name: "ImagingTests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
+    .testTarget(name: "LandmarksTests", dependencies: ["Landmarks", "Storage"], resources: [.copy("Fixtures")]),
     // Registry tests spawn `registry-stress` processes (concurrent writers, kill -9).
     .executableTarget(name: "registry-stress", dependencies: ["Registry"]),
     .testTarget(name: "RegistryTests", dependencies: ["Registry"]),

@@ -1,0 +1,118 @@
+// VGG19 perceptual loss (DESIGN §2): MSE between features of torchvision's vgg19().features[:23]
+// at relu1_2, relu2_2, relu3_2, relu4_2, plus the image itself, weighted 1/32, 1/16, 1/8, 1/4, 1
+// (`reduced_w`) or uniformly. Images enter as they are ([-1, 1]), as in the reference.
+// Weights: an HDF5 file from Experiments/tools/export_vgg19.py, datasets `features.<i>.weight`
+// [O, C, 3, 3] and `features.<i>.bias` [O]; frozen (buffers, no gradient).
+import Foundation
+import Storage
+import TensorEngine
+
+/// vgg19().features up to relu4_2: 10 convs (3×3, pad 1) with ReLU, 2×2 max pools after
+/// conv indices 2, 7 and 16.
+public final class VGG19Features: Module {
+  /// Sequential indices of the convs in torchvision's layout.
+  public static let convIndices = [0, 2, 5, 7, 10, 12, 14, 16, 19, 21]
+  /// Output channels per stage in torchvision's VGG19 (stage widths 64, 128, 256, 512).
+  public static let standardWidths = [64, 128, 256, 512]
+  static let stageOfConv = [0, 0, 1, 1, 2, 2, 2, 2, 3, 3]
+
+  let weights: [Tensor]  // [O, C, 3, 3] each
+  let biases: [Tensor]  // [O] each
+  /// True when the weights are not ImageNet-trained (random init or a file that says so).
+  public private(set) var isRandom: Bool
+  /// Where the weights came from (a path, or "random").
+  public private(set) var source: String
+
+  /// Random (He-uniform) weights with stage widths `widths`: only for tests and for runs that
+  /// say loudly they have no pretrained VGG.
+  public init(widths: [Int] = VGG19Features.standardWidths, rng: inout SeededRNG) {
+    precondition(widths.count == 4, "VGG19Features: 4 stage widths")
+    var ws: [Tensor] = []
+    var bs: [Tensor] = []
+    var c = 3
+    for stage in Self.stageOfConv {
+      let o = widths[stage]
+      let bound = (6 / Float(c * 9)).squareRoot()
+      ws.append(Tensor.uniform([o, c, 3, 3], -bound, bound, rng: &rng))
+      bs.append(Tensor(zeros: [o]))
+      c = o
+    }
+    weights = ws
+    biases = bs
+    isRandom = true
+    source = "random"
+    super.init()
+    for (i, idx) in Self.convIndices.enumerated() {
+      let m = child("\(idx)", Module())
+      m.buffer("weight", ws[i])
+      m.buffer("bias", bs[i])
+    }
+  }
+
+  /// Loads `features.<i>.*` from an HDF5 file strictly (a missing, unexpected or mis-shaped
+  /// dataset is an error naming it). Widths are read from the file.
+  public static func load(path: String) throws -> VGG19Features {
+    let f = try HDF5File(path: path, mode: .readOnly)
+    var widths: [Int] = []
+    for stage in 0..<4 {
+      let i = stageOfConv.firstIndex(of: stage)!
+      let name = "features.\(convIndices[i]).weight"
+      guard f.contains(name) else {
+        throw StorageError.stateDict(path: path, .missing(key: name))
+      }
+      widths.append(try f.shape(of: name)[0])
+    }
+    var rng = SeededRNG(seed: 0)
+    let model = VGG19Features(widths: widths, rng: &rng)
+    var dict: [String: Tensor] = [:]
+    for name in try f.datasetPaths(under: "/") {
+      let key = name.hasPrefix("/") ? String(name.dropFirst()) : name
+      guard key.hasPrefix("features.") else { throw StorageError.stateDict(path: path, .unexpected(key: key)) }
+      dict[String(key.dropFirst("features.".count))] = try f.readTensor(name)
+    }
+    do {
+      try model.loadStateDict(dict)
+    } catch let e as StateDictError {
+      throw StorageError.stateDict(path: path, e)
+    }
+    let flagged = f.hasAttribute("random_weights") ? (try f.readInt64Attribute("random_weights")) != 0 : false
+    model.isRandom = flagged
+    model.source = path
+    return model
+  }
+
+  /// Features at relu1_2, relu2_2, relu3_2, relu4_2 of x [B, 3, H, W] (H, W divisible by 8).
+  public func taps(_ x: Tensor) -> [Tensor] {
+    var h = x
+    var out: [Tensor] = []
+    for (i, idx) in Self.convIndices.enumerated() {
+      h = Tensor.conv2d(h, weight: weights[i], bias: biases[i], stride: 1, padding: 1).relu()
+      if [2, 7, 12, 21].contains(idx) { out.append(h) }
+      if [2, 7, 16].contains(idx) { h = h.maxPool2d(kernel: 2, stride: 2) }
+    }
+    return out
+  }
+}
+
+/// L_vgg = Σ_i w_i · MSE(φ_i(x), φ_i(y)) + w_img · MSE(x, y).
+public final class PerceptualLoss {
+  public let features: VGG19Features
+  /// Weights of relu1_2, relu2_2, relu3_2, relu4_2 and the image.
+  public let layerWeights: [Float]
+
+  /// `reducedWeights` (the reference's `reduced_w`): 1/32, 1/16, 1/8, 1/4, 1; else all 1.
+  public init(features: VGG19Features, reducedWeights: Bool = true) {
+    self.features = features
+    layerWeights = reducedWeights ? [1.0 / 32, 1.0 / 16, 1.0 / 8, 1.0 / 4, 1] : [1, 1, 1, 1, 1]
+  }
+
+  /// x: reconstruction (carries the graph), y: target; both [B, 3, H, W].
+  public func callAsFunction(_ x: Tensor, _ y: Tensor) -> Tensor {
+    precondition(x.shape == y.shape, "perceptual loss: \(x.shape) vs \(y.shape)")
+    let fy = withNoGrad { features.taps(y.detached()) + [y.detached()] }
+    let fx = features.taps(x) + [x]
+    var total = Tensor.mseLoss(fx[0], fy[0]) * layerWeights[0]
+    for i in 1..<fx.count { total = total + Tensor.mseLoss(fx[i], fy[i]) * layerWeights[i] }
+    return total
+  }
+}

@@ -1,0 +1,67 @@
+// The image decoder (DESIGN §2): the SPADE generator and its no-SPADE ("Ours (Lorenz)")
+// variant. Keys as the reference's `image_decoder.*`: fc, head_0, G_middle_0, G_middle_1, up_0,
+// up_1, up_4, conv_img.
+import TensorEngine
+
+/// Generator with nf = ngc. From the projected appearance map P [B, C, S, S] and heatmaps
+/// seg [B, K, S, S]:
+///   x₀ = head_0(fc(nearest(P, S/16))), x₁ = head_0(fc(nearest(P, S/8)))
+///   x = G_middle_1(G_middle_0(0.5·up(x₀) + 0.5·x₁));  x = up_4(up(up_1(up(up_0(up(x))))))
+///   image = conv_img(LReLU₀.₂(x))  (no tanh), "up" bilinear ×2, align_corners=false.
+/// Without SPADE, fc reads [P, seg] (C + K channels) and the blocks use plain InstanceNorm.
+public final class SPADEGenerator: Module {
+  public let useSpade: Bool
+  let fc: Conv2d  // [4nf, C (+K), 3, 3]
+  let head0: SPADEResnetBlock  // 4nf → 4nf
+  let middle0: SPADEResnetBlock  // 4nf → 4nf
+  let middle1: SPADEResnetBlock  // 4nf → 4nf
+  let up0: SPADEResnetBlock  // 4nf → 2nf
+  let up1: SPADEResnetBlock  // 2nf → nf
+  let up4: SPADEResnetBlock  // nf → nf/2
+  let convImg: Conv2d  // [3, nf/2, 3, 3]
+
+  public init(_ config: ModelConfig, rng: inout SeededRNG) {
+    let nf = config.ngc
+    let k = config.nLandmarks
+    useSpade = !config.disableSpade
+    fc = Conv2d(config.nFilters + (useSpade ? 0 : k), 4 * nf, kernel: 3, padding: 1, rng: &rng)
+    func block(_ a: Int, _ b: Int, _ rng: inout SeededRNG) -> SPADEResnetBlock {
+      SPADEResnetBlock(a, b, labelChannels: k, hidden: config.spadeHidden, spade: !config.disableSpade, rng: &rng)
+    }
+    head0 = block(4 * nf, 4 * nf, &rng)
+    middle0 = block(4 * nf, 4 * nf, &rng)
+    middle1 = block(4 * nf, 4 * nf, &rng)
+    up0 = block(4 * nf, 2 * nf, &rng)
+    up1 = block(2 * nf, nf, &rng)
+    up4 = block(nf, nf / 2, &rng)
+    convImg = Conv2d(nf / 2, 3, kernel: 3, padding: 1, rng: &rng)
+    super.init()
+    child("fc", fc)
+    child("head_0", head0)
+    child("G_middle_0", middle0)
+    child("G_middle_1", middle1)
+    child("up_0", up0)
+    child("up_1", up1)
+    child("up_4", up4)
+    child("conv_img", convImg)
+  }
+
+  private func up(_ x: Tensor) -> Tensor {
+    x.resizedBilinear(height: 2 * x.shape[2], width: 2 * x.shape[3], alignCorners: false)
+  }
+
+  /// heatmaps [B, K, S, S], projected [B, C, S, S] → image [B, 3, S, S].
+  public func callAsFunction(heatmaps: Tensor, projected: Tensor) -> Tensor {
+    let s = heatmaps.shape[2]
+    let input = useSpade ? projected : Tensor.concat([projected, heatmaps], axis: 1)
+    let seg = useSpade ? SegmentationPyramid(heatmaps) : nil
+    let x0 = head0(fc(input.resizedNearest(height: s / 16, width: s / 16)), seg)
+    let x1 = head0(fc(input.resizedNearest(height: s / 8, width: s / 8)), seg)
+    var x = up(x0) * 0.5 + x1 * 0.5
+    x = middle1(middle0(x, seg), seg)
+    x = up0(up(x), seg)
+    x = up1(up(x), seg)
+    x = up4(up(x), seg)
+    return convImg(x.leakyRelu(0.2))
+  }
+}
