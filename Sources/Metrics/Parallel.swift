@@ -28,12 +28,16 @@ func precondSameFrames(_ a: Tensor4Shape, _ b: Tensor4Shape, _ name: String) {
 
 typealias Tensor4Shape = [Int]
 
-/// Runs `body` with OpenBLAS on one thread when `workers` > 1 (each worker thread then calls
-/// BLAS itself), restoring the previous thread count afterwards.
-func withSingleThreadedBLAS<R>(workers: Int, _ body: () -> R) -> R {
+/// Runs `body` with OpenBLAS and the engine's kernels on one thread each when `workers` > 1
+/// (each of our worker threads then calls them itself), restoring both afterwards.
+func withSingleThreadedKernels<R>(workers: Int, _ body: () -> R) -> R {
   guard workers > 1 else { return body() }
-  let previous = blasThreads
+  let (previousBLAS, previousEngine) = (blasThreads, engineThreads)
   setBLASThreads(1)
-  defer { setBLASThreads(previous) }
+  engineThreads = 1
+  defer {
+    setBLASThreads(previousBLAS)
+    engineThreads = previousEngine
+  }
   return body()
 }

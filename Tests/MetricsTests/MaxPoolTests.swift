@@ -45,3 +45,19 @@ final class MaxPoolTests: XCTestCase {
     XCTAssertEqual(x.grad!.values, expectGrad)
   }
 }
+
+final class MaxPoolInferenceTests: XCTestCase {
+  /// The no-graph path (used by LPIPS) equals the recorded path, NaN included.
+  func testInferencePathMatchesRecordedPath() {
+    var values: [Float] = (0..<(3 * 31 * 31)).map { Float(($0 * 7919) % 101) - 50 }
+    values[40] = Float.nan
+    let x = Tensor(values, shape: [1, 3, 31, 31], requiresGrad: true)
+    for (k, s, ceil) in [(3, 2, true), (2, 2, false), (3, 2, false)] {
+      let recorded = x.maxPool2d(kernel: k, stride: s, ceilMode: ceil).values
+      let plain = withNoGrad { x.maxPool2d(kernel: k, stride: s, ceilMode: ceil).values }
+      XCTAssertEqual(recorded.count, plain.count)
+      for (a, b) in zip(recorded, plain) { XCTAssertTrue(a == b || (a.isNaN && b.isNaN), "\(a) vs \(b)") }
+      XCTAssertTrue(plain.contains { $0.isNaN })
+    }
+  }
+}

@@ -1,7 +1,7 @@
 // LPIPS distance (DESIGN §3): frames batched through the backbone (reference and predicted
 // images together), each tapped layer unit-normalised over channels, squared difference
 // weighted by the calibrated lin layer, spatial mean, summed over layers. Chunks of frames run
-// on all cores (one BLAS thread each); metrics never record a graph.
+// on all cores (one BLAS and engine thread each); metrics never record a graph.
 import Dispatch
 import Foundation
 import TensorEngine
@@ -25,7 +25,7 @@ public func lpipsDistance(reference: Tensor, predicted: Tensor, model: LPIPSMode
   let chunks = (n + chunk - 1) / chunk
   var values = [Double](repeating: 0, count: n)
   let workers = Swift.min(metricWorkers, chunks)
-  withSingleThreadedBLAS(workers: workers) {
+  withSingleThreadedKernels(workers: workers) {
   withNoGrad {
     values.withUnsafeMutableBufferPointer { out in
       let dst = out.baseAddress!

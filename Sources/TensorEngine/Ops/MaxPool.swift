@@ -18,6 +18,10 @@ func maxPool2dForward(
   _ x: UnsafePointer<Float>, planes: Int, h: Int, w: Int, ho: Int, wo: Int,
   kernel: Int, stride: Int, padding: Int, out: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>?
 ) {
+  if argmax == nil && padding == 0 {
+    maxPool2dForwardUnpadded(x, planes: planes, h: h, w: w, ho: ho, wo: wo, kernel: kernel, stride: stride, out: out)
+    return
+  }
   for plane in 0..<planes {
     let src = x + plane * h * w
     let dst = out + plane * ho * wo
@@ -44,6 +48,37 @@ func maxPool2dForward(
         }
         dst[oy * wo + ox] = best
         arg?[oy * wo + ox] = Int32(bestIndex)
+      }
+    }
+  }
+}
+
+/// Inference fast path (no padding, no argmax): branch-free maxima plus a NaN flag per window,
+/// so NaN still wins as in PyTorch. Windows are clipped at the right/bottom edge (ceil mode).
+private func maxPool2dForwardUnpadded(
+  _ x: UnsafePointer<Float>, planes: Int, h: Int, w: Int, ho: Int, wo: Int, kernel: Int, stride: Int,
+  out: UnsafeMutablePointer<Float>
+) {
+  for plane in 0..<planes {
+    let src = x + plane * h * w
+    let dst = out + plane * ho * wo
+    for oy in 0..<ho {
+      let y0 = oy * stride
+      let y1 = Swift.min(y0 + kernel, h)
+      for ox in 0..<wo {
+        let x0 = ox * stride
+        let x1 = Swift.min(x0 + kernel, w)
+        var best = -Float.infinity
+        var nan = false
+        for y in y0..<y1 {
+          let row = src + y * w
+          for xx in x0..<x1 {
+            let v = row[xx]
+            best = v > best ? v : best
+            nan = nan || v.isNaN
+          }
+        }
+        dst[oy * wo + ox] = nan ? .nan : best
       }
     }
   }

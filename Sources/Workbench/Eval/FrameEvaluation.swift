@@ -64,7 +64,7 @@ public struct FrameEvaluation {
     var lines = ["scored \(pairs.count) frame pairs in \(sequences) sequence(s), method `\(method)`"]
     for m in metricNames { lines.append("  \(m): \(versions[m] ?? "") (\(directions[m]?.rawValue ?? ""))") }
     let frames = Set(pairs.map(\.frame)).sorted()
-    let width = Swift.max(12, metricNames.map(\.count).max() ?? 12)
+    let width = Swift.max(12, metricNames.map(\.count).max() ?? 12) + 2
     func pad(_ s: String) -> String { String(repeating: " ", count: Swift.max(0, width - s.count)) + s }
     lines.append(pad("frame") + pad("n") + metricNames.map(pad).joined())
     var byFrame: [Int: [Int]] = [:]
