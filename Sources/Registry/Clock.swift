@@ -14,11 +14,19 @@ enum Sys {
 
   static var pid: Int64 { Int64(getpid()) }
 
-  /// True if a process with this pid exists on this host (a zombie counts as alive until its
-  /// parent reaps it). EPERM means it exists but belongs to someone else.
+  /// True if a process with this pid exists on this host and is not a zombie. EPERM means it
+  /// exists but belongs to someone else.
   static func processAlive(_ pid: Int64) -> Bool {
     if pid <= 0 || pid > Int64(Int32.max) { return false }
-    if kill(pid_t(pid), 0) == 0 { return true }
-    return errno == EPERM
+    if kill(pid_t(pid), 0) != 0 { return errno == EPERM }
+    // A killed process stays a zombie until its parent reaps it (a container's init may be
+    // slow to): on Linux, state 'Z' in /proc/PID/stat means it is gone.
+    if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+      let close = stat.lastIndex(of: ")")
+    {
+      let state = stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).prefix(1)
+      if state == "Z" || state == "X" { return false }
+    }
+    return true
   }
 }
