@@ -64,6 +64,7 @@ let package = Package(
     .executableTarget(name: "registry-stress", dependencies: ["Registry"]),
     .testTarget(name: "RegistryTests", dependencies: ["Registry"]),
     .testTarget(name: "WorkbenchConfigTests", dependencies: ["Workbench"]),
+    .testTarget(name: "TrainingTests", dependencies: ["Workbench"]),
   ],
   swiftLanguageModes: [.v5]
 )

@@ -159,7 +159,7 @@ public enum ConfigKeys {
     .bool(
       "ssim_gaussian", "eval", \.ssimGaussian,
       "SSIM with an 11×11 Gaussian window, σ 1.5 (false: 7×7 uniform)"),
-  ]
+  ] + trainingKeys
 
   /// Other spellings accepted for a key.
   public static let aliases: [String: String] = ["lr": "learning_rate", "K": "n_landmarks"]

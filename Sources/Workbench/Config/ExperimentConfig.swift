@@ -86,6 +86,9 @@ public struct ExperimentConfig: Equatable, Sendable {
   public var lpipsNet = "alex"
   public var ssimGaussian = true
 
+  // MARK: training loop (TrainingKeys.swift)
+  public var training = TrainingSettings()
+
   public init() {}
 }
 

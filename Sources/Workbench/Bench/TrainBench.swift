@@ -1,0 +1,105 @@
+// `lmlab bench train`: seconds per training step, images/s, GFLOP/s (conv FLOPs per step from
+// ConvFLOPs' shape bookkeeping) and peak memory for `ref-64` (the reference architecture at
+// 64 px, batch 8, K 30, nsf 6, ngc 64, n_filters 32, VGG loss) and the demo's slim config, each
+// beside sgemm GFLOP/s measured in the same run just before the row. Batches are made once
+// up front (data loading is not timed); the first step is a warm-up.
+import Datasets
+import Foundation
+import Landmarks
+import TensorEngine
+
+public enum TrainBench {
+  public struct Case {
+    public var label: String
+    public var config: ExperimentConfig
+  }
+
+  /// ref-64: the reference widths at 64 px with the reference losses (VGG on).
+  public static var ref64: ExperimentConfig {
+    var c = ExperimentConfig()
+    c.imgSize = 64
+    c.batchSize = 8
+    c.nLandmarks = 30
+    c.nsf = 6
+    c.ngc = 64
+    c.nFilters = 32
+    c.useVgg = true
+    return c
+  }
+
+  /// The demo config: Experiments/landmarks-demo.yaml when found, else its values built in.
+  public static func demo() -> ExperimentConfig {
+    if let d = ConfigLoader.locateDefaults() {
+      let file = ((d as NSString).deletingLastPathComponent as NSString).appendingPathComponent("landmarks-demo.yaml")
+      if let l = try? ConfigLoader.load(file: file, defaultsFile: d) { return l.config }
+    }
+    var c = ExperimentConfig()
+    c.imgSize = 64
+    c.batchSize = 8
+    c.nLandmarks = 10
+    c.nsf = 4
+    c.ngc = 16
+    c.nFilters = 16
+    c.poseDecoderChannels = [128, 64, 32]
+    c.spadeHidden = 32
+    c.useVgg = false
+    c.mseLambda = 1
+    return c
+  }
+
+  public struct Row {
+    public var secondsPerStep: Double
+    public var imagesPerSecond: Double
+    public var gflopPerStep: Double
+    public var gflops: Double
+    public var sgemm: Double
+    public var peakRSS: Int
+    public var tensorPeak: Int
+  }
+
+  /// Times `steps` training steps (after one warm-up) of `c`; returns the median step time.
+  public static func measure(_ c: ExperimentConfig, steps: Int) throws -> Row {
+    let sgemm = EngineBench.sgemmGFLOPS()
+    MemoryStats.resetPeak()
+    var rng = SeededRNG(seed: 1)
+    let model = try LandmarkModel(config: TrainSetup.modelConfig(c), rng: &rng)
+    let vgg = try TrainSetup.perceptual(c, warn: { _ in })
+    let trainer = try LandmarkTrainer(model: model, config: TrainSetup.trainerConfig(c), perceptual: vgg, seed: 1)
+    var spec = SyntheticSpec(sequences: 6, frames: 20, size: c.imgSize, seed: 1)
+    spec.seed = 1
+    let sampler = try PairSampler(source: try SyntheticVideoSet(spec), config: TrainSetup.samplerConfig(c), seed: 1)
+    let batches = try (0...steps).map { _ in try sampler.next() }
+    var times: [Double] = []
+    for b in batches {
+      let t0 = DispatchTime.now().uptimeNanoseconds
+      _ = trainer.step(pose: b.pose, appearance: b.appearance, target: b.target)
+      times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+    }
+    let timed = times.dropFirst().sorted()
+    let sec = timed[timed.count / 2]
+    let flops = ConvFLOPs.trainingStep(TrainSetup.modelConfig(c), trainer: TrainSetup.trainerConfig(c), batch: c.batchSize)
+    return Row(
+      secondsPerStep: sec, imagesPerSecond: Double(c.batchSize) / sec, gflopPerStep: flops / 1e9,
+      gflops: flops / sec / 1e9, sgemm: sgemm, peakRSS: MemoryStats.processMemory().peakRSS,
+      tensorPeak: MemoryStats.peakBytes)
+  }
+
+  public static func run(steps: Int = 4, print out: (String) -> Void) throws {
+    let cases = [Case(label: "demo", config: demo()), Case(label: "ref-64", config: ref64)]
+    out("LandmarkLab training-step benchmark (float32; OpenBLAS threads \(blasThreads), engine threads \(engineThreads))")
+    out("median of \(steps) steps after a warm-up; GFLOP per step = conv FLOPs by shape bookkeeping (ConvFLOPs),")
+    out("forward + backward ≈ 3x forward; VGG loss counted when on; sgemm measured just before each row")
+    out("peak RSS = VmHWM of this process after the row (rows run smallest first, so each is that config's peak)")
+    out("config   batch  s/step  images/s  GFLOP/step  GFLOP/s  sgemm  ratio  peak RSS MB  tensor peak MB  load")
+    for c in cases {
+      let r = try measure(c.config, steps: steps)
+      let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.map(String.init) ?? "-"
+      out(
+        c.label.padding(toLength: 8, withPad: " ", startingAt: 0)
+          + String(
+            format: " %5d  %6.3f  %8.1f  %10.1f  %7.1f  %5.1f  %5.2f  %11.0f  %14.0f  %@", c.config.batchSize, r.secondsPerStep,
+            r.imagesPerSecond, r.gflopPerStep, r.gflops, r.sgemm, r.gflops / r.sgemm, Double(r.peakRSS) / 1e6,
+            Double(r.tensorPeak) / 1e6, load))
+    }
+  }
+}

@@ -1,0 +1,76 @@
+// LandmarkEncoding: `lmlab encode` — a trained model (from a checkpoint file or a run's latest
+// checkpoint) encodes every frame of a frame folder in batches without autograd and writes the
+// DESIGN §4 landmark file (mu [N,K,2], covariance [N,K,2,2], sequence, frame).
+import Datasets
+import Foundation
+import Landmarks
+import Registry
+import Storage
+import TensorEngine
+
+public enum LandmarkEncoding {
+  /// The model of a checkpoint, built from its `config` attribute and loaded strictly.
+  public static func loadModel(checkpoint path: String) throws -> LandmarkModel {
+    let ckpt = try Storage.Checkpoint.read(from: path)
+    let config = try ModelConfig.fromJSON(ckpt.config)
+    var rng = SeededRNG(seed: 0)
+    let model = try LandmarkModel(config: config, rng: &rng)
+    try model.load(ckpt)
+    model.eval()
+    return model
+  }
+
+  /// The latest checkpoint recorded for run `id`.
+  public static func latestCheckpoint(runId id: Int64, registry: Registry) throws -> String {
+    guard let path = try registry.detail(id).checkpoints.max(by: { $0.step < $1.step })?.path else {
+      throw TrainError.noCheckpoint(runId: id)
+    }
+    return path
+  }
+
+  public struct Summary {
+    public var frames: Int
+    public var landmarks: Int
+    public var seconds: Double
+  }
+
+  /// Encodes all frames under `framesDir` with `model` (frames resized to its img_size) and
+  /// writes `out`. `progress` gets (frames done, total).
+  public static func encode(
+    model: LandmarkModel, framesDir: String, out: String, batch: Int = 32, progress: ((Int, Int) -> Void)? = nil
+  ) throws -> Summary {
+    let start = Date()
+    let data = try FrameFolderDataset(root: framesDir)
+    let s = model.config.imgSize
+    var items: [(Int, Int)] = []
+    for q in 0..<data.sequenceCount { for t in 0..<data.frameCount(sequence: q) { items.append((q, t)) } }
+    guard !items.isEmpty else { throw TrainError.setup("\(framesDir): no frames to encode") }
+    let k = model.config.nLandmarks
+    var mu: [Float] = []
+    var cov: [Float] = []
+    mu.reserveCapacity(items.count * k * 2)
+    cov.reserveCapacity(items.count * k * 4)
+    var i = 0
+    while i < items.count {
+      let j = min(items.count, i + batch)
+      let images = Tensor(zeros: [j - i, 3, s, s])
+      for (b, (q, t)) in items[i..<j].enumerated() {
+        var im = try data.frame(sequence: q, index: t)
+        if im.width != s || im.height != s { im = im.squareResized(s) }
+        im.writeNormalized(into: images.data + b * 3 * s * s)
+      }
+      let g = withNoGrad { model.encode(images) }
+      mu += g.mu.values
+      cov += g.covariance.values
+      i = j
+      progress?(i, items.count)
+    }
+    let n = items.count
+    let file = try LandmarkFile(
+      mu: Tensor(mu, shape: [n, k, 2]), covariance: Tensor(cov, shape: [n, k, 2, 2]),
+      sequence: items.map { data.sequenceNames[$0.0] },
+      frame: items.map { Int64(data.frameNumber(sequence: $0.0, index: $0.1)) })
+    try file.write(to: out)
+    return Summary(frames: n, landmarks: k, seconds: Date().timeIntervalSince(start))
+  }
+}

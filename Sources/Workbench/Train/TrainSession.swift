@@ -1,0 +1,173 @@
+// TrainSession: one process's stretch of a landmark-training run — builds everything from the
+// config (restoring a checkpoint when resuming), then steps until the end, a stop signal or a
+// non-finite loss, recording everything in the registry through the run's handle.
+import Datasets
+import Foundation
+import Imaging
+import Landmarks
+import Registry
+import TensorEngine
+
+final class TrainSession {
+  let handle: RunHandle
+  let config: ExperimentConfig
+  let options: TrainOptions
+  let dir: String
+  let source: VideoSource
+  let sampler: PairSampler
+  let trainer: LandmarkTrainer
+  let probe: KeypointProbe?
+  let totalSteps: Int
+  let configJSON: String
+  var lastCheckpoint: String?
+  /// The sampler state after the last batch the trainer consumed (the prefetcher runs ahead).
+  var samplerState: SamplerState
+  var summary: TrainSummary
+
+  init(handle: RunHandle, config c: ExperimentConfig, resumeFrom: String?, options: TrainOptions) throws {
+    self.handle = handle
+    config = c
+    self.options = options
+    configJSON = c.canonicalJSON()
+    dir = try LandmarkTraining.runDirectory(c, runId: handle.runId)
+    let source = try TrainSetup.dataset(c)
+    self.source = source
+    let trainSeqs = try TrainSetup.trainSequences(source)
+    sampler = try PairSampler(source: source, sequences: trainSeqs, config: TrainSetup.samplerConfig(c), seed: UInt64(c.seed))
+    var rng = SeededRNG(seed: UInt64(c.seed))
+    let model = try LandmarkModel(config: TrainSetup.modelConfig(c), rng: &rng)
+    let vgg = try TrainSetup.perceptual(c, warn: options.print)
+    let trainer = try LandmarkTrainer(model: model, config: TrainSetup.trainerConfig(c), perceptual: vgg, seed: UInt64(c.seed))
+    self.trainer = trainer
+    trainer.lossInjection = options.lossInjection
+    let frames = trainSeqs.reduce(0) { $0 + source.frameCount(sequence: $1) }
+    totalSteps = TrainSetup.totalSteps(c, trainFrames: frames)
+    probe = source.keypoints != nil ? try KeypointProbe(source: source, imageSize: c.imgSize, frames: c.training.probeFrames) : nil
+    summary = TrainSummary(runId: handle.runId, status: .running, steps: 0)
+    samplerState = sampler.state
+    if let path = resumeFrom {
+      let ckpt = try trainer.restore(from: path)
+      guard let words = ckpt.stateWords("sampler_rng"), let pos = ckpt.state("sampler_position")?.first else {
+        throw TrainError.setup("\(path) has no sampler state (state/sampler_rng, state/sampler_position)")
+      }
+      samplerState = SamplerState(rng: words, position: Int(pos))
+      sampler.restore(samplerState)
+      lastCheckpoint = path
+      options.print("run \(handle.runId): resumed from \(path) at step \(trainer.step)")
+    }
+  }
+
+  func log(_ name: String, _ step: Int, _ value: Double) throws {
+    try handle.log(name, step: Int64(step), value: value)
+  }
+
+  // MARK: checkpoints, samples, probes
+
+  func checkpoint() throws {
+    let path = dir + String(format: "/step_%07d.h5", trainer.step)
+    let state: [(String, [Int64])] = [
+      ("sampler_rng", samplerState.rng.map { Int64(bitPattern: $0) }), ("sampler_position", [Int64(samplerState.position)]),
+    ]
+    try trainer.save(to: path, configJSON: configJSON, extraState: state)
+    try handle.addCheckpoint(step: Int64(trainer.step), path: path)
+    lastCheckpoint = path
+  }
+
+  func saveSamples(_ r: LandmarkTrainer.Result, target: Tensor) throws {
+    let sheet = TrainSamples.sheet(target: target, reconstruction: r.output.reconstruction, mu: r.output.pose.mu)
+    let path = dir + String(format: "/samples/step_%07d.png", trainer.step)
+    try writePNG(sheet, to: path)
+    try handle.addArtifact(kind: "samples", path: path)
+  }
+
+  func runProbe() throws {
+    guard let probe else { return }
+    let (acc, note) = probe.accuracy(trainer.model)
+    if let note { options.print("keypoint probe at step \(trainer.step): \(note)") }
+    if acc.isFinite { try log("keypoint_acc", trainer.step, acc) }
+    summary.keypointAccuracy = acc
+  }
+
+  /// Baselines, once per run (at step 0 of a fresh run).
+  func runBaselines() throws {
+    guard let probe else { return }
+    let mean = probe.meanPoseAccuracy()
+    let (untrained, note) = probe.accuracy(trainer.model)
+    if let note { options.print("untrained-model baseline: \(note)") }
+    try log("baseline_mean_pose", 0, mean)
+    if untrained.isFinite { try log("baseline_untrained", 0, untrained) }
+    summary.baselineMeanPose = mean
+    summary.baselineUntrained = untrained
+    options.print(
+      String(format: "run %lld: baselines (PCK@%.1f px on %d test frames): mean pose %.3f, untrained %.3f",
+        handle.runId, probe.threshold, probe.test.count, mean, untrained))
+  }
+
+  // MARK: the loop
+
+  func run() throws -> TrainSummary {
+    let t = config.training
+    let out = options.print
+    out("run \(handle.runId): \(dir), \(totalSteps) steps, batch \(config.batchSize), \(trainer.model.parameterCount) parameters")
+    if trainer.step == 0 {
+      try runBaselines()
+      if let u = summary.baselineUntrained, u.isFinite { try log("keypoint_acc", 0, u) }
+    }
+    let previous = StopSignals.install()
+    defer { StopSignals.restore(previous) }
+    let batches = sampler.prefetching(capacity: 2)
+    defer { batches.stop() }
+    let progress = ProgressReporter(label: "train run \(handle.runId)", total: totalSteps, style: options.progressStyle)
+    progress.update(step: trainer.step)
+    var last: (LandmarkTrainer.Result, Tensor)?
+    while trainer.step < totalSteps {
+      if let sig = StopSignals.received {
+        try checkpoint()
+        progress.finish()
+        let why = "stopped by \(StopSignals.name(sig)) at step \(trainer.step); checkpoint \(lastCheckpoint ?? "-")"
+        try handle.finish(.interrupted, error: why + "; continue with `lmlab train resume \(handle.runId)`")
+        out("run \(handle.runId) interrupted: \(why)")
+        return finished(.interrupted)
+      }
+      let batch = try batches.next()
+      let r = trainer.step(pose: batch.pose, appearance: batch.appearance, target: batch.target)
+      guard r.applied else {
+        try handle.flush()
+        progress.finish()
+        let losses = r.losses.named.map { "\($0.0) \($0.1)" }.joined(separator: ", ")
+        let error = TrainError.nonFinite(step: trainer.step + 1, losses: losses, lastCheckpoint: lastCheckpoint)
+        try handle.finish(.failed, error: error.description)
+        throw error
+      }
+      samplerState = batch.state
+      let step = trainer.step
+      for (name, v) in r.losses.named { try log(name, step, Double(v)) }
+      progress.update(step: step, loss: Double(r.losses.total))
+      last = (r, batch.target)
+      if step % t.checkpointEvery == 0 && step < totalSteps { try checkpoint() }
+      if step % t.sampleEvery == 0 { try saveSamples(r, target: batch.target) }
+      if t.probeEvery > 0 && step % t.probeEvery == 0 && step < totalSteps { try runProbe() }
+      options.afterStep?(step)
+    }
+    progress.finish()
+    if lastCheckpoint.map({ !$0.hasSuffix(String(format: "step_%07d.h5", trainer.step)) }) ?? true { try checkpoint() }
+    if let (r, target) = last, trainer.step % t.sampleEvery != 0 { try saveSamples(r, target: target) }
+    try runProbe()
+    if let probe {
+      let path = dir + "/landmarks_test.png"
+      try writePNG(TrainSamples.landmarksOnFrames(model: trainer.model, images: probe.testImages(8)), to: path)
+      try handle.addArtifact(kind: "landmarks_test", path: path)
+    }
+    try handle.finish(.finished)
+    let acc = summary.keypointAccuracy.map { String(format: "%.3f", $0) } ?? "-"
+    out("run \(handle.runId) finished at step \(trainer.step): keypoint_acc \(acc); checkpoint \(lastCheckpoint ?? "-")")
+    return finished(.finished)
+  }
+
+  func finished(_ status: RunStatus) -> TrainSummary {
+    summary.status = status
+    summary.steps = trainer.step
+    summary.lastCheckpoint = lastCheckpoint
+    return summary
+  }
+}

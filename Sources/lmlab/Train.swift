@@ -1,0 +1,68 @@
+// `lmlab train landmarks|resume|worker`: train the landmark model, continue an interrupted or
+// killed run exactly, or continue whatever landmark run is queued (e.g. by `lmlab runs resume`).
+import ArgumentParser
+import Foundation
+import Workbench
+
+struct Train: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Train models (checkpoints, losses, samples and probes go to the registry).",
+    subcommands: [TrainLandmarks.self, TrainResume.self, TrainWorker.self])
+}
+
+struct TrainLandmarks: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "landmarks", abstract: "Train the landmark model of an experiment config.")
+
+  @OptionGroup var global: GlobalOptions
+
+  @Option(help: "Experiment config (YAML), e.g. Experiments/landmarks-demo.yaml.") var config: String
+  @Option(name: .customLong("set"), help: "Override a config key: --set key=value (repeatable).") var overrides: [String] = []
+  @Option(help: "Run name (default: the config file's name).") var name: String?
+  @Option(help: "Experiment to file the run under.") var experiment: String?
+
+  func run() throws {
+    let loaded = try ConfigLoader.load(file: config, overrides: overrides)
+    let registry = try global.openRegistry(mustExist: false)
+    var options = TrainOptions()
+    options.runName = name ?? ((config as NSString).lastPathComponent as NSString).deletingPathExtension
+    options.experiment = experiment
+    let s = try LandmarkTraining.start(loaded, registry: registry, options: options)
+    if s.status == .interrupted { throw ExitCode(130) }
+  }
+}
+
+struct TrainResume: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "resume", abstract: "Continue an interrupted or failed landmark run from its latest checkpoint.")
+
+  @OptionGroup var global: GlobalOptions
+
+  @Argument(help: "Run id.") var id: String
+
+  func run() throws {
+    let registry = try global.openRegistry()
+    guard let s = try LandmarkTraining.resume(runId: try parseRunID(id), registry: registry) else {
+      print("nothing queued to continue")
+      return
+    }
+    if s.status == .interrupted { throw ExitCode(130) }
+  }
+}
+
+struct TrainWorker: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "worker", abstract: "Continue queued landmark runs (e.g. after `lmlab runs resume ID`) until none is left.")
+
+  @OptionGroup var global: GlobalOptions
+
+  func run() throws {
+    let registry = try global.openRegistry()
+    var count = 0
+    while let s = try LandmarkTraining.continueQueued(registry: registry) {
+      count += 1
+      if s.status == .interrupted { throw ExitCode(130) }
+    }
+    print("\(count) run(s) continued; no landmark run is queued")
+  }
+}

@@ -1,0 +1,118 @@
+// Training pipeline must-shows on a tiny config: a run stopped by SIGTERM is checkpointed and
+// marked interrupted, and resuming it gives the same losses as an uninterrupted run; a NaN loss
+// stops the run (failed, naming the step and the last good checkpoint); a full run records
+// checkpoints, samples, probes and baselines; encode writes a landmark file.
+import Datasets
+import Foundation
+import Registry
+import Storage
+import XCTest
+
+@testable import Workbench
+
+final class TrainingPipelineTests: XCTestCase {
+  var dir: String = ""
+
+  override func setUpWithError() throws {
+    dir = FileManager.default.temporaryDirectory.appendingPathComponent("train-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+  }
+
+  override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: dir) }
+
+  /// 32 px, K 4, tiny widths, batch 2, 6 synthetic sequences of 8 frames.
+  func tinyConfig(steps: Int, overrides: [String] = []) throws -> LoadedConfig {
+    let sets = [
+      "img_size=32", "n_landmarks=4", "nsf=2", "ngc=4", "n_filters=4", "pose_decoder_channels=[8,8,8]",
+      "spade_hidden=4", "batch_size=2", "use_vgg=false", "mse_lambda=1", "synth_sequences=6", "synth_frames=8",
+      "temporal_min_gap=1", "temporal_max_gap=4", "max_steps=\(steps)", "checkpoint_every=3", "sample_every=3",
+      "probe_every=3", "probe_frames=16", "save_path=\(dir)/runs", "seed=5", "learning_rate=0.001",
+      "no_grad_clip=false",
+    ]
+    return try ConfigLoader.load(file: nil, overrides: sets + overrides, defaultsFile: nil)
+  }
+
+  func quiet() -> TrainOptions {
+    var o = TrainOptions()
+    o.progressStyle = .silent
+    o.print = { _ in }
+    return o
+  }
+
+  func losses(_ r: Registry, _ id: Int64) throws -> [UInt64] {
+    try r.series(runId: id, name: "loss").map { $0.value.bitPattern }
+  }
+
+  func testSigtermCheckpointsAndResumeMatchesUninterruptedRun() throws {
+    let registry = try Registry(path: dir + "/reg.sqlite")
+    let a = try LandmarkTraining.start(try tinyConfig(steps: 6), registry: registry, options: quiet())
+    XCTAssertEqual(a.status, .finished)
+
+    var opts = quiet()
+    opts.afterStep = { step in if step == 4 { raise(SIGTERM) } }
+    let b = try LandmarkTraining.start(try tinyConfig(steps: 6), registry: registry, options: opts)
+    XCTAssertEqual(b.status, .interrupted)
+    XCTAssertEqual(b.steps, 4)
+    let run = try registry.run(b.runId)
+    XCTAssertEqual(run.status, .interrupted)
+    XCTAssertTrue(run.error?.contains("SIGTERM") ?? false, run.error ?? "")
+    XCTAssertEqual(try registry.detail(b.runId).checkpoints.map(\.step).max(), 4)
+
+    let c = try XCTUnwrap(try LandmarkTraining.resume(runId: b.runId, registry: registry, options: quiet()))
+    XCTAssertEqual(c.runId, b.runId)
+    XCTAssertEqual(c.status, .finished)
+    XCTAssertEqual(c.steps, 6)
+    let la = try losses(registry, a.runId)
+    XCTAssertEqual(la.count, 6)
+    XCTAssertEqual(la, try losses(registry, b.runId), "resumed run's losses differ from the uninterrupted run's")
+  }
+
+  func testNaNLossStopsRunNamingStepAndCheckpoint() throws {
+    let registry = try Registry(path: dir + "/reg.sqlite")
+    var opts = quiet()
+    opts.lossInjection = { step in step == 4 ? .nan : 0 }  // the 5th step
+    XCTAssertThrowsError(try LandmarkTraining.start(try tinyConfig(steps: 8), registry: registry, options: opts)) { e in
+      guard case TrainError.nonFinite(let step, _, let ckpt)? = e as? TrainError else { return XCTFail("\(e)") }
+      XCTAssertEqual(step, 5)
+      XCTAssertTrue(ckpt?.hasSuffix("step_0000003.h5") ?? false, ckpt ?? "nil")
+    }
+    let run = try XCTUnwrap(try registry.listRuns().first)
+    XCTAssertEqual(run.status, .failed)
+    XCTAssertTrue(run.error?.contains("step 5") ?? false, run.error ?? "")
+    XCTAssertTrue(run.error?.contains("step_0000003.h5") ?? false, run.error ?? "")
+  }
+
+  func testRunRecordsCheckpointsSamplesProbesAndEncodes() throws {
+    let registry = try Registry(path: dir + "/reg.sqlite")
+    let s = try LandmarkTraining.start(try tinyConfig(steps: 4), registry: registry, options: quiet())
+    let d = try registry.detail(s.runId)
+    XCTAssertEqual(d.checkpoints.map(\.step), [3, 4])
+    XCTAssertTrue(d.artifacts.contains { $0.kind == "samples" })
+    XCTAssertTrue(d.artifacts.contains { $0.kind == "landmarks_test" })
+    for a in d.artifacts { XCTAssertTrue(FileManager.default.fileExists(atPath: a.path), a.path) }
+    let names = Set(d.summaries.map(\.name))
+    for n in ["loss", "loss_mse", "keypoint_acc", "baseline_mean_pose", "baseline_untrained"] {
+      XCTAssertTrue(names.contains(n), "series \(n) missing: \(names.sorted())")
+    }
+    XCTAssertEqual(try registry.series(runId: s.runId, name: "keypoint_acc").map(\.step), [0, 3, 4])
+
+    let frames = dir + "/frames"
+    try SyntheticVideoSet(SyntheticSpec(sequences: 2, frames: 5, size: 32, seed: 1)).write(to: frames)
+    let model = try LandmarkEncoding.loadModel(checkpoint: try LandmarkEncoding.latestCheckpoint(runId: s.runId, registry: registry))
+    let out = dir + "/lm.h5"
+    let e = try LandmarkEncoding.encode(model: model, framesDir: frames, out: out, batch: 3)
+    XCTAssertEqual(e.frames, 10)
+    let file = try LandmarkFile.read(from: out)
+    XCTAssertEqual(file.mu.shape, [10, 4, 2])
+    XCTAssertEqual(file.covariance.shape, [10, 4, 2, 2])
+    XCTAssertEqual(Set(file.sequence).count, 2)
+  }
+
+  func testConvFLOPsOfRef64MatchTheIssuesFigure() {
+    // The issue quotes about 368 GFLOP per step for ref-64 (VGG loss on).
+    let c = TrainBench.ref64
+    let f = ConvFLOPs.trainingStep(TrainSetup.modelConfig(c), trainer: TrainSetup.trainerConfig(c), batch: 8) / 1e9
+    XCTAssertGreaterThan(f, 250)
+    XCTAssertLessThan(f, 450)
+  }
+}
