@@ -105,14 +105,15 @@ private func ssimRow(
   var acc = SIMD8<Float>()
   var j = r
   while j + 8 <= w - r {
-    var mx = SIMD8<Float>(), my = SIMD8<Float>(), mq = SIMD8<Float>(), mxy = SIMD8<Float>()
-    for t in 0..<taps {
-      let wt = SIMD8<Float>(repeating: weights[t])
-      let k = j - r + t
-      mx += wt * load(vx + k)
-      my += wt * load(vy + k)
-      mq += wt * load(vq + k)
-      mxy += wt * load(vxy + k)
+    // The window is symmetric: w_t·(v[j − t] + v[j + t]) halves the multiplies.
+    let wc = SIMD8<Float>(repeating: weights[r])
+    var mx = wc * load(vx + j), my = wc * load(vy + j), mq = wc * load(vq + j), mxy = wc * load(vxy + j)
+    for t in 1..<(r + 1) {
+      let wt = SIMD8<Float>(repeating: weights[r - t])
+      mx += wt * (load(vx + j - t) + load(vx + j + t))
+      my += wt * (load(vy + j - t) + load(vy + j + t))
+      mq += wt * (load(vq + j - t) + load(vq + j + t))
+      mxy += wt * (load(vxy + j - t) + load(vxy + j + t))
     }
     let varSum = cov * (mq - mx * mx - my * my), covXY = cov * (mxy - mx * my)
     let ux = mx + shift, uy = my + shift

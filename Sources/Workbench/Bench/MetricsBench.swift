@@ -10,6 +10,9 @@ public enum MetricsBench {
     public var metric: String
     public var size: Int
     public var framesPerSecond: Double
+    /// Frames per second of process CPU time (all threads): what the machine's other load
+    /// cannot distort; × cores ≈ the wall rate on an idle machine.
+    public var framesPerCPUSecond: Double
     /// Frames scored per timed call.
     public var batch: Int
   }
@@ -29,18 +32,28 @@ public enum MetricsBench {
     return (Tensor(a, shape: [n, 3, s, s]), Tensor(b, shape: [n, 3, s, s]))
   }
 
-  /// Runs `body` (which scores `batch` frames) until at least `minSeconds` have passed.
-  static func fps(batch: Int, minSeconds: Double, _ body: () -> Void) -> Double {
+  /// Process CPU seconds (all threads).
+  static func cpuSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+  }
+
+  /// Runs `body` (which scores `batch` frames) until at least `minSeconds` have passed;
+  /// returns frames per wall second and per CPU second.
+  static func fps(batch: Int, minSeconds: Double, _ body: () -> Void) -> (Double, Double) {
     body()  // warm-up
     var reps = 0
     let t0 = DispatchTime.now().uptimeNanoseconds
+    let c0 = cpuSeconds()
     var elapsed = 0.0
     repeat {
       body()
       reps += 1
       elapsed = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
     } while elapsed < minSeconds
-    return Double(batch * reps) / elapsed
+    let frames = Double(batch * reps)
+    return (frames / elapsed, frames / (cpuSeconds() - c0))
   }
 
   /// Measures every metric; LPIPS uses the weights in `lpipsWeights` (file per net or folder)
@@ -50,13 +63,15 @@ public enum MetricsBench {
   ) -> [Row] {
     var rows: [Row] = []
     report("workers: \(metricWorkers) (frames split over cores; LPIPS chunks use one BLAS thread each)")
+    report("metric                       size        frames/s   frames/CPU-s   batch")
     for s in sizes {
       let n = s <= 64 ? 512 : 256
       let (a, b) = frames(n, s)
       func add(_ name: String, _ batch: Int, _ body: () -> Void) {
-        let r = Row(metric: name, size: s, framesPerSecond: fps(batch: batch, minSeconds: minSeconds, body), batch: batch)
+        let (wall, cpu) = fps(batch: batch, minSeconds: minSeconds, body)
+        let r = Row(metric: name, size: s, framesPerSecond: wall, framesPerCPUSecond: cpu, batch: batch)
         rows.append(r)
-        report(String(format: "%-26@ %4d px  %10.1f frames/s  (batch %d)", name as NSString, s, r.framesPerSecond, batch))
+        report(String(format: "%-26@ %4d px  %12.1f  %13.1f  %6d", name as NSString, s, wall, cpu, batch))
       }
       add("psnr", n) { _ = psnrDecibels(reference: a, predicted: b) }
       add("ssim (gaussian 1.5)", n) { _ = ssimSimilarity(reference: a, predicted: b) }
