@@ -1,0 +1,71 @@
+// Timing of one training step (forward + backward + Adam) for `ref-64` and the slim demo
+// config at 64 px, batch 8. Skipped unless LANDMARKS_BENCH=1 (kernel-heavy; run in release):
+//   LANDMARKS_BENCH=1 swift test -c release -Xswiftc -enable-testing \
+//     --scratch-path .build-landmarks --filter LandmarkBenchTests
+// LANDMARKS_BENCH_STEPS (default 3) sets the timed steps; LANDMARKS_BENCH_CONFIG picks one config.
+import Foundation
+import TensorEngine
+import XCTest
+
+@testable import Landmarks
+
+final class LandmarkBenchTests: XCTestCase {
+  static var configs: [(String, ModelConfig, Bool)] {
+    var ref = ModelConfig()
+    ref.imgSize = 64
+    ref.nLandmarks = 30
+    ref.nsf = 6
+    ref.ngc = 64
+    ref.nFilters = 32
+    var slim = ModelConfig()
+    slim.imgSize = 64
+    slim.nLandmarks = 10
+    slim.nsf = 4
+    slim.ngc = 16
+    slim.nFilters = 16
+    slim.poseDecoderChannels = [128, 64, 32]
+    slim.spadeHidden = 32
+    return [("slim", slim, false), ("ref-64", ref, false), ("ref-64+vgg", ref, true)]
+  }
+
+  func testStepTime() throws {
+    let env = ProcessInfo.processInfo.environment
+    guard env["LANDMARKS_BENCH"] == "1" else { throw XCTSkip("set LANDMARKS_BENCH=1 to time training steps") }
+    let steps = Int(env["LANDMARKS_BENCH_STEPS"] ?? "") ?? 3
+    for (name, config, useVGG) in Self.configs where env["LANDMARKS_BENCH_CONFIG"].map({ $0 == name }) ?? true {
+      var rng = SeededRNG(seed: 0)
+      let model = try LandmarkModel(config: config, rng: &rng)
+      let x = Tensor.uniform([8, 3, 64, 64], -1, 1, rng: &rng)
+      let y = Tensor.uniform([8, 3, 64, 64], -1, 1, rng: &rng)
+      let vgg = useVGG ? PerceptualLoss(features: VGG19Features(rng: &rng)) : nil
+      let adam = Adam(model.namedParameters(), lr: 1e-4, weightDecay: 5e-6)
+      var times: [Double] = []
+      var parts: [String: Double] = [:]
+      for i in 0..<(steps + 1) {
+        let t0 = Date()
+        adam.zeroGrad()
+        let out = model(pose: x, appearance: y)
+        var loss = Tensor.mseLoss(out.reconstruction, x)
+        if let vgg { loss = loss + vgg(out.reconstruction, x) }
+        let t1 = Date()
+        loss.backward()
+        let t2 = Date()
+        adam.step()
+        let t3 = Date()
+        if i > 0 {
+          times.append(t3.timeIntervalSince(t0))
+          parts["forward", default: 0] += t1.timeIntervalSince(t0) / Double(steps)
+          parts["backward", default: 0] += t2.timeIntervalSince(t1) / Double(steps)
+          parts["adam", default: 0] += t3.timeIntervalSince(t2) / Double(steps)
+        }
+      }
+      times.sort()
+      let peak = MemoryStats.processMemory().peakRSS
+      print(
+        String(
+          format: "[bench] %@ batch 8: median %.3f s/step (min %.3f; forward %.3f, backward %.3f, adam %.3f), %.2f M params, peak RSS %.0f MB",
+          name, times[times.count / 2], times[0], parts["forward"]!, parts["backward"]!, parts["adam"]!,
+          Double(model.parameterCount) / 1e6, Double(peak) / 1e6))
+    }
+  }
+}
