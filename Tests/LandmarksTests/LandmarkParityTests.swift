@@ -36,6 +36,12 @@ final class LandmarkParityTests: XCTestCase {
     assertClose(out.appearance, ref["appearance"]!, tol: 1e-4, floor: 1, "\(name) appearance vectors")
     assertClose(out.reconstruction, ref["reconstruction"]!, tol: 1e-4, floor: 1, "\(name) reconstruction")
 
+    let errors = [
+      ("mu", out.pose.mu), ("cov", out.pose.covariance), ("maps", out.pose.maps!), ("heatmaps", out.heatmaps),
+      ("recon", out.reconstruction),
+    ].map { String(format: "%@ %.1e", $0.0, scaledError($0.1, ref[$0.0 == "cov" ? "covariance" : $0.0 == "recon" ? "reconstruction" : $0.0]!, floor: 1)) }
+    print("[\(name)] eval forward scaled errors: \(errors.joined(separator: ", "))")
+
     // The encode-only path gives the same landmarks.
     let enc = withNoGrad { model.encode(xPose) }
     assertClose(enc.mu, ref["mu"]!, tol: 1e-4, floor: 1, "\(name) encode μ")
