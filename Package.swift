@@ -37,7 +37,7 @@ let package = Package(
     // Pose state, interpolation, LSTM predictor, rollout.
     .target(name: "Dynamics", dependencies: ["Landmarks"]),
     // PSNR, SSIM, LPIPS, keypoint regression, curves, worst cases.
-    .target(name: "Metrics", dependencies: ["TensorEngine", "Storage"]),
+    .target(name: "Metrics", dependencies: ["TensorEngine", "Storage", "CKernels"]),
     // SQLite registry of experiments, runs, params, series, checkpoints, scores.
     .target(name: "Registry", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
     // HTML/SVG/CSV reports drawn from the registry.

@@ -1,5 +1,5 @@
-// Direct 3x3 convolution kernels (stride 1, padding 1) for small channel counts, where
-// im2col + sgemm is bound by copying. Vectorized with AVX2/FMA, chosen at run time.
+// Hand-vectorized C kernels (AVX2/FMA variants chosen at run time): direct 3x3 convolution
+// for small channel counts, where im2col + sgemm is bound by copying; the SSIM plane filter.
 #ifndef LANDMARKLAB_CKERNELS_H
 #define LANDMARKLAB_CKERNELS_H
 
@@ -17,6 +17,12 @@ void lm_conv3x3_weight_grad(const float *x, const float *gout, float *gw, int C,
 
 /// Tests: 0 forces the AVX2-only variants even on AVX-512 machines (default 1).
 void lm_conv_allow_avx512(int allow);
+
+/// Mean SSIM over the interior (a `radius`-pixel border cropped) of one [h, w] plane pair:
+/// window `weights` (2·radius + 1 taps, symmetric, normalised), moments of x − shift and
+/// y − shift, (co)variances scaled by `cov_norm`. `scratch` holds 4·w floats.
+double lm_ssim_plane_mean(const float *x, const float *y, int h, int w, const float *weights, int radius,
+                          float cov_norm, float c1, float c2, float shift, float *scratch);
 
 /// glibc: serve large blocks from the heap and never trim it, so freed tensor memory is
 /// reused instead of being unmapped and page-faulted in again on the next step.
