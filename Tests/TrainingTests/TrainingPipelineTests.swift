@@ -76,7 +76,7 @@ final class TrainingPipelineTests: XCTestCase {
       XCTAssertEqual(step, 5)
       XCTAssertTrue(ckpt?.hasSuffix("step_0000003.h5") ?? false, ckpt ?? "nil")
     }
-    let run = try XCTUnwrap(try registry.listRuns().first)
+    let run = try registry.run(1)
     XCTAssertEqual(run.status, .failed)
     XCTAssertTrue(run.error?.contains("step 5") ?? false, run.error ?? "")
     XCTAssertTrue(run.error?.contains("step_0000003.h5") ?? false, run.error ?? "")
