@@ -490,6 +490,8 @@ BENCH = {
 
 
 def bench(name, batch, steps, use_vgg):
+    """Median seconds per training step. Under CPU contention run with OMP_WAIT_POLICY=PASSIVE:
+    OpenMP's spinning workers otherwise lose their time slices and a step takes 3-10x longer."""
     torch.set_num_threads(2)
     torch.manual_seed(0)
     model = init_weights(LandmarkModel(BENCH[name]), 0)
@@ -512,9 +514,34 @@ def bench(name, batch, steps, use_vgg):
         if i >= 2:
             times.append(time.perf_counter() - t0)
     n = sum(p.numel() for p in model.parameters())
+    import resource
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3  # KB on Linux
     print(f"{name} batch {batch} vgg {use_vgg}: median {np.median(times):.3f} s/step "
           f"(min {min(times):.3f}, {steps} steps, {n / 1e6:.2f} M params, torch {torch.__version__},"
-          f" {torch.get_num_threads()} threads)")
+          f" {torch.get_num_threads()} threads, peak RSS {peak:.0f} MB)")
+
+
+CONV_GEOMETRIES = [((8, 128, 64, 64), 64), ((8, 128, 32, 32), 128), ((8, 432, 16, 16), 432),
+                   ((8, 30, 64, 64), 128), ((8, 512, 8, 8), 512), ((8, 128, 64, 64), 32)]
+
+
+def bench_conv():
+    """Forward and backward seconds of ref-64's dominant 3x3 convs (cf. LandmarkBenchTests)."""
+    torch.set_num_threads(2)
+    for shape, o in CONV_GEOMETRIES:
+        x = torch.rand(shape, requires_grad=True)
+        conv = nn.Conv2d(shape[1], o, 3, padding=1)
+        best = [1e9, 1e9]
+        for _ in range(4):
+            t0 = time.perf_counter()
+            y = conv(x)
+            t1 = time.perf_counter()
+            y.backward(torch.ones_like(y))
+            t2 = time.perf_counter()
+            best = [min(best[0], t1 - t0), min(best[1], t2 - t1)]
+        gflop = 2 * shape[0] * o * shape[2] * shape[3] * shape[1] * 9 / 1e9
+        print(f"[conv] {list(shape)} -> {o}: forward {best[0]:.3f} s ({gflop / best[0]:.0f} GFLOP/s), "
+              f"backward {best[1]:.3f} s ({2 * gflop / best[1]:.0f} GFLOP/s)")
 
 
 def main():
@@ -523,7 +550,11 @@ def main():
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--steps", type=int, default=5)
     ap.add_argument("--vgg", action="store_true", help="add the VGG19 loss (random full-width VGG)")
+    ap.add_argument("--bench-conv", action="store_true", help="time the dominant conv geometries")
     args = ap.parse_args()
+    if args.bench_conv:
+        bench_conv()
+        return
     if args.bench:
         bench(args.bench, args.batch, args.steps, args.vgg)
         return

@@ -68,4 +68,44 @@ final class LandmarkBenchTests: XCTestCase {
           Double(model.parameterCount) / 1e6, Double(peak) / 1e6))
     }
   }
+
+  /// The convolution geometries that carry most of `ref-64`'s FLOPs (input shape, out channels;
+  /// 3×3, stride 1, pad 1): forward + backward (input and weight gradients) seconds each.
+  /// LANDMARKS_BENCH=conv; compare with `make_landmark_fixtures.py --bench-conv`.
+  static let convGeometries: [([Int], Int)] = [
+    ([8, 128, 64, 64], 64), ([8, 128, 32, 32], 128), ([8, 432, 16, 16], 432), ([8, 30, 64, 64], 128),
+    ([8, 512, 8, 8], 512), ([8, 128, 64, 64], 32),
+  ]
+
+  func testConvGeometryTimes() throws {
+    guard ProcessInfo.processInfo.environment["LANDMARKS_BENCH"] == "conv" else {
+      throw XCTSkip("set LANDMARKS_BENCH=conv to time the dominant conv geometries")
+    }
+    var rng = SeededRNG(seed: 0)
+    for (shape, o) in Self.convGeometries {
+      let x = Tensor.uniform(shape, -1, 1, rng: &rng)
+      x.requiresGrad = true
+      let w = Tensor.xavierUniform([o, shape[1], 3, 3], rng: &rng)
+      w.requiresGrad = true
+      let b = Tensor(repeating: 0.1, shape: [o])
+      b.requiresGrad = true
+      var best = (Double.infinity, Double.infinity)
+      for _ in 0..<4 {
+        let t0 = Date()
+        let y = Tensor.conv2d(x, weight: w, bias: b, stride: 1, padding: 1)
+        let t1 = Date()
+        y.backward(Tensor(repeating: 1, shape: y.shape))
+        let t2 = Date()
+        best = (Swift.min(best.0, t1.timeIntervalSince(t0)), Swift.min(best.1, t2.timeIntervalSince(t1)))
+        x.zeroGrad()
+        w.zeroGrad()
+        b.zeroGrad()
+      }
+      let gflop = 2 * Double(shape[0] * o * shape[2] * shape[3] * shape[1] * 9) / 1e9
+      print(
+        String(
+          format: "[conv] %@ -> %d: forward %.3f s (%.0f GFLOP/s), backward %.3f s (%.0f GFLOP/s)", "\(shape)", o,
+          best.0, gflop / best.0, best.1, 2 * gflop / best.1))
+    }
+  }
 }
