@@ -479,6 +479,27 @@ def make_discriminator_case():
     return path
 
 
+def make_converted_case():
+    """The spade case's weights as a reference `.ckpt` + `opt.yaml`, run through torch_to_hdf5.py:
+    LandmarkLab must read the converted file as a checkpoint and load it strictly."""
+    import subprocess
+    import tempfile
+    src = os.path.join(FIXTURE_DIR, "landmarks_spade.h5")
+    out = os.path.join(FIXTURE_DIR, "converted_spade.h5")
+    with h5py.File(src, "r") as f, tempfile.TemporaryDirectory() as tmp:
+        cfg = json.loads(f.attrs["config"])
+        state = {}
+        f["params"].visititems(lambda n, o: state.__setitem__(n, torch.from_numpy(o[()])))
+        torch.save(state, os.path.join(tmp, "checkpoint_3.ckpt"))
+        with open(os.path.join(tmp, "opt.yaml"), "w") as o:
+            for k, v in sorted(dict(cfg, batch_size=2, model="PartFactorizedModel", use_fg_bg_mask=False).items()):
+                o.write(f"{k}: {v}\n")
+        subprocess.run([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "torch_to_hdf5.py"),
+                        "--ckpt", os.path.join(tmp, "checkpoint_3.ckpt"), "--opt", os.path.join(tmp, "opt.yaml"),
+                        "--out", out, "--step", "3"], check=True)
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 # Timing (forward + backward + Adam step), 2 threads
 
@@ -565,6 +586,7 @@ def main():
     for name, cfg in CASES.items():
         paths.append(make_case(name, cfg, vgg))
     paths.append(make_discriminator_case())
+    paths.append(make_converted_case())
     for p in paths:
         print(f"{p}: {os.path.getsize(p) / 1e6:.2f} MB")
 

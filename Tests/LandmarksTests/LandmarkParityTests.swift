@@ -75,6 +75,24 @@ final class LandmarkParityTests: XCTestCase {
   func testNoSpadeParity() throws { try checkCase("nospade") }
   func testFixedCovarianceParity() throws { try checkCase("fixedcov") }
 
+  /// The spade case's weights as a reference .ckpt converted by torch_to_hdf5.py: read as a
+  /// checkpoint (config and step from its attributes), loaded strictly, same eval output.
+  func testConvertedReferenceCheckpointLoads() throws {
+    let path = try XCTUnwrap(LandmarkFixture.path("converted_spade"), "converted_spade.h5 missing")
+    let ckpt = try Checkpoint.read(from: path)
+    XCTAssertEqual(ckpt.step, 3)
+    let config = try ModelConfig.fromJSON(ckpt.config)
+    var rng = SeededRNG(seed: 9)
+    let model = try LandmarkModel(config: config, rng: &rng)
+    try model.load(ckpt)
+    model.eval()
+    let fx = try LandmarkFixture("landmarks_spade")
+    let (xPose, xApp) = (try fx.tensor("x_pose"), try fx.tensor("x_app"))
+    let out = withNoGrad { model(pose: xPose, appearance: xApp) }
+    assertClose(out.reconstruction, try fx.tensor("eval/reconstruction"), tol: 1e-4, floor: 1, "converted reconstruction")
+    assertClose(out.pose.mu, try fx.tensor("eval/mu"), tol: 1e-4, floor: 1, "converted μ")
+  }
+
   func testDiscriminatorParity() throws {
     let fx = try LandmarkFixture("discriminator")
     var rng = SeededRNG(seed: 2)
