@@ -26,7 +26,8 @@ public enum Appearance {
   public static func project(vectors: Tensor, heatmaps: Tensor) -> Tensor {
     let (b, k, s) = (heatmaps.shape[0], heatmaps.shape[1], heatmaps.shape[2])
     let c = vectors.shape[2]
-    precondition(vectors.shape == [b, k, c], "project: vectors \(vectors.shape) vs heatmaps \(heatmaps.shape)")
+    precondition(
+      vectors.shape == [b, k, c], "project: vectors \(vectors.shape) vs heatmaps \(heatmaps.shape)")
     let flat = heatmaps.reshaped([b, k, s * s])
     let num = vectors.transposedLast2().matmul(flat)  // [B, C, SS]
     let den = flat.sum(axes: [1], keepDims: true) + 1  // [B, 1, SS]

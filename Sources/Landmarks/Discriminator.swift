@@ -48,7 +48,9 @@ public final class MultiscaleDiscriminator: Module {
   public init(inChannels: Int = 3, ndf: Int = 64, layers: Int = 3, numD: Int = 2, rng: inout SeededRNG) {
     precondition(numD >= 1 && layers >= 1, "discriminator: num_D \(numD), n_layers_D \(layers)")
     var s: [PatchDiscriminator] = []
-    for _ in 0..<numD { s.append(PatchDiscriminator(inChannels: inChannels, ndf: ndf, layers: layers, rng: &rng)) }
+    for _ in 0..<numD {
+      s.append(PatchDiscriminator(inChannels: inChannels, ndf: ndf, layers: layers, rng: &rng))
+    }
     scales = s
     super.init()
     for (i, d) in scales.enumerated() { child("layer\(i)", d) }
@@ -60,7 +62,9 @@ public final class MultiscaleDiscriminator: Module {
     var outs: [Tensor] = []
     for i in 0..<scales.count {
       outs.append(scales[scales.count - 1 - i](input))
-      if i != scales.count - 1 { input = input.avgPool2d(kernel: 3, stride: 2, padding: 1, countIncludePad: false) }
+      if i != scales.count - 1 {
+        input = input.avgPool2d(kernel: 3, stride: 2, padding: 1, countIncludePad: false)
+      }
     }
     return outs
   }

@@ -38,7 +38,8 @@ public enum LandmarkGeometry {
   /// p = softmax over the h·w positions; on the grid x = -1 + 4j/S, y = -1 + 4i/S:
   /// μ = Σ p·(x, y),  Σ = Σ p·(x, y)(x, y)ᵀ − μμᵀ, or `fixedCovariance`·I when given.
   public static func fit(logits: Tensor, fixedCovariance: Float? = nil) -> GaussianLandmarks {
-    precondition(logits.rank == 4 && logits.shape[2] == logits.shape[3], "fit: logits \(logits.shape) not [B,K,h,h]")
+    precondition(
+      logits.rank == 4 && logits.shape[2] == logits.shape[3], "fit: logits \(logits.shape) not [B,K,h,h]")
     let (b, k, h) = (logits.shape[0], logits.shape[1], logits.shape[2])
     let p = logits.reshaped([b, k, h * h]).softmax(axis: 2)  // [B, K, hh]
     let g = grid(size: h, step: 2 / Float(h))
@@ -71,7 +72,9 @@ public enum LandmarkGeometry {
   /// s_k(l) = 1 / (1 + (l − μ_k)ᵀ Σ_k⁻¹ (l − μ_k)). μ [B, K, 2], Σ [B, K, 2, 2] → [B, K, S, S].
   public static func heatmaps(mu: Tensor, covariance: Tensor, size s: Int) -> Tensor {
     let (b, k) = (mu.shape[0], mu.shape[1])
-    precondition(mu.shape == [b, k, 2] && covariance.shape == [b, k, 2, 2], "heatmaps: μ \(mu.shape), Σ \(covariance.shape)")
+    precondition(
+      mu.shape == [b, k, 2] && covariance.shape == [b, k, 2, 2],
+      "heatmaps: μ \(mu.shape), Σ \(covariance.shape)")
     let g = grid(size: s, step: 2 / Float(s))
     let inv = covariance.inverse2x2().reshaped([b, k, 4])
     let i00 = inv.slice(axis: 2, start: 0, end: 1)  // [B, K, 1]

@@ -32,7 +32,8 @@ public final class LandmarkModel: Module {
     try config.validate()
     self.config = config
     poseEncoder = UNet(
-      inChannels: 3, outChannels: config.poseDecoderChannels + [config.nLandmarks], downsamples: 4, upsamples: 3,
+      inChannels: 3, outChannels: config.poseDecoderChannels + [config.nLandmarks], downsamples: 4,
+      upsamples: 3,
       filters: config.nsf, rng: &rng)
     appearanceEncoder = Appearance.makeEncoder(config, rng: &rng)
     generator = SPADEGenerator(config, rng: &rng)
@@ -46,7 +47,9 @@ public final class LandmarkModel: Module {
 
   private func checkImages(_ x: Tensor, _ what: String) {
     let s = config.imgSize
-    precondition(x.rank == 4 && Array(x.shape.dropFirst()) == [3, s, s], "\(what): images \(x.shape), need [B, 3, \(s), \(s)]")
+    precondition(
+      x.rank == 4 && Array(x.shape.dropFirst()) == [3, s, s],
+      "\(what): images \(x.shape), need [B, 3, \(s), \(s)]")
   }
 
   /// Landmarks of images [B, 3, S, S] in [-1, 1]. The encode-only path: wrap in `withNoGrad`
@@ -68,7 +71,8 @@ public final class LandmarkModel: Module {
 
   /// Decodes landmarks (μ [B, K, 2], Σ [B, K, 2, 2]) with appearance vectors [B, K, C]:
   /// heatmaps (eq. 5) → projection → generator. Returns (image [B, 3, S, S], heatmaps).
-  public func decode(mu: Tensor, covariance: Tensor, appearance: Tensor) -> (image: Tensor, heatmaps: Tensor) {
+  public func decode(mu: Tensor, covariance: Tensor, appearance: Tensor) -> (image: Tensor, heatmaps: Tensor)
+  {
     let heat = LandmarkGeometry.heatmaps(mu: mu, covariance: covariance, size: config.imgSize)
     let projected = Appearance.project(vectors: appearance, heatmaps: heat)
     return (generator(heatmaps: heat, projected: projected), heat)
@@ -77,10 +81,12 @@ public final class LandmarkModel: Module {
   /// One training pair: the pose branch sees `pose` (T_cj(x)), the appearance branch sees
   /// `appearance` (T_tps(x) or another frame); the target is x.
   public func callAsFunction(pose: Tensor, appearance images: Tensor) -> LandmarkOutput {
-    precondition(pose.shape == images.shape, "forward: pose input \(pose.shape) vs appearance input \(images.shape)")
+    precondition(
+      pose.shape == images.shape, "forward: pose input \(pose.shape) vs appearance input \(images.shape)")
     let g = encode(pose)
     let (vectors, gw) = appearance(of: images)
     let (image, heat) = decode(mu: g.mu, covariance: g.covariance, appearance: vectors)
-    return LandmarkOutput(reconstruction: image, pose: g, heatmaps: heat, appearancePose: gw, appearance: vectors)
+    return LandmarkOutput(
+      reconstruction: image, pose: g, heatmaps: heat, appearancePose: gw, appearance: vectors)
   }
 }

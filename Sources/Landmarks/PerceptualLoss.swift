@@ -67,7 +67,9 @@ public final class VGG19Features: Module {
     var dict: [String: Tensor] = [:]
     for name in try f.datasetPaths(under: "/") {
       let key = name.hasPrefix("/") ? String(name.dropFirst()) : name
-      guard key.hasPrefix("features.") else { throw StorageError.stateDict(path: path, .unexpected(key: key)) }
+      guard key.hasPrefix("features.") else {
+        throw StorageError.stateDict(path: path, .unexpected(key: key))
+      }
       dict[String(key.dropFirst("features.".count))] = try f.readTensor(name)
     }
     do {

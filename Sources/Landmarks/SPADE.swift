@@ -62,7 +62,8 @@ public final class SPADEResnetBlock: Module {
     convS = learned ? SpectralNormConv2d(fin, fout, kernel: 1, bias: false, rng: &rng) : nil
     norm0 = spade ? SPADE(channels: fin, labelChannels: labelChannels, hidden: hidden, rng: &rng) : nil
     norm1 = spade ? SPADE(channels: mid, labelChannels: labelChannels, hidden: hidden, rng: &rng) : nil
-    normS = spade && learned ? SPADE(channels: fin, labelChannels: labelChannels, hidden: hidden, rng: &rng) : nil
+    normS =
+      spade && learned ? SPADE(channels: fin, labelChannels: labelChannels, hidden: hidden, rng: &rng) : nil
     super.init()
     child("conv_0", conv0)
     child("conv_1", conv1)

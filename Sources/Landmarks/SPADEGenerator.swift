@@ -26,7 +26,8 @@ public final class SPADEGenerator: Module {
     useSpade = !config.disableSpade
     fc = Conv2d(config.nFilters + (useSpade ? 0 : k), 4 * nf, kernel: 3, padding: 1, rng: &rng)
     func block(_ a: Int, _ b: Int, _ rng: inout SeededRNG) -> SPADEResnetBlock {
-      SPADEResnetBlock(a, b, labelChannels: k, hidden: config.spadeHidden, spade: !config.disableSpade, rng: &rng)
+      SPADEResnetBlock(
+        a, b, labelChannels: k, hidden: config.spadeHidden, spade: !config.disableSpade, rng: &rng)
     }
     head0 = block(4 * nf, 4 * nf, &rng)
     middle0 = block(4 * nf, 4 * nf, &rng)

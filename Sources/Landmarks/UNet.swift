@@ -14,7 +14,10 @@ final class ConvNormReLU: Module {
   let conv: Conv2d
   let norm: Bool
 
-  init(_ cin: Int, _ cout: Int, kernel: Int, stride: Int = 1, padding: Int = 0, norm: Bool = true, rng: inout SeededRNG) {
+  init(
+    _ cin: Int, _ cout: Int, kernel: Int, stride: Int = 1, padding: Int = 0, norm: Bool = true,
+    rng: inout SeededRNG
+  ) {
     conv = Conv2d(cin, cout, kernel: kernel, stride: stride, padding: padding, rng: &rng)
     self.norm = norm
     super.init()
@@ -78,8 +81,11 @@ public final class UNet: Module {
 
   /// - Parameters: `filters` f (0: twice `inChannels`); `outChannels` the decoder widths, the
   ///   last entry the output channels (count `upsamples + 1`).
-  public init(inChannels: Int, outChannels: [Int], downsamples: Int, upsamples: Int, filters: Int, rng: inout SeededRNG) {
-    precondition(outChannels.count == upsamples + 1, "UNet: \(outChannels.count) widths for \(upsamples) upsamples")
+  public init(
+    inChannels: Int, outChannels: [Int], downsamples: Int, upsamples: Int, filters: Int, rng: inout SeededRNG
+  ) {
+    precondition(
+      outChannels.count == upsamples + 1, "UNet: \(outChannels.count) widths for \(upsamples) upsamples")
     precondition(downsamples >= 1 && upsamples <= downsamples, "UNet: \(downsamples) down, \(upsamples) up")
     let f = filters == 0 ? 2 * inChannels : filters
     firstConvs = [

@@ -32,7 +32,8 @@ final class LandmarkBenchTests: XCTestCase {
     let env = ProcessInfo.processInfo.environment
     guard env["LANDMARKS_BENCH"] == "1" else { throw XCTSkip("set LANDMARKS_BENCH=1 to time training steps") }
     let steps = Int(env["LANDMARKS_BENCH_STEPS"] ?? "") ?? 3
-    for (name, config, useVGG) in Self.configs where env["LANDMARKS_BENCH_CONFIG"].map({ $0 == name }) ?? true {
+    for (name, config, useVGG) in Self.configs where env["LANDMARKS_BENCH_CONFIG"].map({ $0 == name }) ?? true
+    {
       var rng = SeededRNG(seed: 0)
       let model = try LandmarkModel(config: config, rng: &rng)
       let x = Tensor.uniform([8, 3, 64, 64], -1, 1, rng: &rng)
@@ -63,7 +64,8 @@ final class LandmarkBenchTests: XCTestCase {
       let peak = MemoryStats.processMemory().peakRSS
       print(
         String(
-          format: "[bench] %@ batch 8: median %.3f s/step (min %.3f; forward %.3f, backward %.3f, adam %.3f), %.2f M params, peak RSS %.0f MB",
+          format:
+            "[bench] %@ batch 8: median %.3f s/step (min %.3f; forward %.3f, backward %.3f, adam %.3f), %.2f M params, peak RSS %.0f MB",
           name, times[times.count / 2], times[0], parts["forward"]!, parts["backward"]!, parts["adam"]!,
           Double(model.parameterCount) / 1e6, Double(peak) / 1e6))
     }
@@ -104,7 +106,8 @@ final class LandmarkBenchTests: XCTestCase {
       let gflop = 2 * Double(shape[0] * o * shape[2] * shape[3] * shape[1] * 9) / 1e9
       print(
         String(
-          format: "[conv] %@ -> %d: forward %.3f s (%.0f GFLOP/s), backward %.3f s (%.0f GFLOP/s)", "\(shape)", o,
+          format: "[conv] %@ -> %d: forward %.3f s (%.0f GFLOP/s), backward %.3f s (%.0f GFLOP/s)",
+          "\(shape)", o,
           best.0, gflop / best.0, best.1, 2 * gflop / best.1))
     }
   }

@@ -26,7 +26,8 @@ final class LandmarkModelTests: XCTestCase {
     var c = Self.tiny
     c.imgSize = 40
     XCTAssertThrowsError(try c.validate()) { e in
-      XCTAssertEqual(e as? ModelConfigError, .invalid(key: "img_size", value: "40", rule: "a positive multiple of 16"))
+      XCTAssertEqual(
+        e as? ModelConfigError, .invalid(key: "img_size", value: "40", rule: "a positive multiple of 16"))
     }
     c = Self.tiny
     c.poseDecoderChannels = [8, 8]
@@ -34,7 +35,8 @@ final class LandmarkModelTests: XCTestCase {
     var rng = SeededRNG(seed: 0)
     c = Self.tiny
     c.ngc = 1
-    XCTAssertThrowsError(try LandmarkModel(config: c, rng: &rng)) { e in XCTAssertTrue("\(e)".contains("ngc")) }
+    XCTAssertThrowsError(try LandmarkModel(config: c, rng: &rng)) { e in XCTAssertTrue("\(e)".contains("ngc"))
+    }
   }
 
   func testConfigJSONRoundTripAndDefaults() throws {
@@ -92,7 +94,8 @@ final class LandmarkModelTests: XCTestCase {
     var rng = SeededRNG(seed: 3)
     let a = try LandmarkModel(config: Self.tiny, rng: &rng)
     let b = try LandmarkModel(config: Self.tiny, rng: &rng)
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("lm-\(UUID().uuidString).h5").path
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("lm-\(UUID().uuidString).h5")
+      .path
     defer { try? FileManager.default.removeItem(atPath: path) }
     try a.save(to: path, config: a.config.jsonString(), step: 7)
     let ckpt = try b.load(from: path)
@@ -171,11 +174,14 @@ final class LandmarkModelTests: XCTestCase {
     XCTAssertTrue(vgg.isRandom, "the fixture is marked random_weights = 1")
     XCTAssertEqual(vgg.parameters.count, 0, "VGG weights are frozen buffers")
     // A file without the first conv is refused by name.
-    let bad = FileManager.default.temporaryDirectory.appendingPathComponent("vgg-\(UUID().uuidString).h5").path
+    let bad = FileManager.default.temporaryDirectory.appendingPathComponent("vgg-\(UUID().uuidString).h5")
+      .path
     defer { try? FileManager.default.removeItem(atPath: bad) }
     let f = try HDF5File(path: bad, mode: .create)
     try f.write("features.2.weight", tensor: Tensor(zeros: [4, 4, 3, 3]))
     try f.close()
-    XCTAssertThrowsError(try VGG19Features.load(path: bad)) { e in XCTAssertTrue("\(e)".contains("features.0.weight"), "\(e)") }
+    XCTAssertThrowsError(try VGG19Features.load(path: bad)) { e in
+      XCTAssertTrue("\(e)".contains("features.0.weight"), "\(e)")
+    }
   }
 }

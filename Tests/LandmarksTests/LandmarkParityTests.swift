@@ -39,7 +39,12 @@ final class LandmarkParityTests: XCTestCase {
     let errors = [
       ("mu", out.pose.mu), ("cov", out.pose.covariance), ("maps", out.pose.maps!), ("heatmaps", out.heatmaps),
       ("recon", out.reconstruction),
-    ].map { String(format: "%@ %.1e", $0.0, scaledError($0.1, ref[$0.0 == "cov" ? "covariance" : $0.0 == "recon" ? "reconstruction" : $0.0]!, floor: 1)) }
+    ].map {
+      String(
+        format: "%@ %.1e", $0.0,
+        scaledError(
+          $0.1, ref[$0.0 == "cov" ? "covariance" : $0.0 == "recon" ? "reconstruction" : $0.0]!, floor: 1))
+    }
     print("[\(name)] eval forward scaled errors: \(errors.joined(separator: ", "))")
 
     // The encode-only path gives the same landmarks.
@@ -55,7 +60,8 @@ final class LandmarkParityTests: XCTestCase {
     let lv = perceptual(train.reconstruction, target)
     (mse + lv).backward()
     let tr = try fx.group("train")
-    assertClose(train.reconstruction, tr["reconstruction"]!, tol: 1e-4, floor: 1, "\(name) train reconstruction")
+    assertClose(
+      train.reconstruction, tr["reconstruction"]!, tol: 1e-4, floor: 1, "\(name) train reconstruction")
     assertClose(mse, tr["loss_mse"]!, tol: 1e-5, floor: 1e-30, "\(name) MSE loss")
     assertClose(lv, tr["loss_vgg"]!, tol: 1e-5, floor: 1e-30, "\(name) VGG loss")
 
@@ -63,10 +69,15 @@ final class LandmarkParityTests: XCTestCase {
     let params = model.namedParameters()
     XCTAssertEqual(Set(params.map(\.0)), Set(grads.keys), "\(name): parameter names differ from PyTorch's")
     let (worst, worstKey, zeros) = checkGradients(params, grads, name)
-    print("[\(name)] worst gradient relative error \(worst) at \(worstKey) over \(params.count) tensors (\(zeros) analytically zero)")
+    print(
+      "[\(name)] worst gradient relative error \(worst) at \(worstKey) over \(params.count) tensors (\(zeros) analytically zero)"
+    )
     let after = try fx.group("buffers_after")
     for (key, b) in model.namedBuffers() {
-      guard let r = after[key] else { XCTFail("\(name): buffer \(key) not in fixture"); continue }
+      guard let r = after[key] else {
+        XCTFail("\(name): buffer \(key) not in fixture")
+        continue
+      }
       assertClose(b, r, tol: 1e-4, floor: 1, "\(name) buffer \(key) after the step")
     }
   }
@@ -89,7 +100,9 @@ final class LandmarkParityTests: XCTestCase {
     let fx = try LandmarkFixture("landmarks_spade")
     let (xPose, xApp) = (try fx.tensor("x_pose"), try fx.tensor("x_app"))
     let out = withNoGrad { model(pose: xPose, appearance: xApp) }
-    assertClose(out.reconstruction, try fx.tensor("eval/reconstruction"), tol: 1e-4, floor: 1, "converted reconstruction")
+    assertClose(
+      out.reconstruction, try fx.tensor("eval/reconstruction"), tol: 1e-4, floor: 1,
+      "converted reconstruction")
     assertClose(out.pose.mu, try fx.tensor("eval/mu"), tol: 1e-4, floor: 1, "converted μ")
   }
 
@@ -101,7 +114,9 @@ final class LandmarkParityTests: XCTestCase {
     let x = try fx.tensor("x")
     x.requiresGrad = true
     let outs = d(x)
-    for (i, o) in outs.enumerated() { assertClose(o, try fx.tensor("out\(i)"), tol: 1e-4, floor: 1, "D out\(i)") }
+    for (i, o) in outs.enumerated() {
+      assertClose(o, try fx.tensor("out\(i)"), tol: 1e-4, floor: 1, "D out\(i)")
+    }
     let loss = GANLoss.lsgan(outs, real: true) + GANLoss.lsgan(outs, real: false) * 0.5
     assertClose(loss, try fx.tensor("loss"), tol: 1e-5, floor: 1e-30, "LSGAN loss")
     loss.backward()
@@ -113,9 +128,13 @@ final class LandmarkParityTests: XCTestCase {
   /// gradient is zero up to float64 rounding (max|ref| < 1e-12 · the largest gradient: biases
   /// feeding an InstanceNorm, or the softmax's shift-invariant logit bias) must instead be
   /// ≤ 1e-4 of the largest gradient (float32 noise of an exact zero after cancellation).
-  func checkGradients(_ params: [(String, Tensor)], _ grads: [String: Tensor], _ name: String) -> (Double, String, Int) {
+  func checkGradients(_ params: [(String, Tensor)], _ grads: [String: Tensor], _ name: String) -> (
+    Double, String, Int
+  ) {
     var globalMax = 0.0
-    for g in grads.values { for i in 0..<g.count { globalMax = Swift.max(globalMax, Double(Swift.abs(g.data[i]))) } }
+    for g in grads.values {
+      for i in 0..<g.count { globalMax = Swift.max(globalMax, Double(Swift.abs(g.data[i]))) }
+    }
     var worst = (0.0, "", 0)
     for (key, p) in params {
       guard let g = grads[key] else {
