@@ -49,6 +49,7 @@ func conv2dForwardRange(
   }
   let total = end
   let tile = g.tileColumns
+  let table = PatchTable.forGeometry(g)
   let col = UnsafeMutablePointer<Float>.allocate(capacity: g.kc * tile)
   let tmp = UnsafeMutablePointer<Float>.allocate(capacity: g.o * tile)
   defer {
@@ -73,7 +74,7 @@ func conv2dForwardRange(
       b = UnsafePointer(col)
       ldb = cols
     } else {
-      im2col(x, g, p0, p1, col)
+      im2col(x, g, p0, p1, col, table: table)
       b = UnsafePointer(col)
       ldb = cols
     }
@@ -152,6 +153,7 @@ func conv2dBackwardRange(
   }
   let total = end
   let tile = g.tileColumns
+  let table = PatchTable.forGeometry(g)
   let col = UnsafeMutablePointer<Float>.allocate(capacity: g.kc * tile)
   let gtile = UnsafeMutablePointer<Float>.allocate(capacity: g.o * tile)
   defer {
@@ -197,7 +199,11 @@ func conv2dBackwardRange(
         b = x + ni * g.c * ohw + pInImage
         ldb = ohw
       } else {
-        if g.isPointwise { gatherTile(x, rows: g.c, ohw: ohw, p0, p1, col) } else { im2col(x, g, p0, p1, col) }
+        if g.isPointwise {
+          gatherTile(x, rows: g.c, ohw: ohw, p0, p1, col)
+        } else {
+          im2col(x, g, p0, p1, col, table: table)
+        }
         b = UnsafePointer(col)
         ldb = cols
       }
@@ -214,7 +220,11 @@ func conv2dBackwardRange(
         sgemm(
           transA: true, transB: false, m: g.kc, n: cols, k: g.o, a: weight, lda: g.kc, b: gt, ldb: ldg,
           beta: 0, c: col, ldc: cols)
-        if g.isPointwise { scatterTile(col, rows: g.c, ohw: ohw, p0, p1, gx) } else { col2im(col, g, p0, p1, gx) }
+        if g.isPointwise {
+          scatterTile(col, rows: g.c, ohw: ohw, p0, p1, gx)
+        } else {
+          col2im(col, g, p0, p1, gx, table: table)
+        }
       }
     }
     p0 = p1

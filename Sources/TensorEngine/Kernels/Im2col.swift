@@ -39,10 +39,76 @@ func forEachPatchRun(
   }
 }
 
+/// For small output images (≤ 256 pixels, the S/8 and deeper levels) the runs above are a
+/// few pixels long and their bookkeeping dominates; a table of each patch element's input
+/// offset within one image ([kc, Ho·Wo], −1 in the padding) makes im2col a plain gather.
+final class PatchTable {
+  static let maxOutputPixels = 256
+  let offsets: UnsafeMutablePointer<Int32>  // [kc, ohw]
+  let ohw: Int
+
+  init(_ g: Conv2dGeometry) {
+    ohw = g.outPixels
+    offsets = .allocate(capacity: g.kc * ohw)
+    for ci in 0..<g.c {
+      for ki in 0..<g.kh {
+        for kj in 0..<g.kw {
+          let row = offsets + ((ci * g.kh + ki) * g.kw + kj) * ohw
+          for oy in 0..<g.ho {
+            let iy = oy * g.stride - g.pad + ki
+            for ox in 0..<g.wo {
+              let ix = ox * g.stride - g.pad + kj
+              let inside = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w
+              row[oy * g.wo + ox] = inside ? Int32((ci * g.h + iy) * g.w + ix) : -1
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// A table when the geometry's output images are small enough to profit from one.
+  static func forGeometry(_ g: Conv2dGeometry) -> PatchTable? {
+    g.outPixels <= maxOutputPixels && !g.isPointwise ? PatchTable(g) : nil
+  }
+
+  deinit { offsets.deallocate() }
+
+  /// Calls body(row, image, p, run, colOffset) for each row of the patch matrix and each run of
+  /// output pixels [p, p + run) of one image within [p0, p1).
+  @inline(__always)
+  func forEachRun(kc: Int, _ p0: Int, _ p1: Int, _ body: (UnsafePointer<Int32>, Int, Int, Int, Int) -> Void) {
+    for r in 0..<kc {
+      let trow = UnsafePointer(offsets + r * ohw)
+      var pix = p0
+      while pix < p1 {
+        let ni = pix / ohw
+        let p = pix - ni * ohw
+        let run = Swift.min(ohw - p, p1 - pix)
+        body(trow + p, ni, r * (p1 - p0) + (pix - p0), run, 0)
+        pix += run
+      }
+    }
+  }
+}
+
 /// Fills col [kc, p1 − p0] with the input patches of output pixels P in [p0, p1).
 func im2col(
-  _ x: UnsafePointer<Float>, _ g: Conv2dGeometry, _ p0: Int, _ p1: Int, _ col: UnsafeMutablePointer<Float>
+  _ x: UnsafePointer<Float>, _ g: Conv2dGeometry, _ p0: Int, _ p1: Int, _ col: UnsafeMutablePointer<Float>,
+  table: PatchTable? = nil
 ) {
+  if let table {
+    let imageSize = g.c * g.h * g.w
+    table.forEachRun(kc: g.kc, p0, p1) { offsets, ni, dst, run, _ in
+      let xb = x + ni * imageSize
+      let d = col + dst
+      for k in 0..<run {
+        let o = Int(offsets[k])
+        d[k] = o >= 0 ? xb[o] : 0
+      }
+    }
+    return
+  }
   let s = g.stride
   forEachPatchRun(g, p0, p1) { rowStart, dstOffset, srcOffset, a, b, oxStart, oxEnd in
     let dst = col + rowStart + dstOffset
@@ -63,8 +129,21 @@ func im2col(
 
 /// Adds col [kc, p1 − p0] back into the input-shaped gradient gx (the transpose of im2col).
 func col2im(
-  _ col: UnsafePointer<Float>, _ g: Conv2dGeometry, _ p0: Int, _ p1: Int, _ gx: UnsafeMutablePointer<Float>
+  _ col: UnsafePointer<Float>, _ g: Conv2dGeometry, _ p0: Int, _ p1: Int, _ gx: UnsafeMutablePointer<Float>,
+  table: PatchTable? = nil
 ) {
+  if let table {
+    let imageSize = g.c * g.h * g.w
+    table.forEachRun(kc: g.kc, p0, p1) { offsets, ni, src, run, _ in
+      let gb = gx + ni * imageSize
+      let c = col + src
+      for k in 0..<run {
+        let o = Int(offsets[k])
+        if o >= 0 { gb[o] += c[k] }
+      }
+    }
+    return
+  }
   let s = g.stride
   forEachPatchRun(g, p0, p1) { rowStart, dstOffset, srcOffset, a, b, _, _ in
     guard let srcOffset, a <= b else { return }
