@@ -36,13 +36,14 @@ final class ConvPathTests: XCTestCase {
 
   func testDirectAndGEMMPathsAgreeOnRaggedShapes() {
     // Channel counts that leave remainders in every register block, widths off the vector size.
-    for (c, o, h, w) in [(5, 37, 9, 13), (40, 7, 6, 17), (1, 1, 3, 3)] {
+    for (c, o, h, w) in [(5, 37, 9, 13), (40, 7, 6, 17), (1, 1, 3, 3), (64, 65, 5, 17)] {
       let x = randn([3, c, h, w], seed: 31)
       let wt = randn([o, c, 3, 3], seed: 32)
       let b = randn([o], seed: 33)
       let gout = randn([3, o, h, w], seed: 34)
       var results: [[Tensor]] = []
-      for (mode, wide) in [(Conv2dKernelChoice.gemm, 1), (.direct, 1), (.direct, 0)] {
+      // .auto on the last shape mixes paths: direct forward, im2col weight gradient.
+      for (mode, wide) in [(Conv2dKernelChoice.gemm, 1), (.direct, 1), (.direct, 0), (.auto, 1)] {
         conv2dKernelChoice = mode
         lm_conv_allow_avx512(Int32(wide))
         let xi = x.copy()

@@ -10,7 +10,7 @@ nonisolated(unsafe) public var engineThreads = 2
 
 /// Which kernel paths 3×3 stride-1 "same" convs may take.
 public enum Conv2dKernelChoice: String, CaseIterable {
-  /// Direct kernel when the smaller channel count is below 64, else im2col + sgemm.
+  /// Direct kernel where measured faster (see `Conv2dGeometry.usesDirectForward`), else im2col + sgemm.
   case auto
   /// Always the direct kernel (where the CPU has AVX2/FMA).
   case direct
@@ -25,8 +25,8 @@ nonisolated(unsafe) public var conv2dKernelChoice =
 /// Whether this CPU runs the direct kernels (AVX2 + FMA).
 public let directConvAvailable = lm_direct_conv_available() != 0
 
-/// In `.auto`, convs whose smaller channel count is below this use the direct kernel
-/// (`lmlab bench engine --kernel direct|gemm` shows the crossover).
+/// In `.auto`, convs whose smaller channel count is below this use the direct kernel in both
+/// directions (`lmlab bench engine --kernel direct|gemm` shows the crossover).
 let directConvMinChannels = 64
 
 /// Column-buffer target of the im2col path: tiles of about 1 MB, at least 256 columns.
@@ -49,10 +49,23 @@ public struct Conv2dGeometry: Equatable {
   public var outPixels: Int { ho * wo }
   var isPointwise: Bool { kh == 1 && kw == 1 && stride == 1 && pad == 0 }
 
-  /// 3×3 stride-1 "same" convs with few channels use the direct C kernel: there im2col
-  /// copies cost more than the product (measured by `lmlab bench engine`).
-  var usesDirectKernel: Bool {
-    guard kh == 3 && kw == 3 && stride == 1 && pad == 1 && directConvAvailable else { return false }
+  /// 3×3 stride-1 "same" convs may use the direct C kernel. Measured (`lmlab bench engine
+  /// --kernel direct|gemm`): its forward beats im2col + sgemm wherever rows are at least 16
+  /// pixels wide (it works in 16-pixel blocks) or channels are few; its weight gradient only
+  /// while the smaller channel count is below 64.
+  var directEligible: Bool { kh == 3 && kw == 3 && stride == 1 && pad == 1 && directConvAvailable }
+
+  var usesDirectForward: Bool {
+    guard directEligible else { return false }
+    switch conv2dKernelChoice {
+    case .direct: return true
+    case .gemm: return false
+    case .auto: return Swift.min(c, o) < directConvMinChannels || w >= 16
+    }
+  }
+
+  var usesDirectBackward: Bool {
+    guard directEligible else { return false }
     switch conv2dKernelChoice {
     case .direct: return true
     case .gemm: return false

@@ -39,7 +39,7 @@ func conv2dForwardRange(
   out: UnsafeMutablePointer<Float>, _ g: Conv2dGeometry, _ start: Int, _ end: Int
 ) {
   let ohw = g.outPixels
-  if g.usesDirectKernel {
+  if g.usesDirectForward {
     for ni in (start / ohw)..<(end / ohw) {
       lm_conv3x3_forward(
         x + ni * g.c * g.h * g.w, weight, out + ni * g.o * ohw, Int32(g.c), Int32(g.o), Int32(g.h), Int32(g.w))
@@ -147,7 +147,7 @@ func conv2dBackwardRange(
   gx: UnsafeMutablePointer<Float>?, gw: UnsafeMutablePointer<Float>?, _ g: Conv2dGeometry, _ start: Int, _ end: Int
 ) {
   let ohw = g.outPixels
-  if g.usesDirectKernel {
+  if g.usesDirectBackward {
     conv2dBackwardDirect(x: x, weight: weight, gout: gout, gx: gx, gw: gw, g, start, end)
     return
   }
