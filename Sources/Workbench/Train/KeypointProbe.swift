@@ -111,6 +111,13 @@ public final class KeypointProbe {
     return keypointAccuracy(distances: d, keypointCount: keypointCount, threshold: threshold).overall
   }
 
-  /// Up to `count` test frames with their images, for pictures.
-  public func testImages(_ count: Int) -> Tensor { test.images.slice(axis: 0, start: 0, end: min(count, test.count)) }
+  /// Up to `count` test frames spread evenly over the probe's test frames, for pictures.
+  public func testImages(_ count: Int) -> Tensor {
+    let n = min(count, test.count)
+    let s = imageSize
+    let plane = 3 * s * s
+    let out = Tensor(zeros: [n, 3, s, s])
+    for i in 0..<n { (out.data + i * plane).update(from: test.images.data + (i * test.count / n) * plane, count: plane) }
+    return out
+  }
 }
