@@ -370,8 +370,7 @@ public final class Registry: @unchecked Sendable {
   /// Claims the oldest queued run (optionally of one kind) for this process. Exactly one
   /// claimer wins a run: the update only applies while the run is still queued.
   public func claimNextQueued(kind: String? = nil) throws -> RunHandle? {
-    let token = RunHandle.newWorkerToken()
-    let claimed: Int64? = try write { db in
+    try claim { db in
       var sql = "SELECT id FROM runs WHERE status = 'queued'"
       var args: StatementArguments = []
       if let k = kind {
@@ -379,7 +378,20 @@ public final class Registry: @unchecked Sendable {
         args += [k]
       }
       sql += " ORDER BY id LIMIT 1"
-      guard let id = try Int64.fetchOne(db, sql: sql, arguments: args) else { return nil }
+      return try Int64.fetchOne(db, sql: sql, arguments: args)
+    }
+  }
+
+  /// Claims run `id` if it is queued (nil when another worker got it first or it is not queued).
+  public func claimQueued(_ id: Int64) throws -> RunHandle? {
+    try claim { db in try Int64.fetchOne(db, sql: "SELECT id FROM runs WHERE id = ? AND status = 'queued'", arguments: [id]) }
+  }
+
+  /// Moves the run `pick` selects from queued to running under a new worker token.
+  private func claim(_ pick: @escaping (Database) throws -> Int64?) throws -> RunHandle? {
+    let token = RunHandle.newWorkerToken()
+    let claimed: Int64? = try write { db in
+      guard let id = try pick(db) else { return nil }
       let now = Sys.now()
       try db.execute(
         sql: """

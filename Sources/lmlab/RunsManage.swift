@@ -6,19 +6,31 @@ import Workbench
 struct RunsResume: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "resume",
-    abstract: "Queue an interrupted or failed run again, to restart from its latest checkpoint.")
+    abstract: "Continue an interrupted or failed run from its latest checkpoint (here, or by a worker with --queue-only).")
 
   @OptionGroup var global: GlobalOptions
 
   @Argument(help: "Run id.")
   var id: String
 
+  @Flag(help: "Only queue the run again; a worker (`lmlab train worker`, e.g. a Slurm array task) continues it.")
+  var queueOnly = false
+
   func run() throws {
     let runID = try parseRunID(id)
     let registry = try global.openRegistry()
     let run = try registry.requeue(runID)
     let from = run.resumeFrom.map { "from checkpoint \($0)" } ?? "from scratch (no checkpoint recorded)"
-    print("run \(run.id) queued again; the next worker that claims it restarts it \(from)")
+    guard !queueOnly, run.kind == LandmarkTraining.runKind else {
+      print("run \(run.id) queued again; the next worker that claims it restarts it \(from)")
+      return
+    }
+    print("continuing run \(run.id) \(from)")
+    guard let summary = try LandmarkTraining.resume(runId: runID, registry: registry) else {
+      print("run \(run.id) was claimed by another worker first")
+      return
+    }
+    if summary.status == .interrupted { throw ExitCode(130) }
   }
 }
 

@@ -62,6 +62,17 @@ final class RunLifecycleTests: XCTestCase {
     XCTAssertEqual(try a.listRuns(filter: WhereExpr.parse("status=finished")).totalMatching, 6)
   }
 
+  func testClaimingOneRunTakesThatRunOnlyAndOnce() throws {
+    let path = temporaryDirectory() + "/one.sqlite"
+    let a = try Registry(path: path)
+    let b = try Registry(path: path)
+    for i in 0..<3 { try a.createRun(RunSpec(name: "q\(i)", kind: "trial")) }
+    let h = try XCTUnwrap(try a.claimQueued(3))
+    XCTAssertEqual(h.runId, 3)
+    XCTAssertNil(try b.claimQueued(3), "a run is claimed at most once")
+    XCTAssertEqual(try b.claimNextQueued()?.runId, 1, "the older queued runs stay queued")
+  }
+
   func testStaleHeartbeatIsInterruptedAndFreshOneIsNot() throws {
     var o = RegistryOptions()
     o.heartbeatTimeout = 30

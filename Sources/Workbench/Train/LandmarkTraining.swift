@@ -55,6 +55,11 @@ public enum LandmarkTraining {
   /// and continues it from its latest checkpoint. nil when none is queued.
   public static func continueQueued(registry: Registry, options: TrainOptions = .init()) throws -> TrainSummary? {
     guard let handle = try registry.claimNextQueued(kind: runKind) else { return nil }
+    return try continueClaimed(handle, registry: registry, options: options)
+  }
+
+  /// Continues a claimed run from its latest checkpoint with its recorded config.
+  static func continueClaimed(_ handle: RunHandle, registry: Registry, options: TrainOptions) throws -> TrainSummary {
     let run = try registry.run(handle.runId)
     var config = ExperimentConfig()
     do {
@@ -66,10 +71,15 @@ public enum LandmarkTraining {
     return try execute(handle, config: config, resumeFrom: run.resumeFrom, options: options)
   }
 
-  /// Queues run `id` again (interrupted or failed) and continues it in this process.
+  /// Queues run `id` again (interrupted or failed) and continues that run in this process
+  /// (nil when another worker claimed it first).
   public static func resume(runId id: Int64, registry: Registry, options: TrainOptions = .init()) throws -> TrainSummary? {
-    try registry.requeue(id)
-    return try continueQueued(registry: registry, options: options)
+    let run = try registry.requeue(id)
+    guard run.kind == runKind else {
+      throw TrainError.setup("run \(id) is a '\(run.kind)' run, not '\(runKind)'")
+    }
+    guard let handle = try registry.claimQueued(id) else { return nil }
+    return try continueClaimed(handle, registry: registry, options: options)
   }
 
   // MARK: the run
