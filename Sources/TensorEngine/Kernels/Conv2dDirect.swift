@@ -17,13 +17,12 @@ func flippedTransposedKernel(_ weight: UnsafePointer<Float>, _ g: Conv2dGeometry
 
 /// Backward of the direct kernel for the images of output pixels [start, end).
 func conv2dBackwardDirect(
-  x: UnsafePointer<Float>, weight: UnsafePointer<Float>, gout: UnsafePointer<Float>,
+  x: UnsafePointer<Float>, flipped: UnsafePointer<Float>?, gout: UnsafePointer<Float>,
   gx: UnsafeMutablePointer<Float>?, gw: UnsafeMutablePointer<Float>?, _ g: Conv2dGeometry, _ start: Int, _ end: Int
 ) {
   let ohw = g.outPixels
   let imageIn = g.c * g.h * g.w
-  let flipped = gx == nil ? nil : flippedTransposedKernel(weight, g)
-  defer { flipped?.deallocate() }
+  precondition(gx == nil || flipped != nil, "conv2dBackwardDirect: the input gradient needs the flipped kernel")
   for ni in (start / ohw)..<(end / ohw) {
     let go = gout + ni * g.o * ohw
     if let gx, let flipped {

@@ -34,7 +34,7 @@ let tileTargetFloats = 1 << 18
 let tileMinColumns = 256
 
 /// Sizes of one conv2d call.
-public struct Conv2dGeometry: Equatable {
+public struct Conv2dGeometry: Hashable {
   public var n, c, h, w: Int
   public var o, kh, kw: Int
   public var stride, pad: Int
@@ -72,6 +72,10 @@ public struct Conv2dGeometry: Equatable {
     case .auto: return Swift.min(c, o) < directConvMinChannels
     }
   }
+
+  /// Stride-1 square kernels get the input gradient as a forward conv of the output gradient
+  /// with the flipped, transposed kernel (one product, no scatter-add).
+  var hasTransposedInputGradient: Bool { stride == 1 && !isPointwise && kh == kw && pad <= kh - 1 }
 
   /// Multiply-adds ×2 of the forward pass.
   public var forwardFLOPs: Double { 2 * Double(n * o * kc * outPixels) }

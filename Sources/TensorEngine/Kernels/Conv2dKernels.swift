@@ -129,9 +129,13 @@ public func conv2dBackward(
   let partial = UnsafeMutablePointer<Float>.allocate(capacity: gw == nil ? 1 : workers * wCount)
   defer { partial.deallocate() }
   if gw != nil { partial.initialize(repeating: 0, count: workers * wCount) }
+  // The flipped kernel is made once for all workers (input gradient as a forward conv).
+  let flipped = gx != nil && g.hasTransposedInputGradient ? flippedTransposedKernel(weight, g) : nil
+  defer { flipped?.deallocate() }
   forEachWorkerRange(g) { wi, start, end in
     conv2dBackwardRange(
-      x: x, weight: weight, gout: gout, gx: gx, gw: gw == nil ? nil : partial + wi * wCount, g, start, end)
+      x: x, weight: weight, flipped: flipped, gout: gout, gx: gx, gw: gw == nil ? nil : partial + wi * wCount, g,
+      start, end)
   }
   if let gw {
     for wi in 0..<workers {
@@ -142,13 +146,15 @@ public func conv2dBackward(
 }
 
 /// The backward pass for output pixels [start, end), whole images.
+/// `flipped` is `flippedTransposedKernel(weight, g)` when gx is wanted and the geometry has
+/// a transposed input gradient.
 func conv2dBackwardRange(
-  x: UnsafePointer<Float>, weight: UnsafePointer<Float>, gout: UnsafePointer<Float>,
+  x: UnsafePointer<Float>, weight: UnsafePointer<Float>, flipped: UnsafePointer<Float>?, gout: UnsafePointer<Float>,
   gx: UnsafeMutablePointer<Float>?, gw: UnsafeMutablePointer<Float>?, _ g: Conv2dGeometry, _ start: Int, _ end: Int
 ) {
   let ohw = g.outPixels
   if g.usesDirectBackward {
-    conv2dBackwardDirect(x: x, weight: weight, gout: gout, gx: gx, gw: gw, g, start, end)
+    conv2dBackwardDirect(x: x, flipped: flipped, gout: gout, gx: gx, gw: gw, g, start, end)
     return
   }
   let total = end
@@ -162,11 +168,9 @@ func conv2dBackwardRange(
   }
   // Stride-1 convs get the input gradient as a forward conv of gout with the flipped,
   // transposed kernel: one product with K = O·kh·kw and no scatter-add (col2im).
-  let transposedPath = gx != nil && g.stride == 1 && !g.isPointwise && g.pad <= g.kh - 1 && g.kh == g.kw
-  if let gx, transposedPath {
+  let transposedPath = gx != nil && g.hasTransposedInputGradient
+  if let gx, let flipped, transposedPath {
     let gt = Conv2dGeometry(n: g.n, c: g.o, h: g.ho, w: g.wo, o: g.c, kh: g.kh, kw: g.kw, stride: 1, pad: g.kh - 1 - g.pad)
-    let flipped = flippedTransposedKernel(weight, g)
-    defer { flipped.deallocate() }
     let n0 = start / ohw
     let n1 = end / ohw
     conv2dForwardRange(x: gout, weight: flipped, bias: nil, out: gx, gt, n0 * gt.outPixels, n1 * gt.outPixels)

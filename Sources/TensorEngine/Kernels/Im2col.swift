@@ -1,5 +1,6 @@
 // im2col / col2im over tiles of output pixels, and tile gather/scatter for products that
 // span several (small) images.
+import Foundation
 
 /// Walks the patch matrix of output pixels [p0, p1): for each kernel row (ci, ki, kj) and
 /// each run of pixels in one output row, calls body(rowStart, dstOffset, srcOffset, a, b,
@@ -67,10 +68,23 @@ final class PatchTable {
     }
   }
 
-  /// A table when the geometry's output images are small enough to profit from one.
+  /// A table when the geometry's output images are small enough to profit from one. Tables
+  /// depend only on the per-image geometry and are immutable, so they are built once and
+  /// shared (by all workers and all later steps).
   static func forGeometry(_ g: Conv2dGeometry) -> PatchTable? {
-    g.outPixels <= maxOutputPixels && !g.isPointwise ? PatchTable(g) : nil
+    guard g.outPixels <= maxOutputPixels && !g.isPointwise else { return nil }
+    var key = g
+    key.n = 1
+    cacheLock.lock()
+    defer { cacheLock.unlock() }
+    if let t = cache[key] { return t }
+    let t = PatchTable(key)
+    cache[key] = t
+    return t
   }
+
+  nonisolated(unsafe) private static var cache: [Conv2dGeometry: PatchTable] = [:]
+  private static let cacheLock = NSLock()
 
   deinit { offsets.deallocate() }
 
