@@ -12,8 +12,9 @@ deps:
 build: deps
 	$(SWIFT) build -c release --product lmlab
 
+# Until `lmlab demo` (the full synthetic pipeline) lands, the main job is the engine benchmark.
 demo: build
-	.build/release/lmlab demo
+	.build/release/lmlab bench engine
 
 test: deps
 	TEST_SCRATCH=$(TEST_SCRATCH) bash scripts/run-tests.sh
