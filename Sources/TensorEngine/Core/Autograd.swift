@@ -101,7 +101,7 @@ extension Tensor {
             gi.shape == input.shape, "\(node.name): gradient shape \(gi.shape) vs input \(input.shape)")
           let key = ObjectIdentifier(input)
           if let existing = pending[key] {
-            pending[key] = Tensor.sumOwned(existing, gi)
+            pending[key] = Tensor.sumOfGradients(existing, gi)
           } else {
             pending[key] = gi
           }
@@ -127,7 +127,7 @@ extension Tensor {
   public func zeroGrad() { grad = nil }
 
   /// a + b for two same-shape gradients, in new storage (either may share storage elsewhere).
-  static func sumOwned(_ a: Tensor, _ b: Tensor) -> Tensor {
+  static func sumOfGradients(_ a: Tensor, _ b: Tensor) -> Tensor {
     let out = a.copy()
     let dst = out.data
     let src = b.data

@@ -47,7 +47,6 @@ func conv2dForwardRange(
     addBias(bias, out, g, start, end)
     return
   }
-  let total = end
   let tile = g.tileColumns
   let table = PatchTable.forGeometry(g)
   let col = UnsafeMutablePointer<Float>.allocate(capacity: g.kc * tile)
@@ -56,28 +55,9 @@ func conv2dForwardRange(
     col.deallocate()
     tmp.deallocate()
   }
-  var p0 = start
-  while p0 < total {
-    let p1 = Swift.min(total, p0 + tile)
-    let cols = p1 - p0
-    let ni = p0 / ohw
-    let within = (p1 - 1) / ohw == ni
-    let pInImage = p0 - ni * ohw
-    // B operand: the column tile, or the input itself for pointwise convs within one image.
-    let b: UnsafePointer<Float>
-    let ldb: Int
-    if g.isPointwise && within {
-      b = x + ni * g.c * ohw + pInImage
-      ldb = ohw
-    } else if g.isPointwise {
-      gatherTile(x, rows: g.c, ohw: ohw, p0, p1, col)
-      b = UnsafePointer(col)
-      ldb = cols
-    } else {
-      im2col(x, g, p0, p1, col, table: table)
-      b = UnsafePointer(col)
-      ldb = cols
-    }
+  forEachTile(g, start, end, tile) { t in
+    let (p0, p1, cols, ni, within, pInImage) = (t.p0, t.p1, t.cols, t.ni, t.within, t.pInImage)
+    let (b, ldb) = patchOperand(x, g, t, col, table)
     if within {
       sgemm(
         transA: false, transB: false, m: g.o, n: cols, k: g.kc, a: weight, lda: g.kc, b: b, ldb: ldb,
@@ -88,7 +68,6 @@ func conv2dForwardRange(
         beta: 0, c: tmp, ldc: cols)
       scatterTile(tmp, rows: g.o, ohw: ohw, p0, p1, out)
     }
-    p0 = p1
   }
   addBias(bias, out, g, start, end)
 }
@@ -157,7 +136,6 @@ func conv2dBackwardRange(
     conv2dBackwardDirect(x: x, flipped: flipped, gout: gout, gx: gx, gw: gw, g, start, end)
     return
   }
-  let total = end
   let tile = g.tileColumns
   let table = PatchTable.forGeometry(g)
   let col = UnsafeMutablePointer<Float>.allocate(capacity: g.kc * tile)
@@ -178,13 +156,8 @@ func conv2dBackwardRange(
     let imageSize = g.c * g.h * g.w
     (gx + (start / ohw) * imageSize).initialize(repeating: 0, count: (end - start) / ohw * imageSize)
   }
-  var p0 = start
-  while p0 < total {
-    let p1 = Swift.min(total, p0 + tile)
-    let cols = p1 - p0
-    let ni = p0 / ohw
-    let within = (p1 - 1) / ohw == ni
-    let pInImage = p0 - ni * ohw
+  forEachTile(g, start, end, tile) { t in
+    let (p0, p1, cols, ni, within, pInImage) = (t.p0, t.p1, t.cols, t.ni, t.within, t.pInImage)
     // The output-gradient tile [O, cols].
     let gt: UnsafePointer<Float>
     let ldg: Int
@@ -197,20 +170,7 @@ func conv2dBackwardRange(
       ldg = cols
     }
     if let gw {  // gW [O, kc] += gTile [O, cols] · colᵀ [cols, kc]
-      let b: UnsafePointer<Float>
-      let ldb: Int
-      if g.isPointwise && within {
-        b = x + ni * g.c * ohw + pInImage
-        ldb = ohw
-      } else {
-        if g.isPointwise {
-          gatherTile(x, rows: g.c, ohw: ohw, p0, p1, col)
-        } else {
-          im2col(x, g, p0, p1, col, table: table)
-        }
-        b = UnsafePointer(col)
-        ldb = cols
-      }
+      let (b, ldb) = patchOperand(x, g, t, col, table)
       sgemm(
         transA: false, transB: true, m: g.o, n: g.kc, k: cols, a: gt, lda: ldg, b: b, ldb: ldb, beta: 1,
         c: gw, ldc: g.kc)
@@ -231,6 +191,44 @@ func conv2dBackwardRange(
         }
       }
     }
+  }
+}
+
+/// A tile of consecutive output pixels [p0, p1): its first image and whether it stays in it.
+struct PixelTile {
+  var p0, p1: Int
+  var cols: Int { p1 - p0 }
+  /// Image of p0, and p0's pixel index inside it.
+  var ni, pInImage: Int
+  /// True when the whole tile lies in image `ni` (products can then read/write in place).
+  var within: Bool
+}
+
+/// Calls `body` for tiles of at most `tile` output pixels covering [start, end).
+@inline(__always)
+func forEachTile(_ g: Conv2dGeometry, _ start: Int, _ end: Int, _ tile: Int, _ body: (PixelTile) -> Void) {
+  let ohw = g.outPixels
+  var p0 = start
+  while p0 < end {
+    let p1 = Swift.min(end, p0 + tile)
+    let ni = p0 / ohw
+    body(PixelTile(p0: p0, p1: p1, ni: ni, pInImage: p0 - ni * ohw, within: (p1 - 1) / ohw == ni))
     p0 = p1
   }
+}
+
+/// The patch matrix [kc, cols] of a tile as a product operand (pointer, leading dimension):
+/// the input itself for pointwise convs within one image, else gathered into `col`.
+@inline(__always)
+func patchOperand(
+  _ x: UnsafePointer<Float>, _ g: Conv2dGeometry, _ t: PixelTile, _ col: UnsafeMutablePointer<Float>, _ table: PatchTable?
+) -> (UnsafePointer<Float>, Int) {
+  let ohw = g.outPixels
+  if g.isPointwise && t.within { return (x + t.ni * g.c * ohw + t.pInImage, ohw) }
+  if g.isPointwise {
+    gatherTile(x, rows: g.c, ohw: ohw, t.p0, t.p1, col)
+  } else {
+    im2col(x, g, t.p0, t.p1, col, table: table)
+  }
+  return (UnsafePointer(col), t.cols)
 }

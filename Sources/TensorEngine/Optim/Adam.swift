@@ -1,6 +1,8 @@
 // Adam with PyTorch's semantics (L2 weight decay added to the gradient, bias-corrected
 // moments, eps outside the square root), and gradient clipping by global norm.
 
+import Foundation
+
 public final class Adam {
   public var lr: Float
   // NOTE: betas are kept in double: 1 − β₂ in float32 is off by 1.3e-5 relative, PyTorch
@@ -34,8 +36,8 @@ public final class Adam {
   /// One update from the accumulated gradients (parameters without a gradient are skipped).
   public func step() {
     stepCount += 1
-    let bc1 = 1 - beta1.power(stepCount)
-    let bc2 = 1 - beta2.power(stepCount)
+    let bc1 = 1 - Foundation.pow(beta1, Double(stepCount))
+    let bc2 = 1 - Foundation.pow(beta2, Double(stepCount))
     let stepSize = Float(Double(lr) / bc1)
     let bc2Sqrt = Float(bc2.squareRoot())
     let (b1, b2, c1, c2) = (Float(beta1), Float(beta2), Float(1 - beta1), Float(1 - beta2))
@@ -84,14 +86,6 @@ public final class Adam {
       t.withMutableData { $0.baseAddress!.update(from: src.data, count: t.count) }
     }
     stepCount = step
-  }
-}
-
-extension Double {
-  fileprivate func power(_ n: Int) -> Double {
-    var r = 1.0
-    for _ in 0..<n { r *= self }
-    return r
   }
 }
 
