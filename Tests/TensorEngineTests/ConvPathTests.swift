@@ -35,8 +35,13 @@ final class ConvPathTests: XCTestCase {
   }
 
   func testDirectAndGEMMPathsAgreeOnRaggedShapes() {
-    // Channel counts that leave remainders in every register block, widths off the vector size.
-    for (c, o, h, w) in [(5, 37, 9, 13), (40, 7, 6, 17), (1, 1, 3, 3), (64, 65, 5, 17)] {
+    // Channel counts that leave remainders in every register block (output blocks of 6 and 4:
+    // 32 = 6·4 + 4·2, 8 = 4·2, 2, 64 = 6·10 + 4, 65, 37, 7), widths off the vector size.
+    let shapes = [
+      (5, 37, 9, 13), (40, 7, 6, 17), (1, 1, 3, 3), (64, 65, 5, 17), (9, 32, 4, 16), (3, 8, 5, 20), (6, 2, 4, 33),
+      (7, 64, 3, 16), (66, 3, 2, 40),
+    ]
+    for (c, o, h, w) in shapes {
       let x = randn([3, c, h, w], seed: 31)
       let wt = randn([o, c, 3, 3], seed: 32)
       let b = randn([o], seed: 33)

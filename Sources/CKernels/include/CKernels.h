@@ -9,8 +9,12 @@
 int lm_direct_conv_available(void);
 
 /// One image: out[O][H][W] = sum_c sum_ky,kx w[o][c][ky][kx] * x[c][y+ky-1][x+kx-1] (zero
-/// padding), overwriting out. Bias is not added. Needs lm_direct_conv_available().
-void lm_conv3x3_forward(const float *x, const float *w, float *out, int C, int O, int H, int W);
+/// padding) + bias[o] (bias may be NULL), overwriting out. Needs lm_direct_conv_available().
+void lm_conv3x3_forward(const float *x, const float *w, const float *bias, float *out, int C, int O, int H, int W);
+
+/// One image, the input gradient of that conv: gx[C][H][W] = sum_o sum_ky,kx w[o][c][ky][kx] *
+/// gout[o][y-ky+1][x-kx+1] (zero outside), overwriting gx. Needs lm_direct_conv_available().
+void lm_conv3x3_input_grad(const float *gout, const float *w, float *gx, int C, int O, int H, int W);
 
 /// One image: gw[O][C][3][3] += sum over pixels of gout[o][y][x] * x[c][y+ky-1][x+kx-1].
 void lm_conv3x3_weight_grad(const float *x, const float *gout, float *gw, int C, int O, int H, int W);

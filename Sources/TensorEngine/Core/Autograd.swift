@@ -46,6 +46,7 @@ extension Tensor {
     _ name: String, shape: [Int], storage: TensorStorage, inputs: [Tensor],
     backward: @escaping (Tensor) -> [Tensor?]
   ) -> Tensor {
+    OpProfile.forwardDone(name)
     let out = Tensor(shape: shape, storage: storage)
     if needsGrad(inputs) {
       out.requiresGrad = true
@@ -90,10 +91,10 @@ extension Tensor {
       for t in order.reversed() {
         guard let g = pending.removeValue(forKey: ObjectIdentifier(t)) else { continue }
         guard let node = t.node else {
-          t.accumulateGrad(g)
+          OpProfile.backward("(leaf gradient)") { t.accumulateGrad(g) }
           continue
         }
-        let grads = node.backward(g)
+        let grads = OpProfile.backward(node.name) { node.backward(g) }
         precondition(grads.count == node.inputs.count, "\(node.name): backward returned \(grads.count) grads")
         for (input, gi) in zip(node.inputs, grads) {
           guard input.requiresGrad, let gi else { continue }
@@ -101,7 +102,7 @@ extension Tensor {
             gi.shape == input.shape, "\(node.name): gradient shape \(gi.shape) vs input \(input.shape)")
           let key = ObjectIdentifier(input)
           if let existing = pending[key] {
-            pending[key] = Tensor.sumOfGradients(existing, gi)
+            pending[key] = OpProfile.backward("(gradient sum)") { Tensor.sumOfGradients(existing, gi) }
           } else {
             pending[key] = gi
           }
@@ -128,10 +129,9 @@ extension Tensor {
 
   /// a + b for two same-shape gradients, in new storage (either may share storage elsewhere).
   static func sumOfGradients(_ a: Tensor, _ b: Tensor) -> Tensor {
-    let out = a.copy()
-    let dst = out.data
-    let src = b.data
-    parallelRanges(out.count) { r in for i in r { dst[i] += src[i] } }
+    let out = Tensor(uninitialized: a.shape)
+    let (dst, pa, pb) = (out.data, a.data, b.data)
+    parallelRanges(out.count) { r in for i in r { dst[i] = pa[i] + pb[i] } }
     return out
   }
 }

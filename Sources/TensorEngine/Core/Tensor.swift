@@ -63,6 +63,12 @@ public final class Tensor {
     self.init(shape: shape, storage: TensorStorage(zeros: Tensor.elementCount(shape)), requiresGrad: requiresGrad)
   }
 
+  /// A tensor whose elements the caller writes before anyone reads them (kernels that
+  /// overwrite their output skip the zero fill).
+  convenience init(uninitialized shape: [Int]) {
+    self.init(shape: shape, storage: TensorStorage(count: Tensor.elementCount(shape)))
+  }
+
   /// A tensor filled with one value.
   public convenience init(repeating value: Float, shape: [Int], requiresGrad: Bool = false) {
     let s = TensorStorage(count: Tensor.elementCount(shape))

@@ -30,8 +30,8 @@ public let directConvAvailable = lm_direct_conv_available() != 0
 let directConvMinChannels = 64
 
 /// Column-buffer target of the im2col path: tiles of about 1 MB, at least 256 columns.
-let tileTargetFloats = 1 << 18
-let tileMinColumns = 256
+let tileTargetFloats = Int(ProcessInfo.processInfo.environment["LMLAB_TILE"] ?? "") ?? (1 << 18)
+let tileMinColumns = Int(ProcessInfo.processInfo.environment["LMLAB_TILEMIN"] ?? "") ?? 256
 
 /// Sizes of one conv2d call.
 public struct Conv2dGeometry: Hashable {
@@ -49,10 +49,11 @@ public struct Conv2dGeometry: Hashable {
   public var outPixels: Int { ho * wo }
   var isPointwise: Bool { kh == 1 && kw == 1 && stride == 1 && pad == 0 }
 
-  /// 3×3 stride-1 "same" convs may use the direct C kernel. Measured (`lmlab bench engine
-  /// --kernel direct|gemm`): its forward beats im2col + sgemm wherever rows are at least 16
-  /// pixels wide (it works in 16-pixel blocks) or channels are few; its weight gradient only
-  /// while the smaller channel count is below 64.
+  /// 3×3 stride-1 "same" convs may use the direct C kernel. Measured per shape of ref-64
+  /// (`LMLAB_CONV_KERNEL=direct|gemm lmlab bench train --config ref-64 --profile`): its forward
+  /// beats im2col + sgemm wherever rows are at least 16 pixels wide (it works in 16-pixel
+  /// blocks, so narrower rows waste lanes); its backward (weight gradient) only while the
+  /// smaller channel count is below 64 and rows are at least 32 pixels wide.
   var directEligible: Bool { kh == 3 && kw == 3 && stride == 1 && pad == 1 && directConvAvailable }
 
   var usesDirectForward: Bool {
@@ -60,7 +61,7 @@ public struct Conv2dGeometry: Hashable {
     switch conv2dKernelChoice {
     case .direct: return true
     case .gemm: return false
-    case .auto: return Swift.min(c, o) < directConvMinChannels || w >= 16
+    case .auto: return w >= 16
     }
   }
 
@@ -69,13 +70,22 @@ public struct Conv2dGeometry: Hashable {
     switch conv2dKernelChoice {
     case .direct: return true
     case .gemm: return false
-    case .auto: return Swift.min(c, o) < directConvMinChannels
+    case .auto: return Swift.min(c, o) < directConvMinChannels && w >= 32
     }
   }
 
   /// Stride-1 square kernels get the input gradient as a forward conv of the output gradient
   /// with the flipped, transposed kernel (one product, no scatter-add).
   var hasTransposedInputGradient: Bool { stride == 1 && !isPointwise && kh == kw && pad <= kh - 1 }
+
+  /// The forward conv whose output is this (stride-1) conv's input gradient: gout in, flipped,
+  /// transposed kernel.
+  var transposed: Conv2dGeometry {
+    Conv2dGeometry(n: n, c: o, h: ho, w: wo, o: c, kh: kh, kw: kw, stride: 1, pad: kh - 1 - pad)
+  }
+
+  /// The input gradient comes from the direct kernel, which reads the weights flipped itself.
+  var usesDirectInputGradient: Bool { directEligible && transposed.usesDirectForward }
 
   /// Multiply-adds ×2 of the forward pass.
   public var forwardFLOPs: Double { 2 * Double(n * o * kc * outPixels) }

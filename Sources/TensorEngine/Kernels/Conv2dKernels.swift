@@ -1,5 +1,5 @@
 // conv2d forward and backward: the batch split over workers, and the im2col + OpenBLAS
-// sgemm path over cache-sized tiles of output pixels (the direct path is in Conv2dDirect.swift).
+// sgemm path over cache-sized tiles of output pixels, or the direct 3×3 C kernels (CKernels).
 import CKernels
 import Dispatch
 
@@ -42,9 +42,8 @@ func conv2dForwardRange(
   if g.usesDirectForward {
     for ni in (start / ohw)..<(end / ohw) {
       lm_conv3x3_forward(
-        x + ni * g.c * g.h * g.w, weight, out + ni * g.o * ohw, Int32(g.c), Int32(g.o), Int32(g.h), Int32(g.w))
+        x + ni * g.c * g.h * g.w, weight, bias, out + ni * g.o * ohw, Int32(g.c), Int32(g.o), Int32(g.h), Int32(g.w))
     }
-    addBias(bias, out, g, start, end)
     return
   }
   let tile = g.tileColumns
@@ -94,12 +93,7 @@ public func conv2dBackward(
   let ohw = g.outPixels
   if let gb {
     for ni in 0..<g.n {
-      for oc in 0..<g.o {
-        let row = gout + (ni * g.o + oc) * ohw
-        var s: Float = 0
-        for p in 0..<ohw { s += row[p] }
-        gb[oc] += s
-      }
+      for oc in 0..<g.o { gb[oc] += sumContiguous(gout + (ni * g.o + oc) * ohw, ohw) }
     }
   }
   // Each worker accumulates its own weight gradient; they are summed at the end.
@@ -108,8 +102,10 @@ public func conv2dBackward(
   let partial = UnsafeMutablePointer<Float>.allocate(capacity: gw == nil ? 1 : workers * wCount)
   defer { partial.deallocate() }
   if gw != nil { partial.initialize(repeating: 0, count: workers * wCount) }
-  // The flipped kernel is made once for all workers (input gradient as a forward conv).
-  let flipped = gx != nil && g.hasTransposedInputGradient ? flippedTransposedKernel(weight, g) : nil
+  // The flipped kernel is made once for all workers (input gradient as a forward conv
+  // through im2col; the direct kernel needs none).
+  let needsFlipped = gx != nil && g.hasTransposedInputGradient && !g.usesDirectInputGradient
+  let flipped = needsFlipped ? flippedTransposedKernel(weight, g) : nil
   defer { flipped?.deallocate() }
   forEachWorkerRange(g) { wi, start, end in
     conv2dBackwardRange(
@@ -125,15 +121,36 @@ public func conv2dBackward(
 }
 
 /// The backward pass for output pixels [start, end), whole images.
-/// `flipped` is `flippedTransposedKernel(weight, g)` when gx is wanted and the geometry has
-/// a transposed input gradient.
+/// `flipped` is `flippedTransposedKernel(weight, g)` when gx is wanted, the geometry has a
+/// transposed input gradient and that does not come from the direct kernel.
 func conv2dBackwardRange(
   x: UnsafePointer<Float>, weight: UnsafePointer<Float>, flipped: UnsafePointer<Float>?, gout: UnsafePointer<Float>,
   gx: UnsafeMutablePointer<Float>?, gw: UnsafeMutablePointer<Float>?, _ g: Conv2dGeometry, _ start: Int, _ end: Int
 ) {
   let ohw = g.outPixels
-  if g.usesDirectBackward {
-    conv2dBackwardDirect(x: x, flipped: flipped, gout: gout, gx: gx, gw: gw, g, start, end)
+  let (n0, n1) = (start / ohw, end / ohw)
+  // Stride-1 convs get the input gradient as a forward conv of gout with the flipped,
+  // transposed kernel: one product with K = O·kh·kw and no scatter-add (col2im).
+  let transposedPath = gx != nil && g.hasTransposedInputGradient
+  let imageSize = g.c * g.h * g.w
+  if let gx, g.usesDirectInputGradient {
+    for ni in n0..<n1 {
+      lm_conv3x3_input_grad(
+        gout + ni * g.o * ohw, weight, gx + ni * imageSize, Int32(g.c), Int32(g.o), Int32(g.h), Int32(g.w))
+    }
+  } else if let gx, transposedPath {
+    guard let flipped else { preconditionFailure("conv2dBackwardRange: the input gradient needs the flipped kernel") }
+    let gt = g.transposed
+    conv2dForwardRange(x: gout, weight: flipped, bias: nil, out: gx, gt, n0 * gt.outPixels, n1 * gt.outPixels)
+  } else if let gx {
+    (gx + n0 * imageSize).initialize(repeating: 0, count: (n1 - n0) * imageSize)
+  }
+  guard gw != nil || (gx != nil && !transposedPath) else { return }
+  if g.usesDirectBackward, let gw {
+    for ni in n0..<n1 {
+      lm_conv3x3_weight_grad(
+        x + ni * imageSize, gout + ni * g.o * ohw, gw, Int32(g.c), Int32(g.o), Int32(g.h), Int32(g.w))
+    }
     return
   }
   let tile = g.tileColumns
@@ -143,18 +160,6 @@ func conv2dBackwardRange(
   defer {
     col.deallocate()
     gtile.deallocate()
-  }
-  // Stride-1 convs get the input gradient as a forward conv of gout with the flipped,
-  // transposed kernel: one product with K = O·kh·kw and no scatter-add (col2im).
-  let transposedPath = gx != nil && g.hasTransposedInputGradient
-  if let gx, let flipped, transposedPath {
-    let gt = Conv2dGeometry(n: g.n, c: g.o, h: g.ho, w: g.wo, o: g.c, kh: g.kh, kw: g.kw, stride: 1, pad: g.kh - 1 - g.pad)
-    let n0 = start / ohw
-    let n1 = end / ohw
-    conv2dForwardRange(x: gout, weight: flipped, bias: nil, out: gx, gt, n0 * gt.outPixels, n1 * gt.outPixels)
-  } else if let gx {
-    let imageSize = g.c * g.h * g.w
-    (gx + (start / ohw) * imageSize).initialize(repeating: 0, count: (end - start) / ohw * imageSize)
   }
   forEachTile(g, start, end, tile) { t in
     let (p0, p1, cols, ni, within, pInImage) = (t.p0, t.p1, t.cols, t.ni, t.within, t.pInImage)

@@ -13,15 +13,23 @@ extension Tensor {
     precondition(g.ho > 0 && g.wo > 0, "conv2d: input \(x.shape) too small for kernel \(weight.shape) with padding \(padding)")
     let outShape = [g.n, g.o, g.ho, g.wo]
     let out = TensorStorage(count: Tensor.elementCount(outShape))
-    conv2dForward(x: x.data, weight: weight.data, bias: bias?.data, out: out.pointer, g)
+    ConvProfile.measure(g, .forward, kernel: g.usesDirectForward ? "direct" : "gemm", flops: g.forwardFLOPs) {
+      conv2dForward(x: x.data, weight: weight.data, bias: bias?.data, out: out.pointer, g)
+    }
     let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
     return result("conv2d", shape: outShape, storage: out, inputs: inputs) {
       gout in
-      let gx = x.requiresGrad ? Tensor(zeros: x.shape) : nil
+      // conv2dBackward overwrites gx, so it needs no zero fill.
+      let gx = x.requiresGrad ? Tensor(uninitialized: x.shape) : nil
       let gw = weight.requiresGrad ? Tensor(zeros: weight.shape) : nil
       let gb = (bias?.requiresGrad ?? false) ? Tensor(zeros: [g.o]) : nil
-      conv2dBackward(
-        x: x.data, weight: weight.data, gout: gout.data, gx: gx?.data, gw: gw?.data, gb: gb?.data, g)
+      let products = (gx == nil ? 0 : 1) + (gw == nil ? 0 : 1)
+      ConvProfile.measure(
+        g, .backward, kernel: g.usesDirectBackward ? "direct" : "gemm", flops: Double(products) * g.forwardFLOPs
+      ) {
+        conv2dBackward(
+          x: x.data, weight: weight.data, gout: gout.data, gx: gx?.data, gw: gw?.data, gb: gb?.data, g)
+      }
       return bias == nil ? [gx, gw] : [gx, gw, gb]
     }
   }

@@ -13,14 +13,8 @@ extension Tensor {
       let src = data + p * m
       let dst = out.pointer + p * m
       // Two passes in double: a large mean offset must not cost precision.
-      var s: Double = 0
-      for i in 0..<m { s += Double(src[i]) }
-      let mean = s / Double(m)
-      var v: Double = 0
-      for i in 0..<m {
-        let d = Double(src[i]) - mean
-        v += d * d
-      }
+      let mean = doubleSum(src, m) { $0 } / Double(m)
+      let v = doubleSum(src, m) { ($0 - mean) * ($0 - mean) }
       let inv = 1 / (v / Double(m) + Double(eps)).squareRoot()
       invStd[p] = Float(inv)
       let meanF = Float(mean)
@@ -35,12 +29,8 @@ extension Tensor {
       parallelRanges(planes, minPerWorker: Swift.max(1, (1 << 15) / Swift.max(m, 1))) { range in for p in range {
         let gp = g.data + p * m
         let yp = out.pointer + p * m
-        var sg: Double = 0
-        var sgy: Double = 0
-        for i in 0..<m {
-          sg += Double(gp[i])
-          sgy += Double(gp[i]) * Double(yp[i])
-        }
+        let sg = doubleSum(gp, m) { $0 }
+        let sgy = doubleSum(gp, yp, m) { $0 * $1 }
         let mg = Float(sg / Double(m))
         let mgy = Float(sgy / Double(m))
         let inv = invStd[p]
@@ -50,4 +40,42 @@ extension Tensor {
       return [Tensor(shape: shape, storage: gx)]
     }
   }
+}
+
+/// Σ f(p[i]) over n floats, accumulated in double, 8 lanes wide (so it vectorizes).
+@inline(__always)
+func doubleSum(_ p: UnsafePointer<Float>, _ n: Int, _ f: (SIMD8<Double>) -> SIMD8<Double>) -> Double {
+  var acc = SIMD8<Double>(repeating: 0)
+  var i = 0
+  while i + 8 <= n {
+    acc += f(SIMD8<Double>(UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)))
+    i += 8
+  }
+  var s = acc.sum()
+  while i < n {
+    s += f(SIMD8<Double>(repeating: Double(p[i])))[0]
+    i += 1
+  }
+  return s
+}
+
+/// Σ f(a[i], b[i]) over n float pairs, accumulated in double, 8 lanes wide.
+@inline(__always)
+func doubleSum(
+  _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int, _ f: (SIMD8<Double>, SIMD8<Double>) -> SIMD8<Double>
+) -> Double {
+  var acc = SIMD8<Double>(repeating: 0)
+  var i = 0
+  while i + 8 <= n {
+    acc += f(
+      SIMD8<Double>(UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self)),
+      SIMD8<Double>(UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)))
+    i += 8
+  }
+  var s = acc.sum()
+  while i < n {
+    s += f(SIMD8<Double>(repeating: Double(a[i])), SIMD8<Double>(repeating: Double(b[i])))[0]
+    i += 1
+  }
+  return s
 }

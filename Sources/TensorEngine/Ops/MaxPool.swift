@@ -22,7 +22,8 @@ func maxPool2dForward(
     maxPool2dForwardUnpadded(x, planes: planes, h: h, w: w, ho: ho, wo: wo, kernel: kernel, stride: stride, out: out)
     return
   }
-  for plane in 0..<planes {
+  // Planes are independent: split over the workers.
+  parallelRanges(planes, minPerWorker: Swift.max(1, (1 << 14) / Swift.max(h * w, 1))) { range in for plane in range {
     let src = x + plane * h * w
     let dst = out + plane * ho * wo
     let arg = argmax.map { $0 + plane * ho * wo }
@@ -50,7 +51,7 @@ func maxPool2dForward(
         arg?[oy * wo + ox] = Int32(bestIndex)
       }
     }
-  }
+  } }
 }
 
 /// Inference fast path (no padding, no argmax): branch-free maxima plus a NaN flag per window,

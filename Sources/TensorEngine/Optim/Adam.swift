@@ -49,11 +49,14 @@ public final class Adam {
       let pg = g.data
       let m = expAvg[index].data
       let v = expAvgSq[index].data
-      for i in 0..<n {
-        let gi = pg[i] + wd * pp[i]
-        m[i] = b1 * m[i] + c1 * gi
-        v[i] = b2 * v[i] + c2 * gi * gi
-        pp[i] -= stepSize * m[i] / (v[i].squareRoot() / bc2Sqrt + eps)
+      // Elementwise, so splitting over workers gives the same bits.
+      parallelRanges(n) { r in
+        for i in r {
+          let gi = pg[i] + wd * pp[i]
+          m[i] = b1 * m[i] + c1 * gi
+          v[i] = b2 * v[i] + c2 * gi * gi
+          pp[i] -= stepSize * m[i] / (v[i].squareRoot() / bc2Sqrt + eps)
+        }
       }
     }
   }

@@ -84,8 +84,14 @@ public enum TrainBench {
       tensorPeak: MemoryStats.peakBytes)
   }
 
-  public static func run(steps: Int = 4, print out: (String) -> Void) throws {
-    let cases = [Case(label: "demo", config: demo()), Case(label: "ref-64", config: ref64)]
+  /// The rows' labels, smallest config first.
+  public static let labels = ["demo", "ref-64"]
+
+  /// Runs the rows (`only`: one of `labels`), then with `profile` the per-op and per-conv-shape tables of each.
+  public static func run(steps: Int = 4, only: String? = nil, profile: Bool = false, print out: (String) -> Void) throws {
+    let cases = [Case(label: "demo", config: demo()), Case(label: "ref-64", config: ref64)].filter {
+      only == nil || $0.label == only
+    }
     out("LandmarkLab training-step benchmark (float32; OpenBLAS threads \(blasThreads), engine threads \(engineThreads))")
     out("median of \(steps) steps after a warm-up; GFLOP per step = conv FLOPs by shape bookkeeping (ConvFLOPs),")
     out("forward + backward ≈ 3x forward; VGG loss counted when on; sgemm measured just before each row")
@@ -100,6 +106,79 @@ public enum TrainBench {
             format: " %5d  %6.3f  %8.1f  %10.1f  %7.1f  %5.1f  %5.2f  %11.0f  %14.0f  %@", c.config.batchSize, r.secondsPerStep,
             r.imagesPerSecond, r.gflopPerStep, r.gflops, r.sgemm, r.gflops / r.sgemm, Double(r.peakRSS) / 1e6,
             Double(r.tensorPeak) / 1e6, load))
+    }
+    if profile {
+      for c in cases { try printProfile(c, steps: steps, print: out) }
+    }
+  }
+
+  /// Times `steps` steps op by op (OpProfile) and every conv2d call by shape and pass
+  /// (ConvProfile): where the step's time goes and which shapes run below the sgemm speed
+  /// measured just before.
+  static func printProfile(_ c: Case, steps: Int, print out: (String) -> Void) throws {
+    defer {
+      ConvProfile.enabled = false
+      OpProfile.enabled = false
+    }
+    let sgemm = EngineBench.sgemmGFLOPS()
+    var rng = SeededRNG(seed: 1)
+    let model = try LandmarkModel(config: TrainSetup.modelConfig(c.config), rng: &rng)
+    let vgg = try TrainSetup.perceptual(c.config, warn: { _ in })
+    let trainer = try LandmarkTrainer(model: model, config: TrainSetup.trainerConfig(c.config), perceptual: vgg, seed: 1)
+    let spec = SyntheticSpec(sequences: 6, frames: 20, size: c.config.imgSize, seed: 1)
+    let sampler = try PairSampler(source: try SyntheticVideoSet(spec), config: TrainSetup.samplerConfig(c.config), seed: 1)
+    let warm = try sampler.next()
+    _ = trainer.step(pose: warm.pose, appearance: warm.appearance, target: warm.target)
+    let batches = try (0..<steps).map { _ in try sampler.next() }
+    ConvProfile.reset()
+    OpProfile.reset()
+    ConvProfile.enabled = true
+    OpProfile.enabled = true
+    var total = 0.0
+    for b in batches {
+      OpProfile.mark()
+      let t0 = DispatchTime.now().uptimeNanoseconds
+      _ = trainer.step(pose: b.pose, appearance: b.appearance, target: b.target)
+      total += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+    }
+    ConvProfile.enabled = false
+    OpProfile.enabled = false
+    let stepSeconds = total / Double(steps)
+    func ms(_ seconds: Double) -> Double { 1000 * seconds / Double(steps) }
+    func f(_ format: String, _ args: CVarArg...) -> String { String(format: format, arguments: args) }
+
+    let ops = OpProfile.entries
+    let opSeconds = ops.reduce(0) { $0 + $1.seconds } / Double(steps)
+    out("")
+    out("op profile of \(c.label): \(f("%.3f", stepSeconds)) s/step; forward time of an op = interval since the previous op")
+    out("op                        fwd calls  fwd ms  bwd calls  bwd ms  total ms  share")
+    for e in ops where ms(e.seconds) >= 0.5 {
+      out(
+        e.name.padding(toLength: 24, withPad: " ", startingAt: 0)
+          + f(
+            "  %9d  %6.1f  %9d  %6.1f  %8.1f  %4.1f%%", e.forwardCalls / steps, ms(e.forwardSeconds),
+            e.backwardCalls / steps, ms(e.backwardSeconds), ms(e.seconds), 100 * ms(e.seconds) / 1000 / stepSeconds))
+    }
+    let outside = stepSeconds - opSeconds
+    out("(outside ops: optimizer, loss bookkeeping)".padding(toLength: 62, withPad: " ", startingAt: 0)
+      + f("%8.1f  %4.1f%%", 1000 * outside, 100 * outside / stepSeconds))
+
+    let convs = ConvProfile.entries
+    let convSeconds = convs.reduce(0) { $0 + $1.seconds } / Double(steps)
+    out("")
+    out(
+      "conv profile of \(c.label): convs \(f("%.3f", convSeconds)) s/step (\(f("%.0f", 100 * convSeconds / stepSeconds))%), "
+        + "sgemm \(f("%.1f", sgemm)) GFLOP/s")
+    out("pass      kernel  N   C    HxW      O    k/s  calls  ms/step  share  GFLOP/s  /sgemm")
+    for e in convs {
+      let g = e.geometry
+      let rate = e.flops / e.seconds / 1e9
+      out(
+        f(
+          "%@  %@  %2d  %3d  %3dx%-3d  %3d  %d/%d  %5d  %7.1f  %4.1f%%  %7.1f  %6.2f",
+          e.pass.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0),
+          e.kernel.padding(toLength: 6, withPad: " ", startingAt: 0), g.n, g.c, g.h, g.w, g.o, g.kh, g.stride,
+          e.calls / steps, ms(e.seconds), 100 * ms(e.seconds) / 1000 / stepSeconds, rate, rate / sgemm))
     }
   }
 }

@@ -1,0 +1,46 @@
+// An opt-in tally of conv2d calls by geometry and pass (wall time, FLOPs), for finding which
+// shapes of a model run below sgemm speed. Off by default; the graph calls convs from one
+// thread, so the tally needs no lock.
+import Dispatch
+
+public enum ConvProfile {
+  /// Turn on to record every conv2dForward / conv2dBackward call.
+  nonisolated(unsafe) public static var enabled = false
+
+  public enum Pass: String { case forward, backward }
+
+  public struct Entry {
+    public var geometry: Conv2dGeometry
+    public var pass: Pass
+    /// Which kernel ran: "direct" or "gemm".
+    public var kernel: String
+    public var calls = 0
+    public var seconds = 0.0
+    public var flops = 0.0
+  }
+
+  private struct Key: Hashable {
+    var g: Conv2dGeometry
+    var pass: String
+  }
+  nonisolated(unsafe) private static var tally: [Key: Entry] = [:]
+
+  public static func reset() { tally = [:] }
+
+  /// Entries by descending total time.
+  public static var entries: [Entry] { tally.values.sorted { $0.seconds > $1.seconds } }
+
+  @inline(__always)
+  static func measure(_ g: Conv2dGeometry, _ pass: Pass, kernel: String, flops: Double, _ body: () -> Void) {
+    guard enabled else { return body() }
+    let t0 = DispatchTime.now().uptimeNanoseconds
+    body()
+    let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+    let key = Key(g: g, pass: pass.rawValue)
+    var e = tally[key] ?? Entry(geometry: g, pass: pass, kernel: kernel)
+    e.calls += 1
+    e.seconds += dt
+    e.flops += flops
+    tally[key] = e
+  }
+}
