@@ -30,8 +30,8 @@ public let directConvAvailable = lm_direct_conv_available() != 0
 let directConvMinChannels = 64
 
 /// Column-buffer target of the im2col path: tiles of about 1 MB, at least 256 columns.
-let tileTargetFloats = Int(ProcessInfo.processInfo.environment["LMLAB_TILE"] ?? "") ?? (1 << 18)
-let tileMinColumns = Int(ProcessInfo.processInfo.environment["LMLAB_TILEMIN"] ?? "") ?? 256
+let tileTargetFloats = 1 << 18
+let tileMinColumns = 256
 
 /// Sizes of one conv2d call.
 public struct Conv2dGeometry: Hashable {
