@@ -47,16 +47,17 @@ func conv2dForwardRange(
     return
   }
   let tile = g.tileColumns
-  let table = PatchTable.forGeometry(g)
+  let patches = Patches(x, g, start, end)
   let col = UnsafeMutablePointer<Float>.allocate(capacity: g.kc * tile)
   let tmp = UnsafeMutablePointer<Float>.allocate(capacity: g.o * tile)
   defer {
     col.deallocate()
     tmp.deallocate()
+    patches.deallocate()
   }
   forEachTile(g, start, end, tile) { t in
     let (p0, p1, cols, ni, within, pInImage) = (t.p0, t.p1, t.cols, t.ni, t.within, t.pInImage)
-    let (b, ldb) = patchOperand(x, g, t, col, table)
+    let (b, ldb) = patches.operand(t, col)
     if within {
       sgemm(
         transA: false, transB: false, m: g.o, n: cols, k: g.kc, a: weight, lda: g.kc, b: b, ldb: ldb,
@@ -154,12 +155,13 @@ func conv2dBackwardRange(
     return
   }
   let tile = g.tileColumns
-  let table = PatchTable.forGeometry(g)
+  let patches = Patches(x, g, start, end)
   let col = UnsafeMutablePointer<Float>.allocate(capacity: g.kc * tile)
   let gtile = UnsafeMutablePointer<Float>.allocate(capacity: g.o * tile)
   defer {
     col.deallocate()
     gtile.deallocate()
+    patches.deallocate()
   }
   forEachTile(g, start, end, tile) { t in
     let (p0, p1, cols, ni, within, pInImage) = (t.p0, t.p1, t.cols, t.ni, t.within, t.pInImage)
@@ -175,7 +177,7 @@ func conv2dBackwardRange(
       ldg = cols
     }
     if let gw {  // gW [O, kc] += gTile [O, cols] · colᵀ [cols, kc]
-      let (b, ldb) = patchOperand(x, g, t, col, table)
+      let (b, ldb) = patches.operand(t, col)
       sgemm(
         transA: false, transB: true, m: g.o, n: g.kc, k: cols, a: gt, lda: ldg, b: b, ldb: ldb, beta: 1,
         c: gw, ldc: g.kc)
@@ -192,7 +194,7 @@ func conv2dBackwardRange(
         if g.isPointwise {
           scatterTile(col, rows: g.c, ohw: ohw, p0, p1, gx)
         } else {
-          col2im(col, g, p0, p1, gx, table: table)
+          col2im(col, g, p0, p1, gx, table: patches.table)
         }
       }
     }
@@ -222,18 +224,40 @@ func forEachTile(_ g: Conv2dGeometry, _ start: Int, _ end: Int, _ tile: Int, _ b
   }
 }
 
-/// The patch matrix [kc, cols] of a tile as a product operand (pointer, leading dimension):
-/// the input itself for pointwise convs within one image, else gathered into `col`.
-@inline(__always)
-func patchOperand(
-  _ x: UnsafePointer<Float>, _ g: Conv2dGeometry, _ t: PixelTile, _ col: UnsafeMutablePointer<Float>, _ table: PatchTable?
-) -> (UnsafePointer<Float>, Int) {
-  let ohw = g.outPixels
-  if g.isPointwise && t.within { return (x + t.ni * g.c * ohw + t.pInImage, ohw) }
-  if g.isPointwise {
-    gatherTile(x, rows: g.c, ohw: ohw, t.p0, t.p1, col)
-  } else {
-    im2col(x, g, t.p0, t.p1, col, table: table)
+/// Where a worker's patch matrices come from: the input itself (pointwise convs), stride-s
+/// phase images (strided convs), or im2col from the input (with a patch table for small
+/// outputs).
+struct Patches {
+  let x: UnsafePointer<Float>
+  let g: Conv2dGeometry
+  let table: PatchTable?
+  let phases: PhaseSplit?
+
+  /// For the worker's output pixels [start, end) (whole images).
+  init(_ x: UnsafePointer<Float>, _ g: Conv2dGeometry, _ start: Int, _ end: Int) {
+    self.x = x
+    self.g = g
+    let strided = g.stride > 1 && !g.isPointwise
+    phases = strided ? PhaseSplit(x, g, images: start / g.outPixels, end / g.outPixels) : nil
+    table = PatchTable.forGeometry(g)  // cached; col2im uses it too
   }
-  return (UnsafePointer(col), t.cols)
+
+  func deallocate() { phases?.deallocate() }
+
+  /// The patch matrix [kc, cols] of a tile as a product operand (pointer, leading dimension):
+  /// the input itself for pointwise convs within one image, else gathered into `col`. Strided
+  /// convs copy runs from their phase images (faster than the table's gather).
+  @inline(__always)
+  func operand(_ t: PixelTile, _ col: UnsafeMutablePointer<Float>) -> (UnsafePointer<Float>, Int) {
+    let ohw = g.outPixels
+    if g.isPointwise && t.within { return (x + t.ni * g.c * ohw + t.pInImage, ohw) }
+    if g.isPointwise {
+      gatherTile(x, rows: g.c, ohw: ohw, t.p0, t.p1, col)
+    } else if let phases {
+      phases.im2col(t.p0, t.p1, col)
+    } else {
+      im2col(x, g, t.p0, t.p1, col, table: table)
+    }
+    return (UnsafePointer(col), t.cols)
+  }
 }

@@ -88,19 +88,26 @@ final class PatchTable {
 
   deinit { offsets.deallocate() }
 
-  /// Calls body(row, image, p, run, colOffset) for each row of the patch matrix and each run of
-  /// output pixels [p, p + run) of one image within [p0, p1).
+  /// Calls body(offsets, image, colOffset, run) for each row of the patch matrix and each run
+  /// of output pixels [p, p + run) of one image within [p0, p1) (`offsets` = the row's
+  /// table entries from p). The runs are found once per tile: with outputs of a few pixels
+  /// a tile holds dozens of images, and per-run divisions would cost more than the copies.
   @inline(__always)
-  func forEachRun(kc: Int, _ p0: Int, _ p1: Int, _ body: (UnsafePointer<Int32>, Int, Int, Int, Int) -> Void) {
-    for r in 0..<kc {
-      let trow = UnsafePointer(offsets + r * ohw)
-      var pix = p0
-      while pix < p1 {
-        let ni = pix / ohw
-        let p = pix - ni * ohw
-        let run = Swift.min(ohw - p, p1 - pix)
-        body(trow + p, ni, r * (p1 - p0) + (pix - p0), run, 0)
-        pix += run
+  func forEachRun(kc: Int, _ p0: Int, _ p1: Int, _ body: (UnsafePointer<Int32>, Int, Int, Int) -> Void) {
+    var runs: [(image: Int, p: Int, dst: Int, count: Int)] = []
+    var pix = p0
+    while pix < p1 {
+      let ni = pix / ohw
+      let p = pix - ni * ohw
+      let run = Swift.min(ohw - p, p1 - pix)
+      runs.append((ni, p, pix - p0, run))
+      pix += run
+    }
+    let cols = p1 - p0
+    runs.withUnsafeBufferPointer { runs in
+      for r in 0..<kc {
+        let trow = UnsafePointer(offsets + r * ohw)
+        for run in runs { body(trow + run.p, run.image, r * cols + run.dst, run.count) }
       }
     }
   }
@@ -113,7 +120,7 @@ func im2col(
 ) {
   if let table {
     let imageSize = g.c * g.h * g.w
-    table.forEachRun(kc: g.kc, p0, p1) { offsets, ni, dst, run, _ in
+    table.forEachRun(kc: g.kc, p0, p1) { offsets, ni, dst, run in
       let xb = x + ni * imageSize
       let d = col + dst
       for k in 0..<run {
@@ -148,7 +155,7 @@ func col2im(
 ) {
   if let table {
     let imageSize = g.c * g.h * g.w
-    table.forEachRun(kc: g.kc, p0, p1) { offsets, ni, src, run, _ in
+    table.forEachRun(kc: g.kc, p0, p1) { offsets, ni, src, run in
       let gb = gx + ni * imageSize
       let c = col + src
       for k in 0..<run {

@@ -54,32 +54,47 @@ func maxPool2dForward(
   } }
 }
 
-/// Inference fast path (no padding, no argmax): branch-free maxima plus a NaN flag per window,
-/// so NaN still wins as in PyTorch. Windows are clipped at the right/bottom edge (ceil mode).
+/// Inference fast path (no padding, no argmax): separable maxima, first along each input row
+/// (into a [h, wo] buffer), then down the columns, with a NaN-sticky select so NaN still wins
+/// as in PyTorch. Windows are clipped at the right/bottom edge (ceil mode).
 private func maxPool2dForwardUnpadded(
   _ x: UnsafePointer<Float>, planes: Int, h: Int, w: Int, ho: Int, wo: Int, kernel: Int, stride: Int,
   out: UnsafeMutablePointer<Float>
 ) {
+  @inline(__always) func maxNaN(_ a: Float, _ b: Float) -> Float { a > b || a != a ? a : b }
+  let rows = UnsafeMutablePointer<Float>.allocate(capacity: h * wo)
+  defer { rows.deallocate() }
   for plane in 0..<planes {
     let src = x + plane * h * w
     let dst = out + plane * ho * wo
+    for y in 0..<h {
+      let row = src + y * w
+      let hrow = rows + y * wo
+      var ox = 0
+      if kernel == 3 {  // AlexNet's and SqueezeNet's pools: the full windows unrolled
+        while ox < wo && ox * stride + 2 < w {
+          let r = row + ox * stride
+          hrow[ox] = maxNaN(r[2], maxNaN(r[1], r[0]))
+          ox += 1
+        }
+      }
+      while ox < wo {
+        let x0 = ox * stride
+        let x1 = Swift.min(x0 + kernel, w)
+        var best = row[x0]
+        for xx in (x0 + 1)..<Swift.max(x1, x0 + 1) { best = maxNaN(row[xx], best) }
+        hrow[ox] = best
+        ox += 1
+      }
+    }
     for oy in 0..<ho {
       let y0 = oy * stride
       let y1 = Swift.min(y0 + kernel, h)
-      for ox in 0..<wo {
-        let x0 = ox * stride
-        let x1 = Swift.min(x0 + kernel, w)
-        var best = -Float.infinity
-        var nan = false
-        for y in y0..<y1 {
-          let row = src + y * w
-          for xx in x0..<x1 {
-            let v = row[xx]
-            best = v > best ? v : best
-            nan = nan || v.isNaN
-          }
-        }
-        dst[oy * wo + ox] = nan ? .nan : best
+      let d = dst + oy * wo
+      d.update(from: rows + y0 * wo, count: wo)
+      for y in (y0 + 1)..<Swift.max(y1, y0 + 1) {
+        let hrow = rows + y * wo
+        for ox in 0..<wo { d[ox] = maxNaN(hrow[ox], d[ox]) }
       }
     }
   }
