@@ -19,6 +19,14 @@ void lm_conv3x3_input_grad(const float *gout, const float *w, float *gx, int C, 
 /// One image: gw[O][C][3][3] += sum over pixels of gout[o][y][x] * x[c][y+ky-1][x+kx-1].
 void lm_conv3x3_weight_grad(const float *x, const float *gout, float *gw, int C, int O, int H, int W);
 
+/// im2col from padded (phase) images as runs: for r < rows and j < nruns,
+/// dst[r * ldc + run_dst[j] ..< + run_len[j]] = src[row_src[r] + run_src[j] ..< + run_len[j]].
+/// Runs of a row must be in increasing dst order and contiguous: the copies move whole
+/// 8-float vectors, so they may read up to 7 floats past a run's source and write up to 7
+/// past its end (the next run or row overwrites them); both buffers need 8 floats of slack.
+void lm_copy_runs(const float *src, const long *row_src, int rows, const long *run_src, const long *run_dst,
+                  const int *run_len, int nruns, float *dst, long ldc);
+
 /// Tests: 0 forces the AVX2-only variants even on AVX-512 machines (default 1).
 void lm_conv_allow_avx512(int allow);
 

@@ -48,7 +48,7 @@ func conv2dForwardRange(
   }
   let tile = g.tileColumns
   let patches = Patches(x, g, start, end)
-  let col = UnsafeMutablePointer<Float>.allocate(capacity: g.kc * tile)
+  let col = UnsafeMutablePointer<Float>.allocate(capacity: g.kc * tile + runSlack)
   let tmp = UnsafeMutablePointer<Float>.allocate(capacity: g.o * tile)
   defer {
     col.deallocate()
@@ -155,8 +155,8 @@ func conv2dBackwardRange(
     return
   }
   let tile = g.tileColumns
-  let patches = Patches(x, g, start, end)
-  let col = UnsafeMutablePointer<Float>.allocate(capacity: g.kc * tile)
+  let patches = Patches(x, g, start, end, operands: gw != nil)
+  let col = UnsafeMutablePointer<Float>.allocate(capacity: g.kc * tile + runSlack)
   let gtile = UnsafeMutablePointer<Float>.allocate(capacity: g.o * tile)
   defer {
     col.deallocate()
@@ -233,20 +233,22 @@ struct Patches {
   let table: PatchTable?
   let phases: PhaseSplit?
 
-  /// For the worker's output pixels [start, end) (whole images).
-  init(_ x: UnsafePointer<Float>, _ g: Conv2dGeometry, _ start: Int, _ end: Int) {
+  /// For the worker's output pixels [start, end) (whole images); `operands: false` when only
+  /// col2im's table is wanted.
+  init(_ x: UnsafePointer<Float>, _ g: Conv2dGeometry, _ start: Int, _ end: Int, operands: Bool = true) {
     self.x = x
     self.g = g
-    let strided = g.stride > 1 && !g.isPointwise
-    phases = strided ? PhaseSplit(x, g, images: start / g.outPixels, end / g.outPixels) : nil
     table = PatchTable.forGeometry(g)  // cached; col2im uses it too
+    // Strided convs and small outputs copy runs from padded (phase) images: no stride-s
+    // gathers, no per-element table lookups.
+    let phased = operands && !g.isPointwise && (g.stride > 1 || table != nil)
+    phases = phased ? PhaseSplit(x, g, images: start / g.outPixels, end / g.outPixels) : nil
   }
 
   func deallocate() { phases?.deallocate() }
 
   /// The patch matrix [kc, cols] of a tile as a product operand (pointer, leading dimension):
-  /// the input itself for pointwise convs within one image, else gathered into `col`. Strided
-  /// convs copy runs from their phase images (faster than the table's gather).
+  /// the input itself for pointwise convs within one image, else gathered into `col`.
   @inline(__always)
   func operand(_ t: PixelTile, _ col: UnsafeMutablePointer<Float>) -> (UnsafePointer<Float>, Int) {
     let ohw = g.outPixels
