@@ -25,9 +25,9 @@ nonisolated(unsafe) public var conv2dKernelChoice =
 /// Whether this CPU runs the direct kernels (AVX2 + FMA).
 public let directConvAvailable = lm_direct_conv_available() != 0
 
-/// In `.auto`, convs whose smaller channel count is below this use the direct kernel in both
-/// directions (`lmlab bench engine --kernel direct|gemm` shows the crossover).
-let directConvMinChannels = 64
+/// In `.auto`, the direct weight gradient is used up to this smaller channel count
+/// (`LMLAB_CONV_KERNEL=direct|gemm lmlab bench train --profile` shows the crossover).
+let directConvMaxWgradChannels = 64
 
 /// Column-buffer target of the im2col path: tiles of about 1 MB, at least 256 columns.
 let tileTargetFloats = 1 << 18
@@ -53,7 +53,7 @@ public struct Conv2dGeometry: Hashable {
   /// (`LMLAB_CONV_KERNEL=direct|gemm lmlab bench train --config ref-64 --profile`): its forward
   /// beats im2col + sgemm wherever rows are at least 16 pixels wide (it works in 16-pixel
   /// blocks, so narrower rows waste lanes); its backward (weight gradient) only while the
-  /// smaller channel count is below 64 and rows are at least 32 pixels wide.
+  /// smaller channel count is at most 64 and rows are at least 32 pixels wide.
   var directEligible: Bool { kh == 3 && kw == 3 && stride == 1 && pad == 1 && directConvAvailable }
 
   var usesDirectForward: Bool {
@@ -70,7 +70,7 @@ public struct Conv2dGeometry: Hashable {
     switch conv2dKernelChoice {
     case .direct: return true
     case .gemm: return false
-    case .auto: return Swift.min(c, o) < directConvMinChannels && w >= 32
+    case .auto: return Swift.min(c, o) <= directConvMaxWgradChannels && w >= 32
     }
   }
 
