@@ -1,0 +1,59 @@
+// The opt-in profilers behind `lmlab bench train --profile`: what they count must be right,
+// and nothing is recorded while they are off.
+import XCTest
+
+@testable import TensorEngine
+
+final class ProfileTests: XCTestCase {
+  override func tearDown() {
+    OpProfile.enabled = false
+    ConvProfile.enabled = false
+    OpProfile.reset()
+    ConvProfile.reset()
+  }
+
+  func testConvAndOpTalliesCountCallsPassesAndFLOPs() {
+    let x = randn([2, 3, 8, 8], seed: 1)
+    x.requiresGrad = true
+    let w = randn([4, 3, 3, 3], seed: 2)
+    w.requiresGrad = true
+    OpProfile.reset()
+    ConvProfile.reset()
+    OpProfile.enabled = true
+    ConvProfile.enabled = true
+    let y = Tensor.conv2d(x, weight: w, bias: nil, stride: 1, padding: 1).relu()
+    y.sum().backward()
+    OpProfile.enabled = false
+    ConvProfile.enabled = false
+
+    let convs = ConvProfile.entries
+    XCTAssertEqual(convs.count, 2)
+    let g = Conv2dGeometry(n: 2, c: 3, h: 8, w: 8, o: 4, kh: 3, kw: 3, stride: 1, pad: 1)
+    let forward = convs.first { $0.pass == .forward }
+    let backward = convs.first { $0.pass == .backward }
+    XCTAssertEqual(forward?.geometry, g)
+    XCTAssertEqual(forward?.calls, 1)
+    XCTAssertEqual(forward?.flops, 2 * 2 * 4 * 27 * 64)
+    // Input and weight gradients: two products of the forward's size.
+    XCTAssertEqual(backward?.flops, 2 * g.forwardFLOPs)
+    XCTAssertGreaterThan(backward?.seconds ?? 0, 0)
+
+    let ops = Dictionary(uniqueKeysWithValues: OpProfile.entries.map { ($0.name, $0) })
+    XCTAssertEqual(ops["conv2d"]?.forwardCalls, 1)
+    XCTAssertEqual(ops["conv2d"]?.backwardCalls, 1)
+    XCTAssertEqual(ops["relu"]?.forwardCalls, 1)
+    XCTAssertEqual(ops["relu"]?.backwardCalls, 1)
+    XCTAssertEqual(ops["sum"]?.forwardCalls, 1)
+    // The leaves' gradients are tallied as such (x and w).
+    XCTAssertEqual(ops["(leaf gradient)"]?.backwardCalls, 2)
+  }
+
+  func testNothingIsRecordedWhileOff() {
+    OpProfile.reset()
+    ConvProfile.reset()
+    let x = randn([1, 2, 5, 5], seed: 3)
+    _ = Tensor.conv2d(x, weight: randn([2, 2, 3, 3], seed: 4), bias: nil, stride: 1, padding: 1).relu()
+    XCTAssertTrue(ConvProfile.entries.isEmpty)
+    XCTAssertTrue(OpProfile.entries.isEmpty)
+  }
+}
