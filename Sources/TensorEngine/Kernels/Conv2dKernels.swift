@@ -46,6 +46,10 @@ func conv2dForwardRange(
     }
     return
   }
+  if g.usesPaddingFreeForward {
+    conv2dForwardPaddingFree(x: x, weight: weight, bias: bias, out: out, g, start, end)
+    return
+  }
   let tile = g.tileColumns
   let patches = Patches(x, g, start, end)
   let col = UnsafeMutablePointer<Float>.allocate(capacity: g.kc * tile + runSlack)
