@@ -47,6 +47,7 @@ final class SmallMapConvTests: XCTestCase {
     let cases = [
       (150, 5, 7, 3, 3, 1, 1), (9, 16, 12, 7, 5, 1, 2), (4, 3, 5, 4, 3, 1, 1), (3, 2, 3, 5, 4, 1, 2),
       (2, 1, 1, 2, 3, 1, 1), (5, 3, 8, 19, 11, 4, 2), (3, 6, 4, 9, 3, 2, 1), (2, 4, 6, 6, 3, 1, 0),
+      (3, 2, 4, 12, 7, 1, 3),  // a class 6 pixels wide: patches gathered image-major
     ]
     for threads in [1, 2] {
       engineThreads = threads
@@ -67,6 +68,7 @@ final class SmallMapConvTests: XCTestCase {
     // The cases do reach the paths they are meant for.
     XCTAssertTrue(Conv2dGeometry(n: 1, c: 1, h: 3, w: 3, o: 1, kh: 3, kw: 3, stride: 1, pad: 1).usesPaddingFreeForward)
     XCTAssertTrue(Conv2dGeometry(n: 1, c: 1, h: 7, w: 7, o: 1, kh: 5, kw: 5, stride: 1, pad: 2).usesPaddingFreeForward)
+    XCTAssertTrue(Conv2dGeometry(n: 1, c: 1, h: 12, w: 12, o: 1, kh: 7, kw: 7, stride: 1, pad: 3).usesPaddingFreeForward)
     XCTAssertFalse(Conv2dGeometry(n: 1, c: 1, h: 9, w: 9, o: 1, kh: 3, kw: 3, stride: 2, pad: 1).usesPaddingFreeForward)
   }
 

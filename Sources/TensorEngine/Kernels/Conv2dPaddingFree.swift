@@ -5,8 +5,8 @@
 // Output pixels are grouped into classes whose valid kernel taps are the same rectangle
 // ky ∈ [ky0, ky1), kx ∈ [kx0, kx1) (stride 1: rows × columns of the output). With the weights
 // permuted to [O, kh, kw, C], the taps of one kernel row ky are contiguous columns, so a class
-// is (ky1 − ky0) products of K = (kx1 − kx0)·C over its gathered patches (columns ordered
-// pixel-major, image-minor), summed, then written out with the bias.
+// is (ky1 − ky0) products of K = (kx1 − kx0)·C over its gathered patches, summed, then written
+// out with the bias.
 
 extension Conv2dGeometry {
   /// Kernel offsets [lo, hi) that land inside an input of `size` for output position `p`.
@@ -84,20 +84,32 @@ func conv2dForwardPaddingFree(
         let (rh, rw) = (rc.p1 - rc.p0, cc.p1 - cc.p0)
         let n = (i1 - i0) * rh * rw
         let tapsPerRow = cc.k1 - cc.k0
-        // patches[((ky − ky0)·taps + (kx − kx0))·C + c, (oy, ox, image)] = x[image, c, oy + ky − pad, ox + kx − pad]:
-        // images innermost, so small classes (one pixel of a 3×3 map) still copy long runs.
+        // patches[((ky − ky0)·taps + (kx − kx0))·C + c, column] = x[image, c, oy + ky − pad, ox + kx − pad],
+        // columns (oy, ox, image) for narrow classes (one pixel of a 3×3 map still copies a run
+        // over the images), (image, oy, ox) for wide ones (runs along the rows).
         let nImages = i1 - i0
+        let imageMinor = rw < 4
         let imageStride = g.c * hw
         for ky in rc.k0..<rc.k1 {
           for kx in cc.k0..<cc.k1 {
             for ci in 0..<g.c {
               var d = patches + (((ky - rc.k0) * tapsPerRow + (kx - cc.k0)) * g.c + ci) * n
-              let plane = x + (i0 * g.c + ci) * hw + (ky - g.pad) * g.w + (kx - g.pad)
-              for oy in rc.p0..<rc.p1 {
-                for ox in cc.p0..<cc.p1 {
-                  let src = plane + oy * g.w + ox
-                  for j in 0..<nImages { d[j] = src[j * imageStride] }
-                  d += nImages
+              let plane = x + (i0 * g.c + ci) * hw + (ky - g.pad) * g.w + (kx - g.pad) + cc.p0
+              if imageMinor {
+                for oy in rc.p0..<rc.p1 {
+                  for ox in 0..<rw {
+                    let src = plane + oy * g.w + ox
+                    for j in 0..<nImages { d[j] = src[j * imageStride] }
+                    d += nImages
+                  }
+                }
+              } else {
+                for j in 0..<nImages {
+                  for oy in rc.p0..<rc.p1 {
+                    let src = plane + j * imageStride + oy * g.w
+                    for ox in 0..<rw { d[ox] = src[ox] }
+                    d += rw
+                  }
                 }
               }
             }
@@ -114,12 +126,22 @@ func conv2dForwardPaddingFree(
         for oc in 0..<g.o {
           var src = UnsafePointer(result + oc * n)
           let b = bias?[oc] ?? 0
-          let plane = out + (i0 * g.o + oc) * ohw
-          for oy in rc.p0..<rc.p1 {
-            for ox in cc.p0..<cc.p1 {
-              let dst = plane + oy * g.wo + ox
-              for j in 0..<nImages { dst[j * outStride] = src[j] + b }
-              src += nImages
+          let plane = out + (i0 * g.o + oc) * ohw + cc.p0
+          if imageMinor {
+            for oy in rc.p0..<rc.p1 {
+              for ox in 0..<rw {
+                let dst = plane + oy * g.wo + ox
+                for j in 0..<nImages { dst[j * outStride] = src[j] + b }
+                src += nImages
+              }
+            }
+          } else {
+            for j in 0..<nImages {
+              for oy in rc.p0..<rc.p1 {
+                let dst = plane + j * outStride + oy * g.wo
+                for ox in 0..<rw { dst[ox] = src[ox] + b }
+                src += rw
+              }
             }
           }
         }
