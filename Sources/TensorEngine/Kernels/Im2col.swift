@@ -14,7 +14,6 @@ func forEachPatchRun(
 ) {
   let cols = p1 - p0
   let hw = g.h * g.w
-  let ohw = g.outPixels
   let wo = g.wo
   for ci in 0..<g.c {
     for ki in 0..<g.kh {
@@ -23,20 +22,31 @@ func forEachPatchRun(
         // Valid output columns ox: 0 ≤ ox·s − pad + kj < W.
         let lo = Swift.max(0, (g.pad - kj + g.stride - 1) / g.stride)
         let hi = Swift.min(wo - 1, (g.w - 1 + g.pad - kj) / g.stride)
-        var pix = p0
-        while pix < p1 {
-          let ni = pix / ohw
-          let p = pix - ni * ohw
-          let oy = p / wo
-          let oxStart = p - oy * wo
-          let oxEnd = Swift.min(wo, oxStart + (p1 - pix))
+        forEachOutputRowRun(g, p0, p1) { ni, oy, oxStart, count, column in
+          let oxEnd = oxStart + count
           let iy = oy * g.stride - g.pad + ki
           let src: Int? = iy < 0 || iy >= g.h ? nil : ni * g.c * hw + ci * hw + iy * g.w - g.pad + kj
-          body(rowStart, (pix - p0) - oxStart, src, Swift.max(oxStart, lo), Swift.min(oxEnd - 1, hi), oxStart, oxEnd)
-          pix += oxEnd - oxStart
+          body(rowStart, column - oxStart, src, Swift.max(oxStart, lo), Swift.min(oxEnd - 1, hi), oxStart, oxEnd)
         }
       }
     }
+  }
+}
+
+/// Calls body(image, oy, ox0, count, column) for each run of output pixels in [p0, p1) that
+/// stays in one output row: its image, row, first column, length and column in the tile.
+@inline(__always)
+func forEachOutputRowRun(_ g: Conv2dGeometry, _ p0: Int, _ p1: Int, _ body: (Int, Int, Int, Int, Int) -> Void) {
+  let (ohw, wo) = (g.outPixels, g.wo)
+  var pix = p0
+  while pix < p1 {
+    let ni = pix / ohw
+    let p = pix - ni * ohw
+    let oy = p / wo
+    let ox0 = p - oy * wo
+    let count = Swift.min(wo - ox0, p1 - pix)
+    body(ni, oy, ox0, count, pix - p0)
+    pix += count
   }
 }
 

@@ -62,22 +62,15 @@ struct PhaseSplit {
   /// Fills col [kc, p1 − p0] with the patches of output pixels [p0, p1) (images in [n0, n1));
   /// col needs `runSlack` floats beyond kc·(p1 − p0).
   func im2col(_ p0: Int, _ p1: Int, _ col: UnsafeMutablePointer<Float>) {
-    let (s, wo, ohw) = (g.stride, g.wo, g.outPixels)
+    let s = g.stride
     let plane = hq * wq
     // The tile's runs (one per output row it touches) are the same for every patch row:
     // where each starts in the phase images (less the tap's offset) and in the column.
     var runSrc: [Int] = [], runDst: [Int] = [], runLen: [Int32] = []
-    var pix = p0
-    while pix < p1 {
-      let ni = pix / ohw
-      let p = pix - ni * ohw
-      let oy = p / wo
-      let ox0 = p - oy * wo
-      let run = Swift.min(wo - ox0, p1 - pix)
+    forEachOutputRowRun(g, p0, p1) { ni, oy, ox0, count, column in
       runSrc.append((ni - n0) * imageFloats + oy * wq + ox0)
-      runDst.append(pix - p0)
-      runLen.append(Int32(run))
-      pix += run
+      runDst.append(column)
+      runLen.append(Int32(count))
     }
     // Each patch row's tap: phase plane (ki % s, kj % s) of channel ci, shifted by (ki / s, kj / s).
     var rowSrc = [Int](repeating: 0, count: g.kc)
