@@ -69,6 +69,12 @@ func conv2dForwardPaddingFree(
   }
   let rowClasses = g.tapClasses(out: g.ho, kernel: g.kh, size: g.h)
   let colClasses = g.tapClasses(out: g.wo, kernel: g.kw, size: g.w)
+  // Padding at least the kernel size leaves outputs that see no input: they are the bias.
+  if (rowClasses + colClasses).contains(where: { $0.k1 <= $0.k0 }) {
+    for ni in n0..<n1 {
+      for oc in 0..<g.o { (out + (ni * g.o + oc) * ohw).update(repeating: bias?[oc] ?? 0, count: ohw) }
+    }
+  }
   // Images in groups of about a tile of output pixels; buffers sized for the widest class.
   let group = Swift.max(1, Swift.min(n1 - n0, Swift.max(g.tileColumns, 1024) / ohw))
   let maxPixels = group * ohw
