@@ -160,6 +160,7 @@ func conv2dBackwardRange(
   }
   let tile = g.tileColumns
   let patches = Patches(x, g, start, end, operands: gw != nil)
+  let table = gx != nil && !transposedPath ? PatchTable.forGeometry(g) : nil  // for col2im
   let col = UnsafeMutablePointer<Float>.allocate(capacity: g.kc * tile + runSlack)
   let gtile = UnsafeMutablePointer<Float>.allocate(capacity: g.o * tile)
   defer {
@@ -198,7 +199,7 @@ func conv2dBackwardRange(
         if g.isPointwise {
           scatterTile(col, rows: g.c, ohw: ohw, p0, p1, gx)
         } else {
-          col2im(col, g, p0, p1, gx, table: patches.table)
+          col2im(col, g, p0, p1, gx, table: table)
         }
       }
     }
@@ -228,24 +229,20 @@ func forEachTile(_ g: Conv2dGeometry, _ start: Int, _ end: Int, _ tile: Int, _ b
   }
 }
 
-/// Where a worker's patch matrices come from: the input itself (pointwise convs), stride-s
-/// phase images (strided convs), or im2col from the input (with a patch table for small
-/// outputs).
+/// Where a worker's patch matrices come from: the input itself (pointwise convs), padded
+/// (phase-split) images for strided convs and small outputs (run copies: no stride-s gathers,
+/// no padding branches), or im2col from the input.
 struct Patches {
   let x: UnsafePointer<Float>
   let g: Conv2dGeometry
-  let table: PatchTable?
   let phases: PhaseSplit?
 
-  /// For the worker's output pixels [start, end) (whole images); `operands: false` when only
-  /// col2im's table is wanted.
+  /// For the worker's output pixels [start, end) (whole images); `operands: false` when no
+  /// patch matrix will be asked for.
   init(_ x: UnsafePointer<Float>, _ g: Conv2dGeometry, _ start: Int, _ end: Int, operands: Bool = true) {
     self.x = x
     self.g = g
-    table = PatchTable.forGeometry(g)  // cached; col2im uses it too
-    // Strided convs and small outputs copy runs from padded (phase) images: no stride-s
-    // gathers, no per-element table lookups.
-    let phased = operands && !g.isPointwise && (g.stride > 1 || table != nil)
+    let phased = operands && !g.isPointwise && (g.stride > 1 || g.outPixels <= PatchTable.maxOutputPixels)
     phases = phased ? PhaseSplit(x, g, images: start / g.outPixels, end / g.outPixels) : nil
   }
 
@@ -262,7 +259,7 @@ struct Patches {
     } else if let phases {
       phases.im2col(t.p0, t.p1, col)
     } else {
-      im2col(x, g, t.p0, t.p1, col, table: table)
+      im2col(x, g, t.p0, t.p1, col)
     }
     return (UnsafePointer(col), t.cols)
   }

@@ -52,7 +52,8 @@ func forEachOutputRowRun(_ g: Conv2dGeometry, _ p0: Int, _ p1: Int, _ body: (Int
 
 /// For small output images (≤ 256 pixels, the S/8 and deeper levels) the runs above are a
 /// few pixels long and their bookkeeping dominates; a table of each patch element's input
-/// offset within one image ([kc, Ho·Wo], −1 in the padding) makes im2col a plain gather.
+/// offset within one image ([kc, Ho·Wo], −1 in the padding) makes col2im a plain scatter.
+/// (Their im2col reads `PhaseSplit`s; this size limit decides that too.)
 final class PatchTable {
   static let maxOutputPixels = 256
   let offsets: UnsafeMutablePointer<Int32>  // [kc, ohw]
@@ -123,23 +124,11 @@ final class PatchTable {
   }
 }
 
-/// Fills col [kc, p1 − p0] with the input patches of output pixels P in [p0, p1).
+/// Fills col [kc, p1 − p0] with the input patches of output pixels P in [p0, p1) (stride-1
+/// convs with outputs over 256 pixels; strided and small ones read `PhaseSplit`s instead).
 func im2col(
-  _ x: UnsafePointer<Float>, _ g: Conv2dGeometry, _ p0: Int, _ p1: Int, _ col: UnsafeMutablePointer<Float>,
-  table: PatchTable? = nil
+  _ x: UnsafePointer<Float>, _ g: Conv2dGeometry, _ p0: Int, _ p1: Int, _ col: UnsafeMutablePointer<Float>
 ) {
-  if let table {
-    let imageSize = g.c * g.h * g.w
-    table.forEachRun(kc: g.kc, p0, p1) { offsets, ni, dst, run in
-      let xb = x + ni * imageSize
-      let d = col + dst
-      for k in 0..<run {
-        let o = Int(offsets[k])
-        d[k] = o >= 0 ? xb[o] : 0
-      }
-    }
-    return
-  }
   let s = g.stride
   forEachPatchRun(g, p0, p1) { rowStart, dstOffset, srcOffset, a, b, oxStart, oxEnd in
     let dst = col + rowStart + dstOffset
