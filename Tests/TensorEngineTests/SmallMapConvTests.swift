@@ -1,7 +1,7 @@
 // Convs on small maps take the padding-free path (products per class of output pixels with
 // the same valid taps) and strided / small-output im2col reads runs from padded phase images;
-// both are checked against a naive float64 convolution, including image groups and ragged
-// channel counts.
+// both are checked against a naive float64 convolution, including image groups, ragged
+// channel counts and outputs that see only padding.
 import XCTest
 
 @testable import TensorEngine
@@ -47,7 +47,7 @@ final class SmallMapConvTests: XCTestCase {
     let cases = [
       (150, 5, 7, 3, 3, 1, 1), (9, 16, 12, 7, 5, 1, 2), (4, 3, 5, 4, 3, 1, 1), (3, 2, 3, 5, 4, 1, 2),
       (2, 1, 1, 2, 3, 1, 1), (5, 3, 8, 19, 11, 4, 2), (3, 6, 4, 9, 3, 2, 1), (2, 4, 6, 6, 3, 1, 0),
-      (3, 2, 4, 12, 7, 1, 3),  // a class 6 pixels wide: patches gathered image-major
+      (3, 2, 4, 12, 7, 1, 3),  // an interior class 6 pixels wide
       (2, 3, 2, 2, 3, 1, 3),  // padding ≥ kernel: border outputs see only padding (the bias)
     ]
     for threads in [1, 2] {

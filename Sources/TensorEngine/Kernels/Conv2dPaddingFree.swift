@@ -8,8 +8,6 @@
 // is (ky1 − ky0) products of K = (kx1 − kx0)·C over its gathered patches, summed, then written
 // out with the bias.
 
-import CKernels
-
 extension Conv2dGeometry {
   /// Kernel offsets [lo, hi) that land inside an input of `size` for output position `p`.
   @inline(__always)
@@ -56,6 +54,7 @@ func conv2dForwardPaddingFree(
   out: UnsafeMutablePointer<Float>, _ g: Conv2dGeometry, _ start: Int, _ end: Int
 ) {
   let (ohw, hw, kk) = (g.outPixels, g.h * g.w, g.kh * g.kw)
+  let (imageStride, outStride) = (g.c * hw, g.o * ohw)
   let (n0, n1) = (start / ohw, end / ohw)
   // wp [O, kh, kw, C] from weight [O, C, kh, kw].
   let wp = UnsafeMutablePointer<Float>.allocate(capacity: g.o * kk * g.c)
@@ -78,7 +77,7 @@ func conv2dForwardPaddingFree(
   // Images in groups of about a tile of output pixels; buffers sized for the widest class.
   let group = Swift.max(1, Swift.min(n1 - n0, Swift.max(g.tileColumns, 1024) / ohw))
   let maxPixels = group * ohw
-  let patches = UnsafeMutablePointer<Float>.allocate(capacity: g.kc * maxPixels + runSlack)
+  let patches = UnsafeMutablePointer<Float>.allocate(capacity: g.kc * maxPixels)
   let result = UnsafeMutablePointer<Float>.allocate(capacity: g.o * maxPixels)
   defer {
     patches.deallocate()
@@ -87,46 +86,22 @@ func conv2dForwardPaddingFree(
   var i0 = n0
   while i0 < n1 {
     let i1 = Swift.min(n1, i0 + group)
-    // Wide classes copy row runs from the padded images (vector moves, lm_copy_runs).
-    let padded = colClasses.contains { $0.p1 - $0.p0 >= 4 } ? PhaseSplit(x, g, images: i0, i1) : nil
-    defer { padded?.deallocate() }
+    let nImages = i1 - i0
     for rc in rowClasses where rc.k1 > rc.k0 {
       for cc in colClasses where cc.k1 > cc.k0 {
         let (rh, rw) = (rc.p1 - rc.p0, cc.p1 - cc.p0)
-        let n = (i1 - i0) * rh * rw
+        let n = nImages * rh * rw
         let tapsPerRow = cc.k1 - cc.k0
-        // patches[((ky − ky0)·taps + (kx − kx0))·C + c, column] = x[image, c, oy + ky − pad, ox + kx − pad],
-        // columns (oy, ox, image) for narrow classes (one pixel of a 3×3 map still copies a run
-        // over the images), (image, oy, ox) for wide ones (runs along the rows, from the padded
-        // images).
-        let nImages = i1 - i0
-        let imageMinor = rw < 4
-        let imageStride = g.c * hw
-        if !imageMinor, let padded {
-          // Rows (ky, kx, c) start at xpad[c][ky][kx + ox0]; runs (image, oy) of rw pixels.
-          var rowSrc: [Int] = []
-          for ky in rc.k0..<rc.k1 {
-            for kx in cc.k0..<cc.k1 {
-              for ci in 0..<g.c { rowSrc.append((ci * padded.hq + ky) * padded.wq + kx + cc.p0) }
-            }
-          }
-          var runSrc: [Int] = [], runDst: [Int] = []
-          for j in 0..<nImages {
-            for oy in rc.p0..<rc.p1 {
-              runSrc.append(j * padded.imageFloats + oy * padded.wq)
-              runDst.append(runDst.count * rw)
-            }
-          }
-          let runLen = [Int32](repeating: Int32(rw), count: runSrc.count)
-          lm_copy_runs(padded.data, rowSrc, Int32(rowSrc.count), runSrc, runDst, runLen, Int32(runSrc.count), patches, n)
-        }
-        for ky in rc.k0..<rc.k1 where imageMinor {
+        // patches[((ky − ky0)·taps + (kx − kx0))·C + c, (oy, ox, image)] =
+        // x[image, c, oy + ky − pad, ox + kx − pad]: images innermost, so even a one-pixel
+        // class (a 3×3 map's corner) copies a run as long as the image group.
+        for ky in rc.k0..<rc.k1 {
           for kx in cc.k0..<cc.k1 {
             for ci in 0..<g.c {
               var d = patches + (((ky - rc.k0) * tapsPerRow + (kx - cc.k0)) * g.c + ci) * n
-              let plane = x + (i0 * g.c + ci) * hw + (ky - g.pad) * g.w + (kx - g.pad) + cc.p0
+              let plane = x + (i0 * g.c + ci) * hw + (ky - g.pad) * g.w + (kx - g.pad)
               for oy in rc.p0..<rc.p1 {
-                for ox in 0..<rw {
+                for ox in cc.p0..<cc.p1 {
                   let src = plane + oy * g.w + ox
                   for j in 0..<nImages { d[j] = src[j * imageStride] }
                   d += nImages
@@ -142,26 +117,15 @@ func conv2dForwardPaddingFree(
             transA: false, transB: false, m: g.o, n: n, k: k, a: wp + (ky * g.kw + cc.k0) * g.c, lda: kk * g.c,
             b: patches + (ky - rc.k0) * k * n, ldb: n, beta: ky == rc.k0 ? 0 : 1, c: result, ldc: n)
         }
-        let outStride = g.o * ohw
         for oc in 0..<g.o {
           var src = UnsafePointer(result + oc * n)
           let b = bias?[oc] ?? 0
-          let plane = out + (i0 * g.o + oc) * ohw + cc.p0
-          if imageMinor {
-            for oy in rc.p0..<rc.p1 {
-              for ox in 0..<rw {
-                let dst = plane + oy * g.wo + ox
-                for j in 0..<nImages { dst[j * outStride] = src[j] + b }
-                src += nImages
-              }
-            }
-          } else {
-            for j in 0..<nImages {
-              for oy in rc.p0..<rc.p1 {
-                let dst = plane + j * outStride + oy * g.wo
-                for ox in 0..<rw { dst[ox] = src[ox] + b }
-                src += rw
-              }
+          let plane = out + (i0 * g.o + oc) * ohw
+          for oy in rc.p0..<rc.p1 {
+            for ox in cc.p0..<cc.p1 {
+              let dst = plane + oy * g.wo + ox
+              for j in 0..<nImages { dst[j * outStride] = src[j] + b }
+              src += nImages
             }
           }
         }
