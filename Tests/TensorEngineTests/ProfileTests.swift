@@ -34,6 +34,8 @@ final class ProfileTests: XCTestCase {
     XCTAssertEqual(forward?.geometry, g)
     XCTAssertEqual(forward?.calls, 1)
     XCTAssertEqual(forward?.flops, 2 * 2 * 4 * 27 * 64)
+    XCTAssertEqual(forward?.kernel, "gemm")  // 8 px rows: im2col; 84% of products useful
+    XCTAssertEqual(backward?.kernel, "gemm/gemm")
     // Input and weight gradients: two products of the forward's size.
     XCTAssertEqual(backward?.flops, 2 * g.forwardFLOPs)
     XCTAssertGreaterThan(backward?.seconds ?? 0, 0)
@@ -46,6 +48,17 @@ final class ProfileTests: XCTestCase {
     XCTAssertEqual(ops["sum"]?.forwardCalls, 1)
     // The leaves' gradients are tallied as such (x and w).
     XCTAssertEqual(ops["(leaf gradient)"]?.backwardCalls, 2)
+  }
+
+  func testKernelLabelsNameThePathTaken() {
+    let wide = Conv2dGeometry(n: 1, c: 24, h: 64, w: 64, o: 24, kh: 3, kw: 3, stride: 1, pad: 1)
+    XCTAssertEqual(wide.forwardKernel, directConvAvailable ? "direct" : "gemm")
+    XCTAssertEqual(wide.backwardKernel, directConvAvailable ? "direct/direct" : "gemm/gemm")
+    let tiny = Conv2dGeometry(n: 1, c: 384, h: 3, w: 3, o: 256, kh: 3, kw: 3, stride: 1, pad: 1)
+    XCTAssertEqual(tiny.forwardKernel, "padfree")
+    XCTAssertEqual(tiny.backwardKernel, "padfree/gemm")
+    let strided = Conv2dGeometry(n: 1, c: 3, h: 64, w: 64, o: 64, kh: 11, kw: 11, stride: 4, pad: 2)
+    XCTAssertEqual(strided.backwardKernel, "gemm/gemm")
   }
 
   func testNothingIsRecordedWhileOff() {

@@ -12,7 +12,8 @@ public enum ConvProfile {
   public struct Entry {
     public var geometry: Conv2dGeometry
     public var pass: Pass
-    /// Which kernel ran: "direct" or "gemm".
+    /// Which kernel ran: forward "direct", "padfree" or "gemm"; backward "<input>/<weight>"
+    /// gradient kernels, e.g. "direct/gemm".
     public var kernel: String
     public var calls = 0
     public var seconds = 0.0
@@ -31,16 +32,28 @@ public enum ConvProfile {
   public static var entries: [Entry] { tally.values.sorted { $0.seconds > $1.seconds } }
 
   @inline(__always)
-  static func measure(_ g: Conv2dGeometry, _ pass: Pass, kernel: String, flops: Double, _ body: () -> Void) {
+  static func measure(_ g: Conv2dGeometry, _ pass: Pass, flops: Double, _ body: () -> Void) {
     guard enabled else { return body() }
     let t0 = DispatchTime.now().uptimeNanoseconds
     body()
     let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
     let key = Key(g: g, pass: pass.rawValue)
-    var e = tally[key] ?? Entry(geometry: g, pass: pass, kernel: kernel)
+    var e = tally[key] ?? Entry(geometry: g, pass: pass, kernel: pass == .forward ? g.forwardKernel : g.backwardKernel)
     e.calls += 1
     e.seconds += dt
     e.flops += flops
     tally[key] = e
+  }
+}
+
+extension Conv2dGeometry {
+  /// The forward kernel path this geometry takes.
+  var forwardKernel: String { usesDirectForward ? "direct" : usesPaddingFreeForward ? "padfree" : "gemm" }
+
+  /// The input- and weight-gradient paths: "direct" or "gemm" (the input gradient of a
+  /// stride-1 conv is a forward conv, named by its own path).
+  var backwardKernel: String {
+    let input = hasTransposedInputGradient ? transposed.forwardKernel : "gemm"
+    return input + "/" + (usesDirectBackward ? "direct" : "gemm")
   }
 }

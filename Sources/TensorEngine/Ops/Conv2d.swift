@@ -13,7 +13,7 @@ extension Tensor {
     precondition(g.ho > 0 && g.wo > 0, "conv2d: input \(x.shape) too small for kernel \(weight.shape) with padding \(padding)")
     let outShape = [g.n, g.o, g.ho, g.wo]
     let out = TensorStorage(count: Tensor.elementCount(outShape))
-    ConvProfile.measure(g, .forward, kernel: g.usesDirectForward ? "direct" : "gemm", flops: g.forwardFLOPs) {
+    ConvProfile.measure(g, .forward, flops: g.forwardFLOPs) {
       conv2dForward(x: x.data, weight: weight.data, bias: bias?.data, out: out.pointer, g)
     }
     let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
@@ -24,9 +24,7 @@ extension Tensor {
       let gw = weight.requiresGrad ? Tensor(zeros: weight.shape) : nil
       let gb = (bias?.requiresGrad ?? false) ? Tensor(zeros: [g.o]) : nil
       let products = (gx == nil ? 0 : 1) + (gw == nil ? 0 : 1)
-      ConvProfile.measure(
-        g, .backward, kernel: g.usesDirectBackward ? "direct" : "gemm", flops: Double(products) * g.forwardFLOPs
-      ) {
+      ConvProfile.measure(g, .backward, flops: Double(products) * g.forwardFLOPs) {
         conv2dBackward(
           x: x.data, weight: weight.data, gout: gout.data, gx: gx?.data, gw: gw?.data, gb: gb?.data, g)
       }
