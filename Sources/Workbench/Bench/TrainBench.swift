@@ -57,25 +57,34 @@ public enum TrainBench {
     public var tensorPeak: Int
   }
 
-  /// Times `steps` training steps (after one warm-up) of `c`; returns the median step time.
-  public static func measure(_ c: ExperimentConfig, steps: Int) throws -> Row {
-    let sgemm = EngineBench.sgemmGFLOPS()
-    MemoryStats.resetPeak()
+  /// A trainer for `c` (seeded) and `count` batches made up front, so that data loading is
+  /// not timed.
+  static func trainerAndBatches(_ c: ExperimentConfig, count: Int) throws -> (LandmarkTrainer, [PairBatch]) {
     var rng = SeededRNG(seed: 1)
     let model = try LandmarkModel(config: TrainSetup.modelConfig(c), rng: &rng)
     let vgg = try TrainSetup.perceptual(c, warn: { _ in })
     let trainer = try LandmarkTrainer(model: model, config: TrainSetup.trainerConfig(c), perceptual: vgg, seed: 1)
-    var spec = SyntheticSpec(sequences: 6, frames: 20, size: c.imgSize, seed: 1)
-    spec.seed = 1
+    let spec = SyntheticSpec(sequences: 6, frames: 20, size: c.imgSize, seed: 1)
     let sampler = try PairSampler(source: try SyntheticVideoSet(spec), config: TrainSetup.samplerConfig(c), seed: 1)
-    let batches = try (0...steps).map { _ in try sampler.next() }
-    var times: [Double] = []
-    for b in batches {
+    return (trainer, try (0..<count).map { _ in try sampler.next() })
+  }
+
+  /// Wall seconds of one training step on each batch, `before` called ahead of each.
+  static func stepTimes(_ trainer: LandmarkTrainer, _ batches: [PairBatch], before: () -> Void = {}) -> [Double] {
+    batches.map { b in
+      before()
       let t0 = DispatchTime.now().uptimeNanoseconds
       _ = trainer.step(pose: b.pose, appearance: b.appearance, target: b.target)
-      times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+      return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
     }
-    let timed = times.dropFirst().sorted()
+  }
+
+  /// Times `steps` training steps (after one warm-up) of `c`; returns the median step time.
+  public static func measure(_ c: ExperimentConfig, steps: Int) throws -> Row {
+    let sgemm = EngineBench.sgemmGFLOPS()
+    MemoryStats.resetPeak()
+    let (trainer, batches) = try trainerAndBatches(c, count: steps + 1)
+    let timed = stepTimes(trainer, batches).dropFirst().sorted()
     let sec = timed[timed.count / 2]
     let flops = ConvFLOPs.trainingStep(TrainSetup.modelConfig(c), trainer: TrainSetup.trainerConfig(c), batch: c.batchSize)
     return Row(
@@ -121,26 +130,13 @@ public enum TrainBench {
       OpProfile.enabled = false
     }
     let sgemm = EngineBench.sgemmGFLOPS()
-    var rng = SeededRNG(seed: 1)
-    let model = try LandmarkModel(config: TrainSetup.modelConfig(c.config), rng: &rng)
-    let vgg = try TrainSetup.perceptual(c.config, warn: { _ in })
-    let trainer = try LandmarkTrainer(model: model, config: TrainSetup.trainerConfig(c.config), perceptual: vgg, seed: 1)
-    let spec = SyntheticSpec(sequences: 6, frames: 20, size: c.config.imgSize, seed: 1)
-    let sampler = try PairSampler(source: try SyntheticVideoSet(spec), config: TrainSetup.samplerConfig(c.config), seed: 1)
-    let warm = try sampler.next()
-    _ = trainer.step(pose: warm.pose, appearance: warm.appearance, target: warm.target)
-    let batches = try (0..<steps).map { _ in try sampler.next() }
+    let (trainer, batches) = try trainerAndBatches(c.config, count: steps + 1)
+    _ = stepTimes(trainer, [batches[0]])  // warm-up, not recorded
     ConvProfile.reset()
     OpProfile.reset()
     ConvProfile.enabled = true
     OpProfile.enabled = true
-    var total = 0.0
-    for b in batches {
-      OpProfile.mark()
-      let t0 = DispatchTime.now().uptimeNanoseconds
-      _ = trainer.step(pose: b.pose, appearance: b.appearance, target: b.target)
-      total += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-    }
+    let total = stepTimes(trainer, Array(batches.dropFirst()), before: OpProfile.mark).reduce(0, +)
     ConvProfile.enabled = false
     OpProfile.enabled = false
     let stepSeconds = total / Double(steps)
@@ -169,7 +165,7 @@ public enum TrainBench {
     out(
       "conv profile of \(c.label): convs \(f("%.3f", convSeconds)) s/step (\(f("%.0f", 100 * convSeconds / stepSeconds))%), "
         + "sgemm \(f("%.1f", sgemm)) GFLOP/s")
-    out("pass      kernel  N   C    HxW      O    k/s  calls  ms/step  share  GFLOP/s  /sgemm")
+    out("pass      kernel          N   C    HxW      O    k/s  calls  ms/step  share  GFLOP/s  /sgemm")
     for e in convs {
       let g = e.geometry
       let rate = e.flops / e.seconds / 1e9
@@ -177,7 +173,7 @@ public enum TrainBench {
         f(
           "%@  %@  %2d  %3d  %3dx%-3d  %3d  %d/%d  %5d  %7.1f  %4.1f%%  %7.1f  %6.2f",
           e.pass.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0),
-          e.kernel.padding(toLength: 6, withPad: " ", startingAt: 0), g.n, g.c, g.h, g.w, g.o, g.kh, g.stride,
+          e.kernel.padding(toLength: 14, withPad: " ", startingAt: 0), g.n, g.c, g.h, g.w, g.o, g.kh, g.stride,
           e.calls / steps, ms(e.seconds), 100 * ms(e.seconds) / 1000 / stepSeconds, rate, rate / sgemm))
     }
   }
