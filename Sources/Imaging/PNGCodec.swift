@@ -54,13 +54,7 @@ public func decodePNG(_ data: Data, path: String = "<memory>") throws -> RGBImag
     var pixels = [Float](repeating: 0, count: 3 * plane)
     if !sixteen {
       image.format = formatColor | formatAlpha  // 8-bit RGBA
-      var buffer = [UInt8](repeating: 0, count: 4 * plane)
-      let ok = buffer.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }
-      guard ok != 0 else {
-        let m = message(of: image)
-        png_image_free(&image)
-        throw ImagingError.truncated(path: path, detail: m)
-      }
+      let buffer: [UInt8] = try finishRead(&image, count: 4 * plane, path: path)
       buffer.withUnsafeBufferPointer { src in
         pixels.withUnsafeMutableBufferPointer { dst in
           let s: Float = 1 / 255
@@ -74,13 +68,7 @@ public func decodePNG(_ data: Data, path: String = "<memory>") throws -> RGBImag
     } else {
       let channels = hasAlpha ? 4 : 3
       image.format = formatLinear | formatColor | (hasAlpha ? formatAlpha : 0)
-      var buffer = [UInt16](repeating: 0, count: channels * plane)
-      let ok = buffer.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }
-      guard ok != 0 else {
-        let m = message(of: image)
-        png_image_free(&image)
-        throw ImagingError.truncated(path: path, detail: m)
-      }
+      let buffer: [UInt16] = try finishRead(&image, count: channels * plane, path: path)
       buffer.withUnsafeBufferPointer { src in
         pixels.withUnsafeMutableBufferPointer { dst in
           let s: Float = 1 / 65535
@@ -98,6 +86,19 @@ public func decodePNG(_ data: Data, path: String = "<memory>") throws -> RGBImag
     png_image_free(&image)
     return RGBImage(width: w, height: h, pixels: pixels)
   }
+}
+
+/// Reads the pixels of a begun `image` in its set format into `count` samples; on failure
+/// frees the image and throws, naming `path`.
+private func finishRead<Sample: FixedWidthInteger>(_ image: inout png_image, count: Int, path: String) throws -> [Sample] {
+  var buffer = [Sample](repeating: 0, count: count)
+  let ok = buffer.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }
+  guard ok != 0 else {
+    let m = message(of: image)
+    png_image_free(&image)
+    throw ImagingError.truncated(path: path, detail: m)
+  }
+  return buffer
 }
 
 /// Interleaved 8-bit RGB bytes of an image (clamped to [0, 1], rounded).
