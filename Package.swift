@@ -35,7 +35,7 @@ let package = Package(
     // The landmark model, its losses and trainer.
     .target(name: "Landmarks", dependencies: ["TensorEngine", "Storage"]),
     // Pose state, interpolation, LSTM predictor, rollout.
-    .target(name: "Dynamics", dependencies: ["Landmarks"]),
+    .target(name: "Dynamics", dependencies: ["Landmarks", "TensorEngine", "Storage"]),
     // PSNR, SSIM, LPIPS, keypoint regression, curves, worst cases.
     .target(name: "Metrics", dependencies: ["TensorEngine", "Storage", "CKernels"]),
     // SQLite registry of experiments, runs, params, series, checkpoints, scores.
@@ -60,6 +60,7 @@ let package = Package(
     .testTarget(name: "ImagingTests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
     .testTarget(name: "LandmarksTests", dependencies: ["Landmarks", "Storage"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "DynamicsTests", dependencies: ["Dynamics", "Landmarks", "Storage"], resources: [.copy("Fixtures")]),
     // Registry tests spawn `registry-stress` processes (concurrent writers, kill -9).
     .executableTarget(name: "registry-stress", dependencies: ["Registry"]),
     .testTarget(name: "RegistryTests", dependencies: ["Registry"]),

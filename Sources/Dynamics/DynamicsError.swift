@@ -1,0 +1,15 @@
+// Errors a user can cause in the dynamics: a bad value, naming the key and what was expected.
+import Foundation
+
+public enum DynamicsError: Error, CustomStringConvertible, LocalizedError, Equatable {
+  case badValue(key: String, value: String, expected: String)
+  case mismatch(String)
+
+  public var description: String {
+    switch self {
+    case .badValue(let key, let value, let expected): return "\(key) must be \(expected), got \(value)"
+    case .mismatch(let m): return m
+    }
+  }
+  public var errorDescription: String? { description }
+}

@@ -1,0 +1,88 @@
+// PoseState (DESIGN §2): a frame's K landmarks as 5K numbers, (μx, μy, L11, L21, L22) per
+// landmark with Σ = L·Lᵀ and L the lower Cholesky factor. Both conversions, over tensors of
+// any leading shape. Decoding floors L's diagonal (`cholesky_floor`), so every decoded
+// covariance is symmetric positive definite whatever a predictor or an extrapolation produced.
+import Landmarks
+import TensorEngine
+
+public enum PoseState {
+  /// Numbers per landmark.
+  public static let width = 5
+
+  /// States [..., K·5] from means [..., K, 2] and covariances [..., K, 2, 2] (lower triangles
+  /// read; computed in float64).
+  public static func encode(mu: Tensor, covariance: Tensor) -> Tensor {
+    precondition(mu.rank >= 2 && mu.shape.last == 2, "PoseState.encode: μ \(mu.shape) is not [..., K, 2]")
+    precondition(
+      covariance.shape == mu.shape + [2], "PoseState.encode: Σ \(covariance.shape) does not match μ \(mu.shape)")
+    let lead = Array(mu.shape.dropLast(2))
+    let k = mu.shape[mu.rank - 2]
+    let n = mu.count / 2
+    let out = Tensor(zeros: lead + [k * width])
+    let (m, c, o) = (mu.data, covariance.data, out.data)
+    for i in 0..<n {
+      let l = Cholesky2(Sym2(a: Double(c[4 * i]), b: Double(c[4 * i + 2]), d: Double(c[4 * i + 3])))
+      o[5 * i] = m[2 * i]
+      o[5 * i + 1] = m[2 * i + 1]
+      o[5 * i + 2] = Float(l.l11)
+      o[5 * i + 3] = Float(l.l21)
+      o[5 * i + 4] = Float(l.l22)
+    }
+    return out
+  }
+
+  /// The states of landmarks already fitted by the model (`GaussianLandmarks`): [B, K·5].
+  public static func encode(_ g: GaussianLandmarks) -> Tensor { encode(mu: g.mu, covariance: g.covariance) }
+
+  /// Means [..., K, 2] and covariances [..., K, 2, 2] of states [..., K·5]. L's diagonal is
+  /// raised to at least `floor` (> 0) before Σ = L·Lᵀ (see `Cholesky2.covariance(floor:)`).
+  public static func decode(_ state: Tensor, floor: Double) -> (mu: Tensor, covariance: Tensor) {
+    precondition(floor > 0, "PoseState.decode: floor \(floor) must be > 0")
+    let last = state.shape.last ?? 0
+    precondition(state.rank >= 1 && last % width == 0, "PoseState.decode: state \(state.shape) is not [..., K·5]")
+    let lead = Array(state.shape.dropLast())
+    let k = last / width
+    let n = state.count / width
+    let mu = Tensor(zeros: lead + [k, 2]), cov = Tensor(zeros: lead + [k, 2, 2])
+    let (s, m, c) = (state.data, mu.data, cov.data)
+    for i in 0..<n {
+      m[2 * i] = s[5 * i]
+      m[2 * i + 1] = s[5 * i + 1]
+      let l = Cholesky2(l11: Double(s[5 * i + 2]), l21: Double(s[5 * i + 3]), l22: Double(s[5 * i + 4]))
+      let sigma = l.covariance(floor: floor)
+      c[4 * i] = Float(sigma.a)
+      c[4 * i + 1] = Float(sigma.b)
+      c[4 * i + 2] = Float(sigma.b)
+      c[4 * i + 3] = Float(sigma.d)
+    }
+    return (mu, cov)
+  }
+
+  /// Landmark k of state row `row` (a flat index over the leading dimensions) as a Gaussian,
+  /// with the floor applied.
+  public static func gaussian(_ state: Tensor, row: Int, landmark k: Int, floor: Double) -> Gaussian2D {
+    let p = state.data + row * (state.shape.last ?? 0) + k * width
+    let l = Cholesky2(l11: Double(p[2]), l21: Double(p[3]), l22: Double(p[4]))
+    return Gaussian2D(mx: Double(p[0]), my: Double(p[1]), cov: l.covariance(floor: floor))
+  }
+
+  /// Mean distance in pixels between the landmark means of two state tensors of the same
+  /// shape [..., K·5], per leading row: |μ − μ'| · S/2 averaged over the K landmarks (the
+  /// coordinates span [-1, 1] over S pixels). Returns one value per row.
+  public static func meanErrorPixels(_ a: Tensor, _ b: Tensor, imageSize: Int) -> [Double] {
+    precondition(a.shape == b.shape, "meanErrorPixels: \(a.shape) vs \(b.shape)")
+    let d = a.shape.last ?? 0
+    let k = d / width
+    let rows = a.count / Swift.max(d, 1)
+    let scale = Double(imageSize) / 2
+    return (0..<rows).map { r in
+      var sum = 0.0
+      for j in 0..<k {
+        let i = r * d + j * width
+        let dx = Double(a.data[i] - b.data[i]), dy = Double(a.data[i + 1] - b.data[i + 1])
+        sum += (dx * dx + dy * dy).squareRoot()
+      }
+      return sum / Double(k) * scale
+    }
+  }
+}
