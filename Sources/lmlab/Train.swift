@@ -7,7 +7,7 @@ import Workbench
 struct Train: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Train models (checkpoints, losses, samples and probes go to the registry).",
-    subcommands: [TrainLandmarks.self, TrainResume.self, TrainWorker.self])
+    subcommands: [TrainLandmarks.self, TrainDynamics.self, TrainResume.self, TrainWorker.self])
 }
 
 struct TrainLandmarks: ParsableCommand {
@@ -32,9 +32,33 @@ struct TrainLandmarks: ParsableCommand {
   }
 }
 
+struct TrainDynamics: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "dynamics",
+    abstract: "Train the residual LSTM on the landmark states of a finished landmarks run.")
+
+  @OptionGroup var global: GlobalOptions
+
+  @Option(help: "The finished landmarks run whose model encodes the training frames.") var landmarksRun: String
+  @Option(help: "Dynamics config (YAML) over that run's config, e.g. Experiments/dynamics-demo.yaml.") var config: String?
+  @Option(name: .customLong("set"), help: "Override a config key: --set key=value (repeatable).") var overrides: [String] = []
+  @Option(help: "Run name (default: the config file's name).") var name: String?
+  @Option(help: "Experiment to file the run under.") var experiment: String?
+
+  func run() throws {
+    let registry = try global.openRegistry()
+    var options = TrainOptions()
+    options.runName = name ?? config.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension } ?? "dynamics"
+    options.experiment = experiment
+    let s = try DynamicsTraining.start(
+      landmarksRun: try parseRunID(landmarksRun), configFile: config, overrides: overrides, registry: registry, options: options)
+    if s.status == .interrupted { throw ExitCode(130) }
+  }
+}
+
 struct TrainResume: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "resume", abstract: "Continue an interrupted or failed landmark run from its latest checkpoint.")
+    commandName: "resume", abstract: "Continue an interrupted or failed landmarks or dynamics run from its latest checkpoint.")
 
   @OptionGroup var global: GlobalOptions
 
@@ -42,7 +66,13 @@ struct TrainResume: ParsableCommand {
 
   func run() throws {
     let registry = try global.openRegistry()
-    guard let s = try LandmarkTraining.resume(runId: try parseRunID(id), registry: registry) else {
+    let runId = try parseRunID(id)
+    let isDynamics = try registry.run(runId).kind == DynamicsTraining.runKind
+    let resumed =
+      isDynamics
+      ? try DynamicsTraining.resume(runId: runId, registry: registry)
+      : try LandmarkTraining.resume(runId: runId, registry: registry)
+    guard let s = resumed else {
       print("nothing queued to continue")
       return
     }

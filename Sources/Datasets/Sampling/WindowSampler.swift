@@ -45,23 +45,32 @@ public final class WindowSampler {
     position = s.position
   }
 
-  public func next() throws -> WindowBatch {
-    let S = imageSize, plane = 3 * S * S
-    let out = Tensor(zeros: [batchSize, length, 3, S, S])
+  /// The next batch's window starts, (sequence, first frame) per item, without loading any
+  /// frame: for windows over per-frame data kept elsewhere (encoded landmark states). Advances
+  /// the sampler exactly as `next()` does.
+  public func nextStarts() -> [(sequence: Int, frame: Int)] {
     var starts: [(Int, Int)] = []
-    for b in 0..<batchSize {
+    for _ in 0..<batchSize {
       let g = Int(rng.next() % UInt64(cumulative[cumulative.count - 1]))
       var k = 0
       while cumulative[k + 1] <= g { k += 1 }
-      let s = usable[k], t0 = g - cumulative[k]
+      starts.append((usable[k], g - cumulative[k]))
+    }
+    position += 1
+    return starts
+  }
+
+  public func next() throws -> WindowBatch {
+    let S = imageSize, plane = 3 * S * S
+    let out = Tensor(zeros: [batchSize, length, 3, S, S])
+    let starts = nextStarts()
+    for (b, (s, t0)) in starts.enumerated() {
       for l in 0..<length {
         var im = try source.frame(sequence: s, index: t0 + l)
         if im.width != S || im.height != S { im = im.squareResized(S) }
         im.writeNormalized(into: out.data + (b * length + l) * plane)
       }
-      starts.append((s, t0))
     }
-    position += 1
     return WindowBatch(frames: out, starts: starts, state: state)
   }
 }

@@ -152,6 +152,14 @@ public enum ConfigKeys {
     .int("dyn_steps", "dynamics", \.dynSteps, 1...100_000_000, "LSTM training steps"),
     .int("n_context", "dynamics", \.nContext, 1...1000, "context frames at inference"),
     .int("n_rollout", "dynamics", \.nRollout, 1...10_000, "frames rolled out at inference"),
+    .double(
+      "dyn_residual_scale", "dynamics", \.dynResidualScale, 1e-3...1e6,
+      "c: the LSTM reads c·(s_t − s_t−1) and its output is divided by c (1 = report)"),
+    .double("dyn_grad_clip", "dynamics", \.dynGradClip, 0...1e6, "max LSTM gradient norm (0 = no clipping)"),
+    .int("dyn_checkpoint_every", "dynamics", \.dynCheckpointEvery, 1...100_000_000, "LSTM checkpoint every this many steps"),
+    .double(
+      "cholesky_floor", "dynamics", \.choleskyFloor, 1e-6...1,
+      "floor on the Cholesky factor's diagonal when a pose state is decoded (keeps Σ positive definite)"),
 
     .double(
       "keypoint_threshold", "eval", \.keypointThreshold, 0...1000, "keypoint accuracy threshold in pixels"),

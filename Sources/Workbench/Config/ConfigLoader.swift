@@ -71,12 +71,15 @@ public enum ConfigLoader {
   }
 
   /// Built-in defaults ← defaults file ← `file` ← `overrides` ("key=value" each), validated.
-  public static func load(file: String?, overrides: [String] = [], defaultsFile: String? = locateDefaults())
-    throws -> LoadedConfig
-  {
-    var config = ExperimentConfig()
-    var sources = ["built-in defaults"]
-    if let d = defaultsFile {
+  /// With `base` (e.g. the config of the landmark run a dynamics run builds on), loading starts
+  /// from it instead of the defaults: `baseName` says where it came from.
+  public static func load(
+    file: String?, overrides: [String] = [], defaultsFile: String? = locateDefaults(),
+    base: ExperimentConfig? = nil, baseName: String = "base config"
+  ) throws -> LoadedConfig {
+    var config = base ?? ExperimentConfig()
+    var sources = [base == nil ? "built-in defaults" : baseName]
+    if base == nil, let d = defaultsFile {
       try apply(yamlFile: d, to: &config)
       sources.append(d)
     }

@@ -80,6 +80,10 @@ public struct ExperimentConfig: Equatable, Sendable {
   public var dynSteps = 20_000
   public var nContext = 2
   public var nRollout = 98
+  public var dynResidualScale = 1.0  // c: the LSTM reads c·velocity and predicts c·residual
+  public var dynGradClip = 0.0  // max gradient norm of the LSTM (0: no clipping)
+  public var dynCheckpointEvery = 500
+  public var choleskyFloor = 1e-3  // floor on L's diagonal when a pose state is decoded
 
   // MARK: evaluation
   public var keypointThreshold = 6.0

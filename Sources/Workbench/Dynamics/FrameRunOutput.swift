@@ -1,0 +1,124 @@
+// FrameRunOutput: what `lmlab predict` and `lmlab interpolate` leave behind, in one place.
+//   DIR/frames/<sequence>/<frame>.png     scored output frames (DESIGN §4 frame folder)
+//   DIR/truth/<sequence>/<frame>.png      the ground truth of those frames
+//   DIR/unscored/<sequence>/<frame>.png   frames past the end of a sequence (no ground truth)
+//   DIR/scores.csv                        per-frame `method,sequence,frame,metric,value`
+// Scores come from `evaluateFrames` on the written folders (what any evaluator of these PNGs
+// computes) plus the state-space `landmark-error-px`; all go to the run's frame scores, and
+// each metric's mean per horizon index goes to a series (step = index, 1-based).
+import Foundation
+import Imaging
+import Metrics
+import Registry
+import TensorEngine
+
+struct FrameRunOutput {
+  let dir: String
+  let method: String
+  var landmarkErrors: [(sequence: String, frame: Int, index: Int, value: Double)] = []
+  /// Frame number → 1-based index in the scored part (horizon step, or interpolation frame).
+  var indexOf: [String: [Int: Int]] = [:]
+
+  /// Refuses a folder that already holds frames (nothing is overwritten or mixed).
+  static func checkFree(_ dir: String) throws {
+    let fm = FileManager.default
+    for sub in ["frames", "truth", "unscored", "scores.csv"] where fm.fileExists(atPath: (dir as NSString).appendingPathComponent(sub)) {
+      throw DynamicsSetupError.value("--out \(dir) already holds \(sub): choose a new folder or delete it")
+    }
+  }
+
+  init(dir: String, method: String) throws {
+    self.dir = dir
+    self.method = method
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+  }
+
+  func path(_ kind: String, _ sequence: String, _ frame: Int) -> String {
+    "\(dir)/\(kind)/\(sequence)/" + String(format: "%05d.png", frame)
+  }
+
+  /// Writes frame `i` of `images` [N, 3, S, S] in [-1, 1] (clamped) as a PNG.
+  func write(_ images: Tensor, _ i: Int, kind: String, sequence: String, frame: Int) throws {
+    let p = path(kind, sequence, frame)
+    try FileManager.default.createDirectory(atPath: (p as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    try writePNG(RGBImage(tensor: images, index: i).clamped(), to: p)
+  }
+
+  /// Records a scored frame's horizon index and its landmark error (nil: not measured).
+  mutating func scored(sequence: String, frame: Int, index: Int, landmarkError: Double?) {
+    indexOf[sequence, default: [:]][frame] = index
+    if let e = landmarkError { landmarkErrors.append((sequence, frame, index, e)) }
+  }
+
+  /// Scores the folders, writes scores.csv, records frame scores and per-index series.
+  func score(metrics: [FrameMetric], lpipsWeights: String?, handle: RunHandle) throws -> FrameEvaluation {
+    let eval = try evaluateFrames(
+      reference: dir + "/truth", predicted: dir + "/frames", method: method, metrics: metrics, lpipsWeights: lpipsWeights)
+    var csv = eval.csv()
+    var rows: [FrameScore] = []
+    var byIndex: [String: [Int: [Double]]] = [:]
+    for (i, p) in eval.pairs.enumerated() {
+      let index = indexOf[p.sequence]?[p.frame] ?? 0
+      for m in eval.metricNames {
+        let v = eval.values[m]![i]
+        rows.append(FrameScore(runId: handle.runId, method: method, sequence: p.sequence, frame: Int64(p.frame), metric: m, value: v))
+        byIndex[m, default: [:]][index, default: []].append(v)
+      }
+    }
+    for e in landmarkErrors {
+      csv += "\(csvField(method)),\(csvField(e.sequence)),\(e.frame),landmark-error-px,\(e.value)\n"
+      rows.append(
+        FrameScore(runId: handle.runId, method: method, sequence: e.sequence, frame: Int64(e.frame), metric: "landmark-error-px", value: e.value))
+      byIndex["landmark-error-px", default: [:]][e.index, default: []].append(e.value)
+    }
+    try csv.write(toFile: dir + "/scores.csv", atomically: true, encoding: .utf8)
+    try handle.addFrameScores(rows)
+    for (m, series) in byIndex {
+      for (index, vs) in series { try handle.log(m, step: Int64(index), value: vs.reduce(0, +) / Double(vs.count)) }
+    }
+    try handle.addArtifact(kind: "scores_csv", path: dir + "/scores.csv")
+    return eval
+  }
+
+  /// Mean per horizon index of every metric (and the landmark error), as printable lines.
+  func table(_ eval: FrameEvaluation) -> String {
+    var names = eval.metricNames
+    var values: [String: [Int: [Double]]] = [:]
+    for (i, p) in eval.pairs.enumerated() {
+      let index = indexOf[p.sequence]?[p.frame] ?? 0
+      for m in names { values[m, default: [:]][index, default: []].append(eval.values[m]![i]) }
+    }
+    if !landmarkErrors.isEmpty {
+      names.append("landmark-error-px")
+      for e in landmarkErrors { values["landmark-error-px", default: [:]][e.index, default: []].append(e.value) }
+    }
+    let width = Swift.max(12, names.map(\.count).max() ?? 12) + 2
+    func pad(_ s: String) -> String { String(repeating: " ", count: Swift.max(0, width - s.count)) + s }
+    var lines = [pad("index") + pad("n") + names.map(pad).joined()]
+    let indices = Set(values.values.flatMap { $0.keys }).sorted()
+    func mean(_ v: [Double]?) -> String {
+      guard let v, !v.isEmpty else { return pad("-") }
+      return pad(String(format: "%.4f", v.reduce(0, +) / Double(v.count)))
+    }
+    for j in indices {
+      let n = names.compactMap { values[$0]?[j]?.count }.max() ?? 0
+      lines.append(pad("\(j)") + pad("\(n)") + names.map { mean(values[$0]?[j]) }.joined())
+    }
+    let all = names.map { m in mean(values[m].map { $0.values.flatMap { $0 } }) }
+    lines.append(pad("all") + pad("") + all.joined())
+    return lines.joined(separator: "\n")
+  }
+}
+
+/// The metrics a dynamics command scores: PSNR, SSIM, and LPIPS (`lpips_net`) when weights are
+/// found (their name says whether the backbone is pretrained); otherwise a note says why not.
+func dynamicsMetrics(lpipsNet: String, lpipsWeights: String?) -> (metrics: [FrameMetric], note: String?) {
+  let metric = FrameMetric(rawValue: "lpips-" + lpipsNet) ?? .lpipsAlex
+  guard let net = metric.lpipsNet else { return ([.psnr, .ssim], nil) }
+  do {
+    _ = try LPIPSModel.locate(net: net, explicit: lpipsWeights)
+    return ([.psnr, .ssim, metric], nil)
+  } catch {
+    return ([.psnr, .ssim], "LPIPS not scored: \(error)")
+  }
+}

@@ -1,0 +1,222 @@
+// Prediction: `lmlab predict`. From a dynamics run (or, for the baselines, a landmark run) it
+// conditions on `context` frames of each sequence of a split, predicts `horizon` frames and
+// writes, scores and registers them (FrameRunOutput). Methods:
+//   lstm               the residual LSTM's rollout in state space, decoded
+//   hold-state         the last context state held, decoded
+//   constant-velocity  the last context velocity continued in state space, decoded
+//   copy-last          the last context frame's pixels repeated
+//   reconstruction     the landmark model's encoding of the true future frames, decoded: the upper
+//                      bound that shows what the decoder alone loses
+// Decoding uses the appearance of the last context frame. State methods also score the mean
+// landmark-mean error in pixels against the encoding of the true future frames.
+import Datasets
+import Dynamics
+import Foundation
+import Landmarks
+import Registry
+import TensorEngine
+
+public enum PredictionMethod: String, CaseIterable, Sendable {
+  case lstm
+  case copyLast = "copy-last"
+  case holdState = "hold-state"
+  case constantVelocity = "constant-velocity"
+  case reconstruction
+
+  var statePredictor: StatePredictor? {
+    switch self {
+    case .lstm: return .lstm
+    case .holdState: return .holdState
+    case .constantVelocity: return .constantVelocity
+    default: return nil
+    }
+  }
+}
+
+public struct PredictRequest: Sendable {
+  public var runId: Int64
+  public var method: PredictionMethod = .lstm
+  /// nil: the config's n_context / n_rollout.
+  public var context: Int?
+  public var horizon: Int?
+  public var split = "test"
+  /// First context frame (position in each sequence).
+  public var start = 0
+  public var out: String
+  public var lpipsWeights: String?
+  public var experiment: String?
+
+  public init(runId: Int64, out: String) {
+    self.runId = runId
+    self.out = out
+  }
+}
+
+public struct PredictSummary {
+  public var runId: Int64
+  public var table: String
+  public var validity: Rollout.Validity?
+  /// Range of the decoded frames before clamping.
+  public var decodedRange: ClosedRange<Float>?
+  public var notes: [String]
+  public var evaluation: FrameEvaluation
+}
+
+/// The models a dynamics command uses, from a dynamics run or a landmark run.
+struct DynamicsModels {
+  var config: ExperimentConfig
+  var landmarkRun: Int64
+  var landmarkCheckpoint: String
+  var lstmCheckpoint: String?
+
+  static func resolve(_ id: Int64, registry: Registry) throws -> DynamicsModels {
+    let run = try registry.run(id)
+    if run.kind == DynamicsSetup.dynamicsKind {
+      let (_, ckpt, c) = try DynamicsSetup.finishedRun(id, kind: DynamicsSetup.dynamicsKind, registry: registry, role: "dynamics run")
+      guard let parent = run.parentId else { throw DynamicsSetupError.run("dynamics run \(id) records no landmarks run") }
+      let (_, lckpt, _) = try DynamicsSetup.finishedRun(parent, kind: DynamicsSetup.landmarkKind, registry: registry, role: "landmarks run")
+      return DynamicsModels(config: c, landmarkRun: parent, landmarkCheckpoint: lckpt, lstmCheckpoint: ckpt)
+    }
+    let (_, lckpt, c) = try DynamicsSetup.finishedRun(id, kind: DynamicsSetup.landmarkKind, registry: registry, role: "--run")
+    return DynamicsModels(config: c, landmarkRun: id, landmarkCheckpoint: lckpt, lstmCheckpoint: nil)
+  }
+
+  func decoder() throws -> StateDecoder {
+    StateDecoder(model: try LandmarkEncoding.loadModel(checkpoint: landmarkCheckpoint), floor: config.choleskyFloor)
+  }
+
+  func lstm() throws -> ResidualLSTM? {
+    guard let path = lstmCheckpoint else { return nil }
+    let m = DynamicsSetup.makeLSTM(config)
+    try m.load(from: path)
+    m.eval()
+    return m
+  }
+}
+
+/// A registry run for an output of `models` (config JSON = the parent's config plus `extra`).
+func outputRunSpec(
+  name: String, kind: String, parent: Int64, config c: ExperimentConfig, extra: [(String, String)], experiment: String?
+) -> RunSpec {
+  var json = c.canonicalJSON()
+  let tail = extra.map { "\"\($0.0)\":\"\($0.1)\"" }.joined(separator: ",")
+  if json.hasSuffix("}") && !extra.isEmpty { json = String(json.dropLast()) + (json == "{}" ? "" : ",") + tail + "}" }
+  return RunSpec(
+    name: name, kind: kind, experiment: experiment, parentId: parent, configJSON: json,
+    params: c.paramEntries() + extra.map { ParamEntry.string($0.0, $0.1) }, seed: Int64(c.seed),
+    gitCommit: GitInfo.currentCommit())
+}
+
+public enum Prediction {
+  public static let runKind = "predict"
+
+  public static func run(_ r: PredictRequest, registry: Registry, print out: (String) -> Void = { Swift.print($0) }) throws
+    -> PredictSummary
+  {
+    // Everything is checked before anything is written.
+    let models = try DynamicsModels.resolve(r.runId, registry: registry)
+    let c = models.config
+    let n = r.context ?? c.nContext, m = r.horizon ?? c.nRollout
+    guard m >= 1 else { throw DynamicsSetupError.value("--horizon must be ≥ 1, got \(m)") }
+    guard n >= 1 else { throw DynamicsSetupError.value("--context must be ≥ 1, got \(n)") }
+    guard r.start >= 0 else { throw DynamicsSetupError.value("--start must be ≥ 0, got \(r.start)") }
+    if r.method == .constantVelocity && n < 2 {
+      throw DynamicsSetupError.value("--context \(n): constant-velocity needs at least 2 context frames")
+    }
+    if r.method == .lstm && models.lstmCheckpoint == nil {
+      throw DynamicsSetupError.run("--method lstm needs a dynamics run; run \(r.runId) is a landmarks run (train one with `lmlab train dynamics`)")
+    }
+    let source = try TrainSetup.dataset(c)
+    let sequences = try source.sequences(inSplit: r.split)
+    guard !sequences.isEmpty else { throw DynamicsSetupError.value("--split \(r.split): no sequences in \(source.location)") }
+    for q in sequences where r.start + n > source.frameCount(sequence: q) {
+      throw DynamicsSetupError.value(
+        "--context \(n) (from frame \(r.start)) is longer than sequence \(source.sequenceNames[q]) (\(source.frameCount(sequence: q)) frames)")
+    }
+    try FrameRunOutput.checkFree(r.out)
+    let (metrics, lpipsNote) = dynamicsMetrics(lpipsNet: c.lpipsNet, lpipsWeights: r.lpipsWeights)
+    let decoder = try models.decoder()
+    let lstm = try models.lstm()
+
+    let spec = outputRunSpec(
+      name: "predict-\(r.method.rawValue)", kind: runKind, parent: r.runId, config: c,
+      extra: [("predict_method", r.method.rawValue), ("predict_context", "\(n)"), ("predict_horizon", "\(m)"),
+        ("predict_split", r.split), ("predict_start", "\(r.start)")],
+      experiment: r.experiment)
+    let handle = try registry.startRun(spec)
+    do {
+      var output = try FrameRunOutput(dir: r.out, method: r.method.rawValue)
+      var notes = lpipsNote.map { [$0] } ?? []
+      var validity = Rollout.Validity()
+      var range: ClosedRange<Float>?
+      let s = decoder.imageSize, d = decoder.stateSize
+      let progress = ProgressReporter(label: "predict \(r.method.rawValue)", total: sequences.count)
+      progress.unit = "sequence"
+      for (done, q) in sequences.enumerated() {
+        let name = source.sequenceNames[q], t = source.frameCount(sequence: q)
+        let known = Swift.max(0, Swift.min(m, t - r.start - n))  // future frames with ground truth
+        let steps = r.method == .reconstruction ? known : m
+        if steps == 0 { notes.append("\(name): no future frame to reconstruct"); continue }
+        let ctx = try DynamicsSetup.frames(source, sequence: q, from: r.start, count: n, size: s)
+        let truth = known > 0 ? try DynamicsSetup.frames(source, sequence: q, from: r.start + n, count: known, size: s) : nil
+        let ctxStates = decoder.encode(ctx)
+        let truthStates = truth.map { decoder.encode($0) }
+        let appearance = decoder.appearance(of: ctx.slice(axis: 0, start: n - 1, end: n))
+        var frames: Tensor
+        var states: Tensor?
+        switch r.method {
+        case .copyLast:
+          frames = Tensor(zeros: [steps, 3, s, s])
+          for j in 0..<steps { (frames.data + j * 3 * s * s).update(from: ctx.data + (n - 1) * 3 * s * s, count: 3 * s * s) }
+        case .reconstruction:
+          states = truthStates!
+          frames = decoder.decode(states!, appearance: appearance, appearanceIndex: Array(repeating: 0, count: steps))
+        case .lstm, .holdState, .constantVelocity:
+          let rolled = Rollout.run(r.method.statePredictor!, model: lstm, context: ctxStates.reshaped([1, n, d]), horizon: steps)
+          states = rolled.reshaped([steps, d])
+          let v = Rollout.validity(states!, floor: c.choleskyFloor)
+          validity.nonFinite += v.nonFinite
+          validity.invalidCovariances += v.invalidCovariances
+          frames = decoder.decode(states!, appearance: appearance, appearanceIndex: Array(repeating: 0, count: steps))
+        }
+        if r.method != .copyLast {
+          let lo = frames.values.min() ?? 0, hi = frames.values.max() ?? 0
+          range = range.map { Swift.min($0.lowerBound, lo)...Swift.max($0.upperBound, hi) } ?? lo...hi
+        }
+        let errors = states.flatMap { st in
+          truthStates.map { PoseState.meanErrorPixels(st.slice(axis: 0, start: 0, end: known), $0, imageSize: s) }
+        }
+        for j in 0..<steps {
+          let position = r.start + n + j
+          if j < known {
+            let frame = source.frameNumber(sequence: q, index: position)
+            try output.write(frames, j, kind: "frames", sequence: name, frame: frame)
+            try output.write(truth!, j, kind: "truth", sequence: name, frame: frame)
+            output.scored(sequence: name, frame: frame, index: j + 1, landmarkError: errors?[j])
+          } else {
+            // Past the sequence's end: numbered on from its last frame, kept apart, not scored.
+            let frame = source.frameNumber(sequence: q, index: t - 1) + (position - t + 1)
+            try output.write(frames, j, kind: "unscored", sequence: name, frame: frame)
+          }
+        }
+        progress.update(step: done + 1)
+      }
+      progress.finish()
+      if !FileManager.default.fileExists(atPath: r.out + "/truth") {
+        throw DynamicsSetupError.value("--horizon \(m): no predicted frame has ground truth in split \(r.split); nothing to score")
+      }
+      let eval = try output.score(metrics: metrics, lpipsWeights: r.lpipsWeights, handle: handle)
+      if r.method.statePredictor != nil {
+        try handle.log("invalid_states", step: 0, value: Double(validity.nonFinite + validity.invalidCovariances))
+      }
+      try handle.finish(.finished)
+      for note in notes { out("note: \(note)") }
+      return PredictSummary(
+        runId: handle.runId, table: output.table(eval), validity: r.method.statePredictor != nil ? validity : nil,
+        decodedRange: range, notes: notes, evaluation: eval)
+    } catch {
+      try? handle.finish(.failed, error: "\(error)")
+      throw error
+    }
+  }
+}

@@ -1,0 +1,88 @@
+// `lmlab predict` and `lmlab interpolate`: predicted or interpolated frames of a split's
+// sequences, written as frame folders, scored and registered (Workbench/Dynamics).
+import ArgumentParser
+import Foundation
+import Workbench
+
+extension PredictionMethod: ExpressibleByArgument {}
+
+struct Predict: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Predict future frames from context frames (LSTM or a baseline), score and register them.")
+
+  @OptionGroup var global: GlobalOptions
+
+  @Option(name: .customLong("run"), help: "A finished dynamics run (any method) or landmarks run (baselines only).")
+  var runID: String
+  @Option(help: "lstm, copy-last, hold-state, constant-velocity or reconstruction.") var method: PredictionMethod = .lstm
+  @Option(help: "Context frames (default: the run's n_context).") var context: Int?
+  @Option(help: "Frames to predict (default: the run's n_rollout); frames past a sequence's end go to unscored/.")
+  var horizon: Int?
+  @Option(help: "Split whose sequences are predicted.") var split = "test"
+  @Option(help: "First context frame in each sequence.") var start = 0
+  @Option(help: "Output folder (frames/, truth/, unscored/, scores.csv).") var out: String
+  @Option(help: "LPIPS weights file or folder (default: $LMLAB_LPIPS_WEIGHTS, else weights/).") var lpipsWeights: String?
+  @Option(help: "Experiment to file the run under.") var experiment: String?
+
+  func run() throws {
+    let registry = try global.openRegistry()
+    var r = PredictRequest(runId: try parseRunID(runID), out: out)
+    r.method = method
+    r.context = context
+    r.horizon = horizon
+    r.split = split
+    r.start = start
+    r.lpipsWeights = lpipsWeights
+    r.experiment = experiment
+    let s = try Prediction.run(r, registry: registry)
+    printSummary(s, what: "predict \(method.rawValue)", out: out)
+  }
+}
+
+struct Interpolate: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Interpolate between two frames of each sequence in landmark space (or cross-fade pixels), score and register.")
+
+  @OptionGroup var global: GlobalOptions
+
+  @Option(name: .customLong("run"), help: "A finished landmarks run (or a dynamics run: its landmarks model is used).")
+  var runID: String
+  @Option(help: "cholesky, covariance, axes, wasserstein or crossfade.") var scheme = "cholesky"
+  @Option(help: "First frame (position in the sequence; default 0).") var from: Int?
+  @Option(help: "Last frame (default: the sequence's last).") var to: Int?
+  @Option(help: "Frames to continue past --to at α > 1 (cholesky, axes, wasserstein).") var extrapolate = 0
+  @Option(help: "Split whose sequences are interpolated.") var split = "test"
+  @Option(help: "Output folder (frames/, truth/, scores.csv).") var out: String
+  @Option(help: "LPIPS weights file or folder (default: $LMLAB_LPIPS_WEIGHTS, else weights/).") var lpipsWeights: String?
+  @Option(help: "Experiment to file the run under.") var experiment: String?
+
+  func validate() throws {
+    guard InterpolationMethod(name: scheme) != nil else {
+      throw ValidationError("--scheme \(scheme): expected one of \(InterpolationMethod.allNames.joined(separator: ", "))")
+    }
+  }
+
+  func run() throws {
+    let registry = try global.openRegistry()
+    var r = InterpolateRequest(runId: try parseRunID(runID), out: out)
+    r.method = InterpolationMethod(name: scheme)!
+    r.from = from
+    r.to = to
+    r.extrapolate = extrapolate
+    r.split = split
+    r.lpipsWeights = lpipsWeights
+    r.experiment = experiment
+    let s = try InterpolationRun.run(r, registry: registry)
+    printSummary(s, what: "interpolate \(scheme)", out: out)
+  }
+}
+
+func printSummary(_ s: PredictSummary, what: String, out: String) {
+  print("run \(s.runId): \(what), means per frame index:")
+  print(s.table)
+  if let v = s.validity {
+    print("states: \(v.nonFinite) non-finite numbers, \(v.invalidCovariances) invalid covariances")
+  }
+  if let r = s.decodedRange { print(String(format: "decoded frames before clamping: [%.3f, %.3f]", r.lowerBound, r.upperBound)) }
+  print("frames in \(out)/frames, scores in \(out)/scores.csv")
+}
