@@ -1,0 +1,157 @@
+// Dynamics pipeline must-shows on a tiny config: a dynamics run trains on a finished landmarks
+// run (parent recorded), resumes exactly after SIGTERM, and feeds `predict` (every method) and
+// `interpolate` (every scheme), whose frame folders, scores.csv and registry scores agree; bad
+// input fails before anything is written, naming the value.
+import Datasets
+import Foundation
+import Registry
+import XCTest
+
+@testable import Workbench
+
+final class DynamicsPipelineTests: XCTestCase {
+  var dir = ""
+
+  override func setUpWithError() throws {
+    dir = FileManager.default.temporaryDirectory.appendingPathComponent("dyn-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+  }
+
+  override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: dir) }
+
+  func quiet() -> TrainOptions {
+    var o = TrainOptions()
+    o.progressStyle = .silent
+    o.print = { _ in }
+    return o
+  }
+
+  /// A finished 3-step landmarks run: 32 px, K 3, 10 synthetic sequences of 12 frames.
+  func landmarksRun(_ registry: Registry) throws -> Int64 {
+    let sets = [
+      "img_size=32", "n_landmarks=3", "nsf=2", "ngc=4", "n_filters=4", "pose_decoder_channels=[8,8,8]", "spade_hidden=4",
+      "batch_size=2", "use_vgg=false", "mse_lambda=1", "synth_sequences=10", "synth_frames=12", "temporal_min_gap=1",
+      "temporal_max_gap=4", "max_steps=3", "checkpoint_every=3", "sample_every=3", "probe_every=0", "probe_frames=16",
+      "save_path=\(dir)/runs", "seed=2",
+    ]
+    let s = try LandmarkTraining.start(try ConfigLoader.load(file: nil, overrides: sets, defaultsFile: nil), registry: registry, options: quiet())
+    XCTAssertEqual(s.status, .finished)
+    return s.runId
+  }
+
+  let dynamicsSets = [
+    "n_inputs=2", "n_future=3", "lstm_layers=2", "lstm_hidden=8", "dyn_batch_size=4", "dyn_steps=6", "dyn_checkpoint_every=3",
+    "dyn_residual_scale=10", "n_context=2", "n_rollout=4",
+  ]
+
+  func runCount(_ r: Registry) throws -> Int { try r.listRuns().totalMatching }
+
+  func testTrainResumePredictInterpolate() throws {
+    let registry = try Registry(path: dir + "/reg.sqlite")
+    let lm = try landmarksRun(registry)
+    let a = try DynamicsTraining.start(landmarksRun: lm, configFile: nil, overrides: dynamicsSets, registry: registry, options: quiet())
+    XCTAssertEqual(a.status, .finished)
+    XCTAssertEqual(try registry.run(a.runId).parentId, lm)
+    XCTAssertEqual(try registry.series(runId: a.runId, name: "loss").count, 6)
+    XCTAssertFalse(try registry.series(runId: a.runId, name: "val_mu_error_px").isEmpty)
+
+    // SIGTERM at step 4, resume: the same losses bit for bit.
+    var opts = quiet()
+    opts.afterStep = { if $0 == 4 { raise(SIGTERM) } }
+    let b = try DynamicsTraining.start(landmarksRun: lm, configFile: nil, overrides: dynamicsSets, registry: registry, options: opts)
+    XCTAssertEqual(b.status, .interrupted)
+    let c = try DynamicsTraining.resume(runId: b.runId, registry: registry, options: quiet())
+    XCTAssertEqual(c?.status, .finished)
+    XCTAssertEqual(
+      try registry.series(runId: b.runId, name: "loss").map { $0.value.bitPattern },
+      try registry.series(runId: a.runId, name: "loss").map { $0.value.bitPattern })
+
+    for method in PredictionMethod.allCases {
+      var r = PredictRequest(runId: a.runId, out: "\(dir)/pred-\(method.rawValue)")
+      r.method = method
+      r.horizon = 15  // past the 12-frame sequences' end: the rest goes to unscored/
+      let s = try Prediction.run(r, registry: registry, print: { _ in })
+      let run = try registry.detail(s.runId)
+      XCTAssertEqual(run.run.parentId, a.runId)
+      XCTAssertEqual(run.run.status, .finished)
+      let scored = s.evaluation.pairs.count
+      XCTAssertEqual(scored, s.evaluation.pairs.filter { $0.frame >= 2 }.count, "context frames are never scored")
+      XCTAssertEqual(Set(s.evaluation.pairs.map(\.frame)), Set(2..<12))
+      let csv = try String(contentsOfFile: r.out + "/scores.csv", encoding: .utf8)
+      let stateMethod = method != .copyLast
+      let perFrame = 2 + (stateMethod ? 1 : 0)  // psnr, ssim (+ landmark error); no LPIPS weights here
+      XCTAssertEqual(csv.split(separator: "\n").count, 1 + scored * perFrame)
+      XCTAssertEqual(run.frameScoreGroups.reduce(0) { $0 + $1.count }, scored * perFrame)
+      let unscored = (try? FileManager.default.subpathsOfDirectory(atPath: r.out + "/unscored"))?.filter { $0.hasSuffix(".png") } ?? []
+      XCTAssertEqual(unscored.count, method == .reconstruction ? 0 : 5 * s.evaluation.pairs.map(\.sequence).reduce(into: Set<String>()) { $0.insert($1) }.count)
+      if method == .reconstruction {
+        XCTAssertEqual(s.evaluation.values["psnr"]!.count, scored)
+      }
+      if let v = s.validity { XCTAssertTrue(v.isValid) }
+    }
+    for name in InterpolationMethod.allNames {
+      var r = InterpolateRequest(runId: lm, out: "\(dir)/interp-\(name)")
+      r.method = InterpolationMethod(name: name)!
+      let s = try InterpolationRun.run(r, registry: registry, print: { _ in })
+      XCTAssertEqual(Set(s.evaluation.pairs.map(\.frame)), Set(1..<11), "\(name): frames strictly between the first and last")
+      if let v = s.validity { XCTAssertTrue(v.isValid, name) }
+    }
+  }
+
+  func testBadInputFailsBeforeAnythingIsWritten() throws {
+    let registry = try Registry(path: dir + "/reg.sqlite")
+    let lm = try landmarksRun(registry)
+    let dyn = try DynamicsTraining.start(landmarksRun: lm, configFile: nil, overrides: dynamicsSets, registry: registry, options: quiet())
+    let before = try runCount(registry)
+    func expect(_ fragment: String, _ body: () throws -> Void, file: StaticString = #filePath, line: UInt = #line) {
+      XCTAssertThrowsError(try body(), file: file, line: line) { e in
+        XCTAssertTrue("\(e)".contains(fragment), "\(e)", file: file, line: line)
+      }
+    }
+    // A different K than the landmarks run.
+    expect("n_landmarks is 5, but landmarks run \(lm) has K = 3") {
+      _ = try DynamicsTraining.start(landmarksRun: lm, configFile: nil, overrides: dynamicsSets + ["n_landmarks=5"], registry: registry, options: quiet())
+    }
+    // A window longer than every training sequence.
+    expect("n_inputs + n_future = 20 frames") {
+      _ = try DynamicsTraining.start(landmarksRun: lm, configFile: nil, overrides: dynamicsSets + ["n_future=18"], registry: registry, options: quiet())
+    }
+    var p = PredictRequest(runId: dyn.runId, out: "\(dir)/never")
+    p.horizon = 0
+    expect("--horizon must be ≥ 1, got 0") { _ = try Prediction.run(p, registry: registry) }
+    p.horizon = 4
+    p.context = 13
+    expect("--context 13 (from frame 0) is longer than sequence") { _ = try Prediction.run(p, registry: registry) }
+    p.context = 2
+    p.runId = lm
+    expect("--method lstm needs a dynamics run") { _ = try Prediction.run(p, registry: registry) }
+    var q = InterpolateRequest(runId: lm, out: "\(dir)/never")
+    q.from = 8
+    q.to = 3
+    expect("--from 8 is not before --to 3") { _ = try InterpolationRun.run(q, registry: registry) }
+    q.from = 0
+    q.to = 5
+    q.method = .scheme(.covariance)
+    q.extrapolate = 2
+    expect("the covariance scheme does not extrapolate") { _ = try InterpolationRun.run(q, registry: registry) }
+    // A landmarks run that is not finished.
+    var opts = quiet()
+    opts.afterStep = { if $0 == 1 { raise(SIGTERM) } }
+    let sets = try ConfigLoader.load(
+      file: nil,
+      overrides: [
+        "img_size=32", "n_landmarks=3", "nsf=2", "ngc=4", "n_filters=4", "pose_decoder_channels=[8,8,8]", "spade_hidden=4",
+        "batch_size=2", "use_vgg=false", "mse_lambda=1", "synth_sequences=10", "synth_frames=12", "temporal_min_gap=1",
+        "temporal_max_gap=4", "max_steps=3", "probe_every=0", "probe_frames=16", "save_path=\(dir)/runs",
+      ], defaultsFile: nil)
+    let unfinished = try LandmarkTraining.start(sets, registry: registry, options: opts)
+    XCTAssertEqual(unfinished.status, .interrupted)
+    let count = try runCount(registry)
+    expect("landmarks run \(unfinished.runId) is interrupted, not finished") {
+      _ = try DynamicsTraining.start(landmarksRun: unfinished.runId, configFile: nil, overrides: dynamicsSets, registry: registry, options: quiet())
+    }
+    XCTAssertEqual(try runCount(registry), count)
+    XCTAssertEqual(count, before + 1, "only the interrupted landmarks run was added")
+    XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/never"))
+  }
+}
