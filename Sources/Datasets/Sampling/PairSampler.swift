@@ -85,9 +85,7 @@ public final class PairSampler {
   }
 
   func load(_ s: Int, _ t: Int) throws -> RGBImage {
-    let im = try source.frame(sequence: s, index: t)
-    let S = config.imageSize
-    return (im.width == S && im.height == S) ? im : im.squareResized(S)
+    try source.frame(sequence: s, index: t, size: config.imageSize)
   }
 
   public func next() throws -> PairBatch {

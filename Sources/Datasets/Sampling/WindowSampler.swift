@@ -61,15 +61,12 @@ public final class WindowSampler {
   }
 
   public func next() throws -> WindowBatch {
-    let S = imageSize, plane = 3 * S * S
+    let S = imageSize, window = length * 3 * S * S
     let out = Tensor(zeros: [batchSize, length, 3, S, S])
     let starts = nextStarts()
     for (b, (s, t0)) in starts.enumerated() {
-      for l in 0..<length {
-        var im = try source.frame(sequence: s, index: t0 + l)
-        if im.width != S || im.height != S { im = im.squareResized(S) }
-        im.writeNormalized(into: out.data + (b * length + l) * plane)
-      }
+      let frames = try source.frames(sequence: s, from: t0, count: length, size: S)
+      (out.data + b * window).update(from: frames.data, count: window)
     }
     return WindowBatch(frames: out, starts: starts, state: state)
   }

@@ -2,6 +2,7 @@
 // keypoints — and a bounded in-memory frame cache that sources share.
 import Foundation
 import Imaging
+import TensorEngine
 
 public protocol VideoSource: AnyObject {
   /// Where the data came from (for messages).
@@ -20,6 +21,20 @@ public protocol VideoSource: AnyObject {
 }
 
 extension VideoSource {
+  /// Frame `t` of a sequence at size×size (centre-cropped and resized when it is not already).
+  public func frame(sequence q: Int, index t: Int, size: Int) throws -> RGBImage {
+    let im = try frame(sequence: q, index: t)
+    return (im.width == size && im.height == size) ? im : im.squareResized(size)
+  }
+
+  /// Frames t ..< t + n of a sequence at size×size as [n, 3, size, size] in [-1, 1].
+  public func frames(sequence q: Int, from t: Int, count n: Int, size: Int) throws -> Tensor {
+    let plane = 3 * size * size
+    let out = Tensor(zeros: [n, 3, size, size])
+    for i in 0..<n { try frame(sequence: q, index: t + i, size: size).writeNormalized(into: out.data + i * plane) }
+    return out
+  }
+
   public var sequenceCount: Int { sequenceNames.count }
   public var totalFrames: Int { (0..<sequenceCount).reduce(0) { $0 + frameCount(sequence: $1) } }
 

@@ -86,17 +86,6 @@ public enum DynamicsSetup {
       stateSize: c.nLandmarks * PoseState.width, hidden: c.lstmHidden, layers: c.lstmLayers,
       residualScale: Float(c.dynResidualScale), rng: &rng)
   }
-
-  /// Frames t ..< t + n of a sequence as [n, 3, S, S] in [-1, 1] (resized to S).
-  static func frames(_ source: VideoSource, sequence q: Int, from t: Int, count n: Int, size s: Int) throws -> Tensor {
-    let out = Tensor(zeros: [n, 3, s, s])
-    for i in 0..<n {
-      var im = try source.frame(sequence: q, index: t + i)
-      if im.width != s || im.height != s { im = im.squareResized(s) }
-      im.writeNormalized(into: out.data + i * 3 * s * s)
-    }
-    return out
-  }
 }
 
 /// Pose states of every frame of some sequences: `states[i]` is [T_i, D] for `sequences[i]`.
@@ -121,7 +110,7 @@ public struct StateSequences {
       var i = 0
       while i < t {
         let n = Swift.min(batch, t - i)
-        parts.append(decoder.encode(try DynamicsSetup.frames(source, sequence: q, from: i, count: n, size: decoder.imageSize)))
+        parts.append(decoder.encode(try source.frames(sequence: q, from: i, count: n, size: decoder.imageSize)))
         i += n
         done += n
         progress?(done)

@@ -109,9 +109,9 @@ public enum InterpolationRun {
         let extra = Swift.min(r.extrapolate, t - 1 - g)  // frames past G that have ground truth
         if extra < r.extrapolate { notes.append("\(name): extrapolated \(extra) of \(r.extrapolate) frames (the sequence ends)") }
         let alphas = (1..<(span + extra)).map { Double($0) / Double(span) }  // past 1 for the extra frames
-        let truth = try DynamicsSetup.frames(source, sequence: q, from: f + 1, count: alphas.count, size: s)
-        let ends = try DynamicsSetup.frames(source, sequence: q, from: f, count: 1, size: s)
-        let last = try DynamicsSetup.frames(source, sequence: q, from: g, count: 1, size: s)
+        let truth = try source.frames(sequence: q, from: f + 1, count: alphas.count, size: s)
+        let ends = try source.frames(sequence: q, from: f, count: 1, size: s)
+        let last = try source.frames(sequence: q, from: g, count: 1, size: s)
         var frames: Tensor
         var errors: [Double]?
         switch r.method {

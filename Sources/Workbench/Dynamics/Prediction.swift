@@ -65,7 +65,6 @@ public struct PredictSummary {
 /// The models a dynamics command uses, from a dynamics run or a landmark run.
 struct DynamicsModels {
   var config: ExperimentConfig
-  var landmarkRun: Int64
   var landmarkCheckpoint: String
   var lstmCheckpoint: String?
 
@@ -75,10 +74,10 @@ struct DynamicsModels {
       let (_, ckpt, c) = try DynamicsSetup.finishedRun(id, kind: DynamicsSetup.dynamicsKind, registry: registry, role: "dynamics run")
       guard let parent = run.parentId else { throw DynamicsSetupError.run("dynamics run \(id) records no landmarks run") }
       let (_, lckpt, _) = try DynamicsSetup.finishedRun(parent, kind: DynamicsSetup.landmarkKind, registry: registry, role: "landmarks run")
-      return DynamicsModels(config: c, landmarkRun: parent, landmarkCheckpoint: lckpt, lstmCheckpoint: ckpt)
+      return DynamicsModels(config: c, landmarkCheckpoint: lckpt, lstmCheckpoint: ckpt)
     }
     let (_, lckpt, c) = try DynamicsSetup.finishedRun(id, kind: DynamicsSetup.landmarkKind, registry: registry, role: "--run")
-    return DynamicsModels(config: c, landmarkRun: id, landmarkCheckpoint: lckpt, lstmCheckpoint: nil)
+    return DynamicsModels(config: c, landmarkCheckpoint: lckpt, lstmCheckpoint: nil)
   }
 
   func decoder() throws -> StateDecoder {
@@ -157,8 +156,8 @@ public enum Prediction {
         let known = Swift.max(0, Swift.min(m, t - r.start - n))  // future frames with ground truth
         let steps = r.method == .reconstruction ? known : m
         if steps == 0 { notes.append("\(name): no future frame to reconstruct"); continue }
-        let ctx = try DynamicsSetup.frames(source, sequence: q, from: r.start, count: n, size: s)
-        let truth = known > 0 ? try DynamicsSetup.frames(source, sequence: q, from: r.start + n, count: known, size: s) : nil
+        let ctx = try source.frames(sequence: q, from: r.start, count: n, size: s)
+        let truth = known > 0 ? try source.frames(sequence: q, from: r.start + n, count: known, size: s) : nil
         let ctxStates = decoder.encode(ctx)
         let truthStates = truth.map { decoder.encode($0) }
         let appearance = decoder.appearance(of: ctx.slice(axis: 0, start: n - 1, end: n))

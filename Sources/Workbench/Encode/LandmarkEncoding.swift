@@ -55,9 +55,7 @@ public enum LandmarkEncoding {
       let j = min(items.count, i + batch)
       let images = Tensor(zeros: [j - i, 3, s, s])
       for (b, (q, t)) in items[i..<j].enumerated() {
-        var im = try data.frame(sequence: q, index: t)
-        if im.width != s || im.height != s { im = im.squareResized(s) }
-        im.writeNormalized(into: images.data + b * 3 * s * s)
+        try data.frame(sequence: q, index: t, size: s).writeNormalized(into: images.data + b * 3 * s * s)
       }
       let g = withNoGrad { model.encode(images) }
       mu += g.mu.values

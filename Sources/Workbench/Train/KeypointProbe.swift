@@ -44,10 +44,8 @@ public final class KeypointProbe {
       var kps: [Double] = []
       for i in 0..<n {
         let (seq, t) = all[Int(Double(i) * stride)]
-        var im = try source.frame(sequence: seq, index: t)
-        let scale = Double(s) / Double(im.width)
-        if im.width != s || im.height != s { im = im.squareResized(s) }
-        im.writeNormalized(into: images.data + i * 3 * s * s)
+        let scale = Double(s) / Double(source.width)
+        try source.frame(sequence: seq, index: t, size: s).writeNormalized(into: images.data + i * 3 * s * s)
         guard let pts = table.keypoints(sequence: source.sequenceNames[seq], frame: source.frameNumber(sequence: seq, index: t))
         else { throw TrainError.setup("no keypoints for frame \(t) of \(source.sequenceNames[seq])") }
         for p in pts { kps += [Double(p.x) * scale, Double(p.y) * scale] }
