@@ -64,21 +64,14 @@ public final class DynamicsTrainer {
 
   /// Writes model, Adam state, config, step and `extraState` (sampler words, ...) atomically.
   public func save(to path: String, configJSON: String, extraState: [(String, [Int64])] = []) throws {
-    let (tensors, s) = optimizer.stateDict()
-    try model.save(
-      to: path, config: configJSON, step: step, optimizer: tensors, optimizerAttributes: ["step": Int64(s)],
-      state: extraState)
+    try Checkpoint(module: model, adam: optimizer, config: configJSON, step: step, state: extraState).write(to: path)
   }
 
   /// Restores model, Adam state and step from `path` (strict). Returns the checkpoint.
   @discardableResult
   public func restore(from path: String) throws -> Checkpoint {
     let ckpt = try model.load(from: path)
-    do {
-      try optimizer.loadStateDict(ckpt.optimizerDictionary, step: Int(ckpt.optimizerAttributes["step"] ?? 0))
-    } catch let e as StateDictError {
-      throw StorageError.stateDict(path: path, e)
-    }
+    try ckpt.restoreOptimizer(into: optimizer)
     step = ckpt.step
     return ckpt
   }

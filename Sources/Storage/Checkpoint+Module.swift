@@ -17,6 +17,27 @@ extension Checkpoint {
   }
 }
 
+extension Checkpoint {
+  /// A checkpoint of `module` with `adam`'s state under optimizer/ (its step as the `step`
+  /// attribute): what a trainer saves to resume exactly.
+  public init(module: Module, adam: Adam, config: String, step: Int, state: [(String, [Int64])] = []) {
+    let (tensors, adamStep) = adam.stateDict()
+    self.init(
+      module: module, optimizer: tensors, optimizerAttributes: ["step": Int64(adamStep)], config: config, step: step,
+      state: state)
+  }
+
+  /// Loads the optimizer/ state into `adam`, strictly.
+  /// - Throws: `StorageError.stateDict(path:_:)` naming the file and the key at fault.
+  public func restoreOptimizer(into adam: Adam) throws {
+    do {
+      try adam.loadStateDict(optimizerDictionary, step: Int(optimizerAttributes["step"] ?? 0))
+    } catch let error as StateDictError {
+      throw StorageError.stateDict(path: sourcePath ?? "<checkpoint in memory>", error)
+    }
+  }
+}
+
 extension Module {
   /// Writes this module's state dict (plus optional optimizer and run state) to `path`
   /// atomically.

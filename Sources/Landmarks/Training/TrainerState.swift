@@ -16,15 +16,9 @@ extension LandmarkTrainer {
   /// `extraState`: the caller's small integer state (sampler RNG words and position, ...).
   public func save(to path: String, configJSON: String, extraState: [(String, [Int64])] = []) throws {
     if let d = discriminator, let optD = optimizerD {
-      let (tensors, dstep) = optD.stateDict()
-      try Checkpoint(
-        module: d, optimizer: tensors, optimizerAttributes: ["step": Int64(dstep)], config: configJSON, step: step
-      ).write(to: Self.discriminatorPath(for: path))
+      try Checkpoint(module: d, adam: optD, config: configJSON, step: step).write(to: Self.discriminatorPath(for: path))
     }
-    let (tensors, gstep) = optimizer.stateDict()
-    var ckpt = Checkpoint(
-      module: model, optimizer: tensors, optimizerAttributes: ["step": Int64(gstep)], config: configJSON, step: step,
-      state: extraState)
+    var ckpt = Checkpoint(module: model, adam: optimizer, config: configJSON, step: step, state: extraState)
     ckpt.setState("trainer_rng", words: rng.stateWords)
     try ckpt.write(to: path)
   }
@@ -35,20 +29,11 @@ extension LandmarkTrainer {
   public func restore(from path: String) throws -> Checkpoint {
     let ckpt = try Checkpoint.read(from: path)
     try model.load(ckpt)
-    do {
-      try optimizer.loadStateDict(ckpt.optimizerDictionary, step: Int(ckpt.optimizerAttributes["step"] ?? 0))
-    } catch let e as StateDictError {
-      throw StorageError.stateDict(path: path, e)
-    }
+    try ckpt.restoreOptimizer(into: optimizer)
     if let words = ckpt.stateWords("trainer_rng"), words.count == 4 { rng = SeededRNG(state: words) }
     if let d = discriminator, let optD = optimizerD {
       let dpath = Self.discriminatorPath(for: path)
-      let dc = try d.load(from: dpath)
-      do {
-        try optD.loadStateDict(dc.optimizerDictionary, step: Int(dc.optimizerAttributes["step"] ?? 0))
-      } catch let e as StateDictError {
-        throw StorageError.stateDict(path: dpath, e)
-      }
+      try d.load(from: dpath).restoreOptimizer(into: optD)
     }
     step = ckpt.step
     return ckpt
