@@ -19,7 +19,6 @@ public enum DynamicsTraining {
   /// Everything checked before a run is created: nothing is written when this throws.
   struct Plan {
     var loaded: LoadedConfig
-    var landmarkRun: Int64
     var landmarkCheckpoint: String
   }
 
@@ -38,7 +37,7 @@ public enum DynamicsTraining {
       throw DynamicsSetupError.value(
         "n_inputs + n_future = \(length) frames, but the longest training sequence of \(source.location) has \(longest)")
     }
-    return Plan(loaded: loaded, landmarkRun: id, landmarkCheckpoint: ckpt)
+    return Plan(loaded: loaded, landmarkCheckpoint: ckpt)
   }
 
   /// Checks everything, then starts a dynamics run on landmark run `id` and trains it.
@@ -121,10 +120,10 @@ final class DynamicsSession {
     summary = TrainSummary(runId: handle.runId, status: .running, steps: 0)
     if let path = resumeFrom {
       let ckpt = try trainer.restore(from: path)
-      guard let words = ckpt.stateWords("sampler_rng"), let pos = ckpt.state("sampler_position")?.first else {
+      guard let saved = SamplerState(checkpoint: ckpt) else {
         throw TrainError.setup("\(path) has no sampler state (state/sampler_rng, state/sampler_position)")
       }
-      samplerState = SamplerState(rng: words, position: Int(pos))
+      samplerState = saved
       sampler.restore(samplerState)
       lastCheckpoint = path
       options.print("run \(handle.runId): resumed from \(path) at step \(trainer.step)")
@@ -159,10 +158,7 @@ final class DynamicsSession {
 
   func checkpoint() throws {
     let path = dir + String(format: "/dynamics_%07d.h5", trainer.step)
-    let state: [(String, [Int64])] = [
-      ("sampler_rng", samplerState.rng.map { Int64(bitPattern: $0) }), ("sampler_position", [Int64(samplerState.position)]),
-    ]
-    try trainer.save(to: path, configJSON: configJSON, extraState: state)
+    try trainer.save(to: path, configJSON: configJSON, extraState: samplerState.checkpointState)
     try handle.addCheckpoint(step: Int64(trainer.step), path: path)
     lastCheckpoint = path
   }
@@ -182,7 +178,6 @@ final class DynamicsSession {
       let pred = Rollout.lstm(trainer.model, context: context, horizon: m)
       errors += PoseState.meanErrorPixels(pred, truth, imageSize: config.imgSize)
     }
-    trainer.model.train()
     guard !errors.isEmpty else { return }
     try handle.log("val_mu_error_px", step: Int64(trainer.step), value: errors.reduce(0, +) / Double(errors.count))
   }
@@ -202,9 +197,7 @@ final class DynamicsSession {
       if let sig = StopSignals.received {
         try checkpoint()
         progress.finish()
-        let why = "stopped by \(StopSignals.name(sig)) at step \(trainer.step); checkpoint \(lastCheckpoint ?? "-")"
-        try handle.finish(.interrupted, error: why + "; continue with `lmlab train resume \(handle.runId)`")
-        out("run \(handle.runId) interrupted: \(why)")
+        try StopSignals.markInterrupted(handle, by: sig, step: trainer.step, checkpoint: lastCheckpoint, print: out)
         return finished(.interrupted)
       }
       let windows = nextWindows()

@@ -47,10 +47,10 @@ final class TrainSession {
     samplerState = sampler.state
     if let path = resumeFrom {
       let ckpt = try trainer.restore(from: path)
-      guard let words = ckpt.stateWords("sampler_rng"), let pos = ckpt.state("sampler_position")?.first else {
+      guard let saved = SamplerState(checkpoint: ckpt) else {
         throw TrainError.setup("\(path) has no sampler state (state/sampler_rng, state/sampler_position)")
       }
-      samplerState = SamplerState(rng: words, position: Int(pos))
+      samplerState = saved
       sampler.restore(samplerState)
       lastCheckpoint = path
       options.print("run \(handle.runId): resumed from \(path) at step \(trainer.step)")
@@ -65,10 +65,7 @@ final class TrainSession {
 
   func checkpoint() throws {
     let path = dir + String(format: "/step_%07d.h5", trainer.step)
-    let state: [(String, [Int64])] = [
-      ("sampler_rng", samplerState.rng.map { Int64(bitPattern: $0) }), ("sampler_position", [Int64(samplerState.position)]),
-    ]
-    try trainer.save(to: path, configJSON: configJSON, extraState: state)
+    try trainer.save(to: path, configJSON: configJSON, extraState: samplerState.checkpointState)
     try handle.addCheckpoint(step: Int64(trainer.step), path: path)
     lastCheckpoint = path
   }
@@ -124,9 +121,7 @@ final class TrainSession {
       if let sig = StopSignals.received {
         try checkpoint()
         progress.finish()
-        let why = "stopped by \(StopSignals.name(sig)) at step \(trainer.step); checkpoint \(lastCheckpoint ?? "-")"
-        try handle.finish(.interrupted, error: why + "; continue with `lmlab train resume \(handle.runId)`")
-        out("run \(handle.runId) interrupted: \(why)")
+        try StopSignals.markInterrupted(handle, by: sig, step: trainer.step, checkpoint: lastCheckpoint, print: out)
         return finished(.interrupted)
       }
       let batch = try batches.next()
