@@ -3,12 +3,10 @@ import Foundation
 
 public enum DynamicsError: Error, CustomStringConvertible, LocalizedError, Equatable {
   case badValue(key: String, value: String, expected: String)
-  case mismatch(String)
 
   public var description: String {
     switch self {
     case .badValue(let key, let value, let expected): return "\(key) must be \(expected), got \(value)"
-    case .mismatch(let m): return m
     }
   }
   public var errorDescription: String? { description }

@@ -123,9 +123,3 @@ public enum PixelCrossfade {
     return out
   }
 }
-
-/// The α of frame `index` of `count` frames from the first (α = 0) to the last (α = 1).
-public func interpolationAlphas(count: Int) -> [Double] {
-  precondition(count >= 2, "interpolationAlphas: \(count) frames")
-  return (0..<count).map { $0 == count - 1 ? 1 : Double($0) / Double(count - 1) }
-}
