@@ -21,20 +21,14 @@ public enum DynamicsBench {
   }
 
   public static var cases: [Case] {
-    var demo = ModelConfig()
-    demo.imgSize = 64
-    demo.nLandmarks = 10
-    demo.nsf = 4
-    demo.ngc = 16
-    demo.nFilters = 16
-    demo.poseDecoderChannels = [128, 64, 32]
-    demo.spadeHidden = 32
+    // landmarks-learn.yaml's model: the demo widths with the fixed isotropic covariance.
+    var demo = TrainSetup.modelConfig(TrainBench.demo())
     demo.useIdentityCovariance = true
     var bair = ModelConfig()
     bair.imgSize = 64
     bair.nLandmarks = 30
     return [
-      Case(label: "demo", landmarks: 10, nInputs: 10, nFuture: 10, model: demo),
+      Case(label: "demo", landmarks: demo.nLandmarks, nInputs: 10, nFuture: 10, model: demo),
       Case(label: "bair", landmarks: 30, nInputs: 10, nFuture: 0, model: bair),
     ]
   }
