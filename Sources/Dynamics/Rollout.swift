@@ -79,6 +79,11 @@ public enum Rollout {
     public var invalidCovariances = 0
     public var isValid: Bool { nonFinite == 0 && invalidCovariances == 0 }
     public init() {}
+
+    public mutating func add(_ other: Validity) {
+      nonFinite += other.nonFinite
+      invalidCovariances += other.invalidCovariances
+    }
   }
 
   public static func validity(_ states: Tensor, floor: Double) -> Validity {

@@ -6,6 +6,22 @@ import Workbench
 
 extension PredictionMethod: ExpressibleByArgument {}
 
+/// Options both commands share: the split read, the output folder, LPIPS weights, experiment.
+struct FrameRunOptions: ParsableArguments {
+  @Option(help: "Split whose sequences are used.") var split = "test"
+  @Option(help: "Output folder (frames/, truth/, unscored/, scores.csv).") var out: String
+  @Option(help: "LPIPS weights file or folder (default: $LMLAB_LPIPS_WEIGHTS, else weights/).") var lpipsWeights: String?
+  @Option(help: "Experiment to file the run under.") var experiment: String?
+
+  var target: FrameRunTarget {
+    var t = FrameRunTarget(out: out)
+    t.split = split
+    t.lpipsWeights = lpipsWeights
+    t.experiment = experiment
+    return t
+  }
+}
+
 struct Predict: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Predict future frames from context frames (LSTM or a baseline), score and register them.")
@@ -18,24 +34,19 @@ struct Predict: ParsableCommand {
   @Option(help: "Context frames (default: the run's n_context).") var context: Int?
   @Option(help: "Frames to predict (default: the run's n_rollout); frames past a sequence's end go to unscored/.")
   var horizon: Int?
-  @Option(help: "Split whose sequences are predicted.") var split = "test"
   @Option(help: "First context frame in each sequence.") var start = 0
-  @Option(help: "Output folder (frames/, truth/, unscored/, scores.csv).") var out: String
-  @Option(help: "LPIPS weights file or folder (default: $LMLAB_LPIPS_WEIGHTS, else weights/).") var lpipsWeights: String?
-  @Option(help: "Experiment to file the run under.") var experiment: String?
+  @OptionGroup var output: FrameRunOptions
 
   func run() throws {
     let registry = try global.openRegistry()
-    var r = PredictRequest(runId: try parseRunID(runID), out: out)
+    var r = PredictRequest(runId: try parseRunID(runID), out: output.out)
+    r.target = output.target
     r.method = method
     r.context = context
     r.horizon = horizon
-    r.split = split
     r.start = start
-    r.lpipsWeights = lpipsWeights
-    r.experiment = experiment
     let s = try Prediction.run(r, registry: registry)
-    printSummary(s, what: "predict \(method.rawValue)", out: out)
+    printSummary(s, what: "predict \(method.rawValue)", out: output.out)
   }
 }
 
@@ -51,10 +62,7 @@ struct Interpolate: ParsableCommand {
   @Option(help: "First frame (position in the sequence; default 0).") var from: Int?
   @Option(help: "Last frame (default: the sequence's last).") var to: Int?
   @Option(help: "Frames to continue past --to at α > 1 (cholesky, axes, wasserstein).") var extrapolate = 0
-  @Option(help: "Split whose sequences are interpolated.") var split = "test"
-  @Option(help: "Output folder (frames/, truth/, scores.csv).") var out: String
-  @Option(help: "LPIPS weights file or folder (default: $LMLAB_LPIPS_WEIGHTS, else weights/).") var lpipsWeights: String?
-  @Option(help: "Experiment to file the run under.") var experiment: String?
+  @OptionGroup var output: FrameRunOptions
 
   func validate() throws {
     guard InterpolationMethod(name: scheme) != nil else {
@@ -64,16 +72,14 @@ struct Interpolate: ParsableCommand {
 
   func run() throws {
     let registry = try global.openRegistry()
-    var r = InterpolateRequest(runId: try parseRunID(runID), out: out)
+    var r = InterpolateRequest(runId: try parseRunID(runID), out: output.out)
+    r.target = output.target
     r.method = InterpolationMethod(name: scheme)!
     r.from = from
     r.to = to
     r.extrapolate = extrapolate
-    r.split = split
-    r.lpipsWeights = lpipsWeights
-    r.experiment = experiment
     let s = try InterpolationRun.run(r, registry: registry)
-    printSummary(s, what: "interpolate \(scheme)", out: out)
+    printSummary(s, what: "interpolate \(scheme)", out: output.out)
   }
 }
 

@@ -6,11 +6,26 @@
 // Scores come from `evaluateFrames` on the written folders (what any evaluator of these PNGs
 // computes) plus the state-space `landmark-error-px`; all go to the run's frame scores, and
 // each metric's mean per horizon index goes to a series (step = index, 1-based).
+import Dynamics
 import Foundation
 import Imaging
 import Metrics
 import Registry
 import TensorEngine
+
+/// Where a predict/interpolate run reads from and writes to, and how it is filed.
+public struct FrameRunTarget: Sendable {
+  /// The split whose sequences are used.
+  public var split = "test"
+  /// The output folder.
+  public var out: String
+  /// LPIPS weights file or folder (nil: `LPIPSModel.locate`'s defaults).
+  public var lpipsWeights: String?
+  /// Experiment to file the run under.
+  public var experiment: String?
+
+  public init(out: String) { self.out = out }
+}
 
 struct FrameRunOutput {
   let dir: String
@@ -50,63 +65,112 @@ struct FrameRunOutput {
     if let e = landmarkError { landmarkErrors.append((sequence, frame, index, e)) }
   }
 
-  /// Scores the folders, writes scores.csv, records frame scores and per-index series.
+  /// Every value by metric and 1-based index (image metrics, then `landmark-error-px`).
+  func valuesByIndex(_ eval: FrameEvaluation) -> (names: [String], values: [String: [Int: [Double]]]) {
+    var names = eval.metricNames
+    var values: [String: [Int: [Double]]] = [:]
+    for (i, p) in eval.pairs.enumerated() {
+      let index = indexOf[p.sequence]?[p.frame] ?? 0
+      for m in eval.metricNames { values[m, default: [:]][index, default: []].append(eval.values[m]![i]) }
+    }
+    if !landmarkErrors.isEmpty {
+      names.append(Self.landmarkMetric)
+      for e in landmarkErrors { values[Self.landmarkMetric, default: [:]][e.index, default: []].append(e.value) }
+    }
+    return (names, values)
+  }
+
+  static let landmarkMetric = "landmark-error-px"
+
+  /// Scores the folders, writes scores.csv, records frame scores and per-index mean series.
   func score(metrics: [FrameMetric], lpipsWeights: String?, handle: RunHandle) throws -> FrameEvaluation {
     let eval = try evaluateFrames(
       reference: dir + "/truth", predicted: dir + "/frames", method: method, metrics: metrics, lpipsWeights: lpipsWeights)
     var csv = eval.csv()
     var rows: [FrameScore] = []
-    var byIndex: [String: [Int: [Double]]] = [:]
     for (i, p) in eval.pairs.enumerated() {
-      let index = indexOf[p.sequence]?[p.frame] ?? 0
       for m in eval.metricNames {
-        let v = eval.values[m]![i]
-        rows.append(FrameScore(runId: handle.runId, method: method, sequence: p.sequence, frame: Int64(p.frame), metric: m, value: v))
-        byIndex[m, default: [:]][index, default: []].append(v)
+        rows.append(
+          FrameScore(runId: handle.runId, method: method, sequence: p.sequence, frame: Int64(p.frame), metric: m, value: eval.values[m]![i]))
       }
     }
     for e in landmarkErrors {
-      csv += "\(csvField(method)),\(csvField(e.sequence)),\(e.frame),landmark-error-px,\(e.value)\n"
+      csv += "\(csvField(method)),\(csvField(e.sequence)),\(e.frame),\(Self.landmarkMetric),\(e.value)\n"
       rows.append(
-        FrameScore(runId: handle.runId, method: method, sequence: e.sequence, frame: Int64(e.frame), metric: "landmark-error-px", value: e.value))
-      byIndex["landmark-error-px", default: [:]][e.index, default: []].append(e.value)
+        FrameScore(runId: handle.runId, method: method, sequence: e.sequence, frame: Int64(e.frame), metric: Self.landmarkMetric, value: e.value))
     }
     try csv.write(toFile: dir + "/scores.csv", atomically: true, encoding: .utf8)
     try handle.addFrameScores(rows)
-    for (m, series) in byIndex {
+    for (m, series) in valuesByIndex(eval).values {
       for (index, vs) in series { try handle.log(m, step: Int64(index), value: vs.reduce(0, +) / Double(vs.count)) }
     }
     try handle.addArtifact(kind: "scores_csv", path: dir + "/scores.csv")
     return eval
   }
 
-  /// Mean per horizon index of every metric (and the landmark error), as printable lines.
+  /// Mean per index of every metric, as printable lines.
   func table(_ eval: FrameEvaluation) -> String {
-    var names = eval.metricNames
-    var values: [String: [Int: [Double]]] = [:]
-    for (i, p) in eval.pairs.enumerated() {
-      let index = indexOf[p.sequence]?[p.frame] ?? 0
-      for m in names { values[m, default: [:]][index, default: []].append(eval.values[m]![i]) }
-    }
-    if !landmarkErrors.isEmpty {
-      names.append("landmark-error-px")
-      for e in landmarkErrors { values["landmark-error-px", default: [:]][e.index, default: []].append(e.value) }
-    }
+    let (names, values) = valuesByIndex(eval)
     let width = Swift.max(12, names.map(\.count).max() ?? 12) + 2
     func pad(_ s: String) -> String { String(repeating: " ", count: Swift.max(0, width - s.count)) + s }
-    var lines = [pad("index") + pad("n") + names.map(pad).joined()]
-    let indices = Set(values.values.flatMap { $0.keys }).sorted()
     func mean(_ v: [Double]?) -> String {
       guard let v, !v.isEmpty else { return pad("-") }
       return pad(String(format: "%.4f", v.reduce(0, +) / Double(v.count)))
     }
-    for j in indices {
+    var lines = [pad("index") + pad("n") + names.map(pad).joined()]
+    for j in Set(values.values.flatMap { $0.keys }).sorted() {
       let n = names.compactMap { values[$0]?[j]?.count }.max() ?? 0
       lines.append(pad("\(j)") + pad("\(n)") + names.map { mean(values[$0]?[j]) }.joined())
     }
-    let all = names.map { m in mean(values[m].map { $0.values.flatMap { $0 } }) }
-    lines.append(pad("all") + pad("") + all.joined())
+    lines.append(pad("all") + pad("") + names.map { m in mean(values[m].map { $0.values.flatMap { $0 } }) }.joined())
     return lines.joined(separator: "\n")
+  }
+
+  // MARK: what a state method found, for the summary
+
+  /// Counts of non-finite numbers and invalid covariances over every state checked (nil: none checked).
+  var validity: Rollout.Validity?
+  /// Range of the decoded frames before clamping (nil: nothing decoded).
+  var decodedRange: ClosedRange<Float>?
+  var notes: [String] = []
+
+  mutating func check(_ states: Tensor, floor: Double) {
+    var v = validity ?? Rollout.Validity()
+    v.add(Rollout.validity(states, floor: floor))
+    validity = v
+  }
+
+  mutating func observeRange(_ frames: Tensor) {
+    let p = UnsafeBufferPointer(start: frames.data, count: frames.count)
+    guard let lo = p.min(), let hi = p.max() else { return }
+    decodedRange = decodedRange.map { Swift.min($0.lowerBound, lo)...Swift.max($0.upperBound, hi) } ?? lo...hi
+  }
+
+  /// The run's life: starts the registry run of `spec`, lets `write` fill a new output folder,
+  /// scores and finishes the run; on any error the run is marked failed with it.
+  static func record(
+    _ spec: RunSpec, registry: Registry, target: FrameRunTarget, method: String, metrics: [FrameMetric], notes: [String],
+    print out: (String) -> Void, write: (inout FrameRunOutput) throws -> Void
+  ) throws -> PredictSummary {
+    let handle = try registry.startRun(spec)
+    do {
+      var output = try FrameRunOutput(dir: target.out, method: method)
+      output.notes = notes
+      try write(&output)
+      guard FileManager.default.fileExists(atPath: target.out + "/truth") else {
+        throw DynamicsSetupError.value("no output frame has ground truth in split \(target.split); nothing to score")
+      }
+      let eval = try output.score(metrics: metrics, lpipsWeights: target.lpipsWeights, handle: handle)
+      if let v = output.validity { try handle.log("invalid_states", step: 0, value: Double(v.nonFinite + v.invalidCovariances)) }
+      try handle.finish(.finished)
+      for note in output.notes { out("note: \(note)") }
+      return PredictSummary(
+        runId: handle.runId, table: output.table(eval), validity: output.validity, decodedRange: output.decodedRange,
+        notes: output.notes, evaluation: eval)
+    } catch {
+      try? handle.finish(.failed, error: "\(error)")
+      throw error
+    }
   }
 }
 

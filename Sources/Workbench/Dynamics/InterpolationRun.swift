@@ -44,14 +44,11 @@ public struct InterpolateRequest: Sendable {
   public var from: Int?
   public var to: Int?
   public var extrapolate = 0
-  public var split = "test"
-  public var out: String
-  public var lpipsWeights: String?
-  public var experiment: String?
+  public var target: FrameRunTarget
 
   public init(runId: Int64, out: String) {
     self.runId = runId
-    self.out = out
+    target = FrameRunTarget(out: out)
   }
 }
 
@@ -73,8 +70,8 @@ public enum InterpolationRun {
       throw DynamicsSetupError.value("--extrapolate \(r.extrapolate): a pixel cross-fade does not extrapolate")
     }
     let source = try TrainSetup.dataset(c)
-    let sequences = try source.sequences(inSplit: r.split)
-    guard !sequences.isEmpty else { throw DynamicsSetupError.value("--split \(r.split): no sequences in \(source.location)") }
+    let sequences = try source.sequences(inSplit: r.target.split)
+    guard !sequences.isEmpty else { throw DynamicsSetupError.value("--split \(r.target.split): no sequences in \(source.location)") }
     for q in sequences {
       let t = source.frameCount(sequence: q), f = r.from ?? 0, g = r.to ?? t - 1
       guard g < t else {
@@ -84,22 +81,21 @@ public enum InterpolationRun {
         throw DynamicsSetupError.value("--from \(f) --to \(g) in sequence \(source.sequenceNames[q]): no frame lies between them")
       }
     }
-    try FrameRunOutput.checkFree(r.out)
-    let (metrics, lpipsNote) = dynamicsMetrics(lpipsNet: c.lpipsNet, lpipsWeights: r.lpipsWeights)
+    try FrameRunOutput.checkFree(r.target.out)
+    let (metrics, lpipsNote) = dynamicsMetrics(lpipsNet: c.lpipsNet, lpipsWeights: r.target.lpipsWeights)
     let decoder = try models.decoder()
 
     let spec = outputRunSpec(
       name: "interpolate-\(r.method.name)", kind: runKind, parent: r.runId, config: c,
       extra: [("interpolate_method", r.method.name), ("interpolate_from", r.from.map(String.init) ?? "first"),
         ("interpolate_to", r.to.map(String.init) ?? "last"), ("interpolate_extrapolate", "\(r.extrapolate)"),
-        ("interpolate_split", r.split)],
-      experiment: r.experiment)
-    let handle = try registry.startRun(spec)
-    do {
-      var output = try FrameRunOutput(dir: r.out, method: r.method.name)
-      var notes = lpipsNote.map { [$0] } ?? []
-      var validity = Rollout.Validity()
-      let s = decoder.imageSize
+        ("interpolate_split", r.target.split)],
+      experiment: r.target.experiment)
+    let s = decoder.imageSize
+    return try FrameRunOutput.record(
+      spec, registry: registry, target: r.target, method: r.method.name, metrics: metrics, notes: lpipsNote.map { [$0] } ?? [],
+      print: out
+    ) { output in
       let progress = ProgressReporter(label: "interpolate \(r.method.name)", total: sequences.count)
       progress.unit = "sequence"
       for (done, q) in sequences.enumerated() {
@@ -107,26 +103,23 @@ public enum InterpolationRun {
         let f = r.from ?? 0, g = r.to ?? t - 1
         let span = g - f
         let extra = Swift.min(r.extrapolate, t - 1 - g)  // frames past G that have ground truth
-        if extra < r.extrapolate { notes.append("\(name): extrapolated \(extra) of \(r.extrapolate) frames (the sequence ends)") }
+        if extra < r.extrapolate { output.notes.append("\(name): extrapolated \(extra) of \(r.extrapolate) frames (the sequence ends)") }
         let alphas = (1..<(span + extra)).map { Double($0) / Double(span) }  // past 1 for the extra frames
-        let truth = try source.frames(sequence: q, from: f + 1, count: alphas.count, size: s)
-        let ends = try source.frames(sequence: q, from: f, count: 1, size: s)
+        let truth = try source.frames(sequence: q, from: f + 1, count: alphas.count, size: s)  // frame f + 1 + j ↔ alphas[j]
+        let first = try source.frames(sequence: q, from: f, count: 1, size: s)
         let last = try source.frames(sequence: q, from: g, count: 1, size: s)
-        var frames: Tensor
+        let frames: Tensor
         var errors: [Double]?
         switch r.method {
         case .crossfade:
-          frames = PixelCrossfade.frames(from: ends, to: last, alphas: alphas).reshaped([alphas.count, 3, s, s])
+          frames = PixelCrossfade.frames(from: first, to: last, alphas: alphas).reshaped([alphas.count, 3, s, s])
         case .scheme(let scheme):
-          let a = decoder.encode(ends), b = decoder.encode(last)
-          let d = a.count
-          let states = try scheme.states(
-            from: a.reshaped([d]), to: b.reshaped([d]), alphas: alphas, floor: c.choleskyFloor)
-          let v = Rollout.validity(states, floor: c.choleskyFloor)
-          validity.nonFinite += v.nonFinite
-          validity.invalidCovariances += v.invalidCovariances
-          let appearance = decoder.appearance(of: ends)
-          frames = decoder.decode(states, appearance: appearance, appearanceIndex: Array(repeating: 0, count: alphas.count))
+          let a = decoder.encode(first), b = decoder.encode(last)
+          let states = try scheme.states(from: a.reshaped([a.count]), to: b.reshaped([b.count]), alphas: alphas, floor: c.choleskyFloor)
+          output.check(states, floor: c.choleskyFloor)
+          frames = decoder.decode(
+            states, appearance: decoder.appearance(of: first), appearanceIndex: Array(repeating: 0, count: alphas.count))
+          output.observeRange(frames)
           errors = PoseState.meanErrorPixels(states, decoder.encode(truth), imageSize: s)
         }
         for j in 0..<alphas.count {
@@ -138,18 +131,6 @@ public enum InterpolationRun {
         progress.update(step: done + 1)
       }
       progress.finish()
-      let eval = try output.score(metrics: metrics, lpipsWeights: r.lpipsWeights, handle: handle)
-      if r.method != .crossfade {
-        try handle.log("invalid_states", step: 0, value: Double(validity.nonFinite + validity.invalidCovariances))
-      }
-      try handle.finish(.finished)
-      for note in notes { out("note: \(note)") }
-      return PredictSummary(
-        runId: handle.runId, table: output.table(eval), validity: r.method != .crossfade ? validity : nil, decodedRange: nil,
-        notes: notes, evaluation: eval)
-    } catch {
-      try? handle.finish(.failed, error: "\(error)")
-      throw error
     }
   }
 }

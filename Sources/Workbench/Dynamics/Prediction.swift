@@ -39,16 +39,13 @@ public struct PredictRequest: Sendable {
   /// nil: the config's n_context / n_rollout.
   public var context: Int?
   public var horizon: Int?
-  public var split = "test"
   /// First context frame (position in each sequence).
   public var start = 0
-  public var out: String
-  public var lpipsWeights: String?
-  public var experiment: String?
+  public var target: FrameRunTarget
 
   public init(runId: Int64, out: String) {
     self.runId = runId
-    self.out = out
+    target = FrameRunTarget(out: out)
   }
 }
 
@@ -126,42 +123,43 @@ public enum Prediction {
       throw DynamicsSetupError.run("--method lstm needs a dynamics run; run \(r.runId) is a landmarks run (train one with `lmlab train dynamics`)")
     }
     let source = try TrainSetup.dataset(c)
-    let sequences = try source.sequences(inSplit: r.split)
-    guard !sequences.isEmpty else { throw DynamicsSetupError.value("--split \(r.split): no sequences in \(source.location)") }
+    let sequences = try source.sequences(inSplit: r.target.split)
+    guard !sequences.isEmpty else { throw DynamicsSetupError.value("--split \(r.target.split): no sequences in \(source.location)") }
     for q in sequences where r.start + n > source.frameCount(sequence: q) {
       throw DynamicsSetupError.value(
         "--context \(n) (from frame \(r.start)) is longer than sequence \(source.sequenceNames[q]) (\(source.frameCount(sequence: q)) frames)")
     }
-    try FrameRunOutput.checkFree(r.out)
-    let (metrics, lpipsNote) = dynamicsMetrics(lpipsNet: c.lpipsNet, lpipsWeights: r.lpipsWeights)
+    try FrameRunOutput.checkFree(r.target.out)
+    let (metrics, lpipsNote) = dynamicsMetrics(lpipsNet: c.lpipsNet, lpipsWeights: r.target.lpipsWeights)
     let decoder = try models.decoder()
     let lstm = try models.lstm()
 
     let spec = outputRunSpec(
       name: "predict-\(r.method.rawValue)", kind: runKind, parent: r.runId, config: c,
       extra: [("predict_method", r.method.rawValue), ("predict_context", "\(n)"), ("predict_horizon", "\(m)"),
-        ("predict_split", r.split), ("predict_start", "\(r.start)")],
-      experiment: r.experiment)
-    let handle = try registry.startRun(spec)
-    do {
-      var output = try FrameRunOutput(dir: r.out, method: r.method.rawValue)
-      var notes = lpipsNote.map { [$0] } ?? []
-      var validity = Rollout.Validity()
-      var range: ClosedRange<Float>?
-      let s = decoder.imageSize, d = decoder.stateSize
+        ("predict_split", r.target.split), ("predict_start", "\(r.start)")],
+      experiment: r.target.experiment)
+    let s = decoder.imageSize, d = decoder.stateSize
+    return try FrameRunOutput.record(
+      spec, registry: registry, target: r.target, method: r.method.rawValue, metrics: metrics, notes: lpipsNote.map { [$0] } ?? [],
+      print: out
+    ) { output in
       let progress = ProgressReporter(label: "predict \(r.method.rawValue)", total: sequences.count)
       progress.unit = "sequence"
       for (done, q) in sequences.enumerated() {
         let name = source.sequenceNames[q], t = source.frameCount(sequence: q)
         let known = Swift.max(0, Swift.min(m, t - r.start - n))  // future frames with ground truth
         let steps = r.method == .reconstruction ? known : m
-        if steps == 0 { notes.append("\(name): no future frame to reconstruct"); continue }
+        if steps == 0 {
+          output.notes.append("\(name): no future frame to reconstruct")
+          continue
+        }
         let ctx = try source.frames(sequence: q, from: r.start, count: n, size: s)
         let truth = known > 0 ? try source.frames(sequence: q, from: r.start + n, count: known, size: s) : nil
-        let ctxStates = decoder.encode(ctx)
         let truthStates = truth.map { decoder.encode($0) }
         let appearance = decoder.appearance(of: ctx.slice(axis: 0, start: n - 1, end: n))
-        var frames: Tensor
+        let sameAppearance = Array(repeating: 0, count: steps)
+        let frames: Tensor
         var states: Tensor?
         switch r.method {
         case .copyLast:
@@ -169,19 +167,14 @@ public enum Prediction {
           for j in 0..<steps { (frames.data + j * 3 * s * s).update(from: ctx.data + (n - 1) * 3 * s * s, count: 3 * s * s) }
         case .reconstruction:
           states = truthStates!
-          frames = decoder.decode(states!, appearance: appearance, appearanceIndex: Array(repeating: 0, count: steps))
+          frames = decoder.decode(states!, appearance: appearance, appearanceIndex: sameAppearance)
         case .lstm, .holdState, .constantVelocity:
-          let rolled = Rollout.run(r.method.statePredictor!, model: lstm, context: ctxStates.reshaped([1, n, d]), horizon: steps)
-          states = rolled.reshaped([steps, d])
-          let v = Rollout.validity(states!, floor: c.choleskyFloor)
-          validity.nonFinite += v.nonFinite
-          validity.invalidCovariances += v.invalidCovariances
-          frames = decoder.decode(states!, appearance: appearance, appearanceIndex: Array(repeating: 0, count: steps))
+          let context = decoder.encode(ctx).reshaped([1, n, d])
+          states = Rollout.run(r.method.statePredictor!, model: lstm, context: context, horizon: steps).reshaped([steps, d])
+          output.check(states!, floor: c.choleskyFloor)
+          frames = decoder.decode(states!, appearance: appearance, appearanceIndex: sameAppearance)
         }
-        if r.method != .copyLast {
-          let lo = frames.values.min() ?? 0, hi = frames.values.max() ?? 0
-          range = range.map { Swift.min($0.lowerBound, lo)...Swift.max($0.upperBound, hi) } ?? lo...hi
-        }
+        if states != nil { output.observeRange(frames) }
         let errors = states.flatMap { st in
           truthStates.map { PoseState.meanErrorPixels(st.slice(axis: 0, start: 0, end: known), $0, imageSize: s) }
         }
@@ -201,21 +194,6 @@ public enum Prediction {
         progress.update(step: done + 1)
       }
       progress.finish()
-      if !FileManager.default.fileExists(atPath: r.out + "/truth") {
-        throw DynamicsSetupError.value("--horizon \(m): no predicted frame has ground truth in split \(r.split); nothing to score")
-      }
-      let eval = try output.score(metrics: metrics, lpipsWeights: r.lpipsWeights, handle: handle)
-      if r.method.statePredictor != nil {
-        try handle.log("invalid_states", step: 0, value: Double(validity.nonFinite + validity.invalidCovariances))
-      }
-      try handle.finish(.finished)
-      for note in notes { out("note: \(note)") }
-      return PredictSummary(
-        runId: handle.runId, table: output.table(eval), validity: r.method.statePredictor != nil ? validity : nil,
-        decodedRange: range, notes: notes, evaluation: eval)
-    } catch {
-      try? handle.finish(.failed, error: "\(error)")
-      throw error
     }
   }
 }
