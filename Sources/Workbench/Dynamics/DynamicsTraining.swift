@@ -74,8 +74,7 @@ public enum DynamicsTraining {
         handle: handle, config: c, landmarkCheckpoint: landmarkCheckpoint, resumeFrom: resumeFrom, options: options)
       return try session.run()
     } catch {
-      if (try? handle.registry.run(handle.runId).status) == .running { try? handle.finish(.failed, error: "\(error)") }
-      options.print("run \(handle.runId) failed: \(error)")
+      handle.failIfRunning(error, print: options.print)
       throw error
     }
   }
@@ -197,17 +196,14 @@ final class DynamicsSession {
       if let sig = StopSignals.received {
         try checkpoint()
         progress.finish()
-        try StopSignals.markInterrupted(handle, by: sig, step: trainer.step, checkpoint: lastCheckpoint, print: out)
+        try handle.markInterrupted(by: sig, step: trainer.step, checkpoint: lastCheckpoint, print: out)
         return finished(.interrupted)
       }
       let windows = nextWindows()
       let r = trainer.step(windows: windows)
       guard r.applied else {
-        try handle.flush()
         progress.finish()
-        let error = TrainError.nonFinite(step: trainer.step + 1, losses: "loss \(r.loss)", lastCheckpoint: lastCheckpoint)
-        try handle.finish(.failed, error: error.description)
-        throw error
+        throw try handle.failNonFinite(step: trainer.step + 1, losses: "loss \(r.loss)", lastCheckpoint: lastCheckpoint)
       }
       samplerState = sampler.state
       let step = trainer.step

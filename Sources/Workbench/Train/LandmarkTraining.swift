@@ -102,11 +102,7 @@ public enum LandmarkTraining {
       let session = try TrainSession(handle: handle, config: c, resumeFrom: resumeFrom, options: options)
       return try session.run()
     } catch {
-      // Setup errors and I/O errors mark the run failed (a NaN stop has done so already).
-      if (try? handle.registry.run(handle.runId).status) == .running {
-        try? handle.finish(.failed, error: "\(error)")
-      }
-      out("run \(handle.runId) failed: \(error)")
+      handle.failIfRunning(error, print: out)
       throw error
     }
   }

@@ -2,7 +2,6 @@
 // steps, writes a checkpoint and ends the run as interrupted. Handlers are installed for the
 // duration of a run and the previous dispositions restored afterwards.
 import Foundation
-import Registry
 
 #if canImport(Glibc)
   import Glibc
@@ -34,13 +33,4 @@ public enum StopSignals {
   public static var received: Int32? { stopRequestedSignal == 0 ? nil : Int32(stopRequestedSignal) }
 
   public static func name(_ s: Int32) -> String { s == SIGINT ? "SIGINT" : s == SIGTERM ? "SIGTERM" : "signal \(s)" }
-
-  /// Ends a training run stopped by `signal` at `step` as interrupted, saying how to continue it.
-  static func markInterrupted(
-    _ handle: RunHandle, by signal: Int32, step: Int, checkpoint: String?, print out: (String) -> Void
-  ) throws {
-    let why = "stopped by \(name(signal)) at step \(step); checkpoint \(checkpoint ?? "-")"
-    try handle.finish(.interrupted, error: why + "; continue with `lmlab train resume \(handle.runId)`")
-    out("run \(handle.runId) interrupted: \(why)")
-  }
 }

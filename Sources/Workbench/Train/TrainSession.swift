@@ -121,18 +121,15 @@ final class TrainSession {
       if let sig = StopSignals.received {
         try checkpoint()
         progress.finish()
-        try StopSignals.markInterrupted(handle, by: sig, step: trainer.step, checkpoint: lastCheckpoint, print: out)
+        try handle.markInterrupted(by: sig, step: trainer.step, checkpoint: lastCheckpoint, print: out)
         return finished(.interrupted)
       }
       let batch = try batches.next()
       let r = trainer.step(pose: batch.pose, appearance: batch.appearance, target: batch.target)
       guard r.applied else {
-        try handle.flush()
         progress.finish()
         let losses = r.losses.named.map { "\($0.0) \($0.1)" }.joined(separator: ", ")
-        let error = TrainError.nonFinite(step: trainer.step + 1, losses: losses, lastCheckpoint: lastCheckpoint)
-        try handle.finish(.failed, error: error.description)
-        throw error
+        throw try handle.failNonFinite(step: trainer.step + 1, losses: losses, lastCheckpoint: lastCheckpoint)
       }
       samplerState = batch.state
       let step = trainer.step
