@@ -5,7 +5,6 @@
 import Datasets
 import Dynamics
 import Foundation
-import Imaging
 import Landmarks
 import Registry
 import Storage
