@@ -211,6 +211,20 @@ extension Registry {
     }
   }
 
+  /// Runs of `kind` with exactly this parent and config JSON, in experiment `experiment` (nil:
+  /// in none), oldest first: how a pipeline finds a stage it already ran for the same config.
+  public func runs(kind: String, parentId: Int64?, configJSON: String, experiment: String?) throws -> [Run] {
+    try read { db in
+      try Run.fetchAll(
+        db,
+        sql: """
+          SELECT r.* FROM runs r LEFT JOIN experiments e ON e.id = r.experiment_id
+          WHERE r.kind = ? AND r.parent_id IS ? AND r.config_json = ? AND e.name IS ?
+          ORDER BY r.id
+          """, arguments: [kind, parentId, configJSON, experiment])
+    }
+  }
+
   /// The points of one series of a run, by step.
   public func series(runId: Int64, name: String) throws -> [SeriesPoint] {
     try read { db in

@@ -55,6 +55,16 @@ public struct InterpolateRequest: Sendable {
 public enum InterpolationRun {
   public static let runKind = "interpolate"
 
+  /// The registry run an interpolation of `r` records (also how the demo finds one already made).
+  static func runSpec(_ r: InterpolateRequest, config c: ExperimentConfig) -> RunSpec {
+    outputRunSpec(
+      name: "interpolate-\(r.method.name)", kind: runKind, parent: r.runId, config: c,
+      extra: [("interpolate_method", r.method.name), ("interpolate_from", r.from.map(String.init) ?? "first"),
+        ("interpolate_to", r.to.map(String.init) ?? "last"), ("interpolate_extrapolate", "\(r.extrapolate)"),
+        ("interpolate_split", r.target.split)],
+      experiment: r.target.experiment)
+  }
+
   public static func run(_ r: InterpolateRequest, registry: Registry, print out: (String) -> Void = { Swift.print($0) }) throws
     -> PredictSummary
   {
@@ -85,12 +95,7 @@ public enum InterpolationRun {
     let (metrics, lpipsNote) = dynamicsMetrics(lpipsNet: c.lpipsNet, lpipsWeights: r.target.lpipsWeights)
     let decoder = try models.decoder()
 
-    let spec = outputRunSpec(
-      name: "interpolate-\(r.method.name)", kind: runKind, parent: r.runId, config: c,
-      extra: [("interpolate_method", r.method.name), ("interpolate_from", r.from.map(String.init) ?? "first"),
-        ("interpolate_to", r.to.map(String.init) ?? "last"), ("interpolate_extrapolate", "\(r.extrapolate)"),
-        ("interpolate_split", r.target.split)],
-      experiment: r.target.experiment)
+    let spec = runSpec(r, config: c)
     let s = decoder.imageSize
     return try FrameRunOutput.record(
       spec, registry: registry, target: r.target, method: r.method.name, metrics: metrics, notes: lpipsNote.map { [$0] } ?? [],

@@ -106,6 +106,15 @@ func outputRunSpec(
 public enum Prediction {
   public static let runKind = "predict"
 
+  /// The registry run a prediction of `r` records (also how the demo finds one already made).
+  static func runSpec(_ r: PredictRequest, config c: ExperimentConfig, context n: Int, horizon m: Int) -> RunSpec {
+    outputRunSpec(
+      name: "predict-\(r.method.rawValue)", kind: runKind, parent: r.runId, config: c,
+      extra: [("predict_method", r.method.rawValue), ("predict_context", "\(n)"), ("predict_horizon", "\(m)"),
+        ("predict_split", r.target.split), ("predict_start", "\(r.start)")],
+      experiment: r.target.experiment)
+  }
+
   public static func run(_ r: PredictRequest, registry: Registry, print out: (String) -> Void = { Swift.print($0) }) throws
     -> PredictSummary
   {
@@ -134,11 +143,7 @@ public enum Prediction {
     let decoder = try models.decoder()
     let lstm = try models.lstm()
 
-    let spec = outputRunSpec(
-      name: "predict-\(r.method.rawValue)", kind: runKind, parent: r.runId, config: c,
-      extra: [("predict_method", r.method.rawValue), ("predict_context", "\(n)"), ("predict_horizon", "\(m)"),
-        ("predict_split", r.target.split), ("predict_start", "\(r.start)")],
-      experiment: r.target.experiment)
+    let spec = runSpec(r, config: c, context: n, horizon: m)
     let s = decoder.imageSize, d = decoder.stateSize
     return try FrameRunOutput.record(
       spec, registry: registry, target: r.target, method: r.method.rawValue, metrics: metrics, notes: lpipsNote.map { [$0] } ?? [],

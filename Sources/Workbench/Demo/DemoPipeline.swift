@@ -1,0 +1,225 @@
+// DemoPipeline: `lmlab demo`, the whole method on the embedded synthetic default, one registry
+// run per stage, each linked to its parent:
+//   landmarks (landmarks-learn.yaml; its keypoint probe and baselines are the keypoint stage)
+//   → dynamics (dynamics-demo.yaml) → prediction (2 context, 28 future) with the LSTM and every
+//   baseline, and a 200-frame LSTM rollout → interpolation, first to last frame, every scheme.
+// Stages already finished for the same config are reused and interrupted ones continued
+// (StageReuse), so a demo stopped anywhere (even kill -9) and started again finishes with the
+// same numbers and no duplicate runs. Workbench only wires stages; each stage is its own module.
+import Foundation
+import Metrics
+import Registry
+
+public struct DemoRequest: Sendable {
+  /// Folder of the demo's outputs (frame folders under frames/, the report at its top).
+  public var out = "reports/demo"
+  public var experiment = "demo"
+  public var landmarksConfig: String
+  public var dynamicsConfig: String
+  /// `key=value` overrides of the landmark and dynamics configs.
+  public var landmarkOverrides: [String] = []
+  public var dynamicsOverrides: [String] = []
+  /// LPIPS weights (nil: `LPIPSModel.locate`'s defaults, else the repository's random-backbone test weights).
+  public var lpipsWeights: String?
+
+  public init(landmarksConfig: String, dynamicsConfig: String) {
+    self.landmarksConfig = landmarksConfig
+    self.dynamicsConfig = dynamicsConfig
+  }
+
+  /// The presets in `Experiments/` (found as `ConfigLoader.locateDefaults` finds defaults.yaml).
+  public static func presets() throws -> DemoRequest {
+    guard let defaults = ConfigLoader.locateDefaults() else {
+      throw DemoError.stage(
+        "Experiments/defaults.yaml not found in the current folder or its parents (or $LMLAB_EXPERIMENTS): run the demo from the LandmarkLab checkout"
+      )
+    }
+    let dir = (defaults as NSString).deletingLastPathComponent
+    return DemoRequest(landmarksConfig: dir + "/landmarks-learn.yaml", dynamicsConfig: dir + "/dynamics-demo.yaml")
+  }
+}
+
+/// What the demo ran, for the report and the summary it prints.
+public struct DemoResult: Sendable {
+  public var landmarksRun: Int64 = 0
+  public var dynamicsRun: Int64 = 0
+  /// Method or scheme → run id, in stage order.
+  public var predictRuns: [(method: String, run: Int64)] = []
+  public var rolloutRun: Int64 = 0
+  public var interpolateRuns: [(scheme: String, run: Int64)] = []
+  /// Per stage: seconds spent in this process, and whether a finished run was reused.
+  public var stages: [(stage: String, seconds: Double, reused: Bool)] = []
+  public var lpipsWeights: String?
+}
+
+public enum DemoPipeline {
+  public static let context = 2, horizon = 28, longRollout = 200
+
+  /// The stages in order, with rough shares of a demo's time on 2 cores (for the overall ETA).
+  static func stages() -> [(label: String, weight: Double)] {
+    var s: [(String, Double)] = [("landmarks", 45), ("dynamics", 35)]
+    for m in PredictionMethod.allCases { s.append(("predict \(m.rawValue)", 1.5)) }
+    s.append(("rollout \(longRollout)", 3))
+    for name in InterpolationMethod.allNames { s.append(("interpolate \(name)", 1.5)) }
+    return s
+  }
+
+  public static func run(_ r: DemoRequest, registry: Registry, print out: @escaping (String) -> Void = { Swift.print($0) }) throws
+    -> DemoResult
+  {
+    var result = DemoResult()
+    result.lpipsWeights = r.lpipsWeights ?? defaultLPIPSWeights(near: r.landmarksConfig)
+    let overall = OverallProgress(stages: stages(), print: out)
+    var options = TrainOptions()
+    options.experiment = r.experiment
+    options.print = out
+
+    try overall.stage("landmarks") { reused in
+      options.runName = "demo-landmarks"
+      let loaded = try ConfigLoader.load(file: r.landmarksConfig, overrides: r.landmarkOverrides)
+      let spec = loaded.runSpec(name: options.runName, kind: LandmarkTraining.runKind, experiment: r.experiment)
+      result.landmarksRun = try trained(spec, registry: registry, reused: &reused, what: "landmark training") {
+        try LandmarkTraining.start(loaded, registry: registry, options: options)
+      } resume: { id in
+        try LandmarkTraining.resume(runId: id, registry: registry, options: options)
+      }
+    }
+    try overall.stage("dynamics") { reused in
+      options.runName = "demo-dynamics"
+      let p = try DynamicsTraining.plan(
+        landmarksRun: result.landmarksRun, file: r.dynamicsConfig, overrides: r.dynamicsOverrides, registry: registry)
+      let spec = p.loaded.runSpec(
+        name: options.runName, kind: DynamicsTraining.runKind, experiment: r.experiment, parentId: result.landmarksRun)
+      result.dynamicsRun = try trained(spec, registry: registry, reused: &reused, what: "dynamics training") {
+        try DynamicsTraining.start(
+          landmarksRun: result.landmarksRun, configFile: r.dynamicsConfig, overrides: r.dynamicsOverrides, registry: registry,
+          options: options)
+      } resume: { id in
+        try DynamicsTraining.resume(runId: id, registry: registry, options: options)
+      }
+    }
+    let models = try DynamicsModels.resolve(result.dynamicsRun, registry: registry)
+    for method in PredictionMethod.allCases {
+      try overall.stage("predict \(method.rawValue)") { reused in
+        var q = PredictRequest(runId: result.dynamicsRun, out: "\(r.out)/frames/predict-\(method.rawValue)")
+        q.method = method
+        q.context = context
+        q.horizon = horizon
+        q.target.experiment = r.experiment
+        q.target.lpipsWeights = result.lpipsWeights
+        let id = try frameStage(Prediction.runSpec(q, config: models.config, context: context, horizon: horizon), out: q.target.out, registry: registry, reused: &reused) {
+          try Prediction.run(q, registry: registry, print: out).runId
+        }
+        result.predictRuns.append((method.rawValue, id))
+      }
+    }
+    try overall.stage("rollout \(longRollout)") { reused in
+      var q = PredictRequest(runId: result.dynamicsRun, out: "\(r.out)/frames/rollout-\(longRollout)")
+      q.context = context
+      q.horizon = longRollout
+      q.target.experiment = r.experiment
+      q.target.lpipsWeights = result.lpipsWeights
+      result.rolloutRun = try frameStage(Prediction.runSpec(q, config: models.config, context: context, horizon: longRollout), out: q.target.out, registry: registry, reused: &reused) {
+        let s = try Prediction.run(q, registry: registry, print: out)
+        if let v = s.validity { out("rollout \(longRollout): \(v.nonFinite) non-finite numbers, \(v.invalidCovariances) invalid covariances") }
+        return s.runId
+      }
+    }
+    for name in InterpolationMethod.allNames {
+      try overall.stage("interpolate \(name)") { reused in
+        var q = InterpolateRequest(runId: result.dynamicsRun, out: "\(r.out)/frames/interpolate-\(name)")
+        q.method = InterpolationMethod(name: name)!
+        q.target.experiment = r.experiment
+        q.target.lpipsWeights = result.lpipsWeights
+        let id = try frameStage(InterpolationRun.runSpec(q, config: models.config), out: q.target.out, registry: registry, reused: &reused) {
+          try InterpolationRun.run(q, registry: registry, print: out).runId
+        }
+        result.interpolateRuns.append((name, id))
+      }
+    }
+    result.stages = overall.seconds
+    overall.finish()
+    return result
+  }
+
+  /// A training stage: reuse the finished run of `spec`, continue an unfinished one, or start it.
+  static func trained(
+    _ spec: RunSpec, registry: Registry, reused: inout Bool, what: String, start: () throws -> TrainSummary, resume: (Int64) throws -> TrainSummary?
+  ) throws -> Int64 {
+    let summary: TrainSummary?
+    switch try StageReuse.find(spec, registry: registry) {
+    case .finished(let run):
+      reused = true
+      return run.id
+    case .unfinished(let run): summary = try resume(run.id)
+    case .none: summary = try start()
+    }
+    guard let s = summary else { throw DemoError.stage("\(what): another process claimed the run first; wait for it and start again") }
+    guard s.status == .finished else {
+      throw DemoError.stage("\(what) run \(s.runId) ended \(s.status.rawValue); start the demo again to continue it")
+    }
+    return s.runId
+  }
+
+  /// A frame stage (predict, interpolate): reuse the finished run, else redo it from scratch.
+  static func frameStage(_ spec: RunSpec, out: String, registry: Registry, reused: inout Bool, make: () throws -> Int64) throws -> Int64 {
+    switch try StageReuse.find(spec, registry: registry) {
+    case .finished(let run):
+      reused = true
+      return run.id
+    case .unfinished(let run): try StageReuse.discard(run, out: out, registry: registry)
+    case .none:
+      // Frames left by a run deleted by hand (or killed before it registered) are not reused.
+      if FileManager.default.fileExists(atPath: out) { try FileManager.default.removeItem(atPath: out) }
+    }
+    return try make()
+  }
+
+  /// LPIPS weights for the demo: the usual locations, else the repository's test weights (a
+  /// random AlexNet backbone: their scores are labelled lpips-alex-randombackbone).
+  static func defaultLPIPSWeights(near config: String) -> String? {
+    if (try? LPIPSModel.locate(net: .alex)) != nil { return nil }
+    let repo = ((config as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
+    let p = repo + "/Tests/MetricsTests/Fixtures/lpips_alex.h5"
+    return FileManager.default.fileExists(atPath: p) ? p : nil
+  }
+}
+
+/// One line per stage: which stage of how many, elapsed time, and an ETA from the stages'
+/// shares and the rate of the stages that did work here (reused stages take no time).
+final class OverallProgress {
+  let stages: [(label: String, weight: Double)]
+  let print: (String) -> Void
+  let started = Date()
+  var done = 0.0
+  var worked = (weight: 0.0, seconds: 0.0)
+  var seconds: [(stage: String, seconds: Double, reused: Bool)] = []
+
+  init(stages: [(label: String, weight: Double)], print: @escaping (String) -> Void) {
+    self.stages = stages
+    self.print = print
+  }
+
+  /// Runs stage `label`; `body` sets its flag when it reused a finished run.
+  func stage(_ label: String, _ body: (inout Bool) throws -> Void) throws {
+    let i = stages.firstIndex { $0.label == label } ?? 0
+    let total = stages.reduce(0) { $0 + $1.weight }
+    let elapsed = Date().timeIntervalSince(started)
+    let eta = worked.weight > 0 ? ProgressReporter.formatDuration(worked.seconds / worked.weight * (total - done)) : "?"
+    print(
+      "demo [\(i + 1)/\(stages.count)] \(label)  elapsed \(ProgressReporter.formatDuration(elapsed))  "
+        + "ETA \(eta)  (\(Int(100 * done / total))% of the work)")
+    fflush(stdout)  // a pipe or file reader sees each stage as it starts
+    let t0 = Date()
+    var reused = false
+    try body(&reused)
+    let took = Date().timeIntervalSince(t0)
+    seconds.append((label, took, reused))
+    done += stages[i].weight
+    if !reused { worked = (worked.weight + stages[i].weight, worked.seconds + took) }
+  }
+
+  func finish() {
+    print("demo: all \(stages.count) stages done in \(ProgressReporter.formatDuration(Date().timeIntervalSince(started)))")
+  }
+}

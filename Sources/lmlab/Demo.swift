@@ -1,0 +1,32 @@
+// `lmlab demo`: the whole method on the synthetic default (Workbench/Demo), then its headline.
+import ArgumentParser
+import Foundation
+import Workbench
+
+struct Demo: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Synthetic data → landmarks → keypoints → dynamics → prediction and interpolation → scores; resumable.")
+
+  @OptionGroup var global: GlobalOptions
+  @Option(help: "Output folder (frame folders and the report).") var out = "reports/demo"
+  @Option(help: "Experiment the demo's runs are filed under.") var experiment = "demo"
+  @Option(name: .customLong("set"), help: "Landmark config override key=value (repeatable).") var landmarkSet: [String] = []
+  @Option(name: .customLong("dyn-set"), help: "Dynamics config override key=value (repeatable).") var dynamicsSet: [String] = []
+  @Option(help: "LPIPS weights file or folder (default: the usual places, else the repository's random-backbone test weights).")
+  var lpipsWeights: String?
+
+  func run() throws {
+    let registry = try global.openRegistry(mustExist: false)
+    var r = try DemoRequest.presets()
+    r.out = out
+    r.experiment = experiment
+    r.landmarkOverrides = landmarkSet
+    r.dynamicsOverrides = dynamicsSet
+    r.lpipsWeights = lpipsWeights
+    let result = try DemoPipeline.run(r, registry: registry)
+    print(try DemoHeadline(result, registry: registry).text)
+    for s in result.stages {
+      print("  " + s.stage.padding(toLength: 28, withPad: " ", startingAt: 0) + (s.reused ? "reused" : ProgressReporter.formatDuration(s.seconds)))
+    }
+  }
+}
