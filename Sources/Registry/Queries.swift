@@ -225,6 +225,20 @@ extension Registry {
     }
   }
 
+  /// Every per-frame score of `runIds`, by run, sequence, frame and metric.
+  public func frameScores(runIds: [Int64]) throws -> [FrameScore] {
+    guard !runIds.isEmpty else { return [] }
+    return try read { db in
+      try FrameScore.filter(runIds.contains(FrameScore.Columns.runId))
+        .order(FrameScore.Columns.runId, FrameScore.Columns.sequence, FrameScore.Columns.frame, FrameScore.Columns.metric)
+        .fetchAll(db)
+    }
+  }
+
+  public func artifacts(runId: Int64) throws -> [Artifact] {
+    try read { db in try Artifact.filter(Artifact.Columns.runId == runId).fetchAll(db).sorted { $0.path < $1.path } }
+  }
+
   /// The points of one series of a run, by step.
   public func series(runId: Int64, name: String) throws -> [SeriesPoint] {
     try read { db in

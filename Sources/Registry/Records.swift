@@ -233,6 +233,8 @@ public struct FrameScore: Codable, Equatable, Sendable, FetchableRecord, Persist
   public enum Columns {
     public static let runId = Column(CodingKeys.runId)
     public static let method = Column(CodingKeys.method)
+    public static let sequence = Column(CodingKeys.sequence)
+    public static let frame = Column(CodingKeys.frame)
     public static let metric = Column(CodingKeys.metric)
   }
 }
