@@ -15,7 +15,9 @@ final class PredictionCurvesTests: XCTestCase {
       row("copy", "a", 1, "ssim", 0.6), row("lstm", "a", 1, "psnr", 25),
     ]
     let points = PredictionCurves.points(rows)
-    XCTAssertEqual(points.map { "\($0.method)/\($0.metric)/\($0.index)" }, ["copy/ssim/1", "lstm/psnr/1", "lstm/ssim/1", "lstm/ssim/2"])
+    XCTAssertEqual(
+      points.map { "\($0.method)/\($0.metric)/\($0.index)" },
+      ["copy/ssim/1", "lstm/psnr/1", "lstm/ssim/1", "lstm/ssim/2"])
     let lstm = PredictionCurves.curve(points, method: "lstm", metric: "ssim")
     XCTAssertEqual(lstm.map(\.n), [3, 2])
     XCTAssertEqual(lstm[0].mean, 0.8, accuracy: 1e-12)
@@ -30,10 +32,12 @@ final class PredictionCurvesTests: XCTestCase {
 
   func testConfidenceWidensTheInterval() {
     let rows = (0..<10).map { row("m", "s\($0)", 1, "lpips", Double($0) / 10) }
-    let p95 = PredictionCurves.points(rows)[0], p99 = PredictionCurves.points(rows, confidence: 0.99)[0]
+    let p95 = PredictionCurves.points(rows)[0]
+    let p99 = PredictionCurves.points(rows, confidence: 0.99)[0]
     XCTAssertEqual(p95.mean, p99.mean, accuracy: 1e-15)
     // t_{0.995,9} / t_{0.975,9} = 3.2498355415921263 / 2.2621571627409915 (scipy).
     XCTAssertEqual(
-      (p99.ciHigh - p99.mean) / (p95.ciHigh - p95.mean), 3.2498355415921263 / 2.2621571627409915, accuracy: 1e-9)
+      (p99.ciHigh - p99.mean) / (p95.ciHigh - p95.mean), 3.2498355415921263 / 2.2621571627409915,
+      accuracy: 1e-9)
   }
 }

@@ -15,7 +15,9 @@ final class StudentTTests: XCTestCase {
     let rows = try XCTUnwrap(try fixture()["quantiles"] as? [[String: Double]])
     XCTAssertGreaterThan(rows.count, 200)
     for r in rows {
-      let p = r["p"]!, df = r["df"]!, expected = r["t"]!
+      let p = r["p"]!
+      let df = r["df"]!
+      let expected = r["t"]!
       let t = StudentT.quantile(p, degreesOfFreedom: df)
       // 1e-9 relative: the bisection resolves the quantile to the CDF's own precision (~1e-11 at ν = 10⁶).
       XCTAssertEqual(t, expected, accuracy: 1e-9 * Swift.max(Swift.abs(expected), 1e-3), "t.ppf(\(p), \(df))")
@@ -25,7 +27,8 @@ final class StudentTTests: XCTestCase {
   func testCDFInvertsQuantile() {
     for df in [1.0, 3, 12, 80] {
       for p in [0.01, 0.3, 0.8, 0.975] {
-        XCTAssertEqual(StudentT.cdf(StudentT.quantile(p, degreesOfFreedom: df), degreesOfFreedom: df), p, accuracy: 1e-13)
+        XCTAssertEqual(
+          StudentT.cdf(StudentT.quantile(p, degreesOfFreedom: df), degreesOfFreedom: df), p, accuracy: 1e-13)
       }
     }
     // ν = 1 is the Cauchy distribution: P(T ≤ 1) = ¾.
@@ -38,7 +41,8 @@ final class StudentTTests: XCTestCase {
     for r in rows {
       let values = try XCTUnwrap(r["values"] as? [Double])
       let mean = try XCTUnwrap(r["mean"] as? Double)
-      let low = try XCTUnwrap(r["low"] as? Double), high = try XCTUnwrap(r["high"] as? Double)
+      let low = try XCTUnwrap(r["low"] as? Double)
+      let high = try XCTUnwrap(r["high"] as? Double)
       let s = MeanInterval(values: values)
       XCTAssertEqual(s.n, values.count)
       XCTAssertEqual(s.mean, mean, accuracy: 1e-12 * Swift.max(Swift.abs(mean), 1), "mean of \(values.count)")

@@ -25,19 +25,25 @@ public struct MeanInterval: Sendable, Equatable {
     let used = values.filter { !$0.isNaN }
     n = used.count
     guard n > 0 else {
-      mean = .nan; sd = .nan; low = .nan; high = .nan
+      mean = .nan
+      sd = .nan
+      low = .nan
+      high = .nan
       return
     }
     let m = used.reduce(0, +) / Double(n)
     mean = m
     guard n > 1 else {
-      sd = 0; low = m; high = m
+      sd = 0
+      low = m
+      high = m
       return
     }
     let ss = used.reduce(0) { $0 + ($1 - m) * ($1 - m) }
     sd = (ss / Double(n - 1)).squareRoot()
     guard sd.isFinite else {
-      low = .nan; high = .nan
+      low = .nan
+      high = .nan
       return
     }
     let t = critical?(n) ?? StudentT.criticalValue(confidence: confidence, degreesOfFreedom: Double(n - 1))

@@ -24,7 +24,9 @@ public enum PredictionCurves {
       static func < (a: Key, b: Key) -> Bool { (a.method, a.metric, a.index) < (b.method, b.metric, b.index) }
     }
     var groups: [Key: [Double]] = [:]
-    for r in rows { groups[Key(method: r.method, metric: r.metric, index: r.index), default: []].append(r.value) }
+    for r in rows {
+      groups[Key(method: r.method, metric: r.metric, index: r.index), default: []].append(r.value)
+    }
     // The t quantile costs a root search: compute it once per sample size.
     var criticalByN: [Int: Double] = [:]
     let critical: (Int) -> Double = { n in

@@ -22,8 +22,12 @@ public enum StudentT {
     if p == 1 { return .infinity }
     // NOTE: solve on the smaller tail q so p close to 1 keeps its precision (1 − p is exact there).
     let q = Swift.min(p, 1 - p)
-    var lo = 0.0, hi = 1.0
-    while upperTail(hi, nu) > q { lo = hi; hi *= 2 }
+    var lo = 0.0
+    var hi = 1.0
+    while upperTail(hi, nu) > q {
+      lo = hi
+      hi *= 2
+    }
     for _ in 0..<200 {
       let mid = 0.5 * (lo + hi)
       if mid <= lo || mid >= hi { break }
@@ -44,8 +48,11 @@ public enum StudentT {
     if t.isInfinite { return 0 }
     let r = t * t / nu
     // x and 1 − x both formed from r, so neither loses digits when x is close to 1 (large ν).
-    let logX = -Foundation.log1p(r), logY = Foundation.log(r) - Foundation.log1p(r)
-    return 0.5 * regularizedBeta(x: 1 / (1 + r), oneMinusX: r / (1 + r), logX: logX, logOneMinusX: logY, a: nu / 2, b: 0.5)
+    let logX = -Foundation.log1p(r)
+    let logY = Foundation.log(r) - Foundation.log1p(r)
+    return 0.5
+      * regularizedBeta(
+        x: 1 / (1 + r), oneMinusX: r / (1 + r), logX: logX, logOneMinusX: logY, a: nu / 2, b: 0.5)
   }
 
   /// I_x(a, b) by the continued fraction (modified Lentz), on whichever side converges fast:
@@ -79,7 +86,8 @@ public enum StudentT {
       return d * c
     }
     for m in 1...20_000 {
-      let mm = Double(m), m2 = 2 * mm
+      let mm = Double(m)
+      let m2 = 2 * mm
       // One even and one odd term of the fraction per m.
       let even = mm * (b - mm) * x / ((a + m2 - 1) * (a + m2))
       let odd = -(a + mm) * (a + b + mm) * x / ((a + m2) * (a + m2 + 1))

@@ -52,19 +52,25 @@ public enum WorstCases {
       sums[r.method, default: [:]][r.sequence] = (s.sum + r.value, s.count + 1)
     }
     return sums.keys.sorted().map { method in
-      let means = sums[method]!.map { (sequence: $0.key, mean: $0.value.sum / Double($0.value.count), frames: $0.value.count) }
+      let means = sums[method]!.map {
+        (sequence: $0.key, mean: $0.value.sum / Double($0.value.count), frames: $0.value.count)
+      }
       let ordered = means.sorted { a, b in
         a.mean != b.mean ? isWorse(a.mean, than: b.mean, direction) : a.sequence < b.sequence
       }
       return WorstCaseRanking(
         method: method, metric: metric, direction: direction,
-        sequences: ordered.enumerated().map { RankedSequence(sequence: $1.sequence, rank: $0 + 1, mean: $1.mean, frames: $1.frames) })
+        sequences: ordered.enumerated().map {
+          RankedSequence(sequence: $1.sequence, rank: $0 + 1, mean: $1.mean, frames: $1.frames)
+        })
     }
   }
 
   /// Sequences in the top `top` of at least `minimumMethods` rankings, ordered by how many
   /// methods have them there (most first), then by mean rank (lower first), then by name.
-  public static func shared(_ rankings: [WorstCaseRanking], top: Int, minimumMethods: Int = 2) -> [SharedWorstCase] {
+  public static func shared(_ rankings: [WorstCaseRanking], top: Int, minimumMethods: Int = 2)
+    -> [SharedWorstCase]
+  {
     var inTop: [String: [String]] = [:]
     var ranks: [String: [Int]] = [:]
     for r in rankings {
@@ -75,7 +81,8 @@ public enum WorstCases {
     }
     let cases = inTop.filter { $0.value.count >= Swift.max(minimumMethods, 1) }.map { seq, methods in
       let rs = ranks[seq]!
-      return SharedWorstCase(sequence: seq, methods: methods, meanRank: Double(rs.reduce(0, +)) / Double(rs.count))
+      return SharedWorstCase(
+        sequence: seq, methods: methods, meanRank: Double(rs.reduce(0, +)) / Double(rs.count))
     }
     return cases.sorted { a, b in
       if a.methods.count != b.methods.count { return a.methods.count > b.methods.count }
@@ -85,14 +92,18 @@ public enum WorstCases {
   }
 
   /// Per method (sorted by name) and frame index, the sequence with the worst value.
-  public static func worstPerIndex(_ rows: [FrameScoreRow], metric: String, direction: MetricDirection) -> [String: [WorstAtIndex]] {
+  public static func worstPerIndex(_ rows: [FrameScoreRow], metric: String, direction: MetricDirection)
+    -> [String: [WorstAtIndex]]
+  {
     var byMethod: [String: [FrameScoreRow]] = [:]
     for r in rows where r.metric == metric { byMethod[r.method, default: []].append(r) }
     return byMethod.mapValues { worstAtEachIndex($0, direction) }
   }
 
   /// Per frame index, the (method, sequence) with the worst value over all methods.
-  public static func worstPerIndexAcrossMethods(_ rows: [FrameScoreRow], metric: String, direction: MetricDirection) -> [WorstAtIndex] {
+  public static func worstPerIndexAcrossMethods(
+    _ rows: [FrameScoreRow], metric: String, direction: MetricDirection
+  ) -> [WorstAtIndex] {
     worstAtEachIndex(rows.filter { $0.metric == metric }, direction)
   }
 
