@@ -1,7 +1,8 @@
 // A sample report page built the way `lmlab report` will build one — synthetic per-frame scores
 // → PredictionCurves → charts and CSVs, WorstCases → a filmstrip — written to
-// $REPORT_SAMPLE_DIR (default /tmp/report-sample) and, where Debian's `chromium` is installed,
-// rendered headless to shot.png and checked for drawn plots and a loaded strip.
+// $REPORT_SAMPLE_DIR (default: a per-process temporary folder, so concurrent test runs do not
+// share one) and, where Debian's `chromium` is installed, rendered headless to shot.png and
+// checked for drawn plots and a loaded strip.
 import Foundation
 import Imaging
 import Metrics
@@ -150,16 +151,20 @@ final class ReportSampleTests: XCTestCase {
     return page
   }
 
-  static var sampleDir: String {
-    ProcessInfo.processInfo.environment["REPORT_SAMPLE_DIR"] ?? "/tmp/report-sample"
+  /// To look at the page: REPORT_SAMPLE_DIR=/tmp/report-sample scripts/run-tests.sh --filter ReportSample
+  /// (kept); without it the page goes to a temporary folder removed after the test.
+  func sampleDir() throws -> String {
+    if let dir = ProcessInfo.processInfo.environment["REPORT_SAMPLE_DIR"] { return dir }
+    return try temporaryFolder("sample")
   }
 
   func testSamplePageIsWritten() throws {
-    let page = try ReportSampleTests.writeSample(to: ReportSampleTests.sampleDir)
+    let dir = try sampleDir()
+    let page = try ReportSampleTests.writeSample(to: dir)
     let html = try String(contentsOfFile: page, encoding: .utf8)
     XCTAssertEqual(html.components(separatedBy: "<svg").count - 1, 3, "two charts and one filmstrip")
     let curves = try TidyCSV.parse(
-      try String(contentsOfFile: ReportSampleTests.sampleDir + "/curves.csv", encoding: .utf8))
+      try String(contentsOfFile: dir + "/curves.csv", encoding: .utf8))
     XCTAssertEqual(curves.first, TidyCSV.curveHeader)
     XCTAssertEqual(curves.count, 1 + 4 * 28)
   }
@@ -173,7 +178,7 @@ final class ReportSampleTests: XCTestCase {
     else {
       throw XCTSkip("chromium is not installed (apt-get install -y chromium)")
     }
-    let dir = ReportSampleTests.sampleDir
+    let dir = try sampleDir()
     let page = try ReportSampleTests.writeSample(to: dir)
     let shot = dir + "/shot.png"
     try? FileManager.default.removeItem(atPath: shot)

@@ -34,10 +34,13 @@ extension XMLElement {
   func number(_ name: String) -> Double? { string(name).flatMap(Double.init) }
 }
 
-/// A fresh empty folder under the system temporary directory.
-func temporaryFolder(_ name: String) throws -> String {
-  let dir = (NSTemporaryDirectory() as NSString).appendingPathComponent("reports-tests-\(name)-\(getpid())")
-  try? FileManager.default.removeItem(atPath: dir)
-  try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-  return dir
+extension XCTestCase {
+  /// A fresh empty folder under the system temporary directory, removed when the test ends.
+  func temporaryFolder(_ name: String) throws -> String {
+    let dir = (NSTemporaryDirectory() as NSString).appendingPathComponent("reports-tests-\(name)-\(getpid())")
+    try? FileManager.default.removeItem(atPath: dir)
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
+    return dir
+  }
 }
