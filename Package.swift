@@ -64,6 +64,8 @@ let package = Package(
     // Registry tests spawn `registry-stress` processes (concurrent writers, kill -9).
     .executableTarget(name: "registry-stress", dependencies: ["Registry"]),
     .testTarget(name: "RegistryTests", dependencies: ["Registry"]),
+    // Reports tests also use Metrics, to build a sample page the way a report command will.
+    .testTarget(name: "ReportsTests", dependencies: ["Reports", "Imaging", "Metrics"]),
     .testTarget(name: "WorkbenchConfigTests", dependencies: ["Workbench"]),
     .testTarget(name: "TrainingTests", dependencies: ["Workbench"]),
   ],

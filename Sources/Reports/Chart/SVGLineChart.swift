@@ -1,0 +1,263 @@
+// SVGLineChart: a line chart written as SVG text — series with translucent interval bands,
+// 1-2-5 ticks with gridlines, axis titles with units, and a legend beside or below the plot.
+// Elements carry classes (series-line, band, tick-label, legend-entry, …) so tests and CSS can
+// find them.
+
+public struct SVGLineChart: Sendable {
+  public var title: String
+  public var xAxis: ChartAxis
+  public var yAxis: ChartAxis
+  public var series: [ChartSeries]
+  /// Size of the SVG in px, fixed by the caller.
+  public var width: Int
+  public var height: Int
+  public var legendPlacement: LegendPlacement
+  /// Prefix of the ids inside the SVG (its clip path); must differ between charts of one page.
+  /// nil derives one from the chart's content.
+  public var id: String?
+
+  public init(
+    title: String, xAxis: ChartAxis, yAxis: ChartAxis, series: [ChartSeries], width: Int = 640,
+    height: Int = 400,
+    legendPlacement: LegendPlacement = .automatic, id: String? = nil
+  ) {
+    precondition(width > 0 && height > 0, "chart size \(width)×\(height)")
+    self.title = title
+    self.xAxis = xAxis
+    self.yAxis = yAxis
+    self.series = series
+    self.width = width
+    self.height = height
+    self.legendPlacement = legendPlacement
+    self.id = id
+  }
+
+  /// Where the plot, legend and ticks go.
+  public func layout() -> ChartLayout { ChartLayout(chart: self) }
+
+  /// The chart as a standalone SVG document (also valid inline in HTML).
+  public func render() -> String {
+    let l = layout()
+    let p = l.plot
+    let n = Markup.number
+    let clipID = "\(id ?? defaultID())-plot"
+    var o = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" "
+    o += "viewBox=\"0 0 \(width) \(height)\" font-family=\"Helvetica, Arial, sans-serif\" "
+    o += "font-size=\"\(n(ChartFont.label))\" role=\"img\" aria-label=\"\(Markup.escape(title))\">\n"
+    o += Markup.element("title", [:], text: title) + "\n"
+    o +=
+      Markup.element(
+        "rect", ["class": "background", "width": "\(width)", "height": "\(height)", "fill": "#ffffff"])
+      + "\n"
+    let plotRect = Markup.element(
+      "rect", ["x": n(p.x), "y": n(p.y), "width": n(p.width), "height": n(p.height)])
+    o += "<defs><clipPath id=\"\(Markup.escape(clipID))\">\(plotRect)</clipPath></defs>\n"
+    if !title.isEmpty {
+      o +=
+        Markup.element(
+          "text",
+          [
+            "class": "chart-title", "x": n(p.x), "y": n(ChartLayout.pad + ChartFont.title),
+            "font-size": n(ChartFont.title), "font-weight": "bold",
+          ], text: l.title) + "\n"
+    }
+
+    // Gridlines under everything else.
+    o += "<g class=\"grid\" stroke=\"#e3e3e3\" stroke-width=\"1\">\n"
+    for v in l.xTicks.values {
+      let x = n(l.px(v))
+      o +=
+        Markup.element("line", ["class": "grid-line x", "x1": x, "y1": n(p.y), "x2": x, "y2": n(p.maxY)])
+        + "\n"
+    }
+    for v in l.yTicks.values {
+      let y = n(l.py(v))
+      o +=
+        Markup.element("line", ["class": "grid-line y", "x1": n(p.x), "y1": y, "x2": n(p.maxX), "y2": y])
+        + "\n"
+    }
+    o += "</g>\n"
+
+    // Bands, then lines on top so no band hides a line; both clipped to the plot (a fixed
+    // axis range may cut data off).
+    o += "<g class=\"data\" clip-path=\"url(#\(Markup.escape(clipID)))\">\n"
+    for (i, s) in series.enumerated() {
+      let style = ChartStyle.palette(s.styleIndex ?? i)
+      for run in SVGLineChart.runs(s.points, where: \.hasBand) {
+        let upper = run.map { "\(n(l.px($0.x))),\(n(l.py($0.high!)))" }
+        let lower = run.reversed().map { "\(n(l.px($0.x))),\(n(l.py($0.low!)))" }
+        let d = "M" + (upper + lower).joined(separator: " L") + "Z"
+        o +=
+          Markup.element(
+            "path",
+            [
+              "class": "band", "data-series": s.name, "d": d, "fill": style.color, "fill-opacity": "0.18",
+              "stroke": "none",
+            ]) + "\n"
+      }
+    }
+    for (i, s) in series.enumerated() {
+      let style = ChartStyle.palette(s.styleIndex ?? i)
+      for run in SVGLineChart.runs(s.points, where: \.isDrawable) {
+        if run.count == 1 {
+          // A lone point has no line to show: mark it.
+          o +=
+            Markup.element(
+              "circle",
+              [
+                "class": "point-marker", "data-series": s.name, "cx": n(l.px(run[0].x)),
+                "cy": n(l.py(run[0].y)),
+                "r": "3.5", "fill": style.color,
+              ]) + "\n"
+          continue
+        }
+        let d = "M" + run.map { "\(n(l.px($0.x))),\(n(l.py($0.y)))" }.joined(separator: " L")
+        o +=
+          SVGLineChart.stroked(
+            Markup.element(
+              "path",
+              [
+                "class": "series-line", "data-series": s.name, "d": d, "fill": "none", "stroke": style.color,
+                "stroke-width": "2", "stroke-linejoin": "round",
+              ]), dash: style.dash) + "\n"
+      }
+    }
+    o += "</g>\n"
+    if !series.contains(where: { $0.points.contains(where: \.isDrawable) }) {
+      o +=
+        Markup.element(
+          "text",
+          [
+            "class": "no-data", "x": n(p.x + p.width / 2), "y": n(p.y + p.height / 2),
+            "text-anchor": "middle",
+            "fill": "#666666",
+          ], text: "no data") + "\n"
+    }
+    o +=
+      Markup.element(
+        "rect",
+        [
+          "class": "plot-frame", "x": n(p.x), "y": n(p.y), "width": n(p.width), "height": n(p.height),
+          "fill": "none",
+          "stroke": "#888888",
+        ]) + "\n"
+
+    // Axes: tick marks, labels, titles.
+    let tk = ChartLayout.tickLength
+    o += "<g class=\"axis x\">\n"
+    for v in l.xTicks.values {
+      let x = n(l.px(v))
+      o += Markup.element(
+        "line", ["x1": x, "y1": n(p.maxY), "x2": x, "y2": n(p.maxY + tk), "stroke": "#888888"])
+      o +=
+        Markup.element(
+          "text",
+          [
+            "class": "tick-label x", "x": x, "y": n(p.maxY + tk + 4 + ChartFont.label * 0.8),
+            "text-anchor": "middle",
+          ], text: l.xTicks.label(v)) + "\n"
+    }
+    o += "</g>\n<g class=\"axis y\">\n"
+    for v in l.yTicks.values {
+      let y = n(l.py(v))
+      o += Markup.element("line", ["x1": n(p.x - tk), "y1": y, "x2": n(p.x), "y2": y, "stroke": "#888888"])
+      o +=
+        Markup.element(
+          "text",
+          [
+            "class": "tick-label y", "x": n(p.x - tk - 4), "y": y, "dy": "0.35em", "text-anchor": "end",
+          ], text: l.yTicks.label(v)) + "\n"
+    }
+    o += "</g>\n"
+    let xTitleY = p.maxY + tk + 4 + ChartFont.label + 10 + ChartFont.axisTitle * 0.8
+    o +=
+      Markup.element(
+        "text",
+        [
+          "class": "axis-title x", "x": n(p.x + p.width / 2), "y": n(xTitleY), "text-anchor": "middle",
+          "font-size": n(ChartFont.axisTitle),
+        ], text: xAxis.label) + "\n"
+    let yTitleX = n(ChartLayout.pad + ChartFont.axisTitle * 0.8)
+    let yTitleY = n(p.y + p.height / 2)
+    o +=
+      Markup.element(
+        "text",
+        [
+          "class": "axis-title y", "x": yTitleX, "y": yTitleY,
+          "transform": "rotate(-90 \(yTitleX) \(yTitleY))",
+          "text-anchor": "middle", "font-size": n(ChartFont.axisTitle),
+        ], text: yAxis.label) + "\n"
+
+    if let box = l.legend {
+      o += "<g class=\"legend\">\n"
+      o +=
+        Markup.element(
+          "rect",
+          [
+            "class": "legend-box", "x": n(box.x), "y": n(box.y), "width": n(box.width),
+            "height": n(box.height),
+            "fill": "#ffffff", "stroke": "#cccccc",
+          ]) + "\n"
+      for (i, s) in series.enumerated() {
+        let r = l.legendEntries[i]
+        let style = ChartStyle.palette(s.styleIndex ?? i)
+        let mid = n(r.y + r.height / 2)
+        o += "<g class=\"legend-entry\" data-series=\"\(Markup.escape(s.name))\">"
+        if s.hasBand {
+          o += Markup.element(
+            "rect",
+            [
+              "x": n(r.x), "y": n(r.y + 1), "width": n(ChartLayout.swatch), "height": n(r.height - 2),
+              "fill": style.color, "fill-opacity": "0.18",
+            ])
+        }
+        o += SVGLineChart.stroked(
+          Markup.element(
+            "line",
+            [
+              "x1": n(r.x), "y1": mid, "x2": n(r.x + ChartLayout.swatch), "y2": mid, "stroke": style.color,
+              "stroke-width": "2",
+            ]), dash: style.dash)
+        o += Markup.element(
+          "text",
+          [
+            "class": "legend-label", "x": n(r.x + ChartLayout.swatch + ChartLayout.swatchGap), "y": mid,
+            "dy": "0.35em",
+          ], text: l.legendLabels[i])
+        o += "</g>\n"
+      }
+      o += "</g>\n"
+    }
+    return o + "</svg>\n"
+  }
+
+  /// `element` (an empty element's markup) with a dash pattern added unless it is solid.
+  static func stroked(_ element: String, dash: String) -> String {
+    dash.isEmpty ? element : String(element.dropLast(2)) + " stroke-dasharray=\"\(dash)\"/>"
+  }
+
+  /// Maximal runs of consecutive points satisfying `keep` (a skipped point breaks the line).
+  static func runs(_ points: [ChartPoint], where keep: (ChartPoint) -> Bool) -> [[ChartPoint]] {
+    var out: [[ChartPoint]] = []
+    var cur: [ChartPoint] = []
+    for pt in points {
+      if keep(pt) {
+        cur.append(pt)
+      } else if !cur.isEmpty {
+        out.append(cur)
+        cur = []
+      }
+    }
+    if !cur.isEmpty { out.append(cur) }
+    return out
+  }
+
+  /// "chart-" + a FNV-1a hash of the title, size and series names: stable across runs.
+  func defaultID() -> String {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for b in "\(title)|\(width)x\(height)|\(series.map(\.name).joined(separator: "|"))".utf8 {
+      h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3
+    }
+    return "chart-" + String(h, radix: 16)
+  }
+}

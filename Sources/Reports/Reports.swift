@@ -1,3 +1,0 @@
-// Reports module. See ../../../shared/DESIGN.md §5 for its job; contents land with their issues.
-
-enum ReportsModule {}

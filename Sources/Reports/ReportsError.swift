@@ -1,0 +1,27 @@
+// ReportsError: what can go wrong writing or reading report files; each names the file.
+import Foundation
+
+public enum ReportsError: Error, Equatable, CustomStringConvertible, LocalizedError {
+  /// A report file could not be written.
+  case write(path: String, reason: String)
+  /// CSV text is not RFC 4180 (an unterminated quote, text after a closing quote).
+  case csv(source: String, line: Int, reason: String)
+
+  public var description: String {
+    switch self {
+    case .write(let p, let r): return "\(p): cannot write: \(r)"
+    case .csv(let s, let l, let r): return "\(s):\(l): \(r)"
+    }
+  }
+
+  public var errorDescription: String? { description }
+}
+
+/// Writes `text` to `path` atomically (a reader never sees half a file).
+func writeReportFile(_ text: String, to path: String) throws {
+  do {
+    try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+  } catch {
+    throw ReportsError.write(path: path, reason: (error as NSError).localizedDescription)
+  }
+}
