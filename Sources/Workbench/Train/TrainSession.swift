@@ -42,7 +42,15 @@ final class TrainSession {
     trainer.lossInjection = options.lossInjection
     let frames = trainSeqs.reduce(0) { $0 + source.frameCount(sequence: $1) }
     totalSteps = TrainSetup.totalSteps(c, trainFrames: frames)
-    probe = source.keypoints != nil ? try KeypointProbe(source: source, imageSize: c.imgSize, frames: c.training.probeFrames) : nil
+    if KeypointProbe.applies(to: source) {
+      probe = try KeypointProbe(source: source, imageSize: c.imgSize, frames: c.training.probeFrames)
+    } else {
+      probe = nil
+      // Keypoints and a manifest are optional (README): without both, train without the probe.
+      if source.keypoints != nil {
+        options.print("\(source.location): keypoints but no non-empty train and test splits in manifest.json; no keypoint probe")
+      }
+    }
     summary = TrainSummary(runId: handle.runId, status: .running, steps: 0)
     samplerState = sampler.state
     if let path = resumeFrom {
