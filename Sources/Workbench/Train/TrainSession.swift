@@ -122,8 +122,8 @@ final class TrainSession {
     defer { StopSignals.restore(previous) }
     let batches = sampler.prefetching(capacity: 2)
     defer { batches.stop() }
-    let progress = ProgressReporter(label: "train run \(handle.runId)", total: totalSteps, style: options.progressStyle)
-    progress.update(step: trainer.step)
+    let progress = ProgressReporter(
+      label: "train run \(handle.runId)", total: totalSteps, startStep: trainer.step, style: options.progressStyle)
     var last: (LandmarkTrainer.Result, Tensor)?
     while trainer.step < totalSteps {
       if let sig = StopSignals.received {
