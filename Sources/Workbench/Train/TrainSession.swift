@@ -24,13 +24,14 @@ final class TrainSession {
   var samplerState: SamplerState
   var summary: TrainSummary
 
-  init(handle: RunHandle, config c: ExperimentConfig, resumeFrom: String?, options: TrainOptions) throws {
+  /// - Parameter source: the dataset when the caller opened it already (else opened from `c`).
+  init(handle: RunHandle, config c: ExperimentConfig, source: VideoSource? = nil, resumeFrom: String?, options: TrainOptions) throws {
     self.handle = handle
     config = c
     self.options = options
     configJSON = c.canonicalJSON()
     dir = try LandmarkTraining.runDirectory(c, runId: handle.runId)
-    let source = try TrainSetup.dataset(c)
+    let source = try source ?? TrainSetup.dataset(c)
     self.source = source
     let trainSeqs = try TrainSetup.trainSequences(source)
     sampler = try PairSampler(source: source, sequences: trainSeqs, config: TrainSetup.samplerConfig(c), seed: UInt64(c.seed))
