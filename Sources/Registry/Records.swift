@@ -79,10 +79,13 @@ public struct Run: Codable, Equatable, Sendable, FetchableRecord, PersistableRec
   /// How many times the run was queued again after it ended interrupted or failed.
   public var resumes: Int64 = 0
 
-  /// Seconds of the current (or last) attempt: to its end, to `now` while running.
+  /// Seconds of the current (or last) attempt: to `now` while running, else to its last sign
+  /// of life (a run reaped as interrupted gets `ended_at` when noticed, maybe long after its
+  /// last heartbeat; `finish` sets both to the same time).
   public func attemptSeconds(now: Double) -> Double? {
     guard let start = startedAt else { return nil }
-    return max(0, (endedAt ?? (status == .running ? now : start)) - start)
+    let end = status == .running ? now : ([endedAt, heartbeatAt].compactMap { $0 }.min() ?? start)
+    return max(0, end - start)
   }
 
   /// Seconds over all attempts (nil when it never started).

@@ -470,11 +470,8 @@ public final class Registry: @unchecked Sendable {
       }
       let latest = try Checkpoint.filter(Checkpoint.Columns.runId == id)
         .order(Checkpoint.Columns.step.desc).fetchOne(db)
-      // The attempt that ended counts toward the run's time. Its end is the last sign of life:
-      // a run reaped as interrupted gets `ended_at` when noticed, maybe long after its last heartbeat.
-      if let start = run.startedAt, let end = [run.endedAt, run.heartbeatAt].compactMap({ $0 }).min() {
-        run.earlierSeconds += max(0, end - start)
-      }
+      // The attempt that ended counts toward the run's time (to its last sign of life).
+      run.earlierSeconds += run.attemptSeconds(now: Sys.now()) ?? 0
       run.resumes += 1
       run.status = .queued
       run.worker = nil

@@ -125,11 +125,15 @@ final class RunLifecycleTests: XCTestCase {
         sql: "UPDATE runs SET status = 'interrupted', heartbeat_at = ?, ended_at = ?, worker = NULL WHERE id = ?",
         arguments: [t0 + 300, t0 + 1300, h.runId])
     }
+    let interrupted = try r.run(h.runId)
+    XCTAssertEqual(try XCTUnwrap(interrupted.totalSeconds(now: 0)), 300, accuracy: 1e-6, "to the last heartbeat")
     XCTAssertEqual(try r.requeue(h.runId).earlierSeconds, 300, accuracy: 1e-6)
     let again = try XCTUnwrap(try r.claimQueued(h.runId))
     try again.finish()
     try r.write { db in
-      try db.execute(sql: "UPDATE runs SET ended_at = started_at + 40 WHERE id = ?", arguments: [h.runId])
+      try db.execute(
+        sql: "UPDATE runs SET ended_at = started_at + 40, heartbeat_at = started_at + 40 WHERE id = ?",
+        arguments: [h.runId])
     }
     let run = try r.run(h.runId)
     XCTAssertEqual(run.resumes, 1)
