@@ -54,8 +54,10 @@ let package = Package(
       name: "lmlab",
       dependencies: ["Workbench", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
+    // Test support: finds a python3 with h5py + numpy for the interop checks (no XCTest import).
+    .target(name: "InteropPython", path: "Tests/InteropPython"),
     .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine", "Storage"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "StorageTests", dependencies: ["Storage"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "StorageTests", dependencies: ["Storage", "InteropPython"], resources: [.copy("Fixtures")]),
     .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Storage"], resources: [.copy("Fixtures")]),
     .testTarget(name: "ImagingTests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
@@ -67,7 +69,7 @@ let package = Package(
     // Reports tests also use Metrics, to build a sample page the way a report command will.
     .testTarget(name: "ReportsTests", dependencies: ["Reports", "Imaging", "Metrics"]),
     .testTarget(name: "WorkbenchConfigTests", dependencies: ["Workbench"]),
-    .testTarget(name: "TrainingTests", dependencies: ["Workbench"]),
+    .testTarget(name: "TrainingTests", dependencies: ["Workbench", "InteropPython"]),
   ],
   swiftLanguageModes: [.v5]
 )

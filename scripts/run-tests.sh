@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite in release (numeric kernels are 10-100x slower in debug) and ends
-# with one plain summary line, "N passed, N failed".
+# with one plain summary line, "N passed, N failed, N skipped", naming each skipped test and
+# the reason it gave (a skipped check cannot fail, so the line says which ones did not run).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 SCRATCH="${TEST_SCRATCH:-.build-test}"
@@ -11,6 +12,13 @@ status=${PIPESTATUS[0]}
 passed=$(grep -cE "^Test Case .* passed" "$log")
 failed=$(grep -cE "^Test Case .* failed" "$log")
 skipped=$(grep -cE "^Test Case .* skipped" "$log")
+# XCTest prints "FILE:LINE: NAME : Test skipped - REASON" before "Test Case 'NAME' skipped (...)".
+reasons=$(awk '
+  / : Test skipped/ { i = index($0, " : Test skipped - "); r = substr($0, i + 18); n = $0; sub(/ : Test skipped.*/, "", n); sub(/^.*: /, "", n); why[n] = r }
+  /^Test Case .* skipped/ { n = $0; sub(/^Test Case \047/, "", n); sub(/\047 skipped.*/, "", n); w = (n in why) ? why[n] : "no reason printed"; out = out (out == "" ? "" : "; ") n " (" w ")" }
+  END { print out }' "$log")
 rm -f "$log"
-echo "tests: $passed passed, $failed failed, $skipped skipped"
+summary="tests: $passed passed, $failed failed, $skipped skipped"
+[ "$skipped" -gt 0 ] && summary="$summary: $reasons"
+echo "$summary"
 if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then exit 1; fi

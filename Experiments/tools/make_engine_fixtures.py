@@ -8,10 +8,8 @@ Usage (from the repository root):
         Tests/StorageTests/Fixtures/h5py_checkpoint.h5 and its sidecar
         Tests/StorageTests/Fixtures/h5py_checkpoint_sums.json, then re-opens every file.
 
-    python3 Experiments/tools/make_engine_fixtures.py --check-landmarklab FILE
-        Opens a checkpoint written by LandmarkLab with h5py, lists every dataset
-        (path, shape, dtype), loads each one, prints the `config` and `step` attributes,
-        and exits non-zero if anything fails to load.
+To read a checkpoint written by LandmarkLab with h5py (no torch needed), use
+check_checkpoint.py beside this script.
 
 Fixture layout (what the Swift tests read):
   * one group per case at the file root;
@@ -613,73 +611,6 @@ def make_checkpoint(outdir):
 
 
 # ----------------------------------------------------------------------------------------------
-# --check-landmarklab
-
-
-def _attr_text(v):
-    if isinstance(v, bytes):
-        return v.decode("utf-8")
-    if isinstance(v, np.ndarray) and v.shape == () and isinstance(v.item(), bytes):
-        return v.item().decode("utf-8")
-    return v
-
-
-def check_checkpoint(path):
-    failures = []
-    try:
-        f = h5py.File(path, "r")
-    except Exception as e:  # noqa: BLE001
-        print(f"FAIL: cannot open {path}: {e}")
-        return 1
-    with f:
-        entries = []
-        f.visititems(lambda name, obj: entries.append((name, obj)) if isinstance(obj, h5py.Dataset) else None)
-        n_elems = 0
-        for name, ds in entries:
-            try:
-                arr = ds[()]
-                n_elems += int(np.size(arr))
-                finite = bool(np.all(np.isfinite(arr))) if np.issubdtype(np.asarray(arr).dtype, np.floating) else True
-                note = "" if finite else "  (non-finite values!)"
-                print(f"{name:<60} {str(ds.shape):<18} {ds.dtype}{note}")
-            except Exception as e:  # noqa: BLE001
-                failures.append(f"dataset {name}: {e}")
-                print(f"{name:<60} {str(ds.shape):<18} {ds.dtype}  LOAD FAILED: {e}")
-        print(f"{len(entries)} datasets, {n_elems} elements")
-        for gname, obj in [("/", f)] + [(n, o) for n, o in _groups(f)]:
-            for k in obj.attrs:
-                if gname == "/" and k in ("config", "step"):
-                    continue
-                try:
-                    print(f"attr {gname}@{k} = {_attr_text(obj.attrs[k])!r}")
-                except Exception as e:  # noqa: BLE001
-                    failures.append(f"attribute {gname}@{k}: {e}")
-        try:
-            cfg = _attr_text(f.attrs["config"])
-            parsed = json.loads(cfg)
-            print(f"config = {json.dumps(parsed, sort_keys=True)}")
-        except Exception as e:  # noqa: BLE001
-            failures.append(f"config attribute: {e!r}")
-        try:
-            step = f.attrs["step"]
-            print(f"step = {int(step)} ({np.asarray(step).dtype})")
-        except Exception as e:  # noqa: BLE001
-            failures.append(f"step attribute: {e!r}")
-    if failures:
-        for msg in failures:
-            print(f"FAIL: {msg}")
-        return 1
-    print("OK")
-    return 0
-
-
-def _groups(f):
-    out = []
-    f.visititems(lambda name, obj: out.append((name, obj)) if isinstance(obj, h5py.Group) else None)
-    return out
-
-
-# ----------------------------------------------------------------------------------------------
 
 
 def verify(path):
@@ -701,11 +632,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--engine-dir", default=ENGINE_DIR, help="output folder for the op-family fixtures")
     ap.add_argument("--storage-dir", default=STORAGE_DIR, help="output folder for the checkpoint fixture")
-    ap.add_argument("--check-landmarklab", metavar="FILE", help="inspect a LandmarkLab checkpoint with h5py and exit")
     args = ap.parse_args()
-
-    if args.check_landmarklab:
-        sys.exit(check_checkpoint(args.check_landmarklab))
 
     torch.manual_seed(0)  # only nn-module construction draws from the global RNG; values are overwritten
     os.makedirs(args.engine_dir, exist_ok=True)

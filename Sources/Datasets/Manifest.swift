@@ -1,10 +1,15 @@
 // manifest.json: train/val/test splits of a frame-folder dataset and, for synthetic sets, the
-// generator's parameters and each sequence's appearance id. Written with sorted keys (same
-// content, same bytes).
+// generator's parameters and each sequence's appearance id. Only `splits` is required when
+// reading (README: {"splits": {"train": [...], "val": [...], "test": [...]}}); a missing
+// `format` means the current one. Read errors are one line naming the file and the field.
+// Written with sorted keys (same content, same bytes).
 import Foundation
 
-public struct DatasetManifest: Codable, Equatable, Sendable {
-  public var format: String = "lmlab-frames/1"
+public struct DatasetManifest: Encodable, Equatable, Sendable {
+  /// The only manifest format so far; written by `lmlab data synth` and assumed when absent.
+  public static let currentFormat = "lmlab-frames/1"
+
+  public var format: String = DatasetManifest.currentFormat
   /// split name → sequence names.
   public var splits: [String: [String]]
   /// sequence → appearance id (synthetic sets; test appearances never occur in train).
@@ -19,14 +24,55 @@ public struct DatasetManifest: Codable, Equatable, Sendable {
     self.generator = generator
   }
 
+  /// Reads and checks the fields' types; keys it does not know are ignored (other tools add
+  /// their own). Sequence names are checked against the folders by `FrameFolderDataset`.
+  /// - Throws: `DatasetError.badFile` naming the file and the field (or JSON line) at fault.
   public static func read(_ path: String) throws -> DatasetManifest {
     let data: Data
     do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
       throw DatasetError.badFile(path: path, detail: "cannot read manifest")
     }
-    do { return try JSONDecoder().decode(DatasetManifest.self, from: data) } catch {
-      throw DatasetError.badFile(path: path, detail: "invalid manifest JSON (\(error))")
+    func bad(_ detail: String) -> DatasetError { .badFile(path: path, detail: detail) }
+    let object: Any
+    do { object = try JSONSerialization.jsonObject(with: data) } catch {
+      throw bad("invalid JSON: \(jsonSyntaxMessage(error))")
     }
+    let example = #"{"splits": {"train": [...], "val": [...], "test": [...]}}"#
+    guard let root = object as? [String: Any] else { throw bad("expected a JSON object like \(example)") }
+    guard let rawSplits = root["splits"] else { throw bad("missing field `splits` (expected \(example))") }
+    guard let splitObject = rawSplits as? [String: Any] else {
+      throw bad("field `splits` must be an object of split name → list of sequence names, got \(jsonKind(rawSplits))")
+    }
+    var splits: [String: [String]] = [:]
+    for (name, value) in splitObject {
+      splits[name] = try strings(value, field: "splits.\(name)", bad)
+    }
+    var m = DatasetManifest(splits: splits)
+    if let f = root["format"] {
+      guard let s = f as? String else { throw bad("field `format` must be a string, got \(jsonKind(f))") }
+      guard s == currentFormat else { throw bad("field `format` is `\(s)`; this build reads `\(currentFormat)`") }
+      m.format = s
+    }
+    if let a = root["appearance"] {
+      guard let o = a as? [String: Any] else { throw bad("field `appearance` must be an object of sequence → integer, got \(jsonKind(a))") }
+      var out: [String: Int] = [:]
+      for (k, v) in o {
+        guard let n = v as? Int else { throw bad("field `appearance.\(k)` must be an integer, got \(jsonKind(v))") }
+        out[k] = n
+      }
+      m.appearance = out
+    }
+    if let k = root["keypoints"] { m.keypoints = try strings(k, field: "keypoints", bad) }
+    if let g = root["generator"] {
+      guard let o = g as? [String: Any] else { throw bad("field `generator` must be an object of strings, got \(jsonKind(g))") }
+      var out: [String: String] = [:]
+      for (k, v) in o {
+        guard let s = v as? String else { throw bad("field `generator.\(k)` must be a string, got \(jsonKind(v))") }
+        out[k] = s
+      }
+      m.generator = out
+    }
+    return m
   }
 
   public func encoded() throws -> Data {
@@ -34,4 +80,31 @@ public struct DatasetManifest: Codable, Equatable, Sendable {
     enc.outputFormatting = [.sortedKeys, .prettyPrinted]
     return try enc.encode(self)
   }
+}
+
+private func strings(_ value: Any, field: String, _ bad: (String) -> DatasetError) throws -> [String] {
+  guard let list = value as? [Any] else { throw bad("field `\(field)` must be a list of strings, got \(jsonKind(value))") }
+  return try list.enumerated().map { i, v in
+    guard let s = v as? String else { throw bad("field `\(field)[\(i)]` must be a string, got \(jsonKind(v))") }
+    return s
+  }
+}
+
+/// "a number", "a list", ... for messages.
+func jsonKind(_ v: Any) -> String {
+  switch v {
+  case is String: return "a string"
+  case is NSNull: return "null"
+  case is [Any]: return "a list"
+  case is [String: Any]: return "an object"
+  case is NSNumber: return "a number"
+  default: return "a value of another type"
+  }
+}
+
+/// The parser's own sentence (it names the line or character), not an NSError dump.
+func jsonSyntaxMessage(_ error: Error) -> String {
+  let ns = error as NSError
+  let text = (ns.userInfo[NSDebugDescriptionErrorKey] as? String) ?? ns.localizedDescription
+  return text.split(separator: "\n").first.map(String.init) ?? "syntax error"
 }

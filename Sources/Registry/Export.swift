@@ -29,7 +29,7 @@ extension Registry {
           """
           SELECT r.id, e.name AS experiment, r.name, r.kind, r.status, r.parent_id, r.seed, r.config_hash,
             r.git_commit, r.dataset_fingerprint, r.host, r.pid, r.command_line, r.created_at, r.started_at,
-            r.ended_at, r.heartbeat_at, r.error, r.resume_from, r.config_json
+            r.ended_at, r.heartbeat_at, r.error, r.resume_from, r.earlier_seconds, r.resumes, r.config_json
           FROM runs r LEFT JOIN experiments e ON e.id = r.experiment_id WHERE r.id IN \(inIds) ORDER BY r.id
           """
         ),

@@ -74,9 +74,28 @@ public struct Run: Codable, Equatable, Sendable, FetchableRecord, PersistableRec
   public var error: String?
   /// Checkpoint path a resumed run starts from.
   public var resumeFrom: String?
+  /// Seconds the run ran in attempts before the current one (summed when it is resumed).
+  public var earlierSeconds: Double = 0
+  /// How many times the run was queued again after it ended interrupted or failed.
+  public var resumes: Int64 = 0
+
+  /// Seconds of the current (or last) attempt: to `now` while running, else to its last sign
+  /// of life (a run reaped as interrupted gets `ended_at` when noticed, maybe long after its
+  /// last heartbeat; `finish` sets both to the same time).
+  public func attemptSeconds(now: Double) -> Double? {
+    guard let start = startedAt else { return nil }
+    let end = status == .running ? now : ([endedAt, heartbeatAt].compactMap { $0 }.min() ?? start)
+    return max(0, end - start)
+  }
+
+  /// Seconds over all attempts (nil when it never started).
+  public func totalSeconds(now: Double) -> Double? {
+    guard let current = attemptSeconds(now: now) else { return resumes > 0 ? earlierSeconds : nil }
+    return earlierSeconds + current
+  }
 
   enum CodingKeys: String, CodingKey {
-    case id, name, kind, status, seed, host, pid, worker, error
+    case id, name, kind, status, seed, host, pid, worker, error, resumes
     case experimentId = "experiment_id"
     case parentId = "parent_id"
     case configJSON = "config_json"
@@ -89,6 +108,7 @@ public struct Run: Codable, Equatable, Sendable, FetchableRecord, PersistableRec
     case endedAt = "ended_at"
     case heartbeatAt = "heartbeat_at"
     case resumeFrom = "resume_from"
+    case earlierSeconds = "earlier_seconds"
   }
   public enum Columns {
     public static let id = Column(CodingKeys.id)

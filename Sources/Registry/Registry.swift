@@ -470,6 +470,9 @@ public final class Registry: @unchecked Sendable {
       }
       let latest = try Checkpoint.filter(Checkpoint.Columns.runId == id)
         .order(Checkpoint.Columns.step.desc).fetchOne(db)
+      // The attempt that ended counts toward the run's time (to its last sign of life).
+      run.earlierSeconds += run.attemptSeconds(now: Sys.now()) ?? 0
+      run.resumes += 1
       run.status = .queued
       run.worker = nil
       run.pid = nil

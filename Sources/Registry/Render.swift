@@ -50,10 +50,8 @@ public enum RunFormat {
     return String(format: "%dh%02dm", Int(s) / 3600, (Int(s) % 3600) / 60)
   }
 
-  static func runDuration(_ r: Run, now: Double) -> String {
-    guard let start = r.startedAt else { return "-" }
-    return duration((r.endedAt ?? (r.status == .running ? now : start)) - start)
-  }
+  /// The run's time over all its attempts (a resumed run restarts `started_at`).
+  static func runDuration(_ r: Run, now: Double) -> String { duration(r.totalSeconds(now: now)) }
 
   public static func listing(_ l: RunListing) -> String {
     let now = Sys.now()
@@ -80,9 +78,12 @@ public enum RunFormat {
     lines.append("run \(r.id)  \(r.name)  [\(r.kind)]  \(r.status.rawValue)")
     lines.append("  experiment   \(d.experiment?.name ?? "-")")
     lines.append("  created      \(date(r.createdAt))")
-    lines.append(
-      "  started      \(date(r.startedAt))   ended \(date(r.endedAt))   time \(runDuration(r, now: Sys.now()))"
-    )
+    let now = Sys.now()
+    var time = runDuration(r, now: now)
+    if r.resumes > 0 {
+      time += " over all attempts (this attempt \(duration(r.attemptSeconds(now: now))), resumed \(r.resumes)×)"
+    }
+    lines.append("  started      \(date(r.startedAt))   ended \(date(r.endedAt))   time \(time)")
     if r.status == .running {
       lines.append("  heartbeat    \(date(r.heartbeatAt))   worker \(r.worker ?? "-")")
     }

@@ -17,9 +17,9 @@ public enum RegistrySchema {
   /// Identifies a LandmarkLab registry in the SQLite header (`PRAGMA application_id`): 'LMLB'.
   public static let applicationID: Int32 = 0x4C4D_4C42
   /// Bumped with every migration; stored in `registry_info.schema_version`.
-  public static let version = 1
+  public static let version = 2
   /// Every migration this build knows, in order.
-  public static let migrationNames = ["v1-initial-schema"]
+  public static let migrationNames = ["v1-initial-schema", "v2-run-attempt-time"]
 
   static var migrator: DatabaseMigrator {
     var m = DatabaseMigrator()
@@ -134,6 +134,13 @@ public enum RegistrySchema {
       try db.execute(
         sql: "INSERT INTO registry_info (key, value) VALUES ('schema_version', ?), ('created_by', 'lmlab')",
         arguments: [String(1)])
+    }
+    // A resumed run restarts `started_at`; the time of its earlier attempts is kept here so
+    // TIME is the run's total. NOT NULL DEFAULT fills existing rows (SQLite and PostgreSQL).
+    m.registerMigration("v2-run-attempt-time") { db in
+      try db.execute(sql: "ALTER TABLE runs ADD COLUMN earlier_seconds DOUBLE PRECISION NOT NULL DEFAULT 0")
+      try db.execute(sql: "ALTER TABLE runs ADD COLUMN resumes BIGINT NOT NULL DEFAULT 0")
+      try db.execute(sql: "UPDATE registry_info SET value = '2' WHERE key = 'schema_version'")
     }
     return m
   }

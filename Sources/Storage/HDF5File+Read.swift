@@ -1,5 +1,5 @@
 // HDF5File+Read: reading datasets as float32 tensors, [Float], [Double], [Int64], [UInt64],
-// [UInt8] and [String], whole or as a range of rows along the first axis (a hyperslab).
+// [UInt8], [String] and names (strings or integers as text), whole or as a range of rows along the first axis (a hyperslab).
 // Numeric reads go straight into the destination buffer through HDF5's type conversion
 // (float64/float16/integers → float32 and so on), with no per-element Swift loop.
 import CHDF5
@@ -114,6 +114,18 @@ extension HDF5File {
         return s
       }
     }
+  }
+
+  /// Reads a dataset of per-row names: strings as stored, integers as their decimal text
+  /// (other tools label sequences by number). Any shape, flattened row-major.
+  /// - Throws: `.wrongType` (expected "strings or integers") for floats and compounds.
+  public func readNames(_ name: String) throws -> [String] {
+    let type = try elementType(of: name)
+    if type.contains("string") { return try readStrings(name) }
+    if type.hasPrefix("uint") { return try readUInt64s(name).values.map { String($0) } }
+    if type.hasPrefix("int") { return try readInt64s(name).values.map { String($0) } }
+    throw StorageError.wrongType(
+      path: path, object: normalizedPath(name), expected: "strings or integers", found: type)
   }
 
   // MARK: Internals

@@ -1,6 +1,8 @@
 // LandmarkFile: per-frame landmark Gaussians (DESIGN §4): `mu` float32 [N, K, 2],
 // `covariance` float32 [N, K, 2, 2], `sequence` strings [N] and `frame` int64 [N], with
 // validation on write and read that names the file, the dataset and the sizes that disagree.
+// Files from other tools may label sequences by integer (read as decimal text, "7") or leave
+// `sequence` out (one sequence, named `LandmarkFile.unnamedSequence`); we always write strings.
 import Foundation
 import TensorEngine
 
@@ -12,8 +14,15 @@ public struct LandmarkFile {
   public var mu: Tensor  // [N, K, 2]
   /// Landmark covariances.
   public var covariance: Tensor  // [N, K, 2, 2]
-  /// Sequence name of each frame.
+  /// Sequence name of each frame (integer ids read as their decimal text).
   public var sequence: [String]  // [N]
+  /// False when the file had no `sequence` dataset: every frame is one sequence, named
+  /// `unnamedSequence` (matching it against keypoints may then use the CSV's only sequence).
+  public private(set) var sequenceStored = true
+
+  /// The sequence name of every frame of a file without a `sequence` dataset: "0", the name
+  /// an integer id 0 reads as.
+  public static let unnamedSequence = "0"
   /// Frame number of each frame within its sequence.
   public var frame: [Int64]  // [N]
 
@@ -63,7 +72,8 @@ public struct LandmarkFile {
     }
   }
 
-  /// Reads and validates a landmark file (the format tag is optional).
+  /// Reads and validates a landmark file (the format tag is optional; `sequence` may hold
+  /// strings or integers, or be missing).
   /// - Throws: `.missingDataset`, `.wrongType`, `.shapeMismatch`/`.invalidContents` naming
   ///   the dataset and the sizes.
   public static func read(from path: String) throws -> LandmarkFile {
@@ -77,9 +87,14 @@ public struct LandmarkFile {
       throw StorageError.invalidContents(
         path: path, object: "frame", reason: "shape \(frameShape), expected [N]")
     }
-    let file = LandmarkFile(
-      unchecked: mu, covariance: covariance, sequence: try f.readStrings("sequence"),
-      frame: try f.readInt64s("frame").values)
+    let stored = f.contains("sequence")
+    let sequence =
+      stored
+      ? try f.readNames("sequence")
+      : [String](repeating: unnamedSequence, count: mu.rank > 0 ? mu.shape[0] : 0)
+    var file = LandmarkFile(
+      unchecked: mu, covariance: covariance, sequence: sequence, frame: try f.readInt64s("frame").values)
+    file.sequenceStored = stored
     try file.validate(path: path)
     return file
   }

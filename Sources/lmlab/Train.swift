@@ -16,16 +16,18 @@ struct TrainLandmarks: ParsableCommand {
 
   @OptionGroup var global: GlobalOptions
 
-  @Option(help: "Experiment config (YAML), e.g. Experiments/landmarks-demo.yaml.") var config: String
+  // Optional: `--set` alone over the defaults is enough (README: `--set dataset=frames ...`).
+  @Option(help: "Experiment config (YAML), e.g. Experiments/landmarks-demo.yaml (default: the defaults alone).")
+  var config: String?
   @Option(name: .customLong("set"), help: "Override a config key: --set key=value (repeatable).") var overrides: [String] = []
-  @Option(help: "Run name (default: the config file's name).") var name: String?
+  @Option(help: "Run name (default: the config file's name, else 'landmarks').") var name: String?
   @Option(help: "Experiment to file the run under.") var experiment: String?
 
   func run() throws {
     let loaded = try ConfigLoader.load(file: config, overrides: overrides)
     let registry = try global.openRegistry(mustExist: false)
     var options = TrainOptions()
-    options.runName = name ?? ((config as NSString).lastPathComponent as NSString).deletingPathExtension
+    options.runName = name ?? config.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension } ?? "landmarks"
     options.experiment = experiment
     let s = try LandmarkTraining.start(loaded, registry: registry, options: options)
     if s.status == .interrupted { throw ExitCode(130) }

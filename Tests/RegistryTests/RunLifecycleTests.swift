@@ -114,6 +114,37 @@ final class RunLifecycleTests: XCTestCase {
     try claimed.finish()
   }
 
+  /// A run killed after 300 s (last heartbeat), noticed 1000 s later, resumed and finished
+  /// after 40 s more: TIME is 340 s in total and 40 s for this attempt, not 40 s or 1340 s.
+  func testResumedRunTimeIsTheSumOfItsAttempts() throws {
+    let r = try Registry(path: temporaryDirectory() + "/t.sqlite")
+    let h = try r.startRun(RunSpec(name: "t", kind: "train"))
+    let t0 = try XCTUnwrap(try r.run(h.runId).startedAt)
+    try r.write { db in
+      try db.execute(
+        sql: "UPDATE runs SET status = 'interrupted', heartbeat_at = ?, ended_at = ?, worker = NULL WHERE id = ?",
+        arguments: [t0 + 300, t0 + 1300, h.runId])
+    }
+    let interrupted = try r.run(h.runId)
+    XCTAssertEqual(try XCTUnwrap(interrupted.totalSeconds(now: 0)), 300, accuracy: 1e-6, "to the last heartbeat")
+    XCTAssertEqual(try r.requeue(h.runId).earlierSeconds, 300, accuracy: 1e-6)
+    let again = try XCTUnwrap(try r.claimQueued(h.runId))
+    try again.finish()
+    try r.write { db in
+      try db.execute(
+        sql: "UPDATE runs SET ended_at = started_at + 40, heartbeat_at = started_at + 40 WHERE id = ?",
+        arguments: [h.runId])
+    }
+    let run = try r.run(h.runId)
+    XCTAssertEqual(run.resumes, 1)
+    XCTAssertEqual(try XCTUnwrap(run.totalSeconds(now: 0)), 340, accuracy: 1e-6)
+    XCTAssertEqual(try XCTUnwrap(run.attemptSeconds(now: 0)), 40, accuracy: 1e-6)
+    let listing = RunFormat.listing(try r.listRuns())
+    XCTAssertTrue(listing.split(separator: "\n")[1].hasSuffix("5m40s"), listing)
+    let detail = RunFormat.detail(try r.detail(h.runId))
+    XCTAssertTrue(detail.contains("time 5m40s over all attempts (this attempt 40s, resumed 1×)"), detail)
+  }
+
   func testDeleteRemovesRowsAndFilesButRefusesRunningRuns() throws {
     let dir = temporaryDirectory()
     let r = try Registry(path: dir + "/r.sqlite")

@@ -1,5 +1,6 @@
 // LandmarkAndVideoFileTests: landmark files (DESIGN §4) round-trip and reject inconsistent
-// sizes naming the dataset; uint8 video arrays round-trip and read one video by hyperslab.
+// sizes naming the dataset; h5py-written files with integer or missing `sequence` read; uint8
+// video arrays round-trip and read one video by hyperslab.
 import Foundation
 import TensorEngine
 import XCTest
@@ -87,6 +88,46 @@ final class LandmarkAndVideoFileTests: XCTestCase {
     XCTAssertEqual(try VideoArrayFile(path: plain).readVideo(2), Array(values[(2 * perVideo)...]))
     XCTAssertThrowsError(try VideoArrayFile.write(values, shape: [3, perVideo], to: plain)) {
       XCTAssertTrue("\($0)".contains("[N, T, H, W, C]"), "\($0)")
+    }
+  }
+
+  /// Landmark files as other tools write them (h5py): `sequence` as strings, as integers (read as
+  /// their decimal text), or missing (one sequence, "0"); floats are refused naming the dataset.
+  func testH5pyWrittenLandmarkFilesWithIntegerOrMissingSequence() throws {
+    try requireH5py()
+    let dir = try makeTempDir(self)
+    let script = """
+      import h5py, numpy as np, sys
+      mu = (np.arange(4 * 3 * 2, dtype=np.float32) / 100 - 0.1).reshape(4, 3, 2)
+      cov = np.tile(np.eye(2, dtype=np.float32) * 0.01, (4, 3, 1, 1))
+      seqs = {"strings": np.array(["walk_3", "walk_3", "run_7", "run_7"], dtype=h5py.string_dtype()),
+              "int64": np.array([3, 3, 7, 7], dtype=np.int64), "uint8": np.array([3, 3, 7, 7], dtype=np.uint8),
+              "int32": np.array([-1, -1, 12, 12], dtype=np.int32), "float": np.array([3, 3, 7, 7], dtype=np.float64),
+              "missing": None}
+      for name, seq in seqs.items():
+          with h5py.File(f"{sys.argv[1]}/{name}.h5", "w") as f:
+              f["mu"] = mu
+              f["covariance"] = cov
+              f["frame"] = np.array([0, 1, 0, 1], dtype=np.int32)
+              if seq is not None:
+                  f["sequence"] = seq
+      """
+    let (status, out) = try runPython(["-c", script, dir.path])
+    XCTAssertEqual(status, 0, out)
+    func read(_ name: String) throws -> LandmarkFile { try LandmarkFile.read(from: dir.appendingPathComponent(name + ".h5").path) }
+    XCTAssertEqual(try read("strings").sequence, ["walk_3", "walk_3", "run_7", "run_7"])
+    XCTAssertEqual(try read("int64").sequence, ["3", "3", "7", "7"])
+    XCTAssertEqual(try read("uint8").sequence, ["3", "3", "7", "7"])
+    XCTAssertEqual(try read("int32").sequence, ["-1", "-1", "12", "12"])
+    let missing = try read("missing")
+    XCTAssertEqual(missing.sequence, ["0", "0", "0", "0"])
+    XCTAssertFalse(missing.sequenceStored)
+    XCTAssertTrue(try read("int64").sequenceStored)
+    XCTAssertEqual(missing.frame, [0, 1, 0, 1])
+    XCTAssertEqual(missing.mu.values[5], Float(5) / 100 - 0.1, accuracy: 1e-7)
+    let floatPath = dir.appendingPathComponent("float.h5").path
+    XCTAssertThrowsError(try read("float")) {
+      XCTAssertEqual("\($0)", "\(floatPath): 'sequence' holds float64, expected strings or integers")
     }
   }
 }

@@ -1,7 +1,8 @@
 // TestSupport: temporary folders, fixture paths, bit-pattern comparison and an optional
-// python3+h5py runner shared by the Storage tests.
+// runner for the python that has h5py, shared by the Storage tests.
 import Foundation
 import TensorEngine
+import InteropPython
 import XCTest
 
 /// A fresh temporary folder, removed when the test ends.
@@ -38,26 +39,17 @@ func assertBitIdentical(
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
   .deletingLastPathComponent()
 
-/// Runs python3 with `arguments` from the repository root; returns (exit status, output).
+/// Runs the python that has h5py (see InteropPython) with `arguments` from the repository
+/// root; returns (exit status, output). Call `requireH5py()` first.
 @discardableResult
 func runPython(_ arguments: [String]) throws -> (status: Int32, output: String) {
-  let p = Process()
-  p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-  p.arguments = ["python3"] + arguments
-  p.currentDirectoryURL = repositoryRoot
-  let pipe = Pipe()
-  p.standardOutput = pipe
-  p.standardError = pipe
-  try p.run()
-  let data = pipe.fileHandleForReading.readDataToEndOfFile()
-  p.waitUntilExit()
-  return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+  guard let result = try InteropPython.run(arguments, in: repositoryRoot) else {
+    throw XCTSkip(InteropPython.missingReason)
+  }
+  return result
 }
 
-/// Skips the test unless `python3 -c "import h5py"` works.
+/// Skips the test only when no python3 with h5py and numpy exists (setup-deps.sh installs them).
 func requireH5py() throws {
-  let ok = (try? runPython(["-c", "import h5py"]))?.status == 0
-  if !ok {
-    throw XCTSkip("python3 with h5py is not available (CI may lack it); this cross-check needs h5py")
-  }
+  if InteropPython.executable == nil { throw XCTSkip(InteropPython.missingReason) }
 }

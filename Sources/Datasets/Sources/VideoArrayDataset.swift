@@ -1,6 +1,7 @@
 // HDF5 video arrays: dataset `videos`, uint8 [N, T, H, W, C] (C = 1 or 3), a common preprocessed
 // form of BAIR push and KTH. One video is read at a time (a hyperslab of one row) and kept in a
-// small cache; optional `sequence` names ([N] strings) are used when present.
+// small cache; optional `sequence` names ([N] strings, or integers read as decimal text) are
+// used when present.
 import Foundation
 import Imaging
 import Storage
@@ -31,7 +32,13 @@ public final class VideoArrayDataset: VideoSource {
     }
     (frames, height, width, channels) = (shape[1], shape[2], shape[3], shape[4])
     self.dataset = dataset
-    if file.contains("sequence"), let names = try? file.readStrings("sequence"), names.count == shape[0] {
+    if file.contains("sequence") {
+      // Strings, or integer ids read as their decimal text (as in landmark files); a StorageError
+      // already names the file and dataset.
+      let names = try file.readNames("sequence")
+      guard names.count == shape[0] else {
+        throw DatasetError.badFile(path: path, detail: "`sequence` has \(names.count) names, `\(dataset)` has N = \(shape[0]) videos")
+      }
       sequenceNames = names
     } else {
       sequenceNames = (0..<shape[0]).map { String(format: "video_%05d", $0) }

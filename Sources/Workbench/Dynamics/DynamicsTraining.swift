@@ -190,8 +190,8 @@ final class DynamicsSession {
     if trainer.step == 0 { try validate() }
     let previous = StopSignals.install()
     defer { StopSignals.restore(previous) }
-    let progress = ProgressReporter(label: "train dynamics run \(handle.runId)", total: total, style: options.progressStyle)
-    progress.update(step: trainer.step)
+    let progress = ProgressReporter(
+      label: "train dynamics run \(handle.runId)", total: total, startStep: trainer.step, style: options.progressStyle)
     while trainer.step < total {
       if let sig = StopSignals.received {
         try checkpoint()

@@ -100,7 +100,7 @@ func outputRunSpec(
   return RunSpec(
     name: name, kind: kind, experiment: experiment, parentId: parent, configJSON: json,
     params: c.paramEntries() + extra.map { ParamEntry.string($0.0, $0.1) }, seed: Int64(c.seed),
-    gitCommit: GitInfo.currentCommit())
+    gitCommit: GitInfo.buildCommit)
 }
 
 public enum Prediction {

@@ -1,6 +1,7 @@
 // `lmlab eval keypoints`: the report's Table 1 protocol. Landmark files (DESIGN §4) and
-// keypoint CSVs are aligned by (sequence, frame) — every landmark frame needs all keypoints
-// and every annotated frame needs landmarks — a no-intercept least-squares regressor is fitted
+// keypoint CSVs are aligned by (sequence, frame) — sequence ids compared as text, so integer
+// ids match the CSV's digits; every landmark frame needs all keypoints and every annotated
+// frame needs landmarks — a no-intercept least-squares regressor is fitted
 // on the train split and scored on the test split.
 import Datasets
 import Foundation
@@ -34,8 +35,13 @@ func alignSplit(landmarksPath: String, keypointsPath: String, names: [String]?) 
   var seen = Set<String>()
   let mu = lm.mu.values
   let k = lm.landmarkCount
+  // A file without `sequence` holds one sequence: when the CSV annotates exactly one, that is it.
+  var sequence = lm.sequence
+  if !lm.sequenceStored, table.points.count == 1, let only = table.points.keys.first {
+    sequence = [String](repeating: only, count: lm.count)
+  }
   for i in 0..<lm.count {
-    let (s, f) = (lm.sequence[i], Int(lm.frame[i]))
+    let (s, f) = (sequence[i], Int(lm.frame[i]))
     guard seen.insert("\(s)\u{0}\(f)").inserted else {
       throw MetricsError.mismatch(file: landmarksPath, reason: "frame \(f) of sequence `\(s)` appears twice")
     }

@@ -1,6 +1,8 @@
 // Progress display for long loops. On a terminal: one live line rewritten in place with
 // step/total, percent, rate, ETA and the latest loss. Otherwise (logs, CI, pipes): a plain
-// line every `plainInterval` seconds and at the end, so log files stay readable.
+// line every `plainInterval` seconds and at the end, so log files stay readable. A resumed run
+// starts the count at its checkpoint's step: rate and ETA come only from the steps this process
+// did (the steps before it took no time here).
 import Foundation
 
 #if canImport(Glibc)
@@ -26,6 +28,8 @@ public final class ProgressReporter: @unchecked Sendable {
   private let clock: () -> Double
   private let lock = NSLock()
   private let start: Double
+  /// Steps already done when this process started (a resumed run's checkpoint step).
+  public let startStep: Int
   private var lastDraw: Double = -Double.infinity
   private var step = 0
   private var loss: Double?
@@ -38,9 +42,11 @@ public final class ProgressReporter: @unchecked Sendable {
   /// - Parameters:
   ///   - style: nil picks `.live` when standard error is a terminal, else `.plain`.
   ///   - write: where lines go (default standard error).
+  ///   - startStep: steps done before this process (a resumed run's step); shown in the
+  ///     count, left out of the rate.
   ///   - clock: seconds, monotonic enough for rates (injectable for tests).
   public init(
-    label: String, total: Int, style: Style? = nil, write: ((String) -> Void)? = nil,
+    label: String, total: Int, startStep: Int = 0, style: Style? = nil, write: ((String) -> Void)? = nil,
     clock: (() -> Double)? = nil
   ) {
     self.label = label
@@ -50,6 +56,9 @@ public final class ProgressReporter: @unchecked Sendable {
     self.clock = clock ?? { ProcessInfo.processInfo.systemUptime }
     start = self.clock()
     lastStepTime = start
+    self.startStep = max(startStep, 0)
+    step = self.startStep
+    lastStepCount = self.startStep
   }
 
   /// Reports that `step` steps are done (absolute count), with the latest loss if any.
@@ -105,9 +114,11 @@ public final class ProgressReporter: @unchecked Sendable {
     }
     let elapsed = now - start
     if final {
-      let rate = elapsed > 0 ? Double(step) / elapsed : 0
+      let done = step - startStep
+      let rate = elapsed > 0 ? Double(done) / elapsed : 0
       parts.append(ProgressReporter.formatRate(rate, unit: unit))
       parts.append("in " + ProgressReporter.formatDuration(elapsed))
+      if startStep > 0 { parts.append("(\(done) \(unit)s after resuming at \(startStep))") }
     } else if let spp = secondsPerStep, spp > 0 {
       parts.append(ProgressReporter.formatRate(1 / spp, unit: unit))
       if total > 0 {

@@ -25,8 +25,17 @@ public final class KeypointProbe {
   public let threshold: Double
   public static let batch = 50
 
-  /// Picks up to `frames` frames of each split, evenly spaced over its sequences' frames.
-  /// - Throws: `TrainError.setup` when the source has no keypoints or no train/test split.
+  /// Whether `source` can be probed: keypoints and non-empty train and test splits.
+  public static func applies(to source: VideoSource) -> Bool {
+    guard let table = source.keypoints, !table.names.isEmpty, let splits = source.splits else { return false }
+    return !(splits["train"] ?? []).isEmpty && !(splits["test"] ?? []).isEmpty
+  }
+
+  /// Picks up to `frames` annotated frames (every keypoint present) of each split, evenly
+  /// spaced over its sequences' annotated frames; keypoints follow the frames' centre crop and
+  /// resize to S×S (pixel centres at integers).
+  /// - Throws: `TrainError.setup` when the source has no keypoints, no train/test split, or a
+  ///   split without an annotated frame.
   public init(source: VideoSource, imageSize: Int, frames: Int) throws {
     guard let table = source.keypoints, !table.names.isEmpty else {
       throw TrainError.setup("\(source.location) has no keypoints: the keypoint probe needs them")
@@ -34,26 +43,39 @@ public final class KeypointProbe {
     guard let splits = source.splits, let tr = splits["train"], let te = splits["test"], !tr.isEmpty, !te.isEmpty else {
       throw TrainError.setup("\(source.location) needs train and test splits for the keypoint probe")
     }
-    func load(_ seqs: [Int]) throws -> Split {
-      var all: [(Int, Int)] = []
-      for s in seqs { for t in 0..<source.frameCount(sequence: s) { all.append((s, t)) } }
+    let side = min(source.width, source.height)
+    let scale = Double(imageSize) / Double(side)
+    let offset = (x: Double((source.width - side) / 2), y: Double((source.height - side) / 2))
+    func load(_ seqs: [Int], split: String) throws -> Split {
+      // Annotations may be sparse (BBC Pose labels some frames): only fully annotated frames.
+      var all: [(Int, Int, [SIMD2<Float>])] = []
+      for q in seqs {
+        for t in 0..<source.frameCount(sequence: q) {
+          let number = source.frameNumber(sequence: q, index: t)
+          if let pts = table.keypoints(sequence: source.sequenceNames[q], frame: number), !pts.contains(where: { $0.x.isNaN }) {
+            all.append((q, t, pts))
+          }
+        }
+      }
+      guard !all.isEmpty else {
+        throw TrainError.setup("\(source.location): no frame of the `\(split)` split has all \(table.names.count) keypoints")
+      }
       let n = min(frames, all.count)
       let stride = Double(all.count) / Double(n)
       let s = imageSize
       let images = Tensor(zeros: [n, 3, s, s])
       var kps: [Double] = []
       for i in 0..<n {
-        let (seq, t) = all[Int(Double(i) * stride)]
-        let scale = Double(s) / Double(source.width)
-        try source.frame(sequence: seq, index: t, size: s).writeNormalized(into: images.data + i * 3 * s * s)
-        guard let pts = table.keypoints(sequence: source.sequenceNames[seq], frame: source.frameNumber(sequence: seq, index: t))
-        else { throw TrainError.setup("no keypoints for frame \(t) of \(source.sequenceNames[seq])") }
-        for p in pts { kps += [Double(p.x) * scale, Double(p.y) * scale] }
+        let (q, t, pts) = all[Int(Double(i) * stride)]
+        try source.frame(sequence: q, index: t, size: s).writeNormalized(into: images.data + i * 3 * s * s)
+        for p in pts {
+          kps += [(Double(p.x) - offset.x + 0.5) * scale - 0.5, (Double(p.y) - offset.y + 0.5) * scale - 0.5]
+        }
       }
       return Split(images: images, keypoints: kps, count: n)
     }
-    train = try load(tr)
-    test = try load(te)
+    train = try load(tr, split: "train")
+    test = try load(te, split: "test")
     keypointCount = table.names.count
     self.imageSize = imageSize
     threshold = 0.05 * Double(imageSize)

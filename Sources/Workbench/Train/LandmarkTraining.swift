@@ -45,10 +45,13 @@ public enum LandmarkTraining {
 
   /// Starts a new run of `loaded` in `registry` and trains it.
   public static func start(_ loaded: LoadedConfig, registry: Registry, options: TrainOptions = .init()) throws -> TrainSummary {
+    // The dataset is opened (and validated) first: a bad folder or manifest is one error line,
+    // not also a failed run in the registry.
+    let source = try TrainSetup.dataset(loaded.config)
     let spec = loaded.runSpec(
       name: options.runName, kind: runKind, experiment: options.experiment, commandLine: options.commandLine)
     let handle = try registry.startRun(spec)
-    return try execute(handle, config: loaded.config, resumeFrom: nil, options: options)
+    return try execute(handle, config: loaded.config, source: source, resumeFrom: nil, options: options)
   }
 
   /// Claims the oldest queued landmark-training run (e.g. one `lmlab runs resume` queued again)
@@ -94,12 +97,14 @@ public enum LandmarkTraining {
     return dir
   }
 
-  static func execute(_ handle: RunHandle, config c: ExperimentConfig, resumeFrom: String?, options: TrainOptions) throws
+  static func execute(
+    _ handle: RunHandle, config c: ExperimentConfig, source: VideoSource? = nil, resumeFrom: String?, options: TrainOptions
+  ) throws
     -> TrainSummary
   {
     let out = options.print
     do {
-      let session = try TrainSession(handle: handle, config: c, resumeFrom: resumeFrom, options: options)
+      let session = try TrainSession(handle: handle, config: c, source: source, resumeFrom: resumeFrom, options: options)
       return try session.run()
     } catch {
       handle.failIfRunning(error, print: out)

@@ -24,13 +24,14 @@ final class TrainSession {
   var samplerState: SamplerState
   var summary: TrainSummary
 
-  init(handle: RunHandle, config c: ExperimentConfig, resumeFrom: String?, options: TrainOptions) throws {
+  /// - Parameter source: the dataset when the caller opened it already (else opened from `c`).
+  init(handle: RunHandle, config c: ExperimentConfig, source: VideoSource? = nil, resumeFrom: String?, options: TrainOptions) throws {
     self.handle = handle
     config = c
     self.options = options
     configJSON = c.canonicalJSON()
     dir = try LandmarkTraining.runDirectory(c, runId: handle.runId)
-    let source = try TrainSetup.dataset(c)
+    let source = try source ?? TrainSetup.dataset(c)
     self.source = source
     let trainSeqs = try TrainSetup.trainSequences(source)
     sampler = try PairSampler(source: source, sequences: trainSeqs, config: TrainSetup.samplerConfig(c), seed: UInt64(c.seed))
@@ -42,7 +43,15 @@ final class TrainSession {
     trainer.lossInjection = options.lossInjection
     let frames = trainSeqs.reduce(0) { $0 + source.frameCount(sequence: $1) }
     totalSteps = TrainSetup.totalSteps(c, trainFrames: frames)
-    probe = source.keypoints != nil ? try KeypointProbe(source: source, imageSize: c.imgSize, frames: c.training.probeFrames) : nil
+    if KeypointProbe.applies(to: source) {
+      probe = try KeypointProbe(source: source, imageSize: c.imgSize, frames: c.training.probeFrames)
+    } else {
+      probe = nil
+      // Keypoints and a manifest are optional (README): without both, train without the probe.
+      if source.keypoints != nil {
+        options.print("\(source.location): keypoints but no non-empty train and test splits in manifest.json; no keypoint probe")
+      }
+    }
     summary = TrainSummary(runId: handle.runId, status: .running, steps: 0)
     samplerState = sampler.state
     if let path = resumeFrom {
@@ -114,8 +123,8 @@ final class TrainSession {
     defer { StopSignals.restore(previous) }
     let batches = sampler.prefetching(capacity: 2)
     defer { batches.stop() }
-    let progress = ProgressReporter(label: "train run \(handle.runId)", total: totalSteps, style: options.progressStyle)
-    progress.update(step: trainer.step)
+    let progress = ProgressReporter(
+      label: "train run \(handle.runId)", total: totalSteps, startStep: trainer.step, style: options.progressStyle)
     var last: (LandmarkTrainer.Result, Tensor)?
     while trainer.step < totalSteps {
       if let sig = StopSignals.received {

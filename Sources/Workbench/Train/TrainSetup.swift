@@ -68,16 +68,17 @@ public enum TrainSetup {
     return s
   }
 
-  /// The synthetic set (`dataset: synthetic`) or a frame folder at `dataset_path`.
+  /// The synthetic set (`dataset: synthetic`), or at `dataset_path` a frame folder or an HDF5
+  /// video array file (README: pass the `.h5` where a dataset directory is expected).
   public static func dataset(_ c: ExperimentConfig) throws -> VideoSource {
     if c.dataset == "synthetic" && c.datasetPath.isEmpty {
       return try SyntheticVideoSet(
         SyntheticSpec(sequences: c.training.synthSequences, frames: c.training.synthFrames, size: c.imgSize, seed: UInt64(c.seed)))
     }
     guard !c.datasetPath.isEmpty else {
-      throw TrainError.setup("dataset '\(c.dataset)' needs dataset_path (a frame folder)")
+      throw TrainError.setup("dataset '\(c.dataset)' needs dataset_path (a frame folder or a videos .h5 file)")
     }
-    return try FrameFolderDataset(root: c.datasetPath)
+    return try DataTools.open(c.datasetPath)
   }
 
   /// Sequences a run trains on: the `train` split when the source has splits.

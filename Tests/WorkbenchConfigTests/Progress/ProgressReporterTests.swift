@@ -37,6 +37,24 @@ final class ProgressReporterTests: XCTestCase {
     XCTAssertEqual(f.out[1], "dyn  11/1000 (1%)  1.00 step/s  ETA 16m29s\n")
   }
 
+  /// The case: resumed at 80/120 and 40 steps in 14 s. Before, the first line claimed
+  /// 80 steps in no time (162932853 step/s, ETA 0s) and the last 120 steps in 14 s (8.56 step/s).
+  func testResumedRunRatesCountOnlyThisProcessesSteps() {
+    let f = Fake()
+    let p = ProgressReporter(
+      label: "train", total: 120, startStep: 80, style: .plain, write: { f.out.append($0) }, clock: { f.now })
+    p.plainInterval = 0
+    f.now = 0.35
+    p.update(step: 81)
+    XCTAssertEqual(f.out.last, "train  81/120 (67%)  2.86 step/s  ETA 14s\n")
+    for s in 82...120 {
+      f.now += 0.35
+      p.update(step: s)
+    }
+    p.finish()
+    XCTAssertEqual(f.out.last, "train  120/120 (100%)  2.86 step/s  in 14s  (40 steps after resuming at 80)\n")
+  }
+
   func testFormatting() {
     XCTAssertEqual(ProgressReporter.formatDuration(3725), "1h02m")
     XCTAssertEqual(ProgressReporter.formatDuration(59.4), "59s")
