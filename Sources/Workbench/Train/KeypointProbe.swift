@@ -102,33 +102,49 @@ public final class KeypointProbe {
   /// PCK on test frames of the regression fitted on train frames; NaN when the fit fails
   /// (e.g. collapsed, rank-deficient landmarks), with the reason.
   public func accuracy(_ model: LandmarkModel) -> (value: Double, note: String?) {
-    let k = model.config.nLandmarks
-    let mTrain = Self.means(model, train.images)
-    let mTest = Self.means(model, test.images)
     do {
-      let reg = try KeypointRegressor.fit(
-        means: mTrain, keypoints: train.keypoints, frames: train.count, landmarks: k, keypointCount: keypointCount,
-        imageSize: imageSize)
-      let pred = reg.predict(means: mTest, frames: test.count)
-      return (score(pred), nil)
+      return (pck(try distances(model)), nil)
     } catch {
       return (.nan, "\(error)")
     }
   }
 
+  /// Per-keypoint pixel distances [N·P] on test frames of the regression fitted on train frames.
+  public func distances(_ model: LandmarkModel) throws -> [Double] {
+    let k = model.config.nLandmarks
+    let mTrain = Self.means(model, train.images)
+    let mTest = Self.means(model, test.images)
+    let reg = try KeypointRegressor.fit(
+      means: mTrain, keypoints: train.keypoints, frames: train.count, landmarks: k, keypointCount: keypointCount,
+      imageSize: imageSize)
+    return keypointDistances(predicted: reg.predict(means: mTest, frames: test.count), truth: test.keypoints)
+  }
+
   /// PCK of predicting the train-set mean pose for every test frame.
-  public func meanPoseAccuracy() -> Double {
+  public func meanPoseAccuracy() -> Double { pck(meanPoseDistances()) }
+
+  /// Per-keypoint pixel distances of the train-set mean pose on every test frame.
+  public func meanPoseDistances() -> [Double] {
     let m = 2 * keypointCount
     var mean = [Double](repeating: 0, count: m)
     for i in 0..<train.count { for j in 0..<m { mean[j] += train.keypoints[i * m + j] / Double(train.count) } }
     var pred: [Double] = []
     for _ in 0..<test.count { pred += mean }
-    return score(pred)
+    return keypointDistances(predicted: pred, truth: test.keypoints)
   }
 
-  func score(_ predicted: [Double]) -> Double {
-    let d = keypointDistances(predicted: predicted, truth: test.keypoints)
-    return keypointAccuracy(distances: d, keypointCount: keypointCount, threshold: threshold).overall
+  func pck(_ d: [Double]) -> Double {
+    keypointAccuracy(distances: d, keypointCount: keypointCount, threshold: threshold).overall
+  }
+
+  /// Accuracy against threshold (the report's Fig. 9) as CSV rows
+  /// `model,threshold_fraction,threshold_px,accuracy`, thresholds 0–10% of the image size.
+  public func curveCSV(model name: String, distances d: [Double]) -> String {
+    let fractions = (0...20).map { Double($0) * 0.005 }
+    let curve = keypointAccuracyCurve(distances: d, keypointCount: keypointCount, thresholds: fractions.map { $0 * Double(imageSize) })
+    return zip(fractions, curve).map { f, c in
+      "\(name),\(String(format: "%.3f", f)),\(String(format: "%.4f", c.threshold)),\(c.accuracy)\n"
+    }.joined()
   }
 
   /// Up to `count` test frames spread evenly over the probe's test frames, for pictures.

@@ -100,6 +100,9 @@ final class TrainSession {
     let mean = probe.meanPoseAccuracy()
     let (untrained, note) = probe.accuracy(trainer.model)
     if let note { options.print("untrained-model baseline: \(note)") }
+    var curves = probe.curveCSV(model: "mean-pose", distances: probe.meanPoseDistances())
+    if let d = try? probe.distances(trainer.model) { curves += probe.curveCSV(model: "untrained", distances: d) }
+    try writeKeypointCurve("keypoint_curve_baselines.csv", curves)
     try log("baseline_mean_pose", 0, mean)
     if untrained.isFinite { try log("baseline_untrained", 0, untrained) }
     summary.baselineMeanPose = mean
@@ -107,6 +110,13 @@ final class TrainSession {
     options.print(
       String(format: "run %lld: baselines (PCK@%.1f px on %d test frames): mean pose %.3f, untrained %.3f",
         handle.runId, probe.threshold, probe.test.count, mean, untrained))
+  }
+
+  /// Accuracy against threshold (report Fig. 9), an artifact of kind `keypoint_curve`.
+  func writeKeypointCurve(_ name: String, _ rows: String) throws {
+    let path = dir + "/" + name
+    try ("model,threshold_fraction,threshold_px,accuracy\n" + rows).write(toFile: path, atomically: true, encoding: .utf8)
+    try handle.addArtifact(kind: "keypoint_curve", path: path)
   }
 
   // MARK: the loop
@@ -155,6 +165,9 @@ final class TrainSession {
     if let (r, target) = last, trainer.step % t.sampleEvery != 0 { try saveSamples(r, target: target) }
     try runProbe()
     if let probe {
+      if let d = try? probe.distances(trainer.model) {
+        try writeKeypointCurve("keypoint_curve_learned.csv", probe.curveCSV(model: "learned", distances: d))
+      }
       let path = dir + "/landmarks_test.png"
       try writePNG(TrainSamples.landmarksOnFrames(model: trainer.model, images: probe.testImages(8)), to: path)
       try handle.addArtifact(kind: "landmarks_test", path: path)
