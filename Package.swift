@@ -41,7 +41,7 @@ let package = Package(
     // SQLite registry of experiments, runs, params, series, checkpoints, scores.
     .target(name: "Registry", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
     // HTML/SVG/CSV reports drawn from the registry.
-    .target(name: "Reports", dependencies: ["Registry", "Imaging"]),
+    .target(name: "Reports", dependencies: ["Registry", "Imaging", "Metrics"]),
     // Configs, pipelines, sweeps, benchmarks.
     .target(
       name: "Workbench",

@@ -51,7 +51,7 @@ public struct HTMLReport: Sendable {
     h1{font-size:26px;margin:0 0 4px}h2{font-size:20px;margin-top:32px;border-bottom:1px solid #ddd;padding-bottom:4px}
     h3{font-size:16px;margin-top:24px}.subtitle{color:#555;margin:0}
     nav ul{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:4px 16px}
-    table{border-collapse:collapse;margin:12px 0;font-size:14px}
+    .wide{overflow-x:auto;max-width:100%}table{border-collapse:collapse;margin:12px 0;font-size:14px}
     caption{text-align:left;color:#555;padding-bottom:4px;caption-side:top}
     th,td{border-bottom:1px solid #e3e3e3;padding:4px 10px;text-align:left;vertical-align:top}
     th{border-bottom:2px solid #bbb}.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}

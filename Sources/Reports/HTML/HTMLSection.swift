@@ -104,7 +104,7 @@ public struct HTMLSection: Sendable {
           let filled = rows.map { $0[c] }.filter { !HTMLSection.isBlank($0) }
           return !filled.isEmpty && filled.allSatisfy(HTMLSection.isNumeric)
         }
-        o += "<table>\n"
+        o += "<div class=\"wide\"><table>\n"  // a wide table scrolls in its box, not the page
         if let caption { o += "<caption>\(e(caption))</caption>\n" }
         o += "<thead><tr>"
         for (c, name) in header.enumerated() {
@@ -118,7 +118,7 @@ public struct HTMLSection: Sendable {
           }
           o += "</tr>\n"
         }
-        o += "</tbody>\n</table>\n"
+        o += "</tbody>\n</table></div>\n"
       case .svg(let markup, let caption):
         o += "<figure>\n\(markup)\n"
         if let caption { o += "<figcaption>\(e(caption))</figcaption>\n" }

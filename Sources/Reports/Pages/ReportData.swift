@@ -1,0 +1,149 @@
+// ReportData: everything a report page shows, as plain values (the Workbench reads them from
+// the registry; Reports only draws). Method labels are unique within one report, so a method
+// keeps one name and one style in every table and plot (STYLE 13).
+import Foundation
+import Metrics
+
+/// One row of the runs table: the run and its values of the parameters that differ.
+public struct ReportRun: Sendable {
+  public var id: Int64
+  public var kind: String
+  public var name: String
+  public var status: String
+  public var parentId: Int64?
+  public var experiment: String?
+  public var seconds: Double?
+  public var params: [String: String]
+
+  public init(
+    id: Int64, kind: String, name: String, status: String, parentId: Int64?, experiment: String?, seconds: Double?,
+    params: [String: String]
+  ) {
+    (self.id, self.kind, self.name, self.status, self.parentId) = (id, kind, name, status, parentId)
+    (self.experiment, self.seconds, self.params) = (experiment, seconds, params)
+  }
+}
+
+/// A (step, value) point of a training series.
+public struct SeriesValue: Sendable {
+  public var step: Int64
+  public var value: Double
+  public init(step: Int64, value: Double) { (self.step, self.value) = (step, value) }
+}
+
+/// Keypoint accuracy at one threshold (report Fig. 9) for the learned landmarks or a baseline.
+public struct ThresholdPoint: Sendable {
+  public var model: String
+  public var fraction: Double
+  public var pixels: Double
+  public var accuracy: Double
+  public init(model: String, fraction: Double, pixels: Double, accuracy: Double) {
+    (self.model, self.fraction, self.pixels, self.accuracy) = (model, fraction, pixels, accuracy)
+  }
+}
+
+/// A landmark-training run: its configuration label, final accuracy beside the baselines,
+/// training series, accuracy against threshold and the picture of its landmarks on test frames.
+public struct LandmarkResult: Sendable {
+  public var runId: Int64
+  /// The run's values of the differing parameters other than the seed ("n_landmarks=10", or "").
+  public var configuration: String
+  public var seed: Int64?
+  public var accuracy: Double?
+  public var meanPose: Double?
+  public var untrained: Double?
+  /// Series by name: loss, keypoint_acc, ...
+  public var series: [String: [SeriesValue]]
+  public var thresholdCurve: [ThresholdPoint]
+  /// Absolute path of `landmarks_test.png` (nil: none recorded or the file is gone).
+  public var landmarkImage: String?
+
+  public init(
+    runId: Int64, configuration: String, seed: Int64?, accuracy: Double?, meanPose: Double?, untrained: Double?,
+    series: [String: [SeriesValue]], thresholdCurve: [ThresholdPoint], landmarkImage: String?
+  ) {
+    (self.runId, self.configuration, self.seed, self.accuracy) = (runId, configuration, seed, accuracy)
+    (self.meanPose, self.untrained, self.series) = (meanPose, untrained, series)
+    (self.thresholdCurve, self.landmarkImage) = (thresholdCurve, landmarkImage)
+  }
+}
+
+public enum FrameRunKind: String, Sendable {
+  case prediction
+  case interpolation
+}
+
+/// A predict or interpolate run's scored frames. `rows` carry the report's method label and
+/// the 1-based index on the curve (horizon step or interpolation frame).
+public struct FrameRunResult: Sendable {
+  public var runId: Int64
+  public var kind: FrameRunKind
+  /// Unique in the report ("lstm", or "lstm (run 7)" when two runs share a method).
+  public var method: String
+  /// Groups runs that share one set of curves ("2 context frames → 28 predicted").
+  public var setup: String
+  public var rows: [FrameScoreRow]
+  /// The run's output folder (frames/ and truth/ inside), nil when unknown.
+  public var folder: String?
+  /// (sequence, index) → frame number, to find a point's PNGs.
+  public var frameNumber: [String: [Int: Int64]]
+
+  public init(
+    runId: Int64, kind: FrameRunKind, method: String, setup: String, rows: [FrameScoreRow], folder: String?,
+    frameNumber: [String: [Int: Int64]]
+  ) {
+    (self.runId, self.kind, self.method, self.setup, self.rows) = (runId, kind, method, setup, rows)
+    (self.folder, self.frameNumber) = (folder, frameNumber)
+  }
+
+  /// The PNG of this run's frame (or its ground truth) at `index` of `sequence`, if it exists.
+  public func framePath(_ sequence: String, _ index: Int, truth: Bool = false) -> String? {
+    guard let folder, let f = frameNumber[sequence]?[index] else { return nil }
+    let p = "\(folder)/\(truth ? "truth" : "frames")/\(sequence)/" + String(format: "%05lld.png", f)
+    return FileManager.default.fileExists(atPath: p) ? p : nil
+  }
+}
+
+public struct ReportData: Sendable {
+  public var title: String
+  public var subtitle: String?
+  public var runs: [ReportRun]
+  /// Parameter keys whose values differ between the runs, in the runs table.
+  public var changedKeys: [String]
+  public var landmarks: [LandmarkResult]
+  public var frameRuns: [FrameRunResult]
+  /// Said at the top of the page (e.g. which LPIPS weights scored the frames).
+  public var notes: [String]
+
+  public init(
+    title: String, subtitle: String?, runs: [ReportRun], changedKeys: [String], landmarks: [LandmarkResult],
+    frameRuns: [FrameRunResult], notes: [String] = []
+  ) {
+    (self.title, self.subtitle, self.runs, self.changedKeys) = (title, subtitle, runs, changedKeys)
+    (self.landmarks, self.frameRuns, self.notes) = (landmarks, frameRuns, notes)
+  }
+}
+
+/// One style per method for the whole report: the demo's methods in a fixed order, others after.
+struct MethodStyles {
+  static let known = [
+    "lstm", "hold-state", "constant-velocity", "copy-last", "reconstruction", "cholesky", "covariance", "axes",
+    "wasserstein", "crossfade",
+  ]
+  let index: [String: Int]
+
+  init(_ methods: [String]) {
+    var index: [String: Int] = [:]
+    var next = MethodStyles.known.count
+    for m in methods.sorted(by: MethodStyles.order) where index[m] == nil {
+      if let k = MethodStyles.known.firstIndex(of: m) { index[m] = k } else { index[m] = next; next += 1 }
+    }
+    self.index = index
+  }
+
+  /// The demo's order first, then by name.
+  static func order(_ a: String, _ b: String) -> Bool {
+    let ia = known.firstIndex(of: a) ?? Int.max, ib = known.firstIndex(of: b) ?? Int.max
+    return ia != ib ? ia < ib : a < b
+  }
+}
