@@ -12,11 +12,12 @@ deps:
 build: deps
 	$(SWIFT) build -c release --product lmlab
 
-# Until `lmlab demo` (the full synthetic pipeline) lands, the main job is the engine benchmark.
+# The main job: the whole method on the synthetic default (resumable: run it again to continue).
 demo: build
-	.build/release/lmlab bench engine
+	.build/release/lmlab demo
 
-test: deps
+test:
+	@bash scripts/setup-deps.sh test
 	TEST_SCRATCH=$(TEST_SCRATCH) bash scripts/run-tests.sh
 
 bench: build

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Installs the Debian packages LandmarkLab builds against, and the python3-h5py/numpy the
-# interop tests use to read our HDF5 files with another HDF5 reader, only when one is missing.
+# Installs the Debian packages LandmarkLab builds against, only when one is missing. With the
+# argument `test` also what the tests check against: python3-h5py/numpy (another HDF5 reader
+# of our files) and chromium (the report is rendered in a real browser).
 set -euo pipefail
 build=(libopenblas-dev libhdf5-dev libpng-dev libsqlite3-dev pkg-config)
 # Test-only: without these the h5py cross-checks skip; a check that skips cannot fail.
-interop=(python3-h5py python3-numpy)
+interop=()
+[ "${1:-}" = "test" ] && interop=(python3-h5py python3-numpy chromium)
 missing() {
   for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"
@@ -16,7 +18,7 @@ if ! command -v apt-get >/dev/null || ! command -v dpkg-query >/dev/null; then
   echo "setup: apt-get/dpkg-query not found; install ${build[*]} and python3 with h5py+numpy yourself"
   exit 0
 fi
-mapfile -t need < <(missing "${build[@]}" "${interop[@]}")
+mapfile -t need < <(missing "${build[@]}" ${interop[@]+"${interop[@]}"})
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

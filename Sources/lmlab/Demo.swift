@@ -28,5 +28,6 @@ struct Demo: ParsableCommand {
     for s in result.stages {
       print("  " + s.stage.padding(toLength: 28, withPad: " ", startingAt: 0) + (s.reused ? "reused" : ProgressReporter.formatDuration(s.seconds)))
     }
+    if let p = result.reportPath { print("report: \(p)") }
   }
 }

@@ -9,6 +9,7 @@
 import Foundation
 import Metrics
 import Registry
+import Reports
 
 public struct DemoRequest: Sendable {
   /// Folder of the demo's outputs (frame folders under frames/, the report at its top).
@@ -50,6 +51,8 @@ public struct DemoResult: Sendable {
   /// Per stage: seconds spent in this process, and whether a finished run was reused.
   public var stages: [(stage: String, seconds: Double, reused: Bool)] = []
   public var lpipsWeights: String?
+  /// The report's index.html.
+  public var reportPath: String?
 }
 
 public enum DemoPipeline {
@@ -61,6 +64,7 @@ public enum DemoPipeline {
     for m in PredictionMethod.allCases { s.append(("predict \(m.rawValue)", 1.5)) }
     s.append(("rollout \(longRollout)", 3))
     for name in InterpolationMethod.allNames { s.append(("interpolate \(name)", 1.5)) }
+    s.append(("report", 1))
     return s
   }
 
@@ -136,6 +140,13 @@ public enum DemoPipeline {
         }
         result.interpolateRuns.append((name, id))
       }
+    }
+    // The report is drawn from the registry each time (cheap; not a run).
+    try overall.stage("report") { _ in
+      let ids = [result.landmarksRun, result.dynamicsRun] + result.predictRuns.map(\.run) + [result.rolloutRun]
+        + result.interpolateRuns.map(\.run)
+      let data = try ReportInputs.load(.runs(ids), registry: registry, title: "LandmarkLab demo")
+      result.reportPath = try ExperimentReport(data).write(to: r.out + "/report")
     }
     result.stages = overall.seconds
     overall.finish()
