@@ -77,8 +77,9 @@ final class DynamicsPipelineTests: XCTestCase {
       let scored = s.evaluation.pairs.count
       XCTAssertEqual(Set(s.evaluation.pairs.map(\.frame)), Set(2..<12), "context frames 0, 1 are never scored")
       let csv = try String(contentsOfFile: r.target.out + "/scores.csv", encoding: .utf8)
-      let stateMethod = method != .copyLast
-      let perFrame = 2 + (stateMethod ? 1 : 0)  // psnr, ssim (+ landmark error); no LPIPS weights here
+      // Landmark error only where states are predicted (reconstruction's would be 0 by construction).
+      let predictsStates = method != .copyLast && method != .reconstruction
+      let perFrame = 2 + (predictsStates ? 1 : 0)  // psnr, ssim (+ landmark error); no LPIPS weights here
       XCTAssertEqual(csv.split(separator: "\n").count, 1 + scored * perFrame)
       XCTAssertEqual(run.frameScoreGroups.reduce(0) { $0 + $1.count }, scored * perFrame)
       // Horizon 15 from frame 2 of 12-frame sequences: 5 frames per sequence past the end.

@@ -180,7 +180,9 @@ public enum Prediction {
           frames = decoder.decode(states!, appearance: appearance, appearanceIndex: sameAppearance)
         }
         if states != nil { output.observeRange(frames) }
-        let errors = states.flatMap { st in
+        // Reconstruction decodes the true states themselves: its landmark error is 0 by
+        // construction, so none is recorded (it would read as a method with no error).
+        let errors = states.flatMap { st in r.method == .reconstruction ? nil : st }.flatMap { st in
           truthStates.map { PoseState.meanErrorPixels(st.slice(axis: 0, start: 0, end: known), $0, imageSize: s) }
         }
         for j in 0..<steps {
