@@ -6,11 +6,14 @@ public enum ReportsError: Error, Equatable, CustomStringConvertible, LocalizedEr
   case write(path: String, reason: String)
   /// CSV text is not RFC 4180 (an unterminated quote, text after a closing quote).
   case csv(source: String, line: Int, reason: String)
+  /// A report option that does not fit the selected runs (e.g. a metric none of them has).
+  case option(String)
 
   public var description: String {
     switch self {
     case .write(let p, let r): return "\(p): cannot write: \(r)"
     case .csv(let s, let l, let r): return "\(s):\(l): \(r)"
+    case .option(let m): return m
     }
   }
 

@@ -17,8 +17,7 @@ public struct ExperimentReport {
   /// Writes the report folder at `out`; returns the path of its index.html.
   @discardableResult
   public func write(to out: String) throws -> String {
-    let folder = try ReportFolder(out)
-    do {
+    try ReportFolder.write(to: out) { folder in
       var page = HTMLReport(title: data.title, subtitle: data.subtitle)
       if !data.notes.isEmpty {
         var notes = HTMLSection("Notes")
@@ -35,12 +34,7 @@ public struct ExperimentReport {
       let predictions = data.frameRuns.filter { $0.kind == .prediction }
       if let s = try WorstCaseSection.build(predictions, metric: worstMetric, top: worstTop, folder: folder) { page.add(s) }
       try page.write(to: folder.path("index.html"))
-      try folder.commit()
-    } catch {
-      folder.discard()
-      throw error
     }
-    return folder.destination + "/index.html"
   }
 
   /// The worst-case part alone (`lmlab worst`), over any frame runs.
@@ -48,16 +42,10 @@ public struct ExperimentReport {
   public static func writeWorst(
     _ runs: [FrameRunResult], title: String, metric: String?, top: Int, to out: String
   ) throws -> String {
-    let folder = try ReportFolder(out)
-    do {
+    try ReportFolder.write(to: out) { folder in
       var page = HTMLReport(title: title, subtitle: "runs \(runs.map { "\($0.runId)" }.joined(separator: ", "))")
       if let s = try WorstCaseSection.build(runs, metric: metric, top: top, folder: folder) { page.add(s) }
       try page.write(to: folder.path("index.html"))
-      try folder.commit()
-    } catch {
-      folder.discard()
-      throw error
     }
-    return folder.destination + "/index.html"
   }
 }

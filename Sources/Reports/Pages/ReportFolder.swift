@@ -52,6 +52,20 @@ public struct ReportFolder {
     try? fm.removeItem(atPath: old)
   }
 
+  /// Stages a report with `body`, then moves it into place; on any error the staging folder is
+  /// removed and the old report stays as it was. Returns the path of `index.html`.
+  public static func write(to destination: String, _ body: (ReportFolder) throws -> Void) throws -> String {
+    let folder = try ReportFolder(destination)
+    do {
+      try body(folder)
+      try folder.commit()
+    } catch {
+      folder.discard()
+      throw error
+    }
+    return folder.destination + "/index.html"
+  }
+
   /// Removes the staging folder (after a failure).
   public func discard() { try? FileManager.default.removeItem(atPath: staging) }
 }

@@ -26,13 +26,12 @@ public enum WorstCaseSection {
     _ runs: [FrameRunResult], metric requested: String?, top: Int, folder: ReportFolder
   ) throws -> HTMLSection? {
     guard !runs.isEmpty else { return nil }
-    let styles = MethodStyles(runs.map(\.method))
     var s = HTMLSection("Worst cases")
     var csv = TidyCSV(header: ["setup", "table", "method", "rank", "index", "sequence", "metric", "value"])
     let metrics = Set(runs.flatMap { $0.rows.map(\.metric) })
     if let m = requested, !metrics.contains(m) {
-      throw ReportsError.write(
-        path: folder.destination, reason: "--metric \(m): no selected run has it (they have \(metrics.sorted().joined(separator: ", ")))")
+      throw ReportsError.option(
+        "--metric \(m): no selected run has it (they have \(metrics.sorted().joined(separator: ", ")))")
     }
     let setups = Array(Set(runs.map(\.setup))).sorted { $0.localizedStandardCompare($1) == .orderedAscending }  // "28" before "200"
     for (k, setup) in setups.enumerated() {
@@ -106,7 +105,6 @@ public enum WorstCaseSection {
           image.svgFigure(href: name, title: "\(q) (\(setup))"),
           caption: "\(q): rank \(ranks.joined(separator: ", ")). Ground truth on top; \(metric) under each frame; grey cells have no frame.")
       }
-      _ = styles
       s.subsection(sub)
     }
     try csv.write(to: folder.path("worst_cases.csv"))
