@@ -235,6 +235,11 @@ extension Registry {
     }
   }
 
+  /// Every experiment's name by id.
+  public func experimentNames() throws -> [Int64: String] {
+    try read { db in Dictionary(try Experiment.fetchAll(db).map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a }) }
+  }
+
   public func artifacts(runId: Int64) throws -> [Artifact] {
     try read { db in try Artifact.filter(Artifact.Columns.runId == runId).fetchAll(db).sorted { $0.path < $1.path } }
   }

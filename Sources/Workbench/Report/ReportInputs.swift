@@ -52,10 +52,7 @@ public enum ReportInputs {
     }
     guard !runs.isEmpty else { throw ReportError.selection("\(what) matches no run in \(registry.path): nothing to report") }
     runs.sort { $0.id < $1.id }
-    if experimentNames.isEmpty {
-      let listing = try registry.listRuns(filter: nil, limit: 0)
-      experimentNames = listing.experimentNames
-    }
+    if experimentNames.isEmpty { experimentNames = try registry.experimentNames() }
     var params: [Int64: [String: String]] = [:]
     for r in runs { params[r.id] = Dictionary(try registry.params(runId: r.id).map { ($0.key, $0.text) }, uniquingKeysWith: { a, _ in a }) }
     let now = Date().timeIntervalSince1970
