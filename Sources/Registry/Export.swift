@@ -109,7 +109,8 @@ extension Registry {
 
 /// RFC 4180 quoting: fields with a comma, quote or line break are quoted, quotes doubled.
 public func csvField(_ s: String) -> String {
-  if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+  // Per scalar: "\r\n" is one Character, equal to neither "\r" nor "\n".
+  if s.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
     return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
   }
   return s

@@ -137,6 +137,15 @@ final class QueryTests: XCTestCase {
     XCTAssertTrue(try r.compare([3, 4], onlyChanged: true).contains("last.loss"))
   }
 
+  /// RFC 4180 quoting, including a CRLF (one Swift Character, neither "\r" nor "\n").
+  func testCSVFieldQuoting() {
+    XCTAssertEqual(csvField("plain"), "plain")
+    XCTAssertEqual(csvField("a,b"), "\"a,b\"")
+    XCTAssertEqual(csvField("say \"hi\""), "\"say \"\"hi\"\"\"")
+    XCTAssertEqual(csvField("line\nbreak"), "\"line\nbreak\"")
+    XCTAssertEqual(csvField("crlf\r\nbreak"), "\"crlf\r\nbreak\"")
+  }
+
   func testCSVExport() throws {
     let dir = temporaryDirectory()
     let r = try seededRegistry(dir + "/r.sqlite")

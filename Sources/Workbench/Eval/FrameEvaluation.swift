@@ -5,6 +5,7 @@ import Dispatch
 import Foundation
 import Imaging
 import Metrics
+import Registry
 import TensorEngine
 
 /// The metrics `lmlab eval frames` offers (CLI names).
@@ -78,10 +79,6 @@ public struct FrameEvaluation {
     lines.append(pad("all") + pad("\(pairs.count)") + overall.map { pad(String(format: "%.5f", $0)) }.joined())
     return lines.joined(separator: "\n")
   }
-}
-
-func csvField(_ s: String) -> String {
-  s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
 }
 
 /// Scores every matched frame pair of two folders.
