@@ -3,6 +3,7 @@
 // beside the baselines), accuracy against threshold (Fig. 9), training curves, and the learned
 // landmarks drawn on test frames. Every number shown is also written to a CSV beside the page.
 import Foundation
+import Metrics
 
 public enum LandmarkSections {
   static func runs(_ data: ReportData, folder: ReportFolder) throws -> HTMLSection {
@@ -56,8 +57,8 @@ public enum LandmarkSections {
     for key in groups.keys.sorted() {
       let g = groups[key]!
       let acc = g.compactMap(\.accuracy).filter(\.isFinite)
-      let mean = acc.isEmpty ? Double.nan : acc.reduce(0, +) / Double(acc.count)
-      let sd = acc.count < 2 ? Double.nan : (acc.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(acc.count - 1)).squareRoot()
+      let stats = MeanInterval(values: acc)  // sample std (n − 1); NaN below 2 runs
+      let (mean, sd) = (stats.mean, acc.count < 2 ? Double.nan : stats.sd)
       let best = g.filter { $0.accuracy?.isFinite ?? false }.max { $0.accuracy! < $1.accuracy! }
       let meanPose = g.compactMap(\.meanPose).first, untrained = g.compactMap(\.untrained).first
       let label = key.isEmpty ? "(as configured)" : key

@@ -100,9 +100,10 @@ public enum ReportInputs {
     var curve: [ThresholdPoint] = []
     for a in artifacts where a.kind == "keypoint_curve" {
       // model,threshold_fraction,threshold_px,accuracy (written by the landmark trainer).
-      guard let text = try? String(contentsOfFile: a.path, encoding: .utf8) else { continue }
-      for line in text.split(separator: "\n").dropFirst() {
-        let f = line.split(separator: ",").map(String.init)
+      guard let text = try? String(contentsOfFile: a.path, encoding: .utf8),
+        let rows = try? TidyCSV.parse(text, source: a.path)
+      else { continue }
+      for f in rows.dropFirst() {
         if f.count == 4, let fr = Double(f[1]), let px = Double(f[2]), let acc = Double(f[3]) {
           curve.append(ThresholdPoint(model: f[0], fraction: fr, pixels: px, accuracy: acc))
         }

@@ -101,11 +101,14 @@ public final class KeypointProbe {
 
   /// PCK on test frames of the regression fitted on train frames; NaN when the fit fails
   /// (e.g. collapsed, rank-deficient landmarks), with the reason.
-  public func accuracy(_ model: LandmarkModel) -> (value: Double, note: String?) {
+  /// The distances behind the value come along (nil when the fit failed), so a caller that also
+  /// wants the accuracy-against-threshold curve does not encode the frames twice.
+  public func accuracy(_ model: LandmarkModel) -> (value: Double, note: String?, distances: [Double]?) {
     do {
-      return (pck(try distances(model)), nil)
+      let d = try distances(model)
+      return (pck(d), nil, d)
     } catch {
-      return (.nan, "\(error)")
+      return (.nan, "\(error)", nil)
     }
   }
 

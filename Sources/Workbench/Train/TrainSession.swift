@@ -86,22 +86,25 @@ final class TrainSession {
     try handle.addArtifact(kind: "samples", path: path)
   }
 
-  func runProbe() throws {
-    guard let probe else { return }
-    let (acc, note) = probe.accuracy(trainer.model)
+  /// Logs the probe's accuracy; returns its per-keypoint distances (nil: no probe or no fit).
+  @discardableResult
+  func runProbe() throws -> [Double]? {
+    guard let probe else { return nil }
+    let (acc, note, distances) = probe.accuracy(trainer.model)
     if let note { options.print("keypoint probe at step \(trainer.step): \(note)") }
     if acc.isFinite { try log("keypoint_acc", trainer.step, acc) }
     summary.keypointAccuracy = acc
+    return distances
   }
 
   /// Baselines, once per run (at step 0 of a fresh run).
   func runBaselines() throws {
     guard let probe else { return }
     let mean = probe.meanPoseAccuracy()
-    let (untrained, note) = probe.accuracy(trainer.model)
+    let (untrained, note, untrainedDistances) = probe.accuracy(trainer.model)
     if let note { options.print("untrained-model baseline: \(note)") }
     var curves = probe.curveCSV(model: "mean-pose", distances: probe.meanPoseDistances())
-    if let d = try? probe.distances(trainer.model) { curves += probe.curveCSV(model: "untrained", distances: d) }
+    if let d = untrainedDistances { curves += probe.curveCSV(model: "untrained", distances: d) }
     try writeKeypointCurve("keypoint_curve_baselines.csv", curves)
     try log("baseline_mean_pose", 0, mean)
     if untrained.isFinite { try log("baseline_untrained", 0, untrained) }
@@ -163,9 +166,9 @@ final class TrainSession {
     progress.finish()
     if lastCheckpoint.map({ !$0.hasSuffix(String(format: "step_%07d.h5", trainer.step)) }) ?? true { try checkpoint() }
     if let (r, target) = last, trainer.step % t.sampleEvery != 0 { try saveSamples(r, target: target) }
-    try runProbe()
+    let finalDistances = try runProbe()
     if let probe {
-      if let d = try? probe.distances(trainer.model) {
+      if let d = finalDistances {
         try writeKeypointCurve("keypoint_curve_learned.csv", probe.curveCSV(model: "learned", distances: d))
       }
       let path = dir + "/landmarks_test.png"
