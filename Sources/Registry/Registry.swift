@@ -388,7 +388,7 @@ public final class Registry: @unchecked Sendable {
   }
 
   /// Moves the run `pick` selects from queued to running under a new worker token.
-  private func claim(_ pick: @escaping (Database) throws -> Int64?) throws -> RunHandle? {
+  func claim(_ pick: @escaping (Database) throws -> Int64?) throws -> RunHandle? {
     let token = RunHandle.newWorkerToken()
     let claimed: Int64? = try write { db in
       guard let id = try pick(db) else { return nil }

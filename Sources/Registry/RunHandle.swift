@@ -107,9 +107,13 @@ public final class RunHandle: @unchecked Sendable {
 
   // MARK: files and scores
 
+  /// Records a checkpoint, after writing the points buffered so far: a run resumed from it
+  /// (after a SIGKILL, say) continues logging at the next step, so everything up to this step
+  /// must already be in the registry or its series would have a gap.
   @discardableResult
   public func addCheckpoint(step: Int64, path: String) throws -> Checkpoint {
-    try registry.addCheckpoint(runId: runId, step: step, path: path)
+    try flush()
+    return try registry.addCheckpoint(runId: runId, step: step, path: path)
   }
 
   @discardableResult

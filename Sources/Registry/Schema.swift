@@ -17,9 +17,9 @@ public enum RegistrySchema {
   /// Identifies a LandmarkLab registry in the SQLite header (`PRAGMA application_id`): 'LMLB'.
   public static let applicationID: Int32 = 0x4C4D_4C42
   /// Bumped with every migration; stored in `registry_info.schema_version`.
-  public static let version = 2
+  public static let version = 3
   /// Every migration this build knows, in order.
-  public static let migrationNames = ["v1-initial-schema", "v2-run-attempt-time"]
+  public static let migrationNames = ["v1-initial-schema", "v2-run-attempt-time", "v3-sweeps"]
 
   static var migrator: DatabaseMigrator {
     var m = DatabaseMigrator()
@@ -141,6 +141,24 @@ public enum RegistrySchema {
       try db.execute(sql: "ALTER TABLE runs ADD COLUMN earlier_seconds DOUBLE PRECISION NOT NULL DEFAULT 0")
       try db.execute(sql: "ALTER TABLE runs ADD COLUMN resumes BIGINT NOT NULL DEFAULT 0")
       try db.execute(sql: "UPDATE registry_info SET value = '2' WHERE key = 'schema_version'")
+    }
+    // A sweep is an experiment whose runs are its trials; this row says how they were made
+    // (the spec as written) and how they are ranked.
+    m.registerMigration("v3-sweeps") { db in
+      try db.create(table: "sweeps") { t in
+        t.column("experiment_id", SQLType.bigint).notNull().primaryKey().references("experiments", onDelete: .cascade)
+        t.column("trainer", SQLType.text).notNull()
+        t.column("rank_field", SQLType.text).notNull()
+        t.column("rank_goal", SQLType.text).notNull()
+        t.column("swept_keys", SQLType.text).notNull()
+        t.column("spec_path", SQLType.text).notNull()
+        t.column("spec", SQLType.text).notNull()
+        t.column("trials", SQLType.bigint).notNull()
+        t.column("max_resumes", SQLType.bigint).notNull()
+        t.column("created_at", SQLType.double).notNull()
+        t.column("updated_at", SQLType.double).notNull()
+      }
+      try db.execute(sql: "UPDATE registry_info SET value = '3' WHERE key = 'schema_version'")
     }
     return m
   }

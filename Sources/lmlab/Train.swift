@@ -84,14 +84,26 @@ struct TrainResume: ParsableCommand {
 
 struct TrainWorker: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "worker", abstract: "Continue queued landmark runs (e.g. after `lmlab runs resume ID`) until none is left.")
+    commandName: "worker",
+    abstract: "Train queued runs until none is left: a sweep's trials (--sweep), else queued landmark runs.")
 
   @OptionGroup var global: GlobalOptions
+  @Option(help: "Sweep id or name: claim its trials, requeue its interrupted ones, wait while others run its last trials.")
+  var sweep: String?
+  @Option(help: "Stop after this many trials (0: no limit).") var maxTrials = 0
 
   func run() throws {
     let registry = try global.openRegistry()
+    if let sweep {
+      var options = SweepWorkerOptions()
+      options.maxTrials = maxTrials
+      let s = try SweepWorker.run(sweep: sweep, registry: registry, options: options)
+      print("worker done: \(s.trained.count) trial(s) trained, \(s.failed.count) failed" + (s.interrupted.map { "; trial \($0) interrupted" } ?? ""))
+      if s.interrupted != nil { throw ExitCode(130) }
+      return
+    }
     var count = 0
-    while let s = try LandmarkTraining.continueQueued(registry: registry) {
+    while maxTrials == 0 || count < maxTrials, let s = try LandmarkTraining.continueQueued(registry: registry) {
       count += 1
       if s.status == .interrupted { throw ExitCode(130) }
     }

@@ -78,18 +78,6 @@ final class DemoPipelineTests: XCTestCase {
     XCTAssertTrue(headline.contains("200-frame LSTM rollout: 0 non-finite or invalid states"), headline)
   }
 
-  /// The lmlab executable built next to the test bundle.
-  func lmlabBinary() throws -> String {
-    var dirs = [Bundle.main.bundleURL.deletingLastPathComponent(), URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
-    if let exe = Bundle.main.executableURL { dirs.append(exe.deletingLastPathComponent()) }
-    for d in dirs {
-      for c in [d, d.deletingLastPathComponent()] where FileManager.default.isExecutableFile(atPath: c.appendingPathComponent("lmlab").path) {
-        return c.appendingPathComponent("lmlab").path
-      }
-    }
-    throw XCTSkip("lmlab is not built next to the tests")
-  }
-
   /// `lmlab demo` on the tiny config in registry `name`, killed with SIGKILL `delay` seconds
   /// after its output shows `killAt` (nil: runs to the end). Returns the output.
   @discardableResult

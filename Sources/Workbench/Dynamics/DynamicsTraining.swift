@@ -56,14 +56,33 @@ public enum DynamicsTraining {
   public static func resume(runId id: Int64, registry: Registry, options: TrainOptions = .init()) throws -> TrainSummary? {
     let run = try registry.run(id)
     guard run.kind == runKind else { throw TrainError.setup("run \(id) is a '\(run.kind)' run, not '\(runKind)'") }
-    guard let parent = run.parentId else { throw TrainError.setup("dynamics run \(id) records no landmarks run") }
-    let (_, lckpt, _) = try DynamicsSetup.finishedRun(parent, kind: DynamicsSetup.landmarkKind, registry: registry, role: "landmarks run")
+    _ = try landmarkCheckpoint(of: run, registry: registry)
     _ = try registry.requeue(id)
     guard let handle = try registry.claimQueued(id) else { return nil }
-    let claimed = try registry.run(id)
+    return try continueClaimed(handle, registry: registry, options: options)
+  }
+
+  /// Continues a claimed dynamics run (a queued sweep trial, or a run queued again) with its
+  /// recorded config, from its latest checkpoint; a run that cannot start is marked failed.
+  static func continueClaimed(_ handle: RunHandle, registry: Registry, options: TrainOptions) throws -> TrainSummary {
+    let lckpt: String
     var config = ExperimentConfig()
-    try ConfigLoader.apply(yaml: claimed.configJSON, source: "run \(id) config", to: &config)
-    return try execute(handle, config: config, landmarkCheckpoint: lckpt, resumeFrom: claimed.resumeFrom, options: options)
+    let run: Run
+    do {
+      run = try registry.run(handle.runId)
+      lckpt = try landmarkCheckpoint(of: run, registry: registry)
+      try ConfigLoader.apply(yaml: run.configJSON, source: "run \(run.id) config", to: &config)
+    } catch {
+      handle.failIfRunning(error, print: options.print)
+      throw error
+    }
+    return try execute(handle, config: config, landmarkCheckpoint: lckpt, resumeFrom: run.resumeFrom, options: options)
+  }
+
+  /// The checkpoint of the finished landmark run a dynamics run trains on (its parent).
+  static func landmarkCheckpoint(of run: Run, registry: Registry) throws -> String {
+    guard let parent = run.parentId else { throw TrainError.setup("dynamics run \(run.id) records no landmarks run") }
+    return try DynamicsSetup.finishedRun(parent, kind: DynamicsSetup.landmarkKind, registry: registry, role: "landmarks run").checkpoint
   }
 
   static func execute(
@@ -211,8 +230,8 @@ final class DynamicsSession {
       if let g = r.gradNorm { try handle.log("grad_norm", step: Int64(step), value: Double(g)) }
       progress.update(step: step, loss: Double(r.loss))
       if step % config.dynCheckpointEvery == 0 && step < total {
-        try checkpoint()
         try validate()
+        try checkpoint()  // after what this step logs (a resume continues after this step)
       }
       options.afterStep?(step)
     }

@@ -158,9 +158,11 @@ final class TrainSession {
       for (name, v) in r.losses.named { try log(name, step, Double(v)) }
       progress.update(step: step, loss: Double(r.losses.total))
       last = (r, batch.target)
-      if step % t.checkpointEvery == 0 && step < totalSteps { try checkpoint() }
       if step % t.sampleEvery == 0 { try saveSamples(r, target: batch.target) }
       if t.probeEvery > 0 && step % t.probeEvery == 0 && step < totalSteps { try runProbe() }
+      // Last: a run resumed from this checkpoint continues after this step, so everything
+      // logged at this step must be recorded before the checkpoint is.
+      if step % t.checkpointEvery == 0 && step < totalSteps { try checkpoint() }
       options.afterStep?(step)
     }
     progress.finish()
