@@ -5,15 +5,17 @@ import Foundation
 import Reports
 import Workbench
 
-/// Exactly one of --runs, --where, --experiment.
+/// Exactly one of --runs, --where, --experiment, --sweep.
 struct ReportSelectionOptions: ParsableArguments {
   @Option(parsing: .upToNextOption, help: "Run ids to report on.") var runs: [Int64] = []
   @Option(name: .customLong("where"), help: "Runs matching a filter (the `runs list --where` language).") var filter: String?
   @Option(help: "Every run of an experiment.") var experiment: String?
+  @Option(help: "A sweep (id or name): its summary per arm leads the report.") var sweep: String?
 
   func selection() throws -> ReportSelection {
-    let given = [!runs.isEmpty, filter != nil, experiment != nil].filter { $0 }.count
-    guard given == 1 else { throw ValidationError("give exactly one of --runs, --where, --experiment") }
+    let given = [!runs.isEmpty, filter != nil, experiment != nil, sweep != nil].filter { $0 }.count
+    guard given == 1 else { throw ValidationError("give exactly one of --runs, --where, --experiment, --sweep") }
+    if let sweep { return .sweep(sweep) }
     if let filter { return .filter(filter) }
     if let experiment { return .experiment(experiment) }
     return .runs(runs)

@@ -97,6 +97,11 @@ struct TrainWorker: ParsableCommand {
     if let sweep {
       var options = SweepWorkerOptions()
       options.maxTrials = maxTrials
+      // A worker's output is usually a log file: write each line as it happens.
+      options.train.print = {
+        print($0)
+        fflush(stdout)
+      }
       let s = try SweepWorker.run(sweep: sweep, registry: registry, options: options)
       print("worker done: \(s.trained.count) trial(s) trained, \(s.failed.count) failed" + (s.interrupted.map { "; trial \($0) interrupted" } ?? ""))
       if s.interrupted != nil { throw ExitCode(130) }

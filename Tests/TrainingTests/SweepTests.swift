@@ -5,6 +5,7 @@
 // sweep's (so continuous across the restarts).
 import Foundation
 import Registry
+import Reports
 import XCTest
 
 @testable import Workbench
@@ -126,6 +127,8 @@ final class SweepTests: XCTestCase {
       ("missing-landmark-run", "trainer: dynamics\nlandmarks_run: 99\nrank: min.val_mu_error_px\n", ["no run with id 99"]),
       ("landmark-sweep-missing", "trainer: dynamics\nlandmarks_sweep: nope\nrank: min.val_mu_error_px\n", ["no sweep 'nope'"]),
       ("rank-not-metric", head + "grid:\n  n_landmarks: [3, 4]\nrank2: x\n", ["unknown sweep key 'rank2'"]),
+      ("missing-dataset", head + "set:\n  dataset: frames\n  dataset_path: /nonexistent/frames\n", ["/nonexistent/frames"]),
+      ("dynamics-key-in-landmarks", head + "landmarks_run: 1\n", ["landmarks_run / landmarks_sweep are for trainer: dynamics"]),
     ]
     for (name, body, expected) in cases {
       let path = try writeSpec(name, body)
@@ -222,6 +225,24 @@ final class SweepTests: XCTestCase {
     XCTAssertTrue(runs.allSatisfy { $0.status == .finished }, "\(runs.map { ($0.id, $0.status) })")
     XCTAssertFalse(killedTrials.isEmpty, "the kills hit running trials")
     XCTAssertGreaterThan(runs.map(\.resumes).reduce(0, +), 0, "interrupted trials were resumed")
+
+    // The sweep's report leads with one row per arm: mean ± std over the 3 seeds.
+    let data = try ReportInputs.load(.sweep("twelve"), registry: r, title: "twelve")
+    let summary = try XCTUnwrap(data.sweep)
+    XCTAssertEqual(summary.sweptKeys, ["n_landmarks", "learning_rate"])
+    XCTAssertEqual(summary.trials.count, 12)
+    let page = try ExperimentReport(data).write(to: dir + "/report")
+    let html = try String(contentsOfFile: page, encoding: .utf8)
+    XCTAssertTrue(html.contains("n_landmarks=4, learning_rate=0.0005"), "an arm row")
+    XCTAssertTrue(html.contains("3/3"), "arms count their finished trials")
+    let rows = try String(contentsOfFile: dir + "/report/sweep_summary.csv", encoding: .utf8).split(separator: "\n")
+    XCTAssertEqual(rows.count, 1 + 4)
+    // The CSV's mean is the mean of the arm's trials.
+    let arm = runs.filter { $0.name.contains("n_landmarks=3,learning_rate=0.001,") }.map(\.id)
+    let acc = try arm.map { try XCTUnwrap(r.series(runId: $0, name: "keypoint_acc").last?.value) }
+    let row = try XCTUnwrap(rows.first { $0.hasPrefix("\"n_landmarks=3, learning_rate=0.001\"") })
+    let fields = row.split(separator: ",").map(String.init)
+    XCTAssertEqual(Double(fields[fields.count - 4])!, acc.reduce(0, +) / 3, accuracy: 1e-9, "\(row)")
 
     let c = try Registry(path: dir + "/clean.sqlite")
     let cleanRuns = Dictionary(uniqueKeysWithValues: try c.runs(experimentId: try c.sweep("twelve").id).map { ($0.name, $0) })

@@ -1,4 +1,4 @@
-// ExperimentReport: the page `lmlab report` writes — runs and their differing parameters,
+// ExperimentReport: the page `lmlab report` writes — a sweep's summary when it is one, runs and their differing parameters,
 // keypoint accuracy (Table 1, Fig. 9, training curves, landmarks on test frames), prediction and
 // interpolation curves, worst-case galleries — as a self-contained folder (index.html, PNG,
 // inline SVG, CSV; nothing fetched), written to a staging folder and renamed into place.
@@ -24,6 +24,7 @@ public struct ExperimentReport {
         for n in data.notes { notes.paragraph(n) }
         page.add(notes)
       }
+      if let sweep = data.sweep { page.add(try SweepSection.build(sweep, folder: folder)) }
       page.add(try LandmarkSections.runs(data, folder: folder))
       if let s = try LandmarkSections.keypoints(data, folder: folder) { page.add(s) }
       let styles = MethodStyles(data.frameRuns.map(\.method))

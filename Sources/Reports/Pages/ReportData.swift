@@ -114,6 +114,8 @@ public struct ReportData: Sendable {
   public var frameRuns: [FrameRunResult]
   /// Said at the top of the page (e.g. which LPIPS weights scored the frames).
   public var notes: [String]
+  /// Set when the report is a sweep's: its summary leads the page.
+  public var sweep: SweepSummary?
 
   public init(
     title: String, subtitle: String?, runs: [ReportRun], changedKeys: [String], landmarks: [LandmarkResult],

@@ -13,6 +13,8 @@ public enum ReportSelection: Sendable {
   case runs([Int64])
   case filter(String)
   case experiment(String)
+  /// A sweep by id or name: its trials, led by the per-arm summary.
+  case sweep(String)
 }
 
 /// A report selection that cannot be reported on (nothing matches, nothing scored, ...).
@@ -33,6 +35,7 @@ public enum ReportInputs {
     var runs: [Run]
     var experimentNames: [Int64: String] = [:]
     var what: String
+    var sweep: SweepSummary?
     switch selection {
     case .runs(let ids):
       guard !ids.isEmpty else { throw ReportError.selection("--runs: no run ids given") }
@@ -49,6 +52,12 @@ public enum ReportInputs {
       let listing = try registry.listRuns(filter: try WhereExpr.parse("experiment = '\(name)'"), limit: 0)
       (runs, experimentNames) = (listing.runs, listing.experimentNames)
       what = "experiment \(name)"
+    case .sweep(let text):
+      let status: SweepStatus
+      do { status = try SweepStatus.load(try registry.sweep(text), registry: registry) } catch { throw ReportError.selection("--sweep: \(error)") }
+      runs = status.trials.map(\.run)
+      sweep = summary(status)
+      what = "sweep \(status.sweep.id) \(status.sweep.name)"
     }
     guard !runs.isEmpty else { throw ReportError.selection("\(what) matches no run in \(registry.path): nothing to report") }
     runs.sort { $0.id < $1.id }
@@ -69,7 +78,7 @@ public enum ReportInputs {
     }
     let frameRuns = try self.frameRuns(runs, params: params, registry: registry)
     let unscored = runs.filter { [Prediction.runKind, InterpolationRun.runKind].contains($0.kind) }.filter { r in !frameRuns.contains { $0.runId == r.id } }
-    guard landmarks.contains(where: { $0.accuracy != nil || !$0.series.isEmpty }) || !frameRuns.isEmpty else {
+    guard sweep != nil || landmarks.contains(where: { $0.accuracy != nil || !$0.series.isEmpty }) || !frameRuns.isEmpty else {
       throw ReportError.selection(
         "\(what): none of the \(runs.count) selected runs has keypoint accuracy, training series or per-frame scores: nothing to report")
     }
@@ -83,10 +92,24 @@ public enum ReportInputs {
     } else if !frameRuns.isEmpty && !metrics.contains(where: { $0.hasPrefix("lpips") }) {
       notes.append("LPIPS was not scored (no LPIPS weights were given); worst cases are ranked by SSIM.")
     }
-    return ReportData(
+    var data = ReportData(
       title: title, subtitle: "\(what) · \(runs.count) runs · registry \(registry.path)", runs: table,
       changedKeys: LandmarkSections.changedKeys(table),
       landmarks: landmarks, frameRuns: frameRuns, notes: notes)
+    data.sweep = sweep
+    return data
+  }
+
+  static func summary(_ s: SweepStatus) -> SweepSummary {
+    let keys = s.sweep.record.sweptKeyList
+    return SweepSummary(
+      id: s.sweep.id, name: s.sweep.name, trainer: s.sweep.record.trainer, rankField: s.sweep.record.rankField,
+      rankGoal: s.sweep.record.rankGoal.rawValue, sweptKeys: keys,
+      trials: s.trials.map {
+        SweepSummary.Trial(
+          runId: $0.run.id, status: $0.run.status.rawValue, values: $0.values.filter { keys.contains($0.key) }, seed: $0.run.seed,
+          rank: $0.rank)
+      })
   }
 
   static func landmarkResult(_ r: Run, registry: Registry, configuration: String) throws -> LandmarkResult {

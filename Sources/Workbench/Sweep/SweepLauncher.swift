@@ -17,7 +17,11 @@ public struct SweepLaunch {
   public var pollSeconds = 1.0
   /// Seconds between progress lines when nothing changed.
   public var quietInterval = 30.0
-  public var print: (String) -> Void = { Swift.print($0) }
+  /// Flushed per line: the launcher's output is often a file or a pipe.
+  public var print: (String) -> Void = {
+    Swift.print($0)
+    fflush(stdout)
+  }
 
   public init(executable: String, arguments: [String], logDir: String) {
     self.executable = executable

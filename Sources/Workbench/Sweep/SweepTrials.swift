@@ -101,6 +101,14 @@ extension SweepSpec {
       seen[loaded.config.hash] = label
       trials.append(SweepTrial(assignments: a, loaded: loaded))
     }
+    // A dataset folder that is missing or malformed fails here, not in every trial (dynamics
+    // trials were checked by their plan; the synthetic set needs no checking).
+    if trainer == .landmarks {
+      var opened = Set<String>()
+      for t in trials where !t.loaded.config.datasetPath.isEmpty && opened.insert(t.loaded.config.datasetPath).inserted {
+        do { _ = try TrainSetup.dataset(t.loaded.config) } catch { throw SweepSpecError("\(path): \(error)") }
+      }
+    }
     return SweepPlan(spec: self, trials: trials, landmarksRun: landmarksRun)
   }
 
