@@ -13,6 +13,12 @@ enum Sys {
   static var hostName: String { ProcessInfo.processInfo.hostName }
 
   static var pid: Int64 { Int64(getpid()) }
+  /// This process's cluster job: Slurm's `ARRAYJOB_TASK` for an array task, else its job id.
+  static var schedulerJob: String? {
+    let env = ProcessInfo.processInfo.environment
+    if let a = env["SLURM_ARRAY_JOB_ID"], let t = env["SLURM_ARRAY_TASK_ID"] { return "\(a)_\(t)" }
+    return env["SLURM_JOB_ID"]
+  }
 
   /// True if a process with this pid exists on this host and is not a zombie. EPERM means it
   /// exists but belongs to someone else.

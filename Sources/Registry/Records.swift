@@ -78,6 +78,8 @@ public struct Run: Codable, Equatable, Sendable, FetchableRecord, PersistableRec
   public var earlierSeconds: Double = 0
   /// How many times the run was queued again after it ended interrupted or failed.
   public var resumes: Int64 = 0
+  /// The cluster job of the process that last claimed it (Slurm: `JOB_TASK` of an array).
+  public var schedulerJob: String? = nil
 
   /// Seconds of the current (or last) attempt: to `now` while running, else to its last sign
   /// of life (a run reaped as interrupted gets `ended_at` when noticed, maybe long after its
@@ -109,6 +111,7 @@ public struct Run: Codable, Equatable, Sendable, FetchableRecord, PersistableRec
     case heartbeatAt = "heartbeat_at"
     case resumeFrom = "resume_from"
     case earlierSeconds = "earlier_seconds"
+    case schedulerJob = "scheduler_job"
   }
   public enum Columns {
     public static let id = Column(CodingKeys.id)

@@ -350,7 +350,7 @@ public final class Registry: @unchecked Sendable {
       seed: spec.seed, gitCommit: spec.gitCommit, datasetFingerprint: spec.datasetFingerprint,
       host: Sys.hostName, pid: running ? Sys.pid : nil, worker: worker,
       commandLine: spec.commandLine, createdAt: now, startedAt: running ? now : nil, endedAt: nil,
-      heartbeatAt: running ? now : nil, error: nil, resumeFrom: nil)
+      heartbeatAt: running ? now : nil, error: nil, resumeFrom: nil, schedulerJob: running ? Sys.schedulerJob : nil)
     try run.insert(db)
     let stmt = try db.cachedStatement(
       sql: "INSERT INTO params (run_id, key, kind, text, number) VALUES (?, ?, ?, ?, ?)")
@@ -396,9 +396,9 @@ public final class Registry: @unchecked Sendable {
       try db.execute(
         sql: """
           UPDATE runs SET status = 'running', worker = ?, host = ?, pid = ?, started_at = ?,
-            heartbeat_at = ?, ended_at = NULL, error = NULL
+            heartbeat_at = ?, ended_at = NULL, error = NULL, scheduler_job = ?
           WHERE id = ? AND status = 'queued'
-          """, arguments: [token, Sys.hostName, Sys.pid, now, now, id])
+          """, arguments: [token, Sys.hostName, Sys.pid, now, now, Sys.schedulerJob, id])
       return db.changesCount == 1 ? id : nil
     }
     guard let id = claimed else { return nil }

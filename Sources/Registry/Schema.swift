@@ -17,9 +17,9 @@ public enum RegistrySchema {
   /// Identifies a LandmarkLab registry in the SQLite header (`PRAGMA application_id`): 'LMLB'.
   public static let applicationID: Int32 = 0x4C4D_4C42
   /// Bumped with every migration; stored in `registry_info.schema_version`.
-  public static let version = 3
+  public static let version = 4
   /// Every migration this build knows, in order.
-  public static let migrationNames = ["v1-initial-schema", "v2-run-attempt-time", "v3-sweeps"]
+  public static let migrationNames = ["v1-initial-schema", "v2-run-attempt-time", "v3-sweeps", "v4-scheduler-jobs"]
 
   static var migrator: DatabaseMigrator {
     var m = DatabaseMigrator()
@@ -159,6 +159,13 @@ public enum RegistrySchema {
         t.column("updated_at", SQLType.double).notNull()
       }
       try db.execute(sql: "UPDATE registry_info SET value = '3' WHERE key = 'schema_version'")
+    }
+    // Cluster jobs: the scheduler job (e.g. Slurm's ARRAYJOB_TASK) of the process that last
+    // claimed a run, and the jobs submitted for a sweep.
+    m.registerMigration("v4-scheduler-jobs") { db in
+      try db.execute(sql: "ALTER TABLE runs ADD COLUMN scheduler_job TEXT")
+      try db.execute(sql: "ALTER TABLE sweeps ADD COLUMN scheduler_jobs TEXT NOT NULL DEFAULT ''")
+      try db.execute(sql: "UPDATE registry_info SET value = '4' WHERE key = 'schema_version'")
     }
     return m
   }

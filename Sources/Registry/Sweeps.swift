@@ -25,6 +25,8 @@ public struct SweepRecord: Codable, Equatable, Sendable, FetchableRecord, Persis
   public var maxResumes: Int64
   public var createdAt: Double
   public var updatedAt: Double
+  /// Cluster jobs submitted for the sweep (Slurm array job ids), comma-separated, oldest first.
+  public var schedulerJobs = ""
 
   enum CodingKeys: String, CodingKey {
     case trainer, spec, trials
@@ -34,6 +36,7 @@ public struct SweepRecord: Codable, Equatable, Sendable, FetchableRecord, Persis
     case sweptKeys = "swept_keys"
     case specPath = "spec_path"
     case maxResumes = "max_resumes"
+    case schedulerJobs = "scheduler_jobs"
     case createdAt = "created_at"
     case updatedAt = "updated_at"
   }
@@ -88,6 +91,7 @@ extension Registry {
       rec.updatedAt = now
       if let old = try SweepRecord.fetchOne(db, key: exp.id) {
         rec.createdAt = old.createdAt
+        rec.schedulerJobs = old.schedulerJobs
         guard old.trainer == rec.trainer else {
           throw RegistryError.invalidState(
             "sweep '\(name)' (id \(exp.id)) trains \(old.trainer), this spec \(rec.trainer); give the sweep another name")
@@ -117,6 +121,15 @@ extension Registry {
         queued.append(r)
       }
       return SweepQueueing(sweep: Sweep(record: rec, name: name), queued: queued, existing: existing)
+    }
+  }
+
+  /// Records a cluster job submitted to run sweep `id`'s workers.
+  public func addSchedulerJob(sweepId id: Int64, job: String) throws {
+    try write { db in
+      try db.execute(
+        sql: "UPDATE sweeps SET scheduler_jobs = CASE WHEN scheduler_jobs = '' THEN ? ELSE scheduler_jobs || ',' || ? END WHERE experiment_id = ?",
+        arguments: [job, job, id])
     }
   }
 

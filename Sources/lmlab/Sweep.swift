@@ -20,14 +20,39 @@ struct SweepRun: ParsableCommand {
   @Argument(help: "Sweep spec, e.g. Experiments/table1-demo.sweep.yaml.") var spec: String
   @Option(help: "Worker processes to run (0: only queue, and print the worker command).") var workers = 2
   @Option(help: "Folder for the workers' logs (default: sweeps/ID-NAME beside the registry).") var logDir: String?
-  @Flag(help: "List the trials and stop (nothing is queued).") var dryRun = false
+  @Flag(help: "List the trials (with --slurm: print the sbatch script) and stop; nothing is queued.") var dryRun = false
+  @Flag(help: "Submit the workers as a Slurm job array (sbatch) instead of starting them here.") var slurm = false
+  @Option(help: "--slurm: array tasks, one worker each (default: the trials left, at most 8).") var arraySize: Int?
+  @Option(help: "--slurm: partition.") var partition: String?
+  @Option(help: "--slurm: time limit per task (sbatch --time, e.g. 2:00:00).") var time: String?
+  @Option(help: "--slurm: CPUs per task.") var cpusPerTask = 1
 
   func run() throws {
+    // Checked before anything is read or written: a submission that cannot happen queues nothing.
+    let sbatch = slurm && !dryRun ? SlurmArray.sbatch() : nil
+    if slurm && !dryRun && sbatch == nil {
+      throw ValidationError(
+        "--slurm: sbatch is not on PATH (install slurm-wlm and start a cluster, e.g. scripts/dev-cluster.sh); --slurm --dry-run prints the script")
+    }
+    if let n = arraySize, n < 1 { throw ValidationError("--array-size must be at least 1, got \(n)") }
     let s = try SweepSpec.load(path: spec)
     // Everything is checked before the registry is written: a dynamics sweep's landmark run
     // must already be in it; a landmarks sweep needs no registry to check.
     let plan = try s.plan(registry: s.trainer == .dynamics ? try global.openRegistry() : nil)
+    let registryPath = URL(fileURLWithPath: global.registryPath).standardizedFileURL.path
+    func logFolder(_ id: String) -> String {
+      logDir ?? (((registryPath as NSString).deletingLastPathComponent as NSString).appendingPathComponent("sweeps/\(id)-\(s.name)"))
+    }
+    func array(_ sweep: String, tasks: Int) -> SlurmArray {
+      SlurmArray(
+        sweep: sweep, sweepName: s.name, tasks: tasks, partition: partition, time: time, cpusPerTask: cpusPerTask,
+        executable: selfExecutable(), registryPath: registryPath, logDir: logFolder(sweep))
+    }
     if dryRun {
+      if slurm {
+        print(array(s.name, tasks: arraySize ?? min(8, plan.trials.count)).script, terminator: "")
+        return
+      }
       print("sweep '\(s.name)': \(plan.trials.count) trial(s) of \(s.trainer.rawValue), ranked by \(s.rankGoal.rawValue) \(s.rankField)")
       for (i, t) in plan.trials.enumerated() { print("  \(i + 1). \(t.label.isEmpty ? "(base config)" : t.label)") }
       return
@@ -38,16 +63,21 @@ struct SweepRun: ParsableCommand {
     print(
       "sweep \(q.sweep.id) '\(s.name)': \(plan.trials.count) trial(s); \(q.queued.count) queued now"
         + (existing.isEmpty ? "" : ", already in the registry: " + existing.joined(separator: ", ")))
-    let registryPath = URL(fileURLWithPath: global.registryPath).standardizedFileURL.path
     let workerArgs = ["train", "worker", "--sweep", String(q.sweep.id), "--registry", registryPath]
+    if let sbatch {
+      let left = (q.queued + q.existing).filter { $0.status != .finished && $0.status != .failed }.count
+      let a = array(String(q.sweep.id), tasks: arraySize ?? max(1, min(8, left)))
+      let job = try a.submit(sbatch: sbatch)
+      try registry.addSchedulerJob(sweepId: q.sweep.id, job: job)
+      print("submitted Slurm array job \(job) (\(a.tasks) task(s)): script \(a.scriptPath), logs \(a.logDir)/slurm-\(job)_*.log")
+      print("follow it with: lmlab sweep status \(q.sweep.id) --registry \(registryPath)")
+      return
+    }
     guard workers > 0 else {
       print("start workers with: lmlab " + workerArgs.joined(separator: " "))
       return
     }
-    let dir =
-      logDir
-      ?? (((registryPath as NSString).deletingLastPathComponent as NSString).appendingPathComponent("sweeps/\(q.sweep.id)-\(s.name)"))
-    var launch = SweepLaunch(executable: selfExecutable(), arguments: workerArgs, logDir: dir)
+    var launch = SweepLaunch(executable: selfExecutable(), arguments: workerArgs, logDir: logFolder(String(q.sweep.id)))
     launch.workers = workers
     let (status, signal) = try SweepLauncher.run(q.sweep, registry: registry, launch: launch)
     print(status.text)

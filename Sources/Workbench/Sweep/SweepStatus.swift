@@ -64,7 +64,8 @@ public struct SweepStatus: Sendable {
 
   /// The status table: one row per trial.
   public var text: String {
-    var rows: [[String]] = [["run", "status"] + keys + [sweep.record.rankField, "time", "note"]]
+    let jobs = trials.contains { $0.run.schedulerJob != nil }
+    var rows: [[String]] = [["run", "status"] + keys + [sweep.record.rankField, "time"] + (jobs ? ["slurm job"] : []) + ["note"]]
     let bestId = best?.run.id
     for t in trials {
       var note = t.run.id == bestId ? "best" : ""
@@ -72,14 +73,16 @@ public struct SweepStatus: Sendable {
       if t.run.status == .failed, let e = t.run.error { note += (note.isEmpty ? "" : "; ") + String(e.prefix(80)) }
       rows.append(
         [String(t.run.id), t.run.status.rawValue] + keys.map { t.values[$0] ?? "-" }
-          + [t.rank.map(formatValue) ?? "-", t.seconds.map(formatDuration) ?? "-", note])
+          + [t.rank.map(formatValue) ?? "-", t.seconds.map(formatDuration) ?? "-"] + (jobs ? [t.run.schedulerJob ?? "-"] : []) + [note])
     }
     let widths = (0..<rows[0].count).map { c in rows.map { $0[c].count }.max() ?? 0 }
     let table = rows.map { r in
       zip(r, widths).map { $0.0.padding(toLength: $0.1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
         .trimmingCharacters(in: .whitespaces)
     }
-    return ([summaryLine, "rank: \(sweep.record.rankGoal.rawValue) \(sweep.record.rankField)", ""] + table).joined(separator: "\n")
+    var head = [summaryLine, "rank: \(sweep.record.rankGoal.rawValue) \(sweep.record.rankField)"]
+    if !sweep.record.schedulerJobs.isEmpty { head.append("slurm array jobs: \(sweep.record.schedulerJobs)") }
+    return (head + [""] + table).joined(separator: "\n")
   }
 }
 
