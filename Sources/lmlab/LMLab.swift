@@ -6,6 +6,9 @@ struct LMLab: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "lmlab",
     abstract: "LandmarkLab: unsupervised-landmark video models on the CPU.",
-    subcommands: [Demo.self, Report.self, Worst.self, Bench.self, Runs.self, DataCommand.self, Eval.self, Train.self, SweepCommand.self, Encode.self, Predict.self, Interpolate.self]
+    subcommands: [
+      Demo.self, Report.self, Worst.self, Bench.self, Runs.self, DataCommand.self, Eval.self, Train.self, SweepCommand.self, Encode.self, Predict.self,
+      Interpolate.self, Import.self,
+    ]
   )
 }

@@ -47,7 +47,7 @@ struct Worst: ParsableCommand {
     abstract: "Worst-case sequences of predict runs by a per-frame metric, as tables and filmstrips.")
 
   @OptionGroup var global: GlobalOptions
-  @Option(parsing: .upToNextOption, help: "Predict/interpolate run ids.") var runs: [Int64]
+  @Option(parsing: .upToNextOption, help: "Predict, import-predictions or interpolate run ids.") var runs: [Int64]
   @Option(help: "Ranking metric (default: the first LPIPS, else SSIM).") var metric: String?
   @Option(help: "Worst sequences per method.") var top = 3
   @Option(help: "Output folder.") var out: String

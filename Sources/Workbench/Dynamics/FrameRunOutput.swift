@@ -28,7 +28,8 @@ public struct FrameRunTarget: Sendable {
 }
 
 struct FrameRunOutput {
-  let dir: String
+  /// The output folder (an import scores in a staging folder, then moves it: see PredictionImport).
+  var dir: String
   let method: String
   var landmarkErrors: [(sequence: String, frame: Int, index: Int, value: Double)] = []
   /// Frame number → 1-based index in the scored part (horizon step, or interpolation frame).
@@ -84,8 +85,21 @@ struct FrameRunOutput {
 
   /// Scores the folders, writes scores.csv, records frame scores and per-index mean series.
   func score(metrics: [FrameMetric], lpipsWeights: String?, handle: RunHandle) throws -> FrameEvaluation {
-    let eval = try evaluateFrames(
-      reference: dir + "/truth", predicted: dir + "/frames", method: method, metrics: metrics, lpipsWeights: lpipsWeights)
+    let eval = try evaluate(metrics: metrics, lpipsWeights: lpipsWeights)
+    try record(eval, handle: handle)
+    return eval
+  }
+
+  /// Scores frames/ against truth/ (what any evaluator of these PNGs computes); no run needed.
+  func evaluate(metrics: [FrameMetric], lpipsWeights: String?, progress: ((Int) -> Void)? = nil) throws -> FrameEvaluation {
+    try evaluateFrames(
+      reference: dir + "/truth", predicted: dir + "/frames", method: method, metrics: metrics, lpipsWeights: lpipsWeights,
+      progress: progress)
+  }
+
+  /// Writes scores.csv of `eval` (plus landmark errors) and records frame scores, per-index
+  /// mean series and the CSV as the run's `scores_csv` artifact.
+  func record(_ eval: FrameEvaluation, handle: RunHandle) throws {
     var csv = eval.csv()
     var rows: [FrameScore] = []
     for (i, p) in eval.pairs.enumerated() {
@@ -105,7 +119,6 @@ struct FrameRunOutput {
       for (index, vs) in series { try handle.log(m, step: Int64(index), value: vs.reduce(0, +) / Double(vs.count)) }
     }
     try handle.addArtifact(kind: "scores_csv", path: dir + "/scores.csv")
-    return eval
   }
 
   /// Mean per index of every metric, as printable lines.

@@ -85,11 +85,12 @@ public struct FrameEvaluation {
 /// - Parameters:
 ///   - lpipsWeights: a weights file or a folder of lpips_<net>.h5 (see `LPIPSModel.locate`).
 ///   - batch: frame pairs decoded and scored together.
+///   - progress: called after each batch with the number of pairs scored so far.
 /// - Throws: `EvalError` naming the file for unmatched frames, size or channel mismatches and
 ///   unreadable PNGs; `MetricsError` when LPIPS weights are missing or wrong. Nothing is skipped.
 public func evaluateFrames(
   reference: String, predicted: String, method: String, metrics: [FrameMetric], lpipsWeights: String? = nil,
-  batch: Int = 64
+  batch: Int = 64, progress: ((Int) -> Void)? = nil
 ) throws -> FrameEvaluation {
   precondition(!metrics.isEmpty && batch > 0, "evaluateFrames: no metrics or batch \(batch)")
   let pairs = try matchFramePairs(reference: reference, predicted: predicted)
@@ -135,6 +136,7 @@ public func evaluateFrames(
       values[scores.metric, default: []] += scores.values
     }
     start = end
+    progress?(end)
   }
   return FrameEvaluation(
     method: method, pairs: pairs, metricNames: names, versions: versions, directions: directions, values: values)

@@ -12,7 +12,10 @@ public struct FramePair: Sendable, Equatable {
 }
 
 /// Frames of one folder: sequence → frame number → path.
-func listFrames(_ root: String) throws -> [String: [Int: String]] {
+/// - Parameter strict: also refuse PNGs directly in `root` (not in a sequence folder) and any
+///   entry of a sequence folder that is not a PNG (hidden files aside), and keep empty sequence
+///   folders (as sequences without frames); otherwise those are ignored.
+func listFrames(_ root: String, strict: Bool = false) throws -> [String: [Int: String]] {
   let fm = FileManager.default
   var isDir: ObjCBool = false
   guard fm.fileExists(atPath: root, isDirectory: &isDir), isDir.boolValue else { throw EvalError.notAFolder(path: root) }
@@ -20,19 +23,34 @@ func listFrames(_ root: String) throws -> [String: [Int: String]] {
   for seq in ((try? fm.contentsOfDirectory(atPath: root)) ?? []).sorted() where !seq.hasPrefix(".") {
     let dir = (root as NSString).appendingPathComponent(seq)
     var d: ObjCBool = false
-    guard fm.fileExists(atPath: dir, isDirectory: &d), d.boolValue else { continue }
+    guard fm.fileExists(atPath: dir, isDirectory: &d), d.boolValue else {
+      if strict && seq.lowercased().hasSuffix(".png") {
+        throw EvalError.badFrameName(path: dir, detail: "a frame outside any sequence folder (expected DIR/<sequence>/<frame>.png)")
+      }
+      continue
+    }
     var frames: [Int: String] = [:]
-    for f in ((try? fm.contentsOfDirectory(atPath: dir)) ?? []) where f.lowercased().hasSuffix(".png") {
+    for f in ((try? fm.contentsOfDirectory(atPath: dir)) ?? []).sorted() where !f.hasPrefix(".") {
       let path = (dir as NSString).appendingPathComponent(f)
+      guard f.lowercased().hasSuffix(".png") else {
+        if strict {
+          var sub: ObjCBool = false
+          let folder = fm.fileExists(atPath: path, isDirectory: &sub) && sub.boolValue
+          throw EvalError.badFrameName(
+            path: path, detail: (folder ? "a folder" : "not a PNG frame") + " in a sequence folder (expected DIR/<sequence>/<frame>.png)")
+        }
+        continue
+      }
       guard let n = frameNumber(in: f) else { throw EvalError.badFrameName(path: path, detail: "no number in the frame's name") }
       if let other = frames[n] {
         throw EvalError.badFrameName(path: path, detail: "frame number \(n) repeats \(other)")
       }
       frames[n] = path
     }
-    if !frames.isEmpty { out[seq] = frames }
+    // Strict listings keep an empty sequence folder, so it is reported as that sequence's problem.
+    if !frames.isEmpty || strict { out[seq] = frames }
   }
-  guard !out.isEmpty else { throw EvalError.noFrames(path: root) }
+  guard out.values.contains(where: { !$0.isEmpty }) else { throw EvalError.noFrames(path: root) }
   return out
 }
 

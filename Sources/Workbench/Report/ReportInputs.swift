@@ -1,6 +1,7 @@
 // ReportInputs: what a report is drawn from, read from the registry once — the selected runs
-// with their params, the landmark runs' training series, and the per-frame scores of predict
-// and interpolate runs as curve rows. A scored frame's index on its curve is its rank among
+// with their params, the landmark runs' training series, and the per-frame scores of predict,
+// imported-prediction and interpolate runs as curve rows (an import is drawn as a prediction
+// under its --method name, in the setup its `predict_context`/`predict_horizon` params name). A scored frame's index on its curve is its rank among
 // the run's scored frames of that sequence (1-based): predictions are written for consecutive
 // positions after the context and interpolations for consecutive frames after --from, so the
 // rank is the horizon step / interpolation frame whatever the source numbers its frames.
@@ -77,7 +78,7 @@ public enum ReportInputs {
       try landmarkResult(r, registry: registry, configuration: configKeys.compactMap { k in params[r.id]?[k].map { "\(k)=\($0)" } }.joined(separator: ", "))
     }
     let frameRuns = try self.frameRuns(runs, params: params, registry: registry)
-    let unscored = runs.filter { [Prediction.runKind, InterpolationRun.runKind].contains($0.kind) }.filter { r in !frameRuns.contains { $0.runId == r.id } }
+    let unscored = runs.filter { frameKinds.contains($0.kind) }.filter { r in !frameRuns.contains { $0.runId == r.id } }
     guard sweep != nil || landmarks.contains(where: { $0.accuracy != nil || !$0.series.isEmpty }) || !frameRuns.isEmpty else {
       throw ReportError.selection(
         "\(what): none of the \(runs.count) selected runs has keypoint accuracy, training series or per-frame scores: nothing to report")
@@ -140,18 +141,21 @@ public enum ReportInputs {
       series: all, thresholdCurve: curve, landmarkImage: image)
   }
 
-  /// Finished predict/interpolate runs with per-frame scores. A scored frame's index on its
-  /// curve is its rank among the run's scored frames of that sequence (see the file comment).
+  /// Kinds of run with per-frame scores of frames.
+  static let frameKinds = [Prediction.runKind, PredictionImport.runKind, InterpolationRun.runKind]
+
+  /// Finished predict/import/interpolate runs with per-frame scores. A scored frame's index on
+  /// its curve is its rank among the run's scored frames of that sequence (see the file comment).
   static func frameRuns(_ runs: [Run], params: [Int64: [String: String]], registry: Registry) throws -> [FrameRunResult] {
-    let kinds = [Prediction.runKind, InterpolationRun.runKind]
-    let scored = runs.filter { kinds.contains($0.kind) && $0.status == .finished }
+    let scored = runs.filter { frameKinds.contains($0.kind) && $0.status == .finished }
     let scores = Dictionary(grouping: try registry.frameScores(runIds: scored.map(\.id)), by: \.runId)
     var out: [FrameRunResult] = []
     for r in scored {
       guard let list = scores[r.id], !list.isEmpty else { continue }
       let p = params[r.id] ?? [:]
-      let isPredict = r.kind == Prediction.runKind
-      let method = (isPredict ? p["predict_method"] : p["interpolate_method"]) ?? r.name
+      let isPredict = r.kind != InterpolationRun.runKind
+      let methodKey = [Prediction.runKind: "predict_method", PredictionImport.runKind: "import_method"][r.kind] ?? "interpolate_method"
+      let method = p[methodKey] ?? r.name
       let setup =
         isPredict
         ? "\(p["predict_context"] ?? "?") context frames → \(p["predict_horizon"] ?? "?") predicted"
