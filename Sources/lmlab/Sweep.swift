@@ -31,8 +31,8 @@ struct SweepRun: ParsableCommand {
     // Checked before anything is read or written: a submission that cannot happen queues nothing.
     let sbatch = slurm && !dryRun ? SlurmArray.sbatch() : nil
     if slurm && !dryRun && sbatch == nil {
-      throw ValidationError(
-        "--slurm: sbatch is not on PATH (install slurm-wlm and start a cluster, e.g. scripts/dev-cluster.sh); --slurm --dry-run prints the script")
+      throw SweepLaunchError(
+        message: "--slurm: sbatch is not on PATH (install slurm-wlm and start a cluster, e.g. scripts/dev-cluster.sh); --slurm --dry-run prints the script")
     }
     if let n = arraySize, n < 1 { throw ValidationError("--array-size must be at least 1, got \(n)") }
     let s = try SweepSpec.load(path: spec)

@@ -32,6 +32,7 @@ public struct SweepLaunch {
 
 public struct SweepLaunchError: Error, CustomStringConvertible, LocalizedError {
   public let message: String
+  public init(message: String) { self.message = message }
   public var description: String { message }
   public var errorDescription: String? { message }
 }
