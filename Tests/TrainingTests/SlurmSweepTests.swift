@@ -120,6 +120,9 @@ final class SlurmSweepTests: XCTestCase {
     XCTAssertEqual(status.count(.finished), 8, status.text)
     XCTAssertEqual(try r.listRuns(limit: 0).totalMatching, 8, "every trial exactly once")
     XCTAssertEqual(try r.integrityCheck(), ["ok"])
+    // The scheduler's SIGTERM reached the worker: it checkpointed and marked the trial interrupted.
+    let log = try String(contentsOfFile: "\(dir)/sweeps/\(sweep.id)-eight/slurm-\(victim.task).log", encoding: .utf8)
+    XCTAssertTrue(log.contains("run \(victim.run) interrupted: stopped by SIGTERM"), log)
     let resumed = try r.run(victim.run)
     XCTAssertGreaterThanOrEqual(resumed.resumes, 1, "the cancelled trial was queued again")
     XCTAssertEqual(try r.series(runId: victim.run, name: "loss").map(\.step), (1...40).map { Int64($0) }, "continuous across the cancel")
