@@ -25,3 +25,10 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+# The Slurm sweep tests need a cluster: start the one-node one (installing slurm-wlm and munge
+# when missing). When it cannot start, say why here; the Slurm test then skips naming it.
+if [ "${1:-}" = "test" ] && [ "$(id -u)" -eq 0 ]; then
+  bash "$(dirname "$0")/dev-cluster.sh" start --only slurm >/tmp/lmlab-dev-cluster.log 2>&1 \
+    && echo "setup: one-node Slurm cluster up (scripts/dev-cluster.sh; log /tmp/lmlab-dev-cluster.log)" \
+    || echo "setup: Slurm cluster did not start: $(grep -a FAILED /tmp/lmlab-dev-cluster.log | tail -n 1) (log /tmp/lmlab-dev-cluster.log); the Slurm test will skip"
+fi
