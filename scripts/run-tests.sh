@@ -6,6 +6,13 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 SCRATCH="${TEST_SCRATCH:-.build-test}"
 log="$(mktemp)"
+# The registry tests also run on PostgreSQL when a server answers: the one scripts/dev-cluster.sh
+# started (make test starts it), unless LMLAB_TEST_POSTGRES already names one.
+if [ -z "${LMLAB_TEST_POSTGRES:-}" ] && bash scripts/dev-cluster.sh status --only postgres 2>/dev/null | grep -q ": running"; then
+  eval "$(bash scripts/dev-cluster.sh env --only postgres)"
+fi
+[ -n "${LMLAB_TEST_POSTGRES:-}" ] && echo "tests: registry tests run on SQLite and on PostgreSQL (server ${LMLAB_TEST_POSTGRES#*@})" \
+  || echo "tests: no PostgreSQL server (scripts/dev-cluster.sh start --only postgres): registry tests run on SQLite only"
 swift build -c release -Xswiftc -enable-testing --scratch-path "$SCRATCH" --build-tests || exit 1
 swift test -c release -Xswiftc -enable-testing --scratch-path "$SCRATCH" --skip-build --disable-swift-testing "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}

@@ -25,10 +25,15 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
-# The Slurm sweep tests need a cluster: start the one-node one (installing slurm-wlm and munge
-# when missing). When it cannot start, say why here; the Slurm test then skips naming it.
+# The Slurm sweep tests need a cluster and the registry tests a PostgreSQL server: start the
+# one-node cluster and the loopback server (installing slurm-wlm, munge and postgresql when
+# missing), each on its own so one failing does not stop the other. When one cannot start, say
+# why here; its tests then skip naming it (run-tests.sh finds the server through dev-cluster.sh).
 if [ "${1:-}" = "test" ] && [ "$(id -u)" -eq 0 ]; then
-  bash "$(dirname "$0")/dev-cluster.sh" start --only slurm >/tmp/lmlab-dev-cluster.log 2>&1 \
-    && echo "setup: one-node Slurm cluster up (scripts/dev-cluster.sh; log /tmp/lmlab-dev-cluster.log)" \
-    || echo "setup: Slurm cluster did not start: $(grep -a FAILED /tmp/lmlab-dev-cluster.log | tail -n 1) (log /tmp/lmlab-dev-cluster.log); the Slurm test will skip"
+  for half in slurm postgres; do
+    log=/tmp/lmlab-dev-cluster-$half.log
+    bash "$(dirname "$0")/dev-cluster.sh" start --only $half >"$log" 2>&1 \
+      && echo "setup: $half up (scripts/dev-cluster.sh --only $half; log $log)" \
+      || echo "setup: $half did not start: $(grep -a FAILED "$log" | tail -n 1) (log $log); its tests will skip"
+  done
 fi

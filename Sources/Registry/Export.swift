@@ -1,7 +1,6 @@
 // CSV export of a filtered set of runs: runs, params, full series, summaries, per-frame
 // scores, checkpoints and artifacts, one file each, streamed (no table is held in memory).
 import Foundation
-import GRDB
 
 public struct ExportReport: Sendable {
   /// File name → data rows written (header excluded).
@@ -13,16 +12,14 @@ extension Registry {
   /// `checkpoints.csv`, `artifacts.csv` into `directory` (created if missing).
   public func exportCSV(filter: WhereExpr?, to directory: String) throws -> ExportReport {
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    return try read { db in
-      if let f = filter { try Registry.checkFieldsExist(db, f.fields) }
+    return try read { c in
+      if let f = filter { try Registry.checkFieldsExist(c, f.fields) }
       var cond = "1 = 1"
       var args: [Any?] = []
       if let f = filter { (cond, args) = try f.sql() }
       // Matching ids are inlined (integers from the database, not user text) into each query.
-      let ids = try Int64.fetchAll(
-        db, sql: "SELECT r.id FROM runs r WHERE \(cond) ORDER BY r.id", arguments: Registry.arguments(args))
-      let idSet = ids.map(String.init).joined(separator: ",")
-      let inIds = ids.isEmpty ? "(NULL)" : "(\(idSet))"
+      let ids = try c.ints("SELECT r.id FROM runs r WHERE \(cond) ORDER BY r.id", sqlValues(args))
+      let inIds = sqlIdList(ids)
       let tables: [(String, String)] = [
         (
           "runs.csv",
@@ -66,33 +63,29 @@ extension Registry {
       ]
       var report = ExportReport(rows: [])
       for (file, sql) in tables {
-        let n = try Registry.writeCSV(db, sql: sql, to: (directory as NSString).appendingPathComponent(file))
+        let n = try Registry.writeCSV(c, sql: sql, to: (directory as NSString).appendingPathComponent(file))
         report.rows.append((file, n))
       }
       return report
     }
   }
 
-  static func writeCSV(_ db: Database, sql: String, to path: String) throws -> Int {
+  static func writeCSV(_ c: SQLConnection, sql: String, to path: String) throws -> Int {
     _ = FileManager.default.createFile(atPath: path, contents: nil)
     guard let fh = FileHandle(forWritingAtPath: path) else {
       throw RegistryError.cannotOpen(path: path, detail: "not writable")
     }
     defer { try? fh.close() }
-    let stmt = try db.makeStatement(sql: sql)
-    var out = stmt.columnNames.map(csvField).joined(separator: ",") + "\n"
+    var out = csvHeader(of: sql).map(csvField).joined(separator: ",") + "\n"
     var count = 0
-    let rows = try Row.fetchCursor(stmt)
-    while let row = try rows.next() {
+    try c.forEachRow(sql, []) { row in
       var cells: [String] = []
-      for i in 0..<row.count {
-        let v = row[i] as DatabaseValue
-        switch v.storage {
+      for v in row.values {
+        switch v {
         case .null: cells.append("")
-        case .int64(let n): cells.append(String(n))
+        case .int(let n): cells.append(String(n))
         case .double(let d): cells.append("\(d)")
-        case .string(let s): cells.append(csvField(s))
-        case .blob: cells.append("")
+        case .text(let s): cells.append(csvField(s))
         }
       }
       out += cells.joined(separator: ",") + "\n"
@@ -104,6 +97,18 @@ extension Registry {
     }
     fh.write(Data(out.utf8))
     return count
+  }
+}
+
+/// Column names of a `SELECT a, t.b, c AS d FROM ...` (the header even when no row matches):
+/// the alias, else the name after the last dot.
+func csvHeader(of sql: String) -> [String] {
+  guard let select = sql.range(of: "SELECT "), let from = sql.range(of: " FROM ", range: select.upperBound..<sql.endIndex)
+  else { return [] }
+  return sql[select.upperBound..<from.lowerBound].split(separator: ",").map { item in
+    let words = item.split(whereSeparator: { $0 == " " || $0 == "\n" })
+    let name = words.count >= 3 && words[words.count - 2].uppercased() == "AS" ? words.last! : words.last ?? ""
+    return String(name.split(separator: ".").last ?? "")
   }
 }
 

@@ -1,7 +1,6 @@
 // Read side of the registry: filtered listings, one run's full detail, side-by-side
 // comparison data, and deleting a run with its files.
 import Foundation
-import GRDB
 
 /// A page of runs matching a filter, plus the values of the fields the filter and sort named.
 public struct RunListing: Sendable {
@@ -35,8 +34,8 @@ extension Registry {
   public func listRuns(
     filter: WhereExpr? = nil, sort: [SortKey] = [], limit: Int = 50, extraFields: [WhereField] = []
   ) throws -> RunListing {
-    try read { db in
-      try Registry.checkFieldsExist(db, (filter?.fields ?? []) + sort.map(\.field) + extraFields)
+    try read { c in
+      try Registry.checkFieldsExist(c, (filter?.fields ?? []) + sort.map(\.field) + extraFields)
       // Rank ids only (a page of full rows is fetched after), so the sort never carries
       // config JSON; sort values are selected once under aliases. Portable SQL.
       var inner = ["r.id AS id"]
@@ -67,16 +66,13 @@ extension Registry {
       }
       var total = 0
       var ids: [Int64] = []
-      let rows = try Row.fetchCursor(db, sql: sql, arguments: Registry.arguments(args))
-      while let row = try rows.next() {
-        total = row["total_matching"]
-        ids.append(row["id"])
+      try c.forEachRow(sql, sqlValues(args)) { row in
+        total = Int(try row.int("total_matching"))
+        ids.append(try row.int("id"))
       }
       var byID: [Int64: Run] = [:]
       for chunk in stride(from: 0, to: ids.count, by: 500) {
-        for r in try Run.filter(ids[chunk..<min(chunk + 500, ids.count)].contains(Run.Columns.id)).fetchAll(
-          db)
-        {
+        for r in try c.fetch(Run.self, "WHERE id IN " + sqlIdList(ids[chunk..<min(chunk + 500, ids.count)])) {
           byID[r.id] = r
         }
       }
@@ -89,11 +85,11 @@ extension Registry {
         default: break
         }
       }
-      let values = try Registry.fieldValues(db, runIds: runs.map(\.id), fields: fields)
+      let values = try Registry.fieldValues(c, runIds: runs.map(\.id), fields: fields)
       let expIDs = Set(runs.compactMap(\.experimentId))
       var names: [Int64: String] = [:]
       if !expIDs.isEmpty {
-        for e in try Experiment.filter(expIDs.contains(Experiment.Columns.id)).fetchAll(db) {
+        for e in try c.fetch(Experiment.self, "WHERE id IN " + sqlIdList(expIDs)) {
           names[e.id] = e.name
         }
       }
@@ -102,41 +98,20 @@ extension Registry {
     }
   }
 
-  static func arguments(_ values: [Any?]) -> StatementArguments {
-    StatementArguments(
-      values.map { v -> (any DatabaseValueConvertible)? in
-        switch v {
-        case let d as Double: return d
-        case let i as Int: return i
-        case let i as Int64: return i
-        case let s as String: return s
-        default: return nil
-        }
-      })
-  }
-
   /// Param keys and metric names must exist in some run; otherwise name the nearest one.
-  static func checkFieldsExist(_ db: Database, _ fields: [WhereField]) throws {
+  static func checkFieldsExist(_ c: SQLConnection, _ fields: [WhereField]) throws {
     for f in fields {
       switch f {
       case .param(let key):
-        if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM params WHERE key = ?)", arguments: [key])
-          == true
-        {
-          continue
-        }
-        let keys = try String.fetchAll(db, sql: "SELECT DISTINCT key FROM params")
+        if try c.queryOne("SELECT 1 FROM params WHERE key = ? LIMIT 1", key) != nil { continue }
+        let keys = try c.strings("SELECT DISTINCT key FROM params")
         let candidates = keys + Array(WhereField.runColumns.keys) + ["experiment"]
         // An empty registry has no params yet: nothing to be wrong about.
         if keys.isEmpty { continue }
         throw RegistryError.unknownField(field: key, suggestion: nearestName(key, among: candidates))
       case .metric(let name, let stat):
-        if try Bool.fetchOne(
-          db, sql: "SELECT EXISTS (SELECT 1 FROM series_summaries WHERE name = ?)", arguments: [name]) == true
-        {
-          continue
-        }
-        let names = try String.fetchAll(db, sql: "SELECT DISTINCT name FROM series_summaries")
+        if try c.queryOne("SELECT 1 FROM series_summaries WHERE name = ? LIMIT 1", name) != nil { continue }
+        let names = try c.strings("SELECT DISTINCT name FROM series_summaries")
         if names.isEmpty { continue }
         throw RegistryError.unknownField(
           field: "\(stat.rawValue).\(name)",
@@ -146,7 +121,7 @@ extension Registry {
     }
   }
 
-  static func fieldValues(_ db: Database, runIds: [Int64], fields: [WhereField]) throws -> [Int64: [String:
+  static func fieldValues(_ c: SQLConnection, runIds: [Int64], fields: [WhereField]) throws -> [Int64: [String:
     String]]
   {
     var out: [Int64: [String: String]] = [:]
@@ -155,17 +130,13 @@ extension Registry {
     for f in fields {
       switch f {
       case .param(let key):
-        let rows = try Row.fetchAll(
-          db, sql: "SELECT run_id, text FROM params WHERE key = ? AND run_id IN (\(idList))", arguments: [key]
-        )
-        for r in rows { out[r["run_id"], default: [:]][f.label] = r["text"] }
+        let rows = try c.query("SELECT run_id, text FROM params WHERE key = ? AND run_id IN (\(idList))", key)
+        for r in rows { out[try r.int("run_id"), default: [:]][f.label] = try r.string("text") }
       case .metric(let name, let stat):
-        let rows = try Row.fetchAll(
-          db,
-          sql:
-            "SELECT s.run_id, \(WhereExpr.statSQL(stat)) AS v FROM series_summaries s WHERE s.name = ? AND s.run_id IN (\(idList))",
-          arguments: [name])
-        for r in rows { out[r["run_id"], default: [:]][f.label] = formatMetric(r["v"]) }
+        let rows = try c.query(
+          "SELECT s.run_id, \(WhereExpr.statSQL(stat)) AS v FROM series_summaries s WHERE s.name = ? AND s.run_id IN (\(idList))",
+          name)
+        for r in rows { out[try r.int("run_id"), default: [:]][f.label] = formatMetric(try r.optionalDouble("v")) }
       default: break
       }
     }
@@ -174,39 +145,34 @@ extension Registry {
 
   /// Everything `runs show` prints about one run.
   public func detail(_ id: Int64) throws -> RunDetail {
-    try read { db in
-      guard let run = try Run.fetchOne(db, key: id) else { throw RegistryError.noSuchRun(id) }
+    try read { c in
+      guard let run = try c.fetchOne(Run.self, "WHERE id = ?", id) else { throw RegistryError.noSuchRun(id) }
       var ancestors: [Run] = []
       var next = run.parentId
-      while let p = next, ancestors.count < 100, let pr = try Run.fetchOne(db, key: p) {
+      while let p = next, ancestors.count < 100, let pr = try c.fetchOne(Run.self, "WHERE id = ?", p) {
         ancestors.append(pr)
         next = pr.parentId
       }
-      let groups = try Row.fetchAll(
-        db,
-        sql: """
-          SELECT method, metric, COUNT(*) AS n, AVG(value) AS mean FROM frame_scores
-          WHERE run_id = ? GROUP BY method, metric ORDER BY method, metric
-          """, arguments: [id]
+      let groups = try c.query(
+        """
+        SELECT method, metric, COUNT(*) AS n, AVG(value) AS mean FROM frame_scores
+        WHERE run_id = ? GROUP BY method, metric ORDER BY method, metric
+        """, id
       ).map {
         (
-          method: $0["method"] as String, metric: $0["metric"] as String, count: $0["n"] as Int,
-          mean: $0["mean"] as Double
+          method: try $0.string("method"), metric: try $0.string("metric"), count: Int(try $0.int("n")),
+          mean: try $0.double("mean")
         )
       }
       return RunDetail(
         run: run,
-        experiment: try run.experimentId.flatMap { try Experiment.fetchOne(db, key: $0) },
-        params: try Param.filter(Param.Columns.runId == id).order(Param.Columns.key).fetchAll(db),
+        experiment: try run.experimentId.flatMap { try c.fetchOne(Experiment.self, "WHERE id = ?", $0) },
+        params: try c.fetch(Param.self, "WHERE run_id = ? ORDER BY key", id),
         ancestors: ancestors,
-        children: try Run.filter(Run.Columns.parentId == id).order(Run.Columns.id).fetchAll(db),
-        summaries: try SeriesSummary.filter(SeriesSummary.Columns.runId == id).order(
-          SeriesSummary.Columns.name
-        )
-        .fetchAll(db),
-        checkpoints: try Checkpoint.filter(Checkpoint.Columns.runId == id).order(Checkpoint.Columns.step)
-          .fetchAll(db),
-        artifacts: try Artifact.filter(Artifact.Columns.runId == id).fetchAll(db),
+        children: try c.fetch(Run.self, "WHERE parent_id = ? ORDER BY id", id),
+        summaries: try c.fetch(SeriesSummary.self, "WHERE run_id = ? ORDER BY name", id),
+        checkpoints: try c.fetch(Checkpoint.self, "WHERE run_id = ? ORDER BY step", id),
+        artifacts: try c.fetch(Artifact.self, "WHERE run_id = ?", id),
         frameScoreGroups: groups)
     }
   }
@@ -214,53 +180,46 @@ extension Registry {
   /// Runs of `kind` with exactly this parent and config JSON, in experiment `experiment` (nil:
   /// in none), oldest first: how a pipeline finds a stage it already ran for the same config.
   public func runs(kind: String, parentId: Int64?, configJSON: String, experiment: String?) throws -> [Run] {
-    try read { db in
-      try Run.fetchAll(
-        db,
-        sql: """
-          SELECT r.* FROM runs r LEFT JOIN experiments e ON e.id = r.experiment_id
-          WHERE r.kind = ? AND r.parent_id IS ? AND r.config_json = ? AND e.name IS ?
-          ORDER BY r.id
-          """, arguments: [kind, parentId, configJSON, experiment])
+    try read { c in
+      try c.query(
+        "SELECT " + Run.columns.map { "r." + $0 }.joined(separator: ", ") + """
+         FROM runs r LEFT JOIN experiments e ON e.id = r.experiment_id
+        WHERE r.kind = ? AND r.parent_id IS NOT DISTINCT FROM ? AND r.config_json = ?
+          AND e.name IS NOT DISTINCT FROM ?
+        ORDER BY r.id
+        """, kind, parentId, configJSON, experiment
+      ).map(Run.init(row:))
     }
   }
 
   /// Every per-frame score of `runIds`, by run, sequence, frame and metric.
   public func frameScores(runIds: [Int64]) throws -> [FrameScore] {
     guard !runIds.isEmpty else { return [] }
-    return try read { db in
-      try FrameScore.filter(runIds.contains(FrameScore.Columns.runId))
-        .order(FrameScore.Columns.runId, FrameScore.Columns.sequence, FrameScore.Columns.frame, FrameScore.Columns.metric)
-        .fetchAll(db)
+    return try read { c in
+      try c.fetch(FrameScore.self, "WHERE run_id IN \(sqlIdList(runIds)) ORDER BY run_id, sequence, frame, metric")
     }
   }
 
   /// Every experiment's name by id.
   public func experimentNames() throws -> [Int64: String] {
-    try read { db in Dictionary(try Experiment.fetchAll(db).map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a }) }
+    try read { c in Dictionary(try c.fetch(Experiment.self).map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a }) }
   }
 
   public func artifacts(runId: Int64) throws -> [Artifact] {
-    try read { db in try Artifact.filter(Artifact.Columns.runId == runId).fetchAll(db).sorted { $0.path < $1.path } }
+    try read { c in try c.fetch(Artifact.self, "WHERE run_id = ?", runId).sorted { $0.path < $1.path } }
   }
 
   /// The points of one series of a run, by step.
   public func series(runId: Int64, name: String) throws -> [SeriesPoint] {
-    try read { db in
-      try SeriesPoint.filter(SeriesPoint.Columns.runId == runId && SeriesPoint.Columns.name == name)
-        .order(SeriesPoint.Columns.step).fetchAll(db)
-    }
+    try read { c in try c.fetch(SeriesPoint.self, "WHERE run_id = ? AND name = ? ORDER BY step", runId, name) }
   }
 
   public func params(runId: Int64) throws -> [Param] {
-    try read { db in try Param.filter(Param.Columns.runId == runId).order(Param.Columns.key).fetchAll(db) }
+    try read { c in try c.fetch(Param.self, "WHERE run_id = ? ORDER BY key", runId) }
   }
 
   public func summaries(runId: Int64) throws -> [SeriesSummary] {
-    try read { db in
-      try SeriesSummary.filter(SeriesSummary.Columns.runId == runId).order(SeriesSummary.Columns.name)
-        .fetchAll(db)
-    }
+    try read { c in try c.fetch(SeriesSummary.self, "WHERE run_id = ? ORDER BY name", runId) }
   }
 
   /// What deleting a run would remove.
@@ -272,17 +231,13 @@ extension Registry {
   }
 
   public func planDeletion(_ id: Int64) throws -> DeletionPlan {
-    try read { db in
-      guard let run = try Run.fetchOne(db, key: id) else { throw RegistryError.noSuchRun(id) }
+    try read { c in
+      guard let run = try c.fetchOne(Run.self, "WHERE id = ?", id) else { throw RegistryError.noSuchRun(id) }
       let files =
-        try String.fetchAll(
-          db, sql: "SELECT path FROM checkpoints WHERE run_id = ? ORDER BY step", arguments: [id])
-        + String.fetchAll(
-          db, sql: "SELECT path FROM artifacts WHERE run_id = ? ORDER BY path", arguments: [id])
-      let points =
-        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM series_points WHERE run_id = ?", arguments: [id]) ?? 0
-      let scores =
-        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM frame_scores WHERE run_id = ?", arguments: [id]) ?? 0
+        try c.strings("SELECT path FROM checkpoints WHERE run_id = ? ORDER BY step", id)
+        + c.strings("SELECT path FROM artifacts WHERE run_id = ? ORDER BY path", id)
+      let points = Int(try c.int("SELECT COUNT(*) FROM series_points WHERE run_id = ?", id) ?? 0)
+      let scores = Int(try c.int("SELECT COUNT(*) FROM frame_scores WHERE run_id = ?", id) ?? 0)
       return DeletionPlan(run: run, files: files, seriesPoints: points, frameScores: scores)
     }
   }
@@ -303,7 +258,7 @@ extension Registry {
       try fm.removeItem(atPath: f)
       removed.append(f)
     }
-    try write { db in _ = try Run.deleteOne(db, key: id) }
+    try write { c in _ = try c.execute("DELETE FROM runs WHERE id = ?", id) }
     return removed
   }
 }

@@ -1,20 +1,19 @@
-// Registry records: one Codable struct per table, each with a nested `Columns` enum.
+// Registry records: one Codable struct per table (its SQL mapping is in RecordRows.swift).
 // Ids are assigned before insert (app-assigned integers for experiments and runs, UUID strings
 // for checkpoints and artifacts; the other tables are keyed by their natural composite key),
 // so no record carries an optional id. Times are seconds since 1970 (Double).
 import Foundation
-import GRDB
 
 /// A run's lifecycle state. `running` runs carry a heartbeat; a running run whose heartbeat is
 /// older than the timeout, or whose process is gone from this host, becomes `interrupted`.
-public enum RunStatus: String, Codable, CaseIterable, Sendable, DatabaseValueConvertible {
+public enum RunStatus: String, Codable, CaseIterable, Sendable {
   case queued, running, finished, failed, interrupted
 
   public var isTerminal: Bool { self == .finished || self == .failed || self == .interrupted }
 }
 
 /// Which direction is "best" for a scalar series.
-public enum MetricGoal: String, Codable, Sendable, DatabaseValueConvertible {
+public enum MetricGoal: String, Codable, Sendable {
   case min, max
 
   /// Names that read as accuracies or similarities are maximized; everything else (losses,
@@ -30,8 +29,7 @@ public enum MetricGoal: String, Codable, Sendable, DatabaseValueConvertible {
 }
 
 /// `experiments`: a named group of runs (a sweep, a paper table).
-public struct Experiment: Codable, Equatable, Sendable, FetchableRecord, PersistableRecord {
-  public static let databaseTableName = "experiments"
+public struct Experiment: Codable, Equatable, Sendable {
   public var id: Int64
   public var name: String
   public var description: String
@@ -41,16 +39,10 @@ public struct Experiment: Codable, Equatable, Sendable, FetchableRecord, Persist
     case id, name, description
     case createdAt = "created_at"
   }
-  public enum Columns {
-    public static let id = Column(CodingKeys.id)
-    public static let name = Column(CodingKeys.name)
-    public static let createdAt = Column(CodingKeys.createdAt)
-  }
 }
 
 /// `runs`: one training/evaluation job with its full config and lineage.
-public struct Run: Codable, Equatable, Sendable, FetchableRecord, PersistableRecord {
-  public static let databaseTableName = "runs"
+public struct Run: Codable, Equatable, Sendable {
   public var id: Int64
   public var experimentId: Int64?
   public var name: String
@@ -113,23 +105,11 @@ public struct Run: Codable, Equatable, Sendable, FetchableRecord, PersistableRec
     case earlierSeconds = "earlier_seconds"
     case schedulerJob = "scheduler_job"
   }
-  public enum Columns {
-    public static let id = Column(CodingKeys.id)
-    public static let experimentId = Column(CodingKeys.experimentId)
-    public static let status = Column(CodingKeys.status)
-    public static let parentId = Column(CodingKeys.parentId)
-    public static let host = Column(CodingKeys.host)
-    public static let pid = Column(CodingKeys.pid)
-    public static let worker = Column(CodingKeys.worker)
-    public static let heartbeatAt = Column(CodingKeys.heartbeatAt)
-    public static let createdAt = Column(CodingKeys.createdAt)
-  }
 }
 
 /// `params`: the run's flattened config, typed for querying. `number` is set for ints, floats
 /// and bools (1/0); `text` always holds the canonical text form.
-public struct Param: Codable, Equatable, Sendable, FetchableRecord, PersistableRecord {
-  public static let databaseTableName = "params"
+public struct Param: Codable, Equatable, Sendable {
   public var runId: Int64
   public var key: String
   /// "int", "float", "bool", "string" or "list".
@@ -141,15 +121,10 @@ public struct Param: Codable, Equatable, Sendable, FetchableRecord, PersistableR
     case key, kind, text, number
     case runId = "run_id"
   }
-  public enum Columns {
-    public static let runId = Column(CodingKeys.runId)
-    public static let key = Column(CodingKeys.key)
-  }
 }
 
 /// `series_points`: one scalar of a curve (loss, metric) at a step.
-public struct SeriesPoint: Codable, Equatable, Sendable, FetchableRecord, PersistableRecord {
-  public static let databaseTableName = "series_points"
+public struct SeriesPoint: Codable, Equatable, Sendable {
   public var runId: Int64
   public var name: String
   public var step: Int64
@@ -160,17 +135,11 @@ public struct SeriesPoint: Codable, Equatable, Sendable, FetchableRecord, Persis
     case name, step, value, time
     case runId = "run_id"
   }
-  public enum Columns {
-    public static let runId = Column(CodingKeys.runId)
-    public static let name = Column(CodingKeys.name)
-    public static let step = Column(CodingKeys.step)
-  }
 }
 
 /// `series_summaries`: per run and series, latest and best values, maintained with each batch
 /// so listings never scan `series_points`.
-public struct SeriesSummary: Codable, Equatable, Sendable, FetchableRecord, PersistableRecord {
-  public static let databaseTableName = "series_summaries"
+public struct SeriesSummary: Codable, Equatable, Sendable {
   public var runId: Int64
   public var name: String
   public var goal: MetricGoal
@@ -199,15 +168,10 @@ public struct SeriesSummary: Codable, Equatable, Sendable, FetchableRecord, Pers
     case maxValue = "max_value"
     case updatedAt = "updated_at"
   }
-  public enum Columns {
-    public static let runId = Column(CodingKeys.runId)
-    public static let name = Column(CodingKeys.name)
-  }
 }
 
 /// `checkpoints`: a saved model state of a run.
-public struct Checkpoint: Codable, Equatable, Sendable, FetchableRecord, PersistableRecord {
-  public static let databaseTableName = "checkpoints"
+public struct Checkpoint: Codable, Equatable, Sendable {
   public var id: String
   public var runId: Int64
   public var step: Int64
@@ -221,16 +185,11 @@ public struct Checkpoint: Codable, Equatable, Sendable, FetchableRecord, Persist
     case runId = "run_id"
     case createdAt = "created_at"
   }
-  public enum Columns {
-    public static let runId = Column(CodingKeys.runId)
-    public static let step = Column(CodingKeys.step)
-  }
 }
 
 /// `frame_scores`: one metric value of one frame of one sequence, per method
 /// (DESIGN §4 per-frame CSV, keyed by run).
-public struct FrameScore: Codable, Equatable, Sendable, FetchableRecord, PersistableRecord {
-  public static let databaseTableName = "frame_scores"
+public struct FrameScore: Codable, Equatable, Sendable {
   public var runId: Int64
   public var method: String
   public var sequence: String
@@ -253,18 +212,10 @@ public struct FrameScore: Codable, Equatable, Sendable, FetchableRecord, Persist
     case method, sequence, frame, metric, value
     case runId = "run_id"
   }
-  public enum Columns {
-    public static let runId = Column(CodingKeys.runId)
-    public static let method = Column(CodingKeys.method)
-    public static let sequence = Column(CodingKeys.sequence)
-    public static let frame = Column(CodingKeys.frame)
-    public static let metric = Column(CodingKeys.metric)
-  }
 }
 
 /// `artifacts`: any other file a run produced (reports, landmark files, frame strips).
-public struct Artifact: Codable, Equatable, Sendable, FetchableRecord, PersistableRecord {
-  public static let databaseTableName = "artifacts"
+public struct Artifact: Codable, Equatable, Sendable {
   public var id: String
   public var runId: Int64
   public var kind: String
@@ -278,17 +229,10 @@ public struct Artifact: Codable, Equatable, Sendable, FetchableRecord, Persistab
     case runId = "run_id"
     case createdAt = "created_at"
   }
-  public enum Columns {
-    public static let runId = Column(CodingKeys.runId)
-  }
 }
 
 /// `registry_info`: key/value facts about the file itself (schema version, creator).
-public struct RegistryInfo: Codable, Equatable, Sendable, FetchableRecord, PersistableRecord {
-  public static let databaseTableName = "registry_info"
+public struct RegistryInfo: Codable, Equatable, Sendable {
   public var key: String
   public var value: String
-  public enum Columns {
-    public static let key = Column("key")
-  }
 }

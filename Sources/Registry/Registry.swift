@@ -1,7 +1,6 @@
 // The registry handle: opening (with checks that leave foreign, corrupt or newer files
 // untouched), WAL + busy timeout, migrations, run creation, leases and interrupted detection.
 import Foundation
-import GRDB
 
 public struct RegistryOptions: Sendable {
   /// How long a writer waits for another process's write lock before failing.
@@ -96,216 +95,80 @@ func formatNumber(_ v: Double) -> String {
 }
 
 public final class Registry: @unchecked Sendable {
+  /// Where the registry is: a SQLite file path, or a PostgreSQL URL with its password hidden.
   public let path: String
   public let options: RegistryOptions
-  /// Read-only connections, used while nothing has been written through this handle: a
-  /// command that only looks leaves the file byte-for-byte as it was.
-  private var readPool: DatabasePool?
-  /// Read-write connections, opened at the first write (or at once for a new file).
-  private var writePool: DatabasePool?
-  private let poolLock = NSLock()
-  private let configuration: Configuration
-  /// -wal/-shm files absent before a read-only open (removed at close when still empty).
-  private var companions: [String] = []
+  let database: SQLDatabase
   /// Runs marked interrupted when this handle was opened.
   public private(set) var reapedOnOpen: [Int64] = []
 
-  /// What `inspect` found at a path.
-  public enum FileState: Equatable, Sendable {
-    /// No file, an empty file, or a SQLite file without tables: becomes a new registry.
-    case new
-    /// A registry with every migration this build knows.
-    case current
-    /// A registry missing some of this build's migrations: migrated on open.
-    case older
+  /// `postgres://` / `postgresql://` URLs name a PostgreSQL database; anything else is a file.
+  public static func isPostgresURL(_ location: String) -> Bool {
+    location.hasPrefix("postgres://") || location.hasPrefix("postgresql://")
   }
 
-  /// Opens (creating if missing) the registry at `path`. A file that is not a SQLite
-  /// database, a foreign SQLite database or a registry from a newer lmlab is refused before
-  /// anything is written to it.
-  public init(path: String, options: RegistryOptions = RegistryOptions()) throws {
-    self.path = path
+  /// Opens (creating if missing) the registry at `path`: a SQLite file, or a PostgreSQL database
+  /// when `path` is a `postgres://` URL. A file or database that is not a registry, or a
+  /// registry from a newer lmlab, is refused before anything is written to it.
+  public init(path location: String, options: RegistryOptions = RegistryOptions()) throws {
     self.options = options
-    if !options.createIfMissing && !FileManager.default.fileExists(atPath: path) {
-      throw RegistryError.missing(path: path)
-    }
-    let state = try Registry.inspect(path: path)
-    var config = Configuration()
-    config.busyMode = .timeout(options.busyTimeout)
-    config.label = "lmlab.registry"
-    config.prepareDatabase { db in
-      // WAL + NORMAL survives a killed process (not a power cut) and keeps commits cheap.
-      try db.execute(sql: "PRAGMA synchronous = NORMAL")
-      // Sorts and window functions stay in memory instead of spilling to a temp file.
-      try db.execute(sql: "PRAGMA temp_store = MEMORY")
-      // Listings touch thousands of pages: read them through a memory map, not one pread each.
-      try db.execute(sql: "PRAGMA mmap_size = 1073741824")
-    }
-    configuration = config
-    if state == .current {
-      var ro = config
-      ro.readonly = true
-      companions = [path + "-wal", path + "-shm"].filter { !FileManager.default.fileExists(atPath: $0) }
-      do {
-        readPool = try DatabasePool(path: path, configuration: ro)
-      } catch let e as DatabaseError {
-        throw RegistryError.cannotOpen(path: path, detail: e.message ?? "\(e.resultCode)")
+    if Registry.isPostgresURL(location) {
+      let pg = try PostgresDatabase(url: location)
+      do { try RegistrySchema.migratePostgres(pg) } catch {
+        try? pg.close()
+        throw error
       }
+      database = pg
+      path = pg.location
     } else {
-      try migrate(try writer())
+      if !options.createIfMissing && !FileManager.default.fileExists(atPath: location) {
+        throw RegistryError.missing(path: location)
+      }
+      database = try SQLiteDatabase(path: location, busyTimeout: options.busyTimeout)
+      path = location
     }
     if options.reapOnOpen { reapedOnOpen = try reapInterrupted() }
   }
 
-  /// The read-write pool, opened on first use.
-  private func writer() throws -> DatabasePool {
-    poolLock.lock()
-    defer { poolLock.unlock() }
-    if let w = writePool { return w }
-    do {
-      // Opening in WAL mode writes (GRDB makes sure a -wal file exists): only done here.
-      let w = try DatabasePool(path: path, configuration: configuration)
-      writePool = w
-      return w
-    } catch let e as DatabaseError {
-      throw RegistryError.cannotOpen(path: path, detail: e.message ?? "\(e.resultCode)")
-    }
-  }
-
-  private func reader() -> DatabasePool {
-    poolLock.lock()
-    defer { poolLock.unlock() }
-    return writePool ?? readPool!
-  }
-
-  /// Checks an existing file without writing to it. Throws if it must not be touched.
-  @discardableResult
-  public static func inspect(path: String) throws -> FileState {
-    let fm = FileManager.default
-    var isDir: ObjCBool = false
-    guard fm.fileExists(atPath: path, isDirectory: &isDir) else { return .new }
-    if isDir.boolValue { throw RegistryError.cannotOpen(path: path, detail: "is a directory") }
-    guard let fh = FileHandle(forReadingAtPath: path) else {
-      throw RegistryError.cannotOpen(path: path, detail: "not readable")
-    }
-    let header = fh.readData(ofLength: 16)
-    try? fh.close()
-    if header.isEmpty { return .new }  // an empty file becomes a new registry
-    if header != Data("SQLite format 3\0".utf8) {
-      throw RegistryError.notADatabase(path: path, detail: "no SQLite header")
-    }
-    var config = Configuration()
-    config.readonly = true
-    config.busyMode = .timeout(10)
-    // A read-only look at a WAL file may create empty -wal/-shm companions: removed after.
-    let companions = [path + "-wal", path + "-shm"].filter { !fm.fileExists(atPath: $0) }
-    defer { removeEmptyCompanions(path: path, companions) }
-    do {
-      let queue = try DatabaseQueue(path: path, configuration: config)
-      defer { try? queue.close() }
-      return try queue.read { db -> FileState in
-        let tables = try String.fetchAll(
-          db,
-          sql:
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
-        if tables.isEmpty { return .new }
-        let appID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
-        if appID != RegistrySchema.applicationID && !tables.contains("registry_info") {
-          throw RegistryError.foreignDatabase(path: path, tables: tables)
-        }
-        var applied: [String] = []
-        if tables.contains("grdb_migrations") {
-          applied = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
-          let unknown = Set(applied).subtracting(RegistrySchema.migrationNames)
-          if let newest = unknown.sorted().last {
-            throw RegistryError.newerSchema(
-              path: path, found: "migration '\(newest)'",
-              known: "up to '\(RegistrySchema.migrationNames.last!)'")
-          }
-        }
-        if tables.contains("registry_info"),
-          let v = try String.fetchOne(
-            db, sql: "SELECT value FROM registry_info WHERE key = 'schema_version'"),
-          let n = Int(v), n > RegistrySchema.version
-        {
-          throw RegistryError.newerSchema(
-            path: path, found: "version \(n)", known: "version \(RegistrySchema.version)")
-        }
-        let complete = Set(RegistrySchema.migrationNames).isSubset(of: applied)
-        return complete && appID == RegistrySchema.applicationID ? .current : .older
-      }
-    } catch let e as DatabaseError {
-      throw RegistryError.notADatabase(path: path, detail: e.message ?? "\(e.resultCode)")
-    }
-  }
-
-  static func removeEmptyCompanions(path: String, _ companions: [String]) {
-    let fm = FileManager.default
-    let walSize = (try? fm.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
-    if walSize != 0 { return }
-    for c in companions where fm.fileExists(atPath: c) { try? fm.removeItem(atPath: c) }
-  }
-
-  private func migrate(_ pool: DatabasePool) throws {
-    let migrator = RegistrySchema.migrator
-    // Two processes creating the same new file race in GRDB's migrator (both see no
-    // migration applied); the loser fails on an existing table, then sees it done.
-    for attempt in 0..<3 {
-      do {
-        try migrator.migrate(pool)
-        break
-      } catch {
-        let done = (try? pool.read { db in try migrator.hasCompletedMigrations(db) }) ?? false
-        if done { break }
-        if attempt == 2 { throw error }
-        Thread.sleep(forTimeInterval: 0.05)
-      }
-    }
-    let appID = try pool.read { db in try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0 }
-    if appID != RegistrySchema.applicationID {
-      try pool.writeWithoutTransaction { db in
-        try db.execute(sql: "PRAGMA application_id = \(RegistrySchema.applicationID)")
-      }
-    }
-  }
+  /// Which engine holds this registry.
+  public var dialect: SQLDialect { database.dialect }
 
   // MARK: transactions
 
-  /// A write transaction that takes the write lock up front (BEGIN IMMEDIATE) so the busy
-  /// timeout applies and a read never has to be upgraded under contention.
-  public func write<T>(_ body: (Database) throws -> T) throws -> T {
-    try writer().writeWithoutTransaction { db in
-      var result: T?
-      try db.inTransaction(.immediate) {
-        result = try body(db)
-        return .commit
-      }
-      return result!
-    }
+  /// A write transaction (SQLite takes the write lock up front; PostgreSQL runs READ COMMITTED
+  /// with row locks). Rolled back when `body` throws.
+  public func write<T>(_ body: (SQLConnection) throws -> T) throws -> T {
+    try database.write(body)
   }
 
-  public func read<T>(_ body: (Database) throws -> T) throws -> T {
-    try reader().read(body)
+  public func read<T>(_ body: (SQLConnection) throws -> T) throws -> T {
+    try database.read(body)
   }
 
-  /// Checkpoints the WAL into the main file (so the file alone holds every commit), then
-  /// closes the connections.
+  /// Closes the connections (SQLite: after checkpointing the WAL into the file).
   public func close() throws {
-    poolLock.lock()
-    defer { poolLock.unlock() }
-    if let w = writePool {
-      try? w.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
-      try w.close()
-    }
-    if let r = readPool {
-      try r.close()
-      Registry.removeEmptyCompanions(path: path, companions)
-    }
+    try database.close()
   }
 
-  /// `PRAGMA integrity_check` rows; `["ok"]` for a sound file.
+  /// `["ok"]` for a sound registry. SQLite: `PRAGMA integrity_check`. PostgreSQL (whose server
+  /// keeps pages sound): every row's run, experiment and parent exist and no run has two
+  /// leases — the relations the registry relies on.
   public func integrityCheck() throws -> [String] {
-    try read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
+    if let sqlite = database as? SQLiteDatabase { return try sqlite.integrityCheck() }
+    return try read { c in
+      var problems: [String] = []
+      for table in ["params", "series_points", "series_summaries", "checkpoints", "frame_scores", "artifacts"] {
+        let n = try c.int("SELECT COUNT(*) FROM \(table) t WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = t.run_id)") ?? 0
+        if n > 0 { problems.append("\(table): \(n) rows of missing runs") }
+      }
+      let orphans = try c.int(
+        "SELECT COUNT(*) FROM runs r WHERE r.parent_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM runs p WHERE p.id = r.parent_id)") ?? 0
+      if orphans > 0 { problems.append("runs: \(orphans) with a missing parent") }
+      let leases = try c.int(
+        "SELECT COUNT(*) FROM (SELECT worker FROM runs WHERE status = 'running' GROUP BY worker HAVING COUNT(*) > 1) t") ?? 0
+      if leases > 0 { problems.append("runs: \(leases) worker tokens holding several runs") }
+      return problems.isEmpty ? ["ok"] : problems
+    }
   }
 
   // MARK: experiments
@@ -313,14 +176,16 @@ public final class Registry: @unchecked Sendable {
   /// The experiment with this name, created if missing.
   @discardableResult
   public func experiment(named name: String, description: String = "") throws -> Experiment {
-    try write { db in try Registry.experiment(db, named: name, description: description) }
+    try write { c in try Registry.experiment(c, named: name, description: description) }
   }
 
-  static func experiment(_ db: Database, named name: String, description: String) throws -> Experiment {
-    if let e = try Experiment.filter(Experiment.Columns.name == name).fetchOne(db) { return e }
-    let id = (try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) + 1 FROM experiments")) ?? 1
+  static func experiment(_ c: SQLConnection, named name: String, description: String) throws -> Experiment {
+    // Taken before the lookup so two writers creating the same name see each other's insert.
+    try c.lockForAllocation("experiments")
+    if let e = try c.fetchOne(Experiment.self, "WHERE name = ?", name) { return e }
+    let id = try c.int("SELECT COALESCE(MAX(id), 0) + 1 FROM experiments") ?? 1
     let e = Experiment(id: id, name: name, description: description, createdAt: Sys.now())
-    try e.insert(db)
+    try c.insert(e)
     return e
   }
 
@@ -329,18 +194,19 @@ public final class Registry: @unchecked Sendable {
   /// Inserts a run in `status` with its params. `queued` runs wait for `claimNextQueued`.
   @discardableResult
   public func createRun(_ spec: RunSpec, status: RunStatus = .queued) throws -> Run {
-    try write { db in try insertRun(db, spec, status: status, worker: nil) }
+    try write { c in try insertRun(c, spec, status: status, worker: nil) }
   }
 
   /// Inserts many runs in one transaction (a sweep's trials, an import). Returns them in order.
   @discardableResult
   public func createRuns(_ specs: [RunSpec], status: RunStatus = .queued) throws -> [Run] {
-    try write { db in try specs.map { try insertRun(db, $0, status: status, worker: nil) } }
+    try write { c in try specs.map { try insertRun(c, $0, status: status, worker: nil) } }
   }
 
-  func insertRun(_ db: Database, _ spec: RunSpec, status: RunStatus, worker: String?) throws -> Run {
-    let expID = try spec.experiment.map { try Registry.experiment(db, named: $0, description: "").id }
-    let id = (try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) + 1 FROM runs")) ?? 1
+  func insertRun(_ c: SQLConnection, _ spec: RunSpec, status: RunStatus, worker: String?) throws -> Run {
+    let expID = try spec.experiment.map { try Registry.experiment(c, named: $0, description: "").id }
+    try c.lockForAllocation("runs")
+    let id = try c.int("SELECT COALESCE(MAX(id), 0) + 1 FROM runs") ?? 1
     let now = Sys.now()
     let running = status == .running
     let run = Run(
@@ -351,55 +217,54 @@ public final class Registry: @unchecked Sendable {
       host: Sys.hostName, pid: running ? Sys.pid : nil, worker: worker,
       commandLine: spec.commandLine, createdAt: now, startedAt: running ? now : nil, endedAt: nil,
       heartbeatAt: running ? now : nil, error: nil, resumeFrom: nil, schedulerJob: running ? Sys.schedulerJob : nil)
-    try run.insert(db)
-    let stmt = try db.cachedStatement(
-      sql: "INSERT INTO params (run_id, key, kind, text, number) VALUES (?, ?, ?, ?, ?)")
-    for p in spec.params {
-      try stmt.execute(arguments: [id, p.key, p.kind, p.text, p.number])
-    }
+    try c.insert(run)
+    try c.insertMany(
+      "INSERT INTO params (run_id, key, kind, text, number)",
+      rows: spec.params.map { p in [.int(id), .text(p.key), .text(p.kind), .text(p.text), p.number.sqlValue] },
+      suffix: "")
     return run
   }
 
   /// Creates a run already running in this process, with a heartbeat.
   public func startRun(_ spec: RunSpec) throws -> RunHandle {
     let token = RunHandle.newWorkerToken()
-    let run = try write { db in try insertRun(db, spec, status: .running, worker: token) }
+    let run = try write { c in try insertRun(c, spec, status: .running, worker: token) }
     return RunHandle(registry: self, runId: run.id, worker: token)
   }
 
   /// Claims the oldest queued run (optionally of one kind) for this process. Exactly one
   /// claimer wins a run: the update only applies while the run is still queued.
   public func claimNextQueued(kind: String? = nil) throws -> RunHandle? {
-    try claim { db in
+    try claim { c in
       var sql = "SELECT id FROM runs WHERE status = 'queued'"
-      var args: StatementArguments = []
+      var args: [SQLValue] = []
       if let k = kind {
         sql += " AND kind = ?"
-        args += [k]
+        args.append(.text(k))
       }
-      sql += " ORDER BY id LIMIT 1"
-      return try Int64.fetchOne(db, sql: sql, arguments: args)
+      sql += " ORDER BY id LIMIT 1" + c.dialect.skipLockedSuffix
+      return try c.ints(sql, args).first
     }
   }
 
   /// Claims run `id` if it is queued (nil when another worker got it first or it is not queued).
   public func claimQueued(_ id: Int64) throws -> RunHandle? {
-    try claim { db in try Int64.fetchOne(db, sql: "SELECT id FROM runs WHERE id = ? AND status = 'queued'", arguments: [id]) }
+    try claim { c in try c.int("SELECT id FROM runs WHERE id = ? AND status = 'queued'" + c.dialect.skipLockedSuffix, id) }
   }
 
   /// Moves the run `pick` selects from queued to running under a new worker token.
-  func claim(_ pick: @escaping (Database) throws -> Int64?) throws -> RunHandle? {
+  func claim(_ pick: @escaping (SQLConnection) throws -> Int64?) throws -> RunHandle? {
     let token = RunHandle.newWorkerToken()
-    let claimed: Int64? = try write { db in
-      guard let id = try pick(db) else { return nil }
+    let claimed: Int64? = try write { c in
+      guard let id = try pick(c) else { return nil }
       let now = Sys.now()
-      try db.execute(
-        sql: """
-          UPDATE runs SET status = 'running', worker = ?, host = ?, pid = ?, started_at = ?,
-            heartbeat_at = ?, ended_at = NULL, error = NULL, scheduler_job = ?
-          WHERE id = ? AND status = 'queued'
-          """, arguments: [token, Sys.hostName, Sys.pid, now, now, Sys.schedulerJob, id])
-      return db.changesCount == 1 ? id : nil
+      let changed = try c.execute(
+        """
+        UPDATE runs SET status = 'running', worker = ?, host = ?, pid = ?, started_at = ?,
+          heartbeat_at = ?, ended_at = NULL, error = NULL, scheduler_job = ?
+        WHERE id = ? AND status = 'queued'
+        """, token, Sys.hostName, Sys.pid, now, now, Sys.schedulerJob, id)
+      return changed == 1 ? id : nil
     }
     guard let id = claimed else { return nil }
     return RunHandle(registry: self, runId: id, worker: token)
@@ -410,46 +275,49 @@ public final class Registry: @unchecked Sendable {
   /// running (one indexed read, no write lock).
   @discardableResult
   public func reapInterrupted(now: Double = Date().timeIntervalSince1970) throws -> [Int64] {
-    struct Row: Decodable, FetchableRecord {
+    struct Running {
       var id: Int64
       var host: String
       var pid: Int64?
-      var heartbeat_at: Double?
+      var heartbeatAt: Double?
     }
-    let running = try read { db in
-      try Row.fetchAll(db, sql: "SELECT id, host, pid, heartbeat_at FROM runs WHERE status = 'running'")
+    let running = try read { c in
+      try c.query("SELECT id, host, pid, heartbeat_at FROM runs WHERE status = 'running'").map {
+        Running(id: try $0.int("id"), host: try $0.string("host"), pid: try $0.optionalInt("pid"),
+          heartbeatAt: try $0.optionalDouble("heartbeat_at"))
+      }
     }
     if running.isEmpty { return [] }
     let host = Sys.hostName
-    var dead: [(Row, String)] = []
+    var dead: [(Running, String)] = []
     for r in running {
-      if let hb = r.heartbeat_at, hb >= now - options.heartbeatTimeout {
+      if let hb = r.heartbeatAt, hb >= now - options.heartbeatTimeout {
         if options.checkLocalProcesses, r.host == host, let pid = r.pid, !Sys.processAlive(pid) {
           dead.append((r, "process \(pid) on \(host) is gone"))
         }
       } else {
-        let age = r.heartbeat_at.map { String(format: "%.0f s", now - $0) } ?? "never"
+        let age = r.heartbeatAt.map { String(format: "%.0f s", now - $0) } ?? "never"
         dead.append((r, "no heartbeat for \(age) (timeout \(formatNumber(options.heartbeatTimeout)) s)"))
       }
     }
     if dead.isEmpty { return [] }
-    return try write { db in
+    return try write { c in
       var marked: [Int64] = []
       for (r, why) in dead {
         // Guarded on the heartbeat we judged by: a run that just beat again is left alone.
-        try db.execute(
-          sql: """
-            UPDATE runs SET status = 'interrupted', ended_at = ?, error = ?
-            WHERE id = ? AND status = 'running' AND (heartbeat_at IS NULL OR heartbeat_at <= ?)
-            """, arguments: [now, "interrupted: " + why, r.id, r.heartbeat_at ?? now])
-        if db.changesCount == 1 { marked.append(r.id) }
+        let changed = try c.execute(
+          """
+          UPDATE runs SET status = 'interrupted', ended_at = ?, error = ?
+          WHERE id = ? AND status = 'running' AND (heartbeat_at IS NULL OR heartbeat_at <= ?)
+          """, now, "interrupted: " + why, r.id, r.heartbeatAt ?? now)
+        if changed == 1 { marked.append(r.id) }
       }
       return marked
     }
   }
 
   public func run(_ id: Int64) throws -> Run {
-    guard let r = try read({ db in try Run.fetchOne(db, key: id) }) else {
+    guard let r = try read({ c in try c.fetchOne(Run.self, "WHERE id = ?", id) }) else {
       throw RegistryError.noSuchRun(id)
     }
     return r
@@ -459,8 +327,10 @@ public final class Registry: @unchecked Sendable {
   /// checkpoint (recorded in `resume_from`). Returns the updated run.
   @discardableResult
   public func requeue(_ id: Int64) throws -> Run {
-    try write { db in
-      guard var run = try Run.fetchOne(db, key: id) else { throw RegistryError.noSuchRun(id) }
+    try write { c in
+      guard var run = try c.fetchOne(Run.self, "WHERE id = ?" + (c.dialect == .postgres ? " FOR UPDATE" : ""), id) else {
+        throw RegistryError.noSuchRun(id)
+      }
       switch run.status {
       case .interrupted, .failed: break
       case .queued: return run
@@ -468,8 +338,7 @@ public final class Registry: @unchecked Sendable {
         throw RegistryError.invalidState(
           "run \(id) is \(run.status.rawValue); only interrupted or failed runs can be resumed")
       }
-      let latest = try Checkpoint.filter(Checkpoint.Columns.runId == id)
-        .order(Checkpoint.Columns.step.desc).fetchOne(db)
+      let latest = try c.fetchOne(Checkpoint.self, "WHERE run_id = ? ORDER BY step DESC LIMIT 1", id)
       // The attempt that ended counts toward the run's time (to its last sign of life).
       run.earlierSeconds += run.attemptSeconds(now: Sys.now()) ?? 0
       run.resumes += 1
@@ -480,7 +349,7 @@ public final class Registry: @unchecked Sendable {
       run.heartbeatAt = nil
       run.resumeFrom = latest?.path
       run.error = nil
-      try run.update(db)
+      try c.update(run, key: ["id"])
       return run
     }
   }

@@ -26,11 +26,12 @@ public enum RegistryError: Error, CustomStringConvertible, LocalizedError, Equat
       return "registry \(path): not a SQLite database (\(detail)); file left untouched"
     case .foreignDatabase(let path, let tables):
       let shown = tables.prefix(5).joined(separator: ", ") + (tables.count > 5 ? ", ..." : "")
+      let engine = Registry.isPostgresURL(path) ? "PostgreSQL" : "SQLite"
       return
-        "registry \(path): a SQLite database but not a LandmarkLab registry (tables: \(shown)); file left untouched"
+        "registry \(path): a \(engine) database but not a LandmarkLab registry (tables: \(shown)); \(RegistryError.untouched(path))"
     case .newerSchema(let path, let found, let known):
       return
-        "registry \(path): schema \(found) is newer than this lmlab understands (\(known)); upgrade lmlab — file left untouched"
+        "registry \(path): schema \(found) is newer than this lmlab understands (\(known)); upgrade lmlab — \(RegistryError.untouched(path))"
     case .cannotOpen(let path, let detail):
       return "registry \(path): cannot open (\(detail))"
     case .missing(let path):
@@ -49,4 +50,8 @@ public enum RegistryError: Error, CustomStringConvertible, LocalizedError, Equat
     }
   }
   public var errorDescription: String? { description }
+
+  static func untouched(_ path: String) -> String {
+    Registry.isPostgresURL(path) ? "nothing written" : "file left untouched"
+  }
 }

@@ -1,6 +1,6 @@
 // Plain-text rendering of listings, run details and comparisons, so commands only print.
 import Foundation
-import GRDB
+
 
 /// Left-aligned columns separated by two spaces; numbers right-aligned.
 public struct TextTable {

@@ -1,7 +1,6 @@
 // A run owned by this process: heartbeat thread, batched series logging, checkpoints,
 // artifacts, per-frame scores, and finishing. Thread-safe.
 import Foundation
-import GRDB
 
 public final class RunHandle: @unchecked Sendable {
   public let registry: Registry
@@ -62,11 +61,10 @@ public final class RunHandle: @unchecked Sendable {
   /// Refreshes `heartbeat_at` now (also done every `heartbeatInterval` seconds).
   public func beat() {
     do {
-      let held = try registry.write { db -> Bool in
-        try db.execute(
-          sql: "UPDATE runs SET heartbeat_at = ? WHERE id = ? AND worker = ? AND status = 'running'",
-          arguments: [Sys.now(), runId, worker])
-        return db.changesCount == 1
+      let held = try registry.write { c -> Bool in
+        try c.execute(
+          "UPDATE runs SET heartbeat_at = ? WHERE id = ? AND worker = ? AND status = 'running'",
+          Sys.now(), runId, worker) == 1
       }
       if !held { lock.withLock { leaseLost = true } }
     } catch {
@@ -132,14 +130,13 @@ public final class RunHandle: @unchecked Sendable {
     precondition(status.isTerminal, "finish needs a terminal status")
     try flush()
     stopHeartbeatThread()
-    let held = try registry.write { db -> Bool in
+    let held = try registry.write { c -> Bool in
       let now = Sys.now()
-      try db.execute(
-        sql: """
-          UPDATE runs SET status = ?, ended_at = ?, heartbeat_at = ?, error = ?
-          WHERE id = ? AND worker = ? AND status = 'running'
-          """, arguments: [status.rawValue, now, now, error, runId, worker])
-      return db.changesCount == 1
+      return try c.execute(
+        """
+        UPDATE runs SET status = ?, ended_at = ?, heartbeat_at = ?, error = ?
+        WHERE id = ? AND worker = ? AND status = 'running'
+        """, status.rawValue, now, now, error, runId, worker) == 1
     }
     finished = true
     if !held {
@@ -187,21 +184,29 @@ extension Registry {
       aggs[p.name] = a
     }
     let now = Sys.now()
-    try write { db in
-      let insert = try db.cachedStatement(
-        sql: """
-          INSERT INTO series_points (run_id, name, step, value, time) VALUES (?, ?, ?, ?, ?)
-          ON CONFLICT (run_id, name, step) DO UPDATE SET value = excluded.value, time = excluded.time
-          """)
-      for p in points {
-        insert.setUncheckedArguments([runId, p.name, p.step, p.value, p.time])
-        try insert.execute()
-      }
-      let upsert = try db.cachedStatement(
-        sql: """
-          INSERT INTO series_summaries (run_id, name, goal, points_logged, last_step, last_value,
-            min_step, min_value, max_step, max_value, updated_at)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    // One row per (name, step) in a statement: PostgreSQL refuses an upsert that hits a key twice.
+    var latest: [String: [Int64: PendingPoint]] = [:]
+    for p in points { latest[p.name, default: [:]][p.step] = p }
+    let rows: [[SQLValue]] = latest.values.flatMap { $0.values }.map { p in
+      [.int(runId), .text(p.name), .int(p.step), .double(p.value), .double(p.time)]
+    }
+    try write { c in
+      try c.insertMany(
+        "INSERT INTO series_points (run_id, name, step, value, time)", rows: rows,
+        suffix: "ON CONFLICT (run_id, name, step) DO UPDATE SET value = excluded.value, time = excluded.time")
+      try c.insertMany(
+        """
+        INSERT INTO series_summaries (run_id, name, goal, points_logged, last_step, last_value,
+          min_step, min_value, max_step, max_value, updated_at)
+        """,
+        rows: aggs.map { name, a in
+          let goal = goals[name] ?? MetricGoal.infer(name)
+          return [
+            .int(runId), .text(name), .text(goal.rawValue), .int(a.n), .int(a.lastStep), .double(a.lastValue),
+            .int(a.minStep), .double(a.minValue), .int(a.maxStep), .double(a.maxValue), .double(now),
+          ]
+        },
+        suffix: """
           ON CONFLICT (run_id, name) DO UPDATE SET
             points_logged = series_summaries.points_logged + excluded.points_logged,
             last_value = CASE WHEN excluded.last_step >= series_summaries.last_step
@@ -218,29 +223,24 @@ extension Registry {
               THEN excluded.max_value ELSE series_summaries.max_value END,
             updated_at = excluded.updated_at
           """)
-      for (name, a) in aggs {
-        let goal = goals[name] ?? MetricGoal.infer(name)
-        try upsert.execute(arguments: [
-          runId, name, goal.rawValue, a.n, a.lastStep, a.lastValue, a.minStep, a.minValue,
-          a.maxStep, a.maxValue, now,
-        ])
-      }
     }
   }
 
   /// Upserts per-frame scores (any runs) in one transaction.
   public func writeFrameScores(_ scores: [FrameScore]) throws {
     if scores.isEmpty { return }
-    try write { db in
-      let stmt = try db.cachedStatement(
-        sql: """
-          INSERT INTO frame_scores (run_id, method, sequence, frame, metric, value) VALUES (?, ?, ?, ?, ?, ?)
-          ON CONFLICT (run_id, method, sequence, frame, metric) DO UPDATE SET value = excluded.value
-          """)
-      for s in scores {
-        stmt.setUncheckedArguments([s.runId, s.method, s.sequence, s.frame, s.metric, s.value])
-        try stmt.execute()
-      }
+    // The last score per key wins, as row-by-row upserts would give.
+    var byKey: [String: FrameScore] = [:]
+    var order: [String] = []
+    for s in scores {
+      let k = "\(s.runId)\u{1}\(s.method)\u{1}\(s.sequence)\u{1}\(s.frame)\u{1}\(s.metric)"
+      if byKey.updateValue(s, forKey: k) == nil { order.append(k) }
+    }
+    try write { c in
+      try c.insertMany(
+        "INSERT INTO frame_scores (run_id, method, sequence, frame, metric, value)",
+        rows: order.map { byKey[$0]!.rowValues },
+        suffix: "ON CONFLICT (run_id, method, sequence, frame, metric) DO UPDATE SET value = excluded.value")
     }
   }
 
@@ -251,7 +251,7 @@ extension Registry {
     let c = Checkpoint(
       id: UUID().uuidString.lowercased(), runId: runId, step: step, path: path, sha256: sha,
       bytes: bytes, createdAt: Sys.now())
-    try write { db in try c.insert(db) }
+    try write { db in try db.insert(c) }
     return c
   }
 
@@ -262,7 +262,7 @@ extension Registry {
     let a = Artifact(
       id: UUID().uuidString.lowercased(), runId: runId, kind: kind, path: path, sha256: sha,
       bytes: bytes, createdAt: Sys.now())
-    try write { db in try a.insert(db) }
+    try write { db in try db.insert(a) }
     return a
   }
 

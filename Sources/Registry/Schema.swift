@@ -21,6 +21,21 @@ public enum RegistrySchema {
   /// Every migration this build knows, in order.
   public static let migrationNames = ["v1-initial-schema", "v2-run-attempt-time", "v3-sweeps", "v4-scheduler-jobs"]
 
+  /// Refuses a registry written by a newer lmlab: a migration this build does not know, or a
+  /// higher `schema_version` (on either backend).
+  static func checkNotNewer(location: String, applied: [String], version: String?) throws {
+    let unknown = Set(applied).subtracting(migrationNames)
+    if let newest = unknown.sorted().last {
+      throw RegistryError.newerSchema(
+        path: location, found: "migration '\(newest)'", known: "up to '\(migrationNames.last!)'")
+    }
+    if let v = version, let n = Int(v), n > RegistrySchema.version {
+      throw RegistryError.newerSchema(path: location, found: "version \(n)", known: "version \(RegistrySchema.version)")
+    }
+  }
+
+  /// The SQLite migrations (GRDB's migrator, recorded in `grdb_migrations`). PostgreSQL runs the
+  /// same migrations as plain DDL (`postgresMigrations`); a test compares the two schemas.
   static var migrator: DatabaseMigrator {
     var m = DatabaseMigrator()
     m.registerMigration("v1-initial-schema") { db in

@@ -4,11 +4,9 @@
 // giving up are single guarded updates, so any number of worker processes can share a sweep
 // and every trial runs exactly once.
 import Foundation
-import GRDB
 
 /// `sweeps`: one row per sweep, keyed by its experiment (the sweep's id is the experiment's).
-public struct SweepRecord: Codable, Equatable, Sendable, FetchableRecord, PersistableRecord {
-  public static let databaseTableName = "sweeps"
+public struct SweepRecord: Codable, Equatable, Sendable {
   public var experimentId: Int64
   /// Which trainer the trials use: "landmarks" or "dynamics".
   public var trainer: String
@@ -82,32 +80,32 @@ extension Registry {
   /// in the sweep yet, all in one transaction: two processes queueing the same sweep at once
   /// still give one run per trial. `trials[i].experiment` is set to `name`.
   public func queueSweep(name: String, record: SweepRecord, trials: [RunSpec]) throws -> SweepQueueing {
-    try write { db in
-      let exp = try Registry.experiment(db, named: name, description: "sweep")
+    try write { c in
+      let exp = try Registry.experiment(c, named: name, description: "sweep")
       let now = Sys.now()
       var rec = record
       rec.experimentId = exp.id
       rec.trials = Int64(trials.count)
       rec.updatedAt = now
-      if let old = try SweepRecord.fetchOne(db, key: exp.id) {
+      if let old = try c.fetchOne(SweepRecord.self, "WHERE experiment_id = ?", exp.id) {
         rec.createdAt = old.createdAt
         rec.schedulerJobs = old.schedulerJobs
         guard old.trainer == rec.trainer else {
           throw RegistryError.invalidState(
             "sweep '\(name)' (id \(exp.id)) trains \(old.trainer), this spec \(rec.trainer); give the sweep another name")
         }
-        try rec.update(db)
+        try c.update(rec, key: ["experiment_id"])
       } else {
-        let others = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM runs WHERE experiment_id = ?", arguments: [exp.id]) ?? 0
+        let others = try c.int("SELECT COUNT(*) FROM runs WHERE experiment_id = ?", exp.id) ?? 0
         guard others == 0 else {
           throw RegistryError.invalidState(
             "experiment '\(name)' (id \(exp.id)) already holds \(others) run(s) that are not a sweep's; give the sweep another name")
         }
         rec.createdAt = now
-        try rec.insert(db)
+        try c.insert(rec)
       }
       var byHash: [String: Run] = [:]
-      for r in try Run.filter(Run.Columns.experimentId == exp.id).fetchAll(db) { byHash[r.configHash] = r }
+      for r in try c.fetch(Run.self, "WHERE experiment_id = ?", exp.id) { byHash[r.configHash] = r }
       var queued: [Run] = [], existing: [Run] = []
       for var spec in trials {
         spec.experiment = name
@@ -116,7 +114,7 @@ extension Registry {
           existing.append(r)
           continue
         }
-        let r = try insertRun(db, spec, status: .queued, worker: nil)
+        let r = try insertRun(c, spec, status: .queued, worker: nil)
         byHash[hash] = r
         queued.append(r)
       }
@@ -126,25 +124,25 @@ extension Registry {
 
   /// Records a cluster job submitted to run sweep `id`'s workers.
   public func addSchedulerJob(sweepId id: Int64, job: String) throws {
-    try write { db in
-      try db.execute(
-        sql: "UPDATE sweeps SET scheduler_jobs = CASE WHEN scheduler_jobs = '' THEN ? ELSE scheduler_jobs || ',' || ? END WHERE experiment_id = ?",
-        arguments: [job, job, id])
+    try write { c in
+      try c.execute(
+        "UPDATE sweeps SET scheduler_jobs = CASE WHEN scheduler_jobs = '' THEN ? ELSE scheduler_jobs || ',' || ? END WHERE experiment_id = ?",
+        job, job, id)
     }
   }
 
   /// Sweep by id or by name (`text` as the user typed it).
   public func sweep(_ text: String) throws -> Sweep {
-    try read { db in
+    try read { c in
       let exp: Experiment?
       if let id = Int64(text) {
-        exp = try Experiment.fetchOne(db, key: id)
+        exp = try c.fetchOne(Experiment.self, "WHERE id = ?", id)
       } else {
-        exp = try Experiment.filter(Experiment.Columns.name == text).fetchOne(db)
+        exp = try c.fetchOne(Experiment.self, "WHERE name = ?", text)
       }
-      guard let e = exp, let rec = try SweepRecord.fetchOne(db, key: e.id) else {
-        let known = try String.fetchAll(
-          db, sql: "SELECT e.name || ' (' || e.id || ')' FROM sweeps s JOIN experiments e ON e.id = s.experiment_id ORDER BY e.id")
+      guard let e = exp, let rec = try c.fetchOne(SweepRecord.self, "WHERE experiment_id = ?", e.id) else {
+        let known = try c.strings(
+          "SELECT e.name || ' (' || CAST(e.id AS TEXT) || ')' FROM sweeps s JOIN experiments e ON e.id = s.experiment_id ORDER BY e.id")
         throw RegistryError.invalidState(
           "no sweep '\(text)' in the registry" + (known.isEmpty ? " (it has none)" : "; sweeps: " + known.joined(separator: ", ")))
       }
@@ -154,23 +152,23 @@ extension Registry {
 
   /// Every sweep, oldest first.
   public func sweeps() throws -> [Sweep] {
-    try read { db in
-      let names = Dictionary(uniqueKeysWithValues: try Experiment.fetchAll(db).map { ($0.id, $0.name) })
-      return try SweepRecord.order(Column("experiment_id")).fetchAll(db).map { Sweep(record: $0, name: names[$0.experimentId] ?? "?") }
+    try read { c in
+      let names = Dictionary(uniqueKeysWithValues: try c.fetch(Experiment.self).map { ($0.id, $0.name) })
+      return try c.fetch(SweepRecord.self, "ORDER BY experiment_id").map { Sweep(record: $0, name: names[$0.experimentId] ?? "?") }
     }
   }
 
   /// The trials of a sweep (its experiment's runs), by id.
   public func runs(experimentId: Int64) throws -> [Run] {
-    try read { db in try Run.filter(Run.Columns.experimentId == experimentId).order(Run.Columns.id).fetchAll(db) }
+    try read { c in try c.fetch(Run.self, "WHERE experiment_id = ? ORDER BY id", experimentId) }
   }
 
   /// Claims the oldest queued run of experiment `experimentId` for this process.
   public func claimNextQueued(experimentId: Int64) throws -> RunHandle? {
-    try claim { db in
-      try Int64.fetchOne(
-        db, sql: "SELECT id FROM runs WHERE status = 'queued' AND experiment_id = ? ORDER BY id LIMIT 1",
-        arguments: [experimentId])
+    try claim { c in
+      try c.int(
+        "SELECT id FROM runs WHERE status = 'queued' AND experiment_id = ? ORDER BY id LIMIT 1" + c.dialect.skipLockedSuffix,
+        experimentId)
     }
   }
 
@@ -178,18 +176,16 @@ extension Registry {
   /// those already resumed `maxResumes` times: they are marked failed, with why. Safe with many
   /// callers: `requeue` leaves a run another caller requeued first as it is.
   public func requeueInterrupted(experimentId: Int64, maxResumes: Int64) throws -> (requeued: [Int64], gaveUp: [Int64]) {
-    let interrupted = try read { db in
-      try Run.filter(Run.Columns.experimentId == experimentId && Run.Columns.status == RunStatus.interrupted.rawValue)
-        .order(Run.Columns.id).fetchAll(db)
+    let interrupted = try read { c in
+      try c.fetch(Run.self, "WHERE experiment_id = ? AND status = 'interrupted' ORDER BY id", experimentId)
     }
     var requeued: [Int64] = [], gaveUp: [Int64] = []
     for r in interrupted {
       if r.resumes >= maxResumes {
-        let changed = try write { db -> Bool in
-          try db.execute(
-            sql: "UPDATE runs SET status = 'failed', error = ? WHERE id = ? AND status = 'interrupted'",
-            arguments: ["interrupted \(r.resumes + 1) times (limit \(maxResumes) resumes); last: \(r.error ?? "-")", r.id])
-          return db.changesCount == 1
+        let changed = try write { c -> Bool in
+          try c.execute(
+            "UPDATE runs SET status = 'failed', error = ? WHERE id = ? AND status = 'interrupted'",
+            "interrupted \(r.resumes + 1) times (limit \(maxResumes) resumes); last: \(r.error ?? "-")", r.id) == 1
         }
         if changed { gaveUp.append(r.id) }
       } else {
@@ -217,21 +213,19 @@ extension Registry {
     var out: [Int64: TrialValues] = [:]
     if runIds.isEmpty { return out }
     let idList = runIds.map(String.init).joined(separator: ",")  // integers only: safe to inline
-    return try read { db in
+    return try read { c in
       for id in runIds { out[id] = TrialValues() }
       if !keys.isEmpty {
         let marks = Array(repeating: "?", count: keys.count).joined(separator: ",")
-        let rows = try Row.fetchAll(
-          db, sql: "SELECT run_id, key, text FROM params WHERE key IN (\(marks)) AND run_id IN (\(idList))",
-          arguments: StatementArguments(keys))
-        for r in rows { out[r["run_id"], default: TrialValues()].params[r["key"]] = r["text"] }
+        let rows = try c.query(
+          "SELECT run_id, key, text FROM params WHERE key IN (\(marks)) AND run_id IN (\(idList))", keys.map { .text($0) })
+        for r in rows { out[try r.int("run_id"), default: TrialValues()].params[try r.string("key")] = try r.string("text") }
       }
       if case .metric(let name, let stat) = WhereField.parse(rankField) {
-        let rows = try Row.fetchAll(
-          db,
-          sql: "SELECT s.run_id, \(WhereExpr.statSQL(stat)) AS v FROM series_summaries s WHERE s.name = ? AND s.run_id IN (\(idList))",
-          arguments: [name])
-        for r in rows { out[r["run_id"], default: TrialValues()].rank = r["v"] }
+        let rows = try c.query(
+          "SELECT s.run_id, \(WhereExpr.statSQL(stat)) AS v FROM series_summaries s WHERE s.name = ? AND s.run_id IN (\(idList))",
+          name)
+        for r in rows { out[try r.int("run_id"), default: TrialValues()].rank = try r.optionalDouble("v") }
       }
       return out
     }

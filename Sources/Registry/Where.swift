@@ -151,6 +151,9 @@ public indirect enum WhereExpr: Equatable, Sendable {
       }
       return like ? "%" + s + "%" : s
     }
+    // `~` matches without regard to case on both engines (SQLite's LIKE already ignores ASCII
+    // case, PostgreSQL's does not).
+    func compare(_ lhs: String) -> String { like ? "LOWER(\(lhs)) \(op.sql) LOWER(?)" : "\(lhs) \(op.sql) ?" }
     switch field {
     case .column(let name):
       let col = "r." + WhereField.runColumns[name]!
@@ -158,11 +161,13 @@ public indirect enum WhereExpr: Equatable, Sendable {
         let near = nearestName(s, among: RunStatus.allCases.map(\.rawValue))
         throw RegistryError.unknownField(field: "status '\(s)'", suggestion: near)
       }
-      if case .number(let n) = value, !like { return ("\(col) \(op.sql) ?", [n]) }
-      return ("\(col) \(op.sql) ?", [textArg(value)])
+      if case .number(let n) = value, !like { return (compare(col), [n]) }
+      // Text compared with a numeric column: cast so PostgreSQL compares text with text.
+      let numeric = ["id", "parent_id", "seed", "pid"].contains(WhereField.runColumns[name]!)
+      return (compare(numeric ? "CAST(\(col) AS TEXT)" : col), [textArg(value)])
     case .experiment:
       return (
-        "r.experiment_id IN (SELECT e.id FROM experiments e WHERE e.name \(op.sql) ?)", [textArg(value)]
+        "r.experiment_id IN (SELECT e.id FROM experiments e WHERE \(compare("e.name")))", [textArg(value)]
       )
     case .param(let key):
       let pred: String
@@ -170,7 +175,7 @@ public indirect enum WhereExpr: Equatable, Sendable {
       switch (value, like) {
       case (.number(let n), false): (pred, arg) = ("p.number \(op.sql) ?", n)
       case (.bool(let b), false): (pred, arg) = ("p.number \(op.sql) ?", b ? 1.0 : 0.0)
-      default: (pred, arg) = ("p.text \(op.sql) ?", textArg(value))
+      default: (pred, arg) = (compare("p.text"), textArg(value))
       }
       // Uncorrelated IN: evaluated once through the (key, number|text) index, then a set
       // lookup per run (a semi-join on PostgreSQL).

@@ -7,7 +7,7 @@ struct BenchRegistry: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "registry",
     abstract:
-      "Fill a fresh registry (10,000 runs, 10 million points by default); time batched logging and `runs list`."
+      "Fill a fresh registry (10,000 runs, 10 million points by default); time batched logging and `runs list` (on SQLite, and on PostgreSQL beside it with --registry postgres://...)."
   )
 
   @Option(name: .long, help: "Runs to create.")
@@ -21,6 +21,11 @@ struct BenchRegistry: ParsableCommand {
 
   @Option(name: .long, help: "Registry file to create (default: a temporary file, deleted after).")
   var path: String?
+
+  @Option(
+    name: .long,
+    help: "A postgres:// URL: run the same bench there too (in a new schema, dropped after), beside SQLite's. A file path here is the same as --path.")
+  var registry: String?
 
   @Flag(name: .long, help: "Keep the temporary registry.")
   var keep = false
@@ -40,6 +45,9 @@ struct BenchRegistry: ParsableCommand {
     o.points = points
     o.batch = batch
     o.path = path
+    if let r = registry {
+      if Registry.isPostgresURL(r) { o.postgres = r } else { o.path = r }
+    }
     o.keep = keep
     o.repeats = repeats
     o.cliExecutable = Bundle.main.executablePath

@@ -4,7 +4,7 @@ import Foundation
 import Workbench
 
 struct GlobalOptions: ParsableArguments {
-  @Option(name: .long, help: "Registry file (default: $LMLAB_REGISTRY, else ./lmlab.sqlite).")
+  @Option(name: .long, help: "Registry: a SQLite file or a postgres://user[:password]@host[:port]/db[?schema=S] URL (default: $LMLAB_REGISTRY, else ./lmlab.sqlite).")
   var registry: String?
 
   @Flag(name: [.short, .long], help: "Log debug details to standard error.")

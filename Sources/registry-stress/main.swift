@@ -5,6 +5,10 @@
 //                                                    "run ID" and waits to be killed
 //   registry-stress claim REGISTRY                   claims queued runs until none is left,
 //                                                    finishing each; prints "claimed ID" lines
+//   registry-stress work REGISTRY NAME POINTS BATCH  both at once: logs POINTS points into its
+//                                                    own run while claiming queued "trial" runs
+//                                                    (one every 50 points, then the rest)
+// REGISTRY is a SQLite path or a postgres:// URL.
 import Foundation
 import Registry
 
@@ -47,6 +51,27 @@ do {
       try run.finish()
       print("claimed \(run.runId)")
     }
+  case "work":
+    guard args.count == 5, let points = Int(args[3]), let batch = Int(args[4]) else {
+      fail("usage: registry-stress work REGISTRY NAME POINTS BATCH")
+    }
+    let run = try registry.startRun(RunSpec(name: args[2], kind: "stress", experiment: "stress"))
+    run.batchSize = batch
+    run.flushInterval = .infinity
+    func claimOne() throws -> Bool {
+      guard let trial = try registry.claimNextQueued(kind: "trial") else { return false }
+      try trial.log("claimed_by_pid", step: 0, value: Double(getpid()))
+      try trial.finish()
+      print("claimed \(trial.runId)")
+      return true
+    }
+    for step in 0..<points {
+      try run.log("loss", step: Int64(step), value: 1.0 / Double(step + 1))
+      if step % 50 == 49 { _ = try claimOne() }
+    }
+    try run.finish()
+    while try claimOne() {}
+    print("run \(run.runId) logged \(points)")
   default:
     fail("unknown mode '\(mode)'")
   }

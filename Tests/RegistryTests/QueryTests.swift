@@ -81,60 +81,68 @@ final class WhereParserTests: XCTestCase {
 
 final class QueryTests: XCTestCase {
   func testFilteredListing() throws {
-    let r = try seededRegistry(temporaryDirectory() + "/r.sqlite")
-    let l = try r.listRuns(
-      filter: WhereExpr.parse("n_landmarks=30 and status=finished and metric.keypoint_acc>0.7"))
-    XCTAssertEqual(l.runs.map(\.id), [4])
-    XCTAssertEqual(l.extraFields.map(\.label), ["n_landmarks", "metric.keypoint_acc"])
-    XCTAssertEqual(l.extraValues[4]?["metric.keypoint_acc"], "0.8")
-    XCTAssertEqual(try r.listRuns(filter: WhereExpr.parse("use_gan=true")).runs.map(\.id), [5, 3, 1])
-    XCTAssertEqual(
-      try r.listRuns(filter: WhereExpr.parse("experiment=sweep-k or status=failed")).totalMatching, 4)
-    XCTAssertEqual(try r.listRuns(filter: WhereExpr.parse("not dataset=synthetic")).totalMatching, 0)
-    XCTAssertEqual(try r.listRuns(filter: WhereExpr.parse("best.loss<=3")).runs.map(\.id), [3, 2, 1])
-    XCTAssertEqual(try r.listRuns(filter: WhereExpr.parse("name~run")).totalMatching, 5)
-    XCTAssertEqual(try r.listRuns(filter: WhereExpr.parse("learning_rate<0.001")).totalMatching, 5)
+    try forEachBackend { backend in
+      let r = try seededRegistry(freshLocation(backend, "r"))
+      let l = try r.listRuns(
+        filter: WhereExpr.parse("n_landmarks=30 and status=finished and metric.keypoint_acc>0.7"))
+      XCTAssertEqual(l.runs.map(\.id), [4])
+      XCTAssertEqual(l.extraFields.map(\.label), ["n_landmarks", "metric.keypoint_acc"])
+      XCTAssertEqual(l.extraValues[4]?["metric.keypoint_acc"], "0.8")
+      XCTAssertEqual(try r.listRuns(filter: WhereExpr.parse("use_gan=true")).runs.map(\.id), [5, 3, 1])
+      XCTAssertEqual(
+        try r.listRuns(filter: WhereExpr.parse("experiment=sweep-k or status=failed")).totalMatching, 4)
+      XCTAssertEqual(try r.listRuns(filter: WhereExpr.parse("not dataset=synthetic")).totalMatching, 0)
+      XCTAssertEqual(try r.listRuns(filter: WhereExpr.parse("best.loss<=3")).runs.map(\.id), [3, 2, 1])
+      XCTAssertEqual(try r.listRuns(filter: WhereExpr.parse("name~run")).totalMatching, 5)
+      XCTAssertEqual(try r.listRuns(filter: WhereExpr.parse("learning_rate<0.001")).totalMatching, 5)
+    }
   }
 
   func testSortAndLimit() throws {
-    let r = try seededRegistry(temporaryDirectory() + "/r.sqlite")
-    let l = try r.listRuns(sort: [SortKey.parse("-metric.keypoint_acc")], limit: 2)
-    XCTAssertEqual(l.runs.map(\.id), [5, 4])
-    XCTAssertEqual(l.totalMatching, 5)
-    XCTAssertEqual(
-      try r.listRuns(sort: [SortKey.parse("n_landmarks")], limit: 0).runs.map(\.id), [1, 2, 4, 3, 5])
-    let text = RunFormat.listing(l)
-    XCTAssertTrue(text.hasPrefix("ID  STATUS"), text)
-    XCTAssertTrue(text.hasSuffix("(2 of 5 matching runs)"), text)
+    try forEachBackend { backend in
+      let r = try seededRegistry(freshLocation(backend, "r"))
+      let l = try r.listRuns(sort: [SortKey.parse("-metric.keypoint_acc")], limit: 2)
+      XCTAssertEqual(l.runs.map(\.id), [5, 4])
+      XCTAssertEqual(l.totalMatching, 5)
+      XCTAssertEqual(
+        try r.listRuns(sort: [SortKey.parse("n_landmarks")], limit: 0).runs.map(\.id), [1, 2, 4, 3, 5])
+      let text = RunFormat.listing(l)
+      XCTAssertTrue(text.hasPrefix("ID  STATUS"), text)
+      XCTAssertTrue(text.hasSuffix("(2 of 5 matching runs)"), text)
+    }
   }
 
   func testUnknownFieldsNameTheNearest() throws {
-    let r = try seededRegistry(temporaryDirectory() + "/r.sqlite")
-    XCTAssertThrowsError(try r.listRuns(filter: WhereExpr.parse("n_landmark=30"))) {
-      XCTAssertEqual("\($0)", "unknown field 'n_landmark' (did you mean 'n_landmarks'?)")
-    }
-    XCTAssertThrowsError(try r.listRuns(filter: WhereExpr.parse("metric.keypoint_ac>1"))) {
-      XCTAssertEqual("\($0)", "unknown field 'metric.keypoint_ac' (did you mean 'metric.keypoint_acc'?)")
+    try forEachBackend { backend in
+      let r = try seededRegistry(freshLocation(backend, "r"))
+      XCTAssertThrowsError(try r.listRuns(filter: WhereExpr.parse("n_landmark=30"))) {
+        XCTAssertEqual("\($0)", "unknown field 'n_landmark' (did you mean 'n_landmarks'?)")
+      }
+      XCTAssertThrowsError(try r.listRuns(filter: WhereExpr.parse("metric.keypoint_ac>1"))) {
+        XCTAssertEqual("\($0)", "unknown field 'metric.keypoint_ac' (did you mean 'metric.keypoint_acc'?)")
+      }
     }
   }
 
   func testShowAndCompare() throws {
-    let r = try seededRegistry(temporaryDirectory() + "/r.sqlite")
-    let child = try r.createRun(RunSpec(name: "eval", kind: "evaluate", parentId: 3))
-    let text = RunFormat.detail(try r.detail(3))
-    for s in [
-      "run 3  run3  [train-landmarks]  finished", "child    \(child.id)  eval", "n_landmarks: 30",
-      "keypoint_acc",
-    ] {
-      XCTAssertTrue(text.contains(s), "'\(s)' missing:\n\(text)")
+    try forEachBackend { backend in
+      let r = try seededRegistry(freshLocation(backend, "r"))
+      let child = try r.createRun(RunSpec(name: "eval", kind: "evaluate", parentId: 3))
+      let text = RunFormat.detail(try r.detail(3))
+      for s in [
+        "run 3  run3  [train-landmarks]  finished", "child    \(child.id)  eval", "n_landmarks: 30",
+        "keypoint_acc",
+      ] {
+        XCTAssertTrue(text.contains(s), "'\(s)' missing:\n\(text)")
+      }
+      let all = try r.compare([1, 3], onlyChanged: false)
+      XCTAssertTrue(all.contains("dataset"), all)
+      let changed = try r.compare([1, 3], onlyChanged: true)
+      XCTAssertFalse(changed.contains("dataset"), changed)
+      XCTAssertTrue(changed.contains("n_landmarks"), changed)
+      XCTAssertTrue(changed.contains("best.keypoint_acc"), changed)
+      XCTAssertTrue(try r.compare([3, 4], onlyChanged: true).contains("last.loss"))
     }
-    let all = try r.compare([1, 3], onlyChanged: false)
-    XCTAssertTrue(all.contains("dataset"), all)
-    let changed = try r.compare([1, 3], onlyChanged: true)
-    XCTAssertFalse(changed.contains("dataset"), changed)
-    XCTAssertTrue(changed.contains("n_landmarks"), changed)
-    XCTAssertTrue(changed.contains("best.keypoint_acc"), changed)
-    XCTAssertTrue(try r.compare([3, 4], onlyChanged: true).contains("last.loss"))
   }
 
   /// RFC 4180 quoting, including a CRLF (one Swift Character, neither "\r" nor "\n").
@@ -147,21 +155,23 @@ final class QueryTests: XCTestCase {
   }
 
   func testCSVExport() throws {
-    let dir = temporaryDirectory()
-    let r = try seededRegistry(dir + "/r.sqlite")
-    try r.writeFrameScores([
-      FrameScore(runId: 4, method: "ours, v2", sequence: "s\"1\"", frame: 3, metric: "ssim", value: 0.5)
-    ])
-    let report = try r.exportCSV(filter: WhereExpr.parse("n_landmarks=30"), to: dir + "/csv")
-    let counts = Dictionary(uniqueKeysWithValues: report.rows.map { ($0.file, $0.count) })
-    XCTAssertEqual(counts["runs.csv"], 2)
-    XCTAssertEqual(counts["params.csv"], 10)
-    XCTAssertEqual(counts["series.csv"], 22)
-    XCTAssertEqual(counts["frame_scores.csv"], 1)
-    let scores = try String(contentsOfFile: dir + "/csv/frame_scores.csv", encoding: .utf8)
-    XCTAssertEqual(
-      scores, "run_id,method,sequence,frame,metric,value\n4,\"ours, v2\",\"s\"\"1\"\"\",3,ssim,0.5\n")
-    let series = try String(contentsOfFile: dir + "/csv/series.csv", encoding: .utf8)
-    XCTAssertTrue(series.hasPrefix("run_id,name,step,value,time\n3,keypoint_acc,10,0.7"), series)
+    try forEachBackend { backend in
+      let dir = temporaryDirectory()
+      let r = try seededRegistry(freshLocation(backend, "r"))
+      try r.writeFrameScores([
+        FrameScore(runId: 4, method: "ours, v2", sequence: "s\"1\"", frame: 3, metric: "ssim", value: 0.5)
+      ])
+      let report = try r.exportCSV(filter: WhereExpr.parse("n_landmarks=30"), to: dir + "/csv")
+      let counts = Dictionary(uniqueKeysWithValues: report.rows.map { ($0.file, $0.count) })
+      XCTAssertEqual(counts["runs.csv"], 2)
+      XCTAssertEqual(counts["params.csv"], 10)
+      XCTAssertEqual(counts["series.csv"], 22)
+      XCTAssertEqual(counts["frame_scores.csv"], 1)
+      let scores = try String(contentsOfFile: dir + "/csv/frame_scores.csv", encoding: .utf8)
+      XCTAssertEqual(
+        scores, "run_id,method,sequence,frame,metric,value\n4,\"ours, v2\",\"s\"\"1\"\"\",3,ssim,0.5\n")
+      let series = try String(contentsOfFile: dir + "/csv/series.csv", encoding: .utf8)
+      XCTAssertTrue(series.hasPrefix("run_id,name,step,value,time\n3,keypoint_acc,10,0.7"), series)
+    }
   }
 }

@@ -75,3 +75,61 @@ func seededRegistry(_ path: String) throws -> Registry {
   }
   return r
 }
+
+// MARK: backends
+
+/// The engines every registry test runs on.
+enum TestBackend: String, CaseIterable {
+  case sqlite, postgres
+}
+
+/// `$LMLAB_TEST_POSTGRES`: a PostgreSQL URL the tests may create schemas in (`make test` starts
+/// the server with scripts/dev-cluster.sh and sets it).
+let testPostgresURL: String? = {
+  let v = ProcessInfo.processInfo.environment["LMLAB_TEST_POSTGRES"] ?? ""
+  return v.isEmpty ? nil : v
+}()
+
+/// SQLite always; PostgreSQL too when `$LMLAB_TEST_POSTGRES` is set (PostgresBackendTests
+/// says so, as a skip, when it is not).
+func testBackends() -> [TestBackend] { testPostgresURL == nil ? [.sqlite] : [.sqlite, .postgres] }
+
+/// Runs `body` once per backend, printing which one so a failure can be placed.
+func forEachBackend(_ body: (TestBackend) throws -> Void) throws {
+  for b in testBackends() {
+    print("[registry backend: \(b.rawValue)]")
+    try body(b)
+  }
+}
+
+/// A new, empty registry location: a file in a new folder, or a new schema of the test
+/// database (`?schema=`), dropped when the test process ends.
+func freshLocation(_ backend: TestBackend, _ name: String = "r") -> String {
+  switch backend {
+  case .sqlite:
+    return temporaryDirectory() + "/\(name).sqlite"
+  case .postgres:
+    let schema = "lmlab_test_\(name.lowercased().filter { $0.isLetter || $0.isNumber })_\(UUID().uuidString.prefix(8).lowercased())"
+    TestSchemas.shared.add(schema)
+    return testPostgresURL! + (testPostgresURL!.contains("?") ? "&" : "?") + "schema=" + schema
+  }
+}
+
+/// Schemas made by `freshLocation`, dropped at exit so repeated runs do not pile them up.
+final class TestSchemas: @unchecked Sendable {
+  static let shared = TestSchemas()
+  private var names: [String] = []
+  private let lock = NSLock()
+  private init() {
+    atexit {
+      TestSchemas.shared.dropAll()
+    }
+  }
+  func add(_ s: String) { lock.withLock { names.append(s) } }
+  func dropAll() {
+    let all = lock.withLock { names }
+    guard !all.isEmpty, let url = testPostgresURL, let db = try? PostgresDatabase(url: url) else { return }
+    for s in all { _ = try? db.write { c in try c.execute("DROP SCHEMA IF EXISTS \(s) CASCADE") } }
+    try? db.close()
+  }
+}

@@ -46,13 +46,12 @@ final class DemoPipelineTests: XCTestCase {
   /// Every frame score of a registry as sorted "method sequence frame metric value" lines.
   func scores(_ path: String) throws -> [String] {
     let r = try Registry(path: path)
-    return try r.read { db in
-      try String.fetchAll(
-        db,
-        sql: """
-          SELECT method || ' ' || sequence || ' ' || frame || ' ' || metric || ' ' || printf('%.17g', value)
-          FROM frame_scores ORDER BY 1
-          """)
+    return try r.read { c in
+      try c.strings(
+        """
+        SELECT method || ' ' || sequence || ' ' || frame || ' ' || metric || ' ' || printf('%.17g', value)
+        FROM frame_scores ORDER BY 1
+        """)
     }
   }
 

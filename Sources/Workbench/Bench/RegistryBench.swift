@@ -16,6 +16,9 @@ public enum RegistryBench {
     public var repeats = 7
     /// The `lmlab` executable, to time `runs list` as a separate process too.
     public var cliExecutable: String?
+    /// A PostgreSQL URL: the same bench runs there too (in a new schema, dropped after unless
+    /// `keep`), after SQLite's, and the two are printed side by side.
+    public var postgres: String?
     public init() {}
   }
 
@@ -40,7 +43,45 @@ public enum RegistryBench {
     return s.isEmpty ? 0 : s[s.count / 2]
   }
 
-  public static func run(_ o: Options, print: (String) -> Void) throws -> Result {
+  /// The bench on SQLite, and on PostgreSQL too when `o.postgres` is set (same data, same
+  /// queries, one after the other in this process), ending with both side by side.
+  public static func run(_ o: Options, print: (String) -> Void) throws -> [(backend: String, result: Result)] {
+    var results = [("sqlite", try runSQLite(o, print: print))]
+    guard let url = o.postgres else { return results }
+    let schema = "lmlab_bench_\(getpid())"
+    let location = url + (url.contains("?") ? "&" : "?") + "schema=" + schema
+    print("")
+    let pg = try runOne(o, location: location, print: print) { r in
+      let bytes = try r.read { c in
+        try c.queryOne(
+          """
+          SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) AS bytes FROM pg_class c
+          JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relkind = 'r'
+          """)?.double("bytes") ?? 0
+      }
+      return String(format: "%.2f GB in schema %@ (tables and indexes)", bytes / 1e9, schema)
+    }
+    results.append(("postgres", pg))
+    if !o.keep {
+      let r = try Registry(path: location)
+      try r.write { c in try c.execute("DROP SCHEMA \(schema) CASCADE") }
+      try r.close()
+    } else {
+      print("kept:    schema \(schema)")
+    }
+    let (a, b) = (results[0].1, results[1].1)
+    print("")
+    print("side by side (same run):")
+    print(String(format: "  logging points/s:  SQLite %.0f, PostgreSQL %.0f (PostgreSQL/SQLite %.2f)", a.pointsPerSecond, b.pointsPerSecond, b.pointsPerSecond / a.pointsPerSecond))
+    for (i, q) in queries.enumerated() {
+      let sa = a.cliMedianMs.isEmpty ? a.listMedianMs[i] : a.cliMedianMs[i]
+      let sb = b.cliMedianMs.isEmpty ? b.listMedianMs[i] : b.cliMedianMs[i]
+      print(String(format: "  list %d (%@): SQLite %.1f ms, PostgreSQL %.1f ms (%.2f×)", i + 1, q.where, sa, sb, sb / sa))
+    }
+    return results
+  }
+
+  static func runSQLite(_ o: Options, print: (String) -> Void) throws -> Result {
     let tmpDir = NSTemporaryDirectory() + "lmlab-bench-registry-\(getpid())"
     let path = o.path ?? tmpDir + "/bench.sqlite"
     if o.path == nil {
@@ -53,8 +94,19 @@ public enum RegistryBench {
       throw RegistryError.invalidState(
         "\(path) exists; the bench needs a fresh file (remove it or pick another --path)")
     }
-    print("registry bench: \(o.runs) runs, \(o.points) series points, batches of \(o.batch), file \(path)")
+    return try runOne(o, location: path, print: print) { _ in
+      let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+      return String(format: "%.2f GB", Double(bytes) / 1e9)
+    }
+  }
+
+  /// Fills the registry at `location` and times logging and listings; `size` says how big it got.
+  static func runOne(
+    _ o: Options, location path: String, print: (String) -> Void, size: (Registry) throws -> String
+  ) throws -> Result {
     let registry = try Registry(path: path)
+    print("registry bench: \(o.runs) runs, \(o.points) series points, batches of \(o.batch), registry \(registry.path)")
+    let shown = registry.path
 
     // Runs: varied full configs, so params hold ~70 typed keys each.
     var t0 = now()
@@ -135,9 +187,8 @@ public enum RegistryBench {
         format: "logging: %d points in %d batches in %.1f s: %.0f points/s (batch p50 %.1f ms, p99 %.1f ms)",
         written, latencies.count, dt, pps, 1000 * lat[lat.count / 2],
         1000 * lat[min(lat.count - 1, lat.count * 99 / 100)]))
+    print("size:    \(try size(registry))")
     try registry.close()
-    let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-    print(String(format: "file:    %.2f GB", Double(bytes) / 1e9))
 
     // Listing, as `runs list` does it: a fresh open each time.
     var medians: [Double] = []
@@ -192,7 +243,7 @@ public enum RegistryBench {
         format:
           "verdict: filtered list %.1f ms (goal < 200 ms): %@; batched logging %.0f points/s (goal ≥ 100000): %@",
         worstList, worstList < 200 ? "met" : "NOT met", pps, pps >= 100_000 ? "met" : "NOT met"))
-    if o.keep || o.path != nil { print("kept:    \(path)") }
+    if (o.keep || o.path != nil) && !Registry.isPostgresURL(path) { print("kept:    \(shown)") }
     return Result(pointsPerSecond: pps, listMedianMs: medians, cliMedianMs: cliMedians)
   }
 }

@@ -1,0 +1,263 @@
+// The SQLite backend (GRDB): a registry file in WAL mode with a busy timeout, opened read-only
+// until the first write so that a command that only looks leaves the file as it was, and
+// checked before anything is written (foreign, corrupt and newer files are left untouched).
+import Foundation
+import GRDB
+
+final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
+  let path: String
+  var dialect: SQLDialect { .sqlite }
+  var location: String { path }
+  /// Read-only connections, used while nothing has been written through this handle.
+  private var readPool: DatabasePool?
+  /// Read-write connections, opened at the first write (or at once for a new file).
+  private var writePool: DatabasePool?
+  private let poolLock = NSLock()
+  private let configuration: Configuration
+  /// -wal/-shm files absent before a read-only open (removed at close when still empty).
+  private var companions: [String] = []
+
+  /// What `inspect` found at a path.
+  enum FileState: Equatable, Sendable {
+    /// No file, an empty file, or a SQLite file without tables: becomes a new registry.
+    case new
+    /// A registry with every migration this build knows.
+    case current
+    /// A registry missing some of this build's migrations: migrated on open.
+    case older
+  }
+
+  init(path: String, busyTimeout: TimeInterval) throws {
+    self.path = path
+    let state = try SQLiteDatabase.inspect(path: path)
+    var config = Configuration()
+    config.busyMode = .timeout(busyTimeout)
+    config.label = "lmlab.registry"
+    config.prepareDatabase { db in
+      // WAL + NORMAL survives a killed process (not a power cut) and keeps commits cheap.
+      try db.execute(sql: "PRAGMA synchronous = NORMAL")
+      // Sorts and window functions stay in memory instead of spilling to a temp file.
+      try db.execute(sql: "PRAGMA temp_store = MEMORY")
+      // Listings touch thousands of pages: read them through a memory map, not one pread each.
+      try db.execute(sql: "PRAGMA mmap_size = 1073741824")
+    }
+    configuration = config
+    if state == .current {
+      var ro = config
+      ro.readonly = true
+      companions = [path + "-wal", path + "-shm"].filter { !FileManager.default.fileExists(atPath: $0) }
+      do {
+        readPool = try DatabasePool(path: path, configuration: ro)
+      } catch let e as DatabaseError {
+        throw RegistryError.cannotOpen(path: path, detail: e.message ?? "\(e.resultCode)")
+      }
+    } else {
+      try migrate(try writer())
+    }
+  }
+
+  /// The read-write pool, opened on first use.
+  private func writer() throws -> DatabasePool {
+    poolLock.lock()
+    defer { poolLock.unlock() }
+    if let w = writePool { return w }
+    do {
+      // Opening in WAL mode writes (GRDB makes sure a -wal file exists): only done here.
+      let w = try DatabasePool(path: path, configuration: configuration)
+      writePool = w
+      return w
+    } catch let e as DatabaseError {
+      throw RegistryError.cannotOpen(path: path, detail: e.message ?? "\(e.resultCode)")
+    }
+  }
+
+  private func reader() -> DatabasePool {
+    poolLock.lock()
+    defer { poolLock.unlock() }
+    return writePool ?? readPool!
+  }
+
+  /// Checks an existing file without writing to it. Throws if it must not be touched.
+  @discardableResult
+  static func inspect(path: String) throws -> FileState {
+    let fm = FileManager.default
+    var isDir: ObjCBool = false
+    guard fm.fileExists(atPath: path, isDirectory: &isDir) else { return .new }
+    if isDir.boolValue { throw RegistryError.cannotOpen(path: path, detail: "is a directory") }
+    guard let fh = FileHandle(forReadingAtPath: path) else {
+      throw RegistryError.cannotOpen(path: path, detail: "not readable")
+    }
+    let header = fh.readData(ofLength: 16)
+    try? fh.close()
+    if header.isEmpty { return .new }  // an empty file becomes a new registry
+    if header != Data("SQLite format 3\0".utf8) {
+      throw RegistryError.notADatabase(path: path, detail: "no SQLite header")
+    }
+    var config = Configuration()
+    config.readonly = true
+    config.busyMode = .timeout(10)
+    // A read-only look at a WAL file may create empty -wal/-shm companions: removed after.
+    let companions = [path + "-wal", path + "-shm"].filter { !fm.fileExists(atPath: $0) }
+    defer { removeEmptyCompanions(path: path, companions) }
+    do {
+      let queue = try DatabaseQueue(path: path, configuration: config)
+      defer { try? queue.close() }
+      return try queue.read { db -> FileState in
+        let tables = try String.fetchAll(
+          db,
+          sql:
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        if tables.isEmpty { return .new }
+        let appID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+        if appID != RegistrySchema.applicationID && !tables.contains("registry_info") {
+          throw RegistryError.foreignDatabase(path: path, tables: tables)
+        }
+        var applied: [String] = []
+        if tables.contains("grdb_migrations") {
+          applied = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
+        }
+        try RegistrySchema.checkNotNewer(
+          location: path, applied: applied,
+          version: try String.fetchOne(db, sql: "SELECT value FROM registry_info WHERE key = 'schema_version'"))
+        let complete = Set(RegistrySchema.migrationNames).isSubset(of: applied)
+        return complete && appID == RegistrySchema.applicationID ? .current : .older
+      }
+    } catch let e as DatabaseError {
+      throw RegistryError.notADatabase(path: path, detail: e.message ?? "\(e.resultCode)")
+    }
+  }
+
+  static func removeEmptyCompanions(path: String, _ companions: [String]) {
+    let fm = FileManager.default
+    let walSize = (try? fm.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
+    if walSize != 0 { return }
+    for c in companions where fm.fileExists(atPath: c) { try? fm.removeItem(atPath: c) }
+  }
+
+  private func migrate(_ pool: DatabasePool) throws {
+    let migrator = RegistrySchema.migrator
+    // Two processes creating the same new file race in GRDB's migrator (both see no
+    // migration applied); the loser fails on an existing table, then sees it done.
+    for attempt in 0..<3 {
+      do {
+        try migrator.migrate(pool)
+        break
+      } catch {
+        let done = (try? pool.read { db in try migrator.hasCompletedMigrations(db) }) ?? false
+        if done { break }
+        if attempt == 2 { throw error }
+        Thread.sleep(forTimeInterval: 0.05)
+      }
+    }
+    let appID = try pool.read { db in try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0 }
+    if appID != RegistrySchema.applicationID {
+      try pool.writeWithoutTransaction { db in
+        try db.execute(sql: "PRAGMA application_id = \(RegistrySchema.applicationID)")
+      }
+    }
+  }
+
+  /// A write transaction that takes the write lock up front (BEGIN IMMEDIATE) so the busy
+  /// timeout applies and a read never has to be upgraded under contention.
+  func write<T>(_ body: (SQLConnection) throws -> T) throws -> T {
+    try writer().writeWithoutTransaction { db in
+      var result: T?
+      try db.inTransaction(.immediate) {
+        result = try body(SQLiteConnection(db))
+        return .commit
+      }
+      return result!
+    }
+  }
+
+  func read<T>(_ body: (SQLConnection) throws -> T) throws -> T {
+    try reader().read { db in try body(SQLiteConnection(db)) }
+  }
+
+  /// Checkpoints the WAL into the main file (so the file alone holds every commit), then
+  /// closes the connections.
+  func close() throws {
+    poolLock.lock()
+    defer { poolLock.unlock() }
+    if let w = writePool {
+      try? w.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+      try w.close()
+      writePool = nil
+    }
+    if let r = readPool {
+      try r.close()
+      readPool = nil
+      SQLiteDatabase.removeEmptyCompanions(path: path, companions)
+    }
+  }
+
+  /// `PRAGMA integrity_check` rows; `["ok"]` for a sound file.
+  func integrityCheck() throws -> [String] {
+    try reader().read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
+  }
+}
+
+/// One GRDB connection inside a transaction, seen through `SQLConnection`.
+final class SQLiteConnection: SQLConnection {
+  let db: Database
+  init(_ db: Database) { self.db = db }
+  var dialect: SQLDialect { .sqlite }
+
+  private static func arguments(_ values: [SQLValue]) -> StatementArguments {
+    StatementArguments(
+      values.map { v -> (any DatabaseValueConvertible)? in
+        switch v {
+        case .null: return nil
+        case .int(let i): return i
+        case .double(let d): return d
+        case .text(let s): return s
+        }
+      })
+  }
+
+  private static func value(_ v: DatabaseValue) -> SQLValue {
+    switch v.storage {
+    case .null: return .null
+    case .int64(let i): return .int(i)
+    case .double(let d): return .double(d)
+    case .string(let s): return .text(s)
+    case .blob(let b): return .text(String(decoding: b, as: UTF8.self))
+    }
+  }
+
+  private static func row(_ r: Row, _ names: [String]) -> SQLRow {
+    SQLRow(columns: names, values: (0..<r.count).map { value(r[$0] as DatabaseValue) })
+  }
+
+  func execute(_ sql: String, _ arguments: [SQLValue]) throws -> Int {
+    try db.execute(sql: sql, arguments: SQLiteConnection.arguments(arguments))
+    return db.changesCount
+  }
+
+  func query(_ sql: String, _ arguments: [SQLValue]) throws -> [SQLRow] {
+    var out: [SQLRow] = []
+    try forEachRow(sql, arguments) { out.append($0) }
+    return out
+  }
+
+  func forEachRow(_ sql: String, _ arguments: [SQLValue], _ body: (SQLRow) throws -> Void) throws {
+    let stmt = try db.cachedStatement(sql: sql)
+    stmt.setUncheckedArguments(SQLiteConnection.arguments(arguments))
+    let names = stmt.columnNames
+    let rows = try Row.fetchCursor(stmt)
+    while let r = try rows.next() { try body(SQLiteConnection.row(r, names)) }
+  }
+
+  func insertMany(_ prefix: String, rows: [[SQLValue]], suffix: String) throws {
+    guard let width = rows.first?.count else { return }
+    let marks = "(" + Array(repeating: "?", count: width).joined(separator: ", ") + ")"
+    let stmt = try db.cachedStatement(sql: "\(prefix) VALUES \(marks) \(suffix)")
+    for r in rows {
+      stmt.setUncheckedArguments(SQLiteConnection.arguments(r))
+      try stmt.execute()
+    }
+  }
+
+  /// SQLite holds the database's write lock for the whole write transaction.
+  func lockForAllocation(_ table: String) throws {}
+}
