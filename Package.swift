@@ -15,6 +15,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
   ],
   targets: [
     // System-library shims, found through pkg-config.
@@ -41,8 +42,12 @@ let package = Package(
     // theirs while a root module has the same name (in this graph the outcome varied from run to run).
     .target(
       name: "EvalMetrics", dependencies: ["TensorEngine", "Storage", "CKernels"], path: "Sources/Metrics"),
-    // SQLite registry of experiments, runs, params, series, checkpoints, scores.
-    .target(name: "Registry", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+    // Registry of experiments, runs, params, series, checkpoints, scores, in SQLite or PostgreSQL.
+    .target(
+      name: "Registry",
+      dependencies: [
+        .product(name: "GRDB", package: "GRDB.swift"), .product(name: "PostgresNIO", package: "postgres-nio"),
+      ]),
     // HTML/SVG/CSV reports drawn from the registry.
     .target(name: "Reports", dependencies: ["Registry", "Imaging", "EvalMetrics"]),
     // Configs, pipelines, sweeps, benchmarks.
