@@ -15,6 +15,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
   ],
   targets: [
     // System-library shims, found through pkg-config.
@@ -36,17 +37,24 @@ let package = Package(
     .target(name: "Landmarks", dependencies: ["TensorEngine", "Storage"]),
     // Pose state, interpolation, LSTM predictor, rollout.
     .target(name: "Dynamics", dependencies: ["Landmarks", "TensorEngine", "Storage"]),
-    // PSNR, SSIM, LPIPS, keypoint regression, curves, worst cases.
-    .target(name: "Metrics", dependencies: ["TensorEngine", "Storage", "CKernels"]),
-    // SQLite registry of experiments, runs, params, series, checkpoints, scores.
-    .target(name: "Registry", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+    // PSNR, SSIM, LPIPS, keypoint regression, curves, worst cases. Not named `Metrics`: swift-metrics (a
+    // dependency of postgres-nio) owns that module name, and moduleAliases does not reliably rename only
+    // theirs while a root module has the same name (in this graph the outcome varied from run to run).
+    .target(
+      name: "EvalMetrics", dependencies: ["TensorEngine", "Storage", "CKernels"], path: "Sources/Metrics"),
+    // Registry of experiments, runs, params, series, checkpoints, scores, in SQLite or PostgreSQL.
+    .target(
+      name: "Registry",
+      dependencies: [
+        .product(name: "GRDB", package: "GRDB.swift"), .product(name: "PostgresNIO", package: "postgres-nio"),
+      ]),
     // HTML/SVG/CSV reports drawn from the registry.
-    .target(name: "Reports", dependencies: ["Registry", "Imaging", "Metrics"]),
+    .target(name: "Reports", dependencies: ["Registry", "Imaging", "EvalMetrics"]),
     // Configs, pipelines, sweeps, benchmarks.
     .target(
       name: "Workbench",
       dependencies: [
-        "TensorEngine", "Storage", "Imaging", "Datasets", "Landmarks", "Dynamics", "Metrics",
+        "TensorEngine", "Storage", "Imaging", "Datasets", "Landmarks", "Dynamics", "EvalMetrics",
         "Registry", "Reports", "Yams", .product(name: "Logging", package: "swift-log"),
       ]),
     // The command line.
@@ -58,7 +66,7 @@ let package = Package(
     .target(name: "InteropPython", path: "Tests/InteropPython"),
     .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine", "Storage"], resources: [.copy("Fixtures")]),
     .testTarget(name: "StorageTests", dependencies: ["Storage", "InteropPython"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Storage"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "MetricsTests", dependencies: ["EvalMetrics", "Storage"], resources: [.copy("Fixtures")]),
     .testTarget(name: "ImagingTests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
     .testTarget(name: "LandmarksTests", dependencies: ["Landmarks", "Storage"], resources: [.copy("Fixtures")]),
@@ -66,8 +74,8 @@ let package = Package(
     // Registry tests spawn `registry-stress` processes (concurrent writers, kill -9).
     .executableTarget(name: "registry-stress", dependencies: ["Registry"]),
     .testTarget(name: "RegistryTests", dependencies: ["Registry"]),
-    // Reports tests also use Metrics, to build a sample page the way a report command will.
-    .testTarget(name: "ReportsTests", dependencies: ["Reports", "Imaging", "Metrics"]),
+    // Reports tests also use EvalMetrics, to build a sample page the way a report command will.
+    .testTarget(name: "ReportsTests", dependencies: ["Reports", "Imaging", "EvalMetrics"]),
     .testTarget(name: "WorkbenchConfigTests", dependencies: ["Workbench"]),
     .testTarget(name: "TrainingTests", dependencies: ["Workbench", "InteropPython"]),
   ],

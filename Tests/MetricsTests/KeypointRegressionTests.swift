@@ -1,7 +1,7 @@
 // Keypoint regression against scikit-learn's Ridge(alpha=0, fit_intercept=False) on centred
 // data, and the accuracy protocol (fixtures: make_metrics_fixtures.py).
 import Foundation
-import Metrics
+import EvalMetrics
 import Storage
 import XCTest
 

@@ -1,7 +1,7 @@
 // LPIPS against the `lpips` package (float64 reference, same random backbone, calibrated lins),
 // strict weight loading, and the no-weights message.
 import Foundation
-import Metrics
+import EvalMetrics
 import Storage
 import TensorEngine
 import XCTest

@@ -1,5 +1,5 @@
 // PSNR and SSIM against scikit-image on real photographs (fixtures: make_metrics_fixtures.py).
-import Metrics
+import EvalMetrics
 import TensorEngine
 import XCTest
 

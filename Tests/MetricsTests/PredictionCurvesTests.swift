@@ -1,7 +1,7 @@
 // Per-index prediction curves: grouping, ordering and the statistics of each point.
 import XCTest
 
-@testable import Metrics
+@testable import EvalMetrics
 
 final class PredictionCurvesTests: XCTestCase {
   private func row(_ m: String, _ s: String, _ i: Int, _ metric: String, _ v: Double) -> FrameScoreRow {

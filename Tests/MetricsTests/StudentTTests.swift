@@ -3,7 +3,7 @@
 import Foundation
 import XCTest
 
-@testable import Metrics
+@testable import EvalMetrics
 
 final class StudentTTests: XCTestCase {
   private func fixture() throws -> [String: Any] {

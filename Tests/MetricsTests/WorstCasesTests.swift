@@ -1,7 +1,7 @@
 // Worst-case rankings on a hand-made table whose answer is worked out in the comments.
 import XCTest
 
-@testable import Metrics
+@testable import EvalMetrics
 
 final class WorstCasesTests: XCTestCase {
   // LPIPS at indices 1 and 2; means per sequence:

@@ -5,7 +5,7 @@
 // checked for drawn plots and a loaded strip.
 import Foundation
 import Imaging
-import Metrics
+import EvalMetrics
 import XCTest
 
 @testable import Reports

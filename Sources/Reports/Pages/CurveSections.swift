@@ -3,7 +3,7 @@
 // method's mean and 95% Student-t band over test sequences. The per-frame values (DESIGN §4
 // layout) and the curve points are written as CSVs beside the page.
 import Foundation
-import Metrics
+import EvalMetrics
 
 enum CurveSections {
   /// How a metric is labelled on a y axis (title, unit, fixed range).

@@ -3,7 +3,7 @@
 // beside the baselines), accuracy against threshold (Fig. 9), training curves, and the learned
 // landmarks drawn on test frames. Every number shown is also written to a CSV beside the page.
 import Foundation
-import Metrics
+import EvalMetrics
 
 public enum LandmarkSections {
   static func runs(_ data: ReportData, folder: ReportFolder) throws -> HTMLSection {

@@ -2,7 +2,7 @@
 // the registry; Reports only draws). Method labels are unique within one report, so a method
 // keeps one name and one style in every table and plot (STYLE 13).
 import Foundation
-import Metrics
+import EvalMetrics
 
 /// One row of the runs table: the run and its values of the parameters that differ.
 public struct ReportRun: Sendable {

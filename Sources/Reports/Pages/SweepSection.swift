@@ -2,7 +2,7 @@
 // keys' values, seeds pooled): the rank metric's mean ± std over seeds, the best trial, and how
 // many trials finished; then every trial. Both tables are also written as CSV.
 import Foundation
-import Metrics
+import EvalMetrics
 
 /// A sweep as the report shows it.
 public struct SweepSummary: Sendable {

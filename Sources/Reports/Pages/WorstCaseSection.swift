@@ -3,7 +3,7 @@
 // at each time step, and filmstrips of those sequences (ground truth above each method's
 // frames, the score under every frame). Used by `lmlab report` and, alone, by `lmlab worst`.
 import Foundation
-import Metrics
+import EvalMetrics
 
 public enum WorstCaseSection {
   /// The metric galleries rank by: the first LPIPS present, else SSIM, else PSNR.

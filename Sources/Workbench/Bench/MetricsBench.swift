@@ -2,7 +2,7 @@
 // at 64 and 128 px on all cores, over synthetic frame pairs (speed does not depend on content).
 import Dispatch
 import Foundation
-import Metrics
+import EvalMetrics
 import TensorEngine
 
 public enum MetricsBench {

@@ -7,7 +7,7 @@
 // (StageReuse), so a demo stopped anywhere (even kill -9) and started again finishes with the
 // same numbers and no duplicate runs. Workbench only wires stages; each stage is its own module.
 import Foundation
-import Metrics
+import EvalMetrics
 import Registry
 import Reports
 

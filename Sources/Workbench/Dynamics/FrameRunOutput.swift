@@ -9,7 +9,7 @@
 import Dynamics
 import Foundation
 import Imaging
-import Metrics
+import EvalMetrics
 import Registry
 import TensorEngine
 

@@ -4,7 +4,7 @@
 import Dispatch
 import Foundation
 import Imaging
-import Metrics
+import EvalMetrics
 import Registry
 import TensorEngine
 

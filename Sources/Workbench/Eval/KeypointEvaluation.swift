@@ -5,7 +5,7 @@
 // on the train split and scored on the test split.
 import Datasets
 import Foundation
-import Metrics
+import EvalMetrics
 import Storage
 
 /// Landmark means and keypoints of one split, aligned frame by frame.

@@ -6,7 +6,7 @@
 // positions after the context and interpolations for consecutive frames after --from, so the
 // rank is the horizon step / interpolation frame whatever the source numbers its frames.
 import Foundation
-import Metrics
+import EvalMetrics
 import Registry
 import Reports
 

@@ -6,7 +6,7 @@
 import Datasets
 import Foundation
 import Landmarks
-import Metrics
+import EvalMetrics
 import TensorEngine
 
 public final class KeypointProbe {
