@@ -150,12 +150,28 @@ public final class PostgresDatabase: SQLDatabase, @unchecked Sendable {
       host: url.host, port: url.port, username: url.user, password: url.password, database: url.database,
       tls: tls)
     config.options.connectTimeout = .milliseconds(Int64(connectTimeout * 1000))
+    let connection: PostgresConnection
     do {
-      return try PostgresConnection.connect(on: group.next(), configuration: config, id: 1, logger: logger)
+      connection = try PostgresConnection.connect(on: group.next(), configuration: config, id: 1, logger: logger)
         .wait()
     } catch {
       throw RegistryError.cannotOpen(path: location, detail: connectFailure(error))
     }
+    if let schema = url.schema {
+      // A registry in its own schema: made on first use, and the session's default for every
+      // statement (so the registry's SQL never names it).
+      let tx = PostgresTransaction(connection: connection, logger: logger)
+      do {
+        do { try tx.run("CREATE SCHEMA IF NOT EXISTS \(schema)") } catch let e as PostgresStatementError where e.sqlState == "23505" {
+          // Two sessions creating the same schema at once: the loser finds it made.
+        }
+        try tx.run("SET search_path TO \(schema)")
+      } catch {
+        try? connection.close().wait()
+        throw RegistryError.cannotOpen(path: location, detail: "schema \(schema): \(error)")
+      }
+    }
+    return connection
   }
 
   /// One line saying why a connection failed, in the server's own words when it gave any.
@@ -502,7 +518,7 @@ enum PostgresText {
 
 // MARK: - URLs
 
-/// `postgres://user[:password]@host[:port]/dbname[?sslmode=...]`, also `postgresql://`.
+/// `postgres://user[:password]@host[:port]/dbname[?sslmode=...&schema=...]`, also `postgresql://`.
 struct PostgresURL {
   var user: String
   var password: String?
@@ -510,6 +526,8 @@ struct PostgresURL {
   var port: Int
   var database: String
   var sslMode: SSLMode
+  /// `?schema=NAME`: the registry's tables live in this schema (created when missing).
+  var schema: String?
 
   struct Problem: Error {
     var message: String
@@ -566,9 +584,17 @@ struct PostgresURL {
           throw Problem(message: "sslmode '\(item.value ?? "")' is not one of \(modes)")
         }
         sslMode = mode
+      case "schema":
+        let name = item.value ?? ""
+        let ok = name.first.map { $0 == "_" || ($0.isASCII && $0.isLowercase) } == true
+          && name.allSatisfy { $0 == "_" || ($0.isASCII && ($0.isLowercase || $0.isNumber)) } && name.count <= 63
+        guard ok else {
+          throw Problem(message: "schema '\(name)' is not a plain lower-case name (a-z, 0-9, _; at most 63) in \(shown)")
+        }
+        schema = name
       default:
         throw Problem(
-          message: "unknown URL parameter '\(item.name)' (only sslmode is understood) in \(shown)")
+          message: "unknown URL parameter '\(item.name)' (only sslmode and schema are understood) in \(shown)")
       }
     }
   }
