@@ -8,6 +8,9 @@
 //   registry-stress work REGISTRY NAME POINTS BATCH  both at once: logs POINTS points into its
 //                                                    own run while claiming queued "trial" runs
 //                                                    (one every 50 points, then the rest)
+//   registry-stress churn REGISTRY NAME N            N times: open, look (list), close; open,
+//                                                    start a run, log, finish, close (what many
+//                                                    short commands and sweep workers do)
 // REGISTRY is a SQLite path or a postgres:// URL.
 import Foundation
 import Registry
@@ -23,6 +26,24 @@ let mode = args[0]
 let path = args[1]
 
 do {
+  if mode == "churn" {
+    // Each open and close on its own: a process that closes checkpoints the WAL to empty while
+    // others are connected, and a look-only open must not disturb their shared memory.
+    guard args.count == 4, let n = Int(args[3]) else { fail("usage: registry-stress churn REGISTRY NAME N") }
+    for i in 0..<n {
+      let look = try Registry(path: path, options: RegistryOptions.fromEnvironment())
+      _ = try look.listRuns(limit: 1)
+      try look.close()
+      let r = try Registry(path: path, options: RegistryOptions.fromEnvironment())
+      _ = try r.listRuns(limit: 1)
+      let run = try r.startRun(RunSpec(name: "\(args[2])-\(i)", kind: "churn"))
+      try run.log("loss", step: 0, value: Double(i))
+      try run.finish()
+      try r.close()
+      print("run \(run.runId)")
+    }
+    exit(0)
+  }
   let registry = try Registry(path: path, options: RegistryOptions.fromEnvironment())
   switch mode {
   case "log":

@@ -98,6 +98,69 @@ final class ProcessTests: XCTestCase {
     }
   }
 
+  /// Eight processes each open and close the registry 40 times (a look-only open, then a
+  /// listing and a run started and finished through one handle): every run gets its own id and keeps its own points, and the file
+  /// stays sound. A closing process empties the WAL while others are connected; a look-only
+  /// open that then removed the "empty" -wal/-shm files split the processes onto different
+  /// shared-memory files, so two of them wrote run 2 at once and corrupted the file.
+  func testShortLivedProcessesOpeningAndClosingKeepIdsUniqueAndTheFileSound() throws {
+    try forEachBackend { backend in
+      let path = freshLocation(backend, "churn")
+      try Registry(path: path).close()
+      let n = 40, processes = 8
+      let workers = try (0..<processes).map { i in try spawnStress(["churn", path, "p\(i)", "\(n)"]) }
+      var ids: [Int64] = []
+      for (p, out) in workers {
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0, text)
+        ids += text.split(separator: "\n").compactMap { Int64($0.replacingOccurrences(of: "run ", with: "")) }
+      }
+      XCTAssertEqual(ids.count, n * processes, "runs reported")
+      XCTAssertEqual(Set(ids).count, ids.count, "an id was given to two runs")
+      let r = try Registry(path: path)
+      XCTAssertEqual(try r.integrityCheck(), ["ok"])
+      let (runs, names, points) = try r.read { c in
+        (
+          try c.int("SELECT COUNT(*) FROM runs WHERE kind = 'churn' AND status = 'finished'"),
+          try c.int("SELECT COUNT(DISTINCT name) FROM runs"),
+          try c.int("SELECT COUNT(*) FROM series_points")
+        )
+      }
+      XCTAssertEqual(runs, Int64(n * processes))
+      XCTAssertEqual(names, Int64(n * processes))
+      XCTAssertEqual(points, Int64(n * processes))
+    }
+  }
+
+  /// Six processes start at once on a registry nobody has open (no -wal or -shm beside it),
+  /// twenty times over: every run gets its own id and the file stays sound. When a look at the
+  /// file removed -wal/-shm files it took for its own, processes that had just opened them
+  /// were split onto different shared memory: two runs got the same id and the file read as
+  /// "database disk image is malformed" within a few rounds.
+  func testProcessesStartingTogetherOnAClosedRegistryShareIt() throws {
+    let path = freshLocation(.sqlite, "together")
+    try Registry(path: path).close()
+    var ids: [Int64] = []
+    for round in 0..<20 {
+      // A registry nobody has open may be just the file (copied, or closed by its last writer).
+      for c in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + c) }
+      let workers = try (0..<6).map { i in try spawnStress(["log", path, "r\(round)p\(i)", "5", "1"]) }
+      for (p, out) in workers {
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0, "round \(round): \(text)")
+        ids += text.split(separator: "\n").compactMap { Int64($0.split(separator: " ").dropFirst().first ?? "") }
+      }
+    }
+    XCTAssertEqual(ids.count, 120, "runs reported")
+    XCTAssertEqual(Set(ids).count, ids.count, "an id was given to two runs")
+    let r = try Registry(path: path)
+    XCTAssertEqual(try r.integrityCheck(), ["ok"])
+    XCTAssertEqual(try r.read { c in try c.int("SELECT COUNT(DISTINCT name) FROM runs") }, 120)
+    XCTAssertEqual(try r.read { c in try c.int("SELECT COUNT(*) FROM series_points") }, 600)
+  }
+
   /// Three processes drain a queue of 12 runs: every run is claimed exactly once.
   func testQueuedRunsAreClaimedExactlyOnceAcrossProcesses() throws {
     try forEachBackend { backend in

@@ -1,6 +1,10 @@
 // The SQLite backend (GRDB): a registry file in WAL mode with a busy timeout, opened read-only
 // until the first write so that a command that only looks leaves the file as it was, and
 // checked before anything is written (foreign, corrupt and newer files are left untouched).
+// NOTE: the -wal and -shm files beside a registry belong to SQLite and to every process that
+// has it open: they are never removed here. Removing "empty" ones after a look (as this file
+// once did) split processes that had them open onto different shared memory, so two of them
+// gave out the same run id and the file was corrupted (ProcessTests).
 import Foundation
 import GRDB
 
@@ -14,8 +18,6 @@ final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
   private var writePool: DatabasePool?
   private let poolLock = NSLock()
   private let configuration: Configuration
-  /// -wal/-shm files absent before a read-only open (removed at close when still empty).
-  private var companions: [String] = []
 
   /// What `inspect` found at a path.
   enum FileState: Equatable, Sendable {
@@ -45,7 +47,6 @@ final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
     if state == .current {
       var ro = config
       ro.readonly = true
-      companions = [path + "-wal", path + "-shm"].filter { !FileManager.default.fileExists(atPath: $0) }
       do {
         readPool = try DatabasePool(path: path, configuration: ro)
       } catch let e as DatabaseError {
@@ -96,9 +97,6 @@ final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
     var config = Configuration()
     config.readonly = true
     config.busyMode = .timeout(10)
-    // A read-only look at a WAL file may create empty -wal/-shm companions: removed after.
-    let companions = [path + "-wal", path + "-shm"].filter { !fm.fileExists(atPath: $0) }
-    defer { removeEmptyCompanions(path: path, companions) }
     do {
       let queue = try DatabaseQueue(path: path, configuration: config)
       defer { try? queue.close() }
@@ -125,13 +123,6 @@ final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
     } catch let e as DatabaseError {
       throw RegistryError.notADatabase(path: path, detail: e.message ?? "\(e.resultCode)")
     }
-  }
-
-  static func removeEmptyCompanions(path: String, _ companions: [String]) {
-    let fm = FileManager.default
-    let walSize = (try? fm.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
-    if walSize != 0 { return }
-    for c in companions where fm.fileExists(atPath: c) { try? fm.removeItem(atPath: c) }
   }
 
   private func migrate(_ pool: DatabasePool) throws {
@@ -187,7 +178,6 @@ final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
     if let r = readPool {
       try r.close()
       readPool = nil
-      SQLiteDatabase.removeEmptyCompanions(path: path, companions)
     }
   }
 
