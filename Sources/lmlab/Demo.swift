@@ -14,6 +14,11 @@ struct Demo: ParsableCommand {
   @Option(name: .customLong("dyn-set"), help: "Dynamics config override key=value (repeatable).") var dynamicsSet: [String] = []
   @Option(help: "LPIPS weights file or folder (default: the usual places, else the repository's random-backbone test weights).")
   var lpipsWeights: String?
+  @Option(
+    help: ArgumentHelp(
+      "Time budget in minutes on 2 cores: scales both training stages' steps by N/15 (the shipped recipe's budget).",
+      valueName: "N"))
+  var minutes: Double?
 
   func run() throws {
     let registry = try global.openRegistry(mustExist: false)
@@ -23,6 +28,7 @@ struct Demo: ParsableCommand {
     r.landmarkOverrides = landmarkSet
     r.dynamicsOverrides = dynamicsSet
     r.lpipsWeights = lpipsWeights
+    r.minutes = minutes
     let result = try DemoPipeline.run(r, registry: registry)
     print(try DemoHeadline(result, registry: registry).text)
     for s in result.stages {

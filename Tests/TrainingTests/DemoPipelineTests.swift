@@ -126,4 +126,24 @@ final class DemoPipelineTests: XCTestCase {
     XCTAssertFalse(clean.isEmpty)
     XCTAssertEqual(clean, killed)
   }
+
+  /// `--minutes N` scales both training stages by N/15, recorded in the runs' configs: the
+  /// tiny recipe's 6 + 6 steps become 3 + 3 at 7.5 minutes, 12 + 12 at 30.
+  func testMinutesScalesTrainingStepsAndRecordsThem() throws {
+    for (minutes, steps) in [(7.5, 3), (30.0, 12)] {
+      let registry = try Registry(path: dir + "/m\(Int(minutes)).sqlite")
+      var r = request("m\(Int(minutes))")
+      r.minutes = minutes
+      var lines: [String] = []
+      let result = try DemoPipeline.run(r, registry: registry, print: { lines.append($0) })
+      XCTAssertTrue(lines.contains { $0.contains("landmarks 6 → \(steps) steps, dynamics 6 → \(steps) steps") }, "\(lines.prefix(3))")
+      XCTAssertEqual(try registry.series(runId: result.landmarksRun, name: "loss").last?.step, Int64(steps))
+      XCTAssertEqual(try registry.series(runId: result.dynamicsRun, name: "loss").last?.step, Int64(steps))
+    }
+    var bad = request("bad")
+    bad.minutes = 0
+    XCTAssertThrowsError(try DemoPipeline.run(bad, registry: try Registry(path: dir + "/bad.sqlite"), print: { _ in })) {
+      XCTAssertTrue("\($0)".contains("--minutes must be > 0"), "\($0)")
+    }
+  }
 }

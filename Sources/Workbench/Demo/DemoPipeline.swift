@@ -22,6 +22,12 @@ public struct DemoRequest: Sendable {
   public var dynamicsOverrides: [String] = []
   /// LPIPS weights (nil: `LPIPSModel.locate`'s defaults, else the repository's random-backbone test weights).
   public var lpipsWeights: String?
+  /// A time budget in minutes on 2 cores: both training stages' step counts are scaled by
+  /// minutes / `budgetMinutes` (deterministic: the same budget gives the same runs and numbers
+  /// on any machine). nil: the configs' step counts.
+  public var minutes: Double?
+  /// The budget the shipped demo configs are sized for.
+  public static let budgetMinutes = 15.0
 
   public init(landmarksConfig: String, dynamicsConfig: String) {
     self.landmarksConfig = landmarksConfig
@@ -71,6 +77,8 @@ public enum DemoPipeline {
   public static func run(_ r: DemoRequest, registry: Registry, print out: @escaping (String) -> Void = { Swift.print($0) }) throws
     -> DemoResult
   {
+    var r = r
+    if let m = r.minutes { try r.scaleTraining(toMinutes: m, print: out) }
     var result = DemoResult()
     result.lpipsWeights = r.lpipsWeights ?? defaultLPIPSWeights(near: r.landmarksConfig)
     let overall = OverallProgress(stages: stages(), print: out)
@@ -194,6 +202,26 @@ public enum DemoPipeline {
     let p = repo + "/Tests/MetricsTests/Fixtures/lpips_alex.h5"
     return FileManager.default.fileExists(atPath: p) ? p : nil
   }
+}
+
+extension DemoRequest {
+  /// Scales `max_steps` and `dyn_steps` (as overrides, so the runs record them) by
+  /// minutes / `budgetMinutes`. Only training scales; the frame stages keep their size.
+  mutating func scaleTraining(toMinutes minutes: Double, print out: (String) -> Void) throws {
+    guard minutes > 0 && minutes.isFinite else { throw DemoError.stage("--minutes must be > 0, got \(minutes)") }
+    let factor = minutes / Self.budgetMinutes
+    let landmarks = try ConfigLoader.load(file: landmarksConfig, overrides: landmarkOverrides).config.maxSteps
+    let dynamics = try ConfigLoader.load(file: dynamicsConfig, overrides: dynamicsOverrides).config.dynSteps
+    guard landmarks > 0 else { throw DemoError.stage("--minutes: \(landmarksConfig) sets no max_steps to scale") }
+    let (a, b) = (Swift.max(1, Int((Double(landmarks) * factor).rounded())), Swift.max(1, Int((Double(dynamics) * factor).rounded())))
+    landmarkOverrides.append("max_steps=\(a)")
+    dynamicsOverrides.append("dyn_steps=\(b)")
+    out(
+      "demo: --minutes \(formatMinutes(minutes)) scales training by \(String(format: "%.2f", factor)) of the "
+        + "\(formatMinutes(Self.budgetMinutes))-minute recipe: landmarks \(landmarks) → \(a) steps, dynamics \(dynamics) → \(b) steps")
+  }
+
+  private func formatMinutes(_ m: Double) -> String { m == m.rounded() ? String(Int(m)) : String(m) }
 }
 
 /// One line per stage: which stage of how many, elapsed time, and an ETA from the stages'
