@@ -14,6 +14,12 @@ fi
 [ -n "${LMLAB_TEST_POSTGRES:-}" ] && echo "tests: registry tests run on SQLite and on PostgreSQL (server ${LMLAB_TEST_POSTGRES#*@})" \
   || echo "tests: no PostgreSQL server (scripts/dev-cluster.sh start --only postgres): registry tests run on SQLite only"
 swift build -c release -Xswiftc -enable-testing --scratch-path "$SCRATCH" --build-tests || exit 1
+# The test process runs on the OpenBLAS kernels lmlab chooses for itself (where OpenBLAS falls
+# back to its generic ones, lmlab restarts with OPENBLAS_CORETYPE): the same numbers in both.
+if blas=$("$SCRATCH/release/lmlab" bench blas --export) && [ -n "$blas" ]; then
+  export "$blas"
+  echo "tests: OpenBLAS kernels $blas (as lmlab chose them on this CPU)"
+fi
 swift test -c release -Xswiftc -enable-testing --scratch-path "$SCRATCH" --skip-build --disable-swift-testing "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 passed=$(grep -cE "^Test Case .* passed" "$log")

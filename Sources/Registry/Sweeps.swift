@@ -124,7 +124,7 @@ extension Registry {
 
   /// Records a cluster job submitted to run sweep `id`'s workers.
   public func addSchedulerJob(sweepId id: Int64, job: String) throws {
-    try write { c in
+    _ = try write { c in
       try c.execute(
         "UPDATE sweeps SET scheduler_jobs = CASE WHEN scheduler_jobs = '' THEN ? ELSE scheduler_jobs || ',' || ? END WHERE experiment_id = ?",
         job, job, id)

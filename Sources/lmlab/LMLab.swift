@@ -1,5 +1,6 @@
 // The `lmlab` root command: declares the subcommand groups; each lives in its own file.
 import ArgumentParser
+import Workbench
 
 @main
 struct LMLab: ParsableCommand {
@@ -11,4 +12,10 @@ struct LMLab: ParsableCommand {
       Interpolate.self, Import.self, RegistryCommand.self,
     ]
   )
+
+  /// OpenBLAS's generic fallback kernels are 3-5x slower: restart with the right ones first.
+  static func main() {
+    NativeBLAS.restartIfFallback()
+    main(nil)
+  }
 }

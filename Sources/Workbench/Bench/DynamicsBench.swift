@@ -126,7 +126,7 @@ public enum DynamicsBench {
   }
 
   public static func run(seconds: Double = 3, only: String? = nil, pytorch usePyTorch: Bool, script: String, print out: (String) -> Void) throws {
-    out("LandmarkLab dynamics benchmark (float32; OpenBLAS threads \(blasThreads), engine threads \(engineThreads))")
+    out("LandmarkLab dynamics benchmark (float32; OpenBLAS \(NativeBLAS.description), threads \(blasThreads), engine threads \(engineThreads))")
     out("lstm_train: Adam step on \(batch) windows, LSTM 3x256 + linear; rollout_decode: \(sequences) sequences, \(context) context,")
     out("\(horizon) rolled out, \(sequences * horizon) frames decoded in batches of 32 (medians; ours, then PyTorch right after)")
     out("case  what             ours                  PyTorch               ours/PyTorch speed")

@@ -83,7 +83,7 @@ public enum EngineBench {
   public static func run(cases: [ConvCase] = defaultCases, kernel: String = "auto", print out: (String) -> Void) {
     if let choice = Conv2dKernelChoice(rawValue: kernel) { conv2dKernelChoice = choice }
     out(
-      "LandmarkLab engine benchmark (float32; OpenBLAS threads \(blasThreads), engine threads \(engineThreads), "
+      "LandmarkLab engine benchmark (float32; OpenBLAS \(NativeBLAS.description), threads \(blasThreads), engine threads \(engineThreads), "
         + "conv kernels \(conv2dKernelChoice.rawValue), direct kernel \(directConvAvailable ? "available" : "unavailable"))")
     out("conv2d, batch 8; train = forward + input, weight and bias gradients (3x the forward FLOPs)")
     out("sgemm = 1024^3 sgemm GFLOP/s measured just before the row")

@@ -101,7 +101,7 @@ public enum TrainBench {
     let cases = [Case(label: "demo", config: demo()), Case(label: "ref-64", config: ref64)].filter {
       only == nil || $0.label == only
     }
-    out("LandmarkLab training-step benchmark (float32; OpenBLAS threads \(blasThreads), engine threads \(engineThreads))")
+    out("LandmarkLab training-step benchmark (float32; OpenBLAS \(NativeBLAS.description), threads \(blasThreads), engine threads \(engineThreads))")
     out("median of \(steps) steps after a warm-up; GFLOP per step = conv FLOPs by shape bookkeeping (ConvFLOPs),")
     out("forward + backward ≈ 3x forward; VGG loss counted when on; sgemm measured just before each row")
     out("peak RSS = VmHWM of this process after the row (rows run smallest first, so each is that config's peak)")

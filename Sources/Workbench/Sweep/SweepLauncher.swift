@@ -104,7 +104,7 @@ public enum SweepLauncher {
 
   static func spawn(_ launch: SweepLaunch, slot: Int) throws -> Process {
     let path = logPath(launch, slot)
-    if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+    if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
     guard let log = FileHandle(forWritingAtPath: path) else {
       throw SweepLaunchError(message: "cannot write worker log \(path)")
     }

@@ -91,7 +91,7 @@ public struct SweepSpec: Sendable {
       throw SweepSpecError("\(path)\(ConfigLoader.location(of: e)): YAML: \(ConfigLoader.oneLine(e))")
     }
     guard let top = root?.mapping else { throw SweepSpecError("\(path): expected a mapping (name, trainer, base, grid, ...)") }
-    var p = SpecReader(path: path)
+    let p = SpecReader(path: path)
     var fields: [String: Node] = [:]
     for (k, v) in top {
       guard let key = k.string else { throw p.error(k, "a spec key must be a string") }

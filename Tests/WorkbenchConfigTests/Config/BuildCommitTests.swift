@@ -43,7 +43,7 @@ final class BuildCommitTests: XCTestCase {
     _ = try git(["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "x"], in: other)
     let otherHead = try git(["rev-parse", "HEAD"], in: other)
     let cwd = FileManager.default.currentDirectoryPath
-    defer { FileManager.default.changeCurrentDirectoryPath(cwd) }
+    defer { _ = FileManager.default.changeCurrentDirectoryPath(cwd) }
     let registry = try Registry(path: tmp + "/reg.sqlite")
     for place in [other, tmp] {
       XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(place))
