@@ -58,6 +58,13 @@ public final class LandmarkTrainer {
     config.noLsgan ? GANLoss.bce(outputs, real: real) : GANLoss.lsgan(outputs, real: real)
   }
 
+  /// Sets both optimizers' rate for the next update of a run of `total` steps.
+  public func scheduleLearningRate(total: Int) {
+    let lr = config.learningRate * Float(config.lrSchedule.factor(step: step, total: total))
+    optimizer.lr = lr
+    optimizerD?.lr = lr
+  }
+
   /// One optimizer step on a batch ([B, 3, S, S] each, in [-1, 1]).
   public func step(pose: Tensor, appearance: Tensor, target: Tensor) -> Result {
     var losses = StepLosses()

@@ -18,6 +18,8 @@ public struct TrainerConfig: Equatable, Sendable {
   public var ndf = 64
   /// Adam (the reference's BBC values).
   public var learningRate: Float = 1e-4
+  /// The learning rate over the run (`LandmarkTrainer.scheduleLearningRate`).
+  public var lrSchedule = LearningRateSchedule.constant
   public var weightDecay: Float = 5e-6
   /// Global gradient-norm clip; nil: off.
   public var gradClip: Float? = nil

@@ -1,6 +1,7 @@
 // The table of config keys: name (the reference's option name where one exists), section,
 // type with allowed range, and help. Loading, `--set`, flattening and JSON all go through it.
 import Foundation
+import TensorEngine
 
 public struct ConfigKey: @unchecked Sendable {
   public enum Kind {
@@ -134,6 +135,9 @@ public enum ConfigKeys {
     .double("rot_ub", "pairs", \.rotUb, -Double.pi...Double.pi, "TPS rotation upper bound (radians)"),
 
     .double("learning_rate", "optim", \.learningRate, 1e-8...1, "Adam learning rate"),
+    .string(
+      "lr_schedule", "optim", \.lrSchedule, LearningRateSchedule.names,
+      "landmark learning rate over the steps: constant (reference) or cosine (decays to 0 at the last step)"),
     .double("weight_decay", "optim", \.weightDecay, 0...1, "Adam weight decay"),
     .int("batch_size", "optim", \.batchSize, 1...4096, "batch size"),
     .int("epochs", "optim", \.epochs, 1...1_000_000, "training epochs"),

@@ -61,6 +61,7 @@ public struct ExperimentConfig: Equatable, Sendable {
 
   // MARK: optimisation
   public var learningRate = 1e-4
+  public var lrSchedule = "constant"
   public var weightDecay = 5e-6
   public var batchSize = 16
   public var epochs = 2000
