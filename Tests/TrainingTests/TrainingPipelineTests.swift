@@ -67,6 +67,42 @@ final class TrainingPipelineTests: XCTestCase {
     XCTAssertEqual(la, try losses(registry, b.runId), "resumed run's losses differ from the uninterrupted run's")
   }
 
+  /// Two registries whose runs share a folder: the second's run 1 refuses runs/1, which holds
+  /// the first's checkpoints, instead of overwriting them; the first's files are untouched.
+  func testANewRunRefusesAFolderHoldingAnotherRunsCheckpoints() throws {
+    let first = try Registry(path: dir + "/first.sqlite")
+    let a = try LandmarkTraining.start(try tinyConfig(steps: 3), registry: first, options: quiet())
+    XCTAssertEqual(a.runId, 1)
+    let checkpoint = dir + "/runs/1/step_0000003.h5"
+    let before = try Data(contentsOf: URL(fileURLWithPath: checkpoint))
+    let second = try Registry(path: dir + "/second.sqlite")
+    XCTAssertThrowsError(try LandmarkTraining.start(try tinyConfig(steps: 3), registry: second, options: quiet())) { error in
+      XCTAssertTrue("\(error)".contains("runs/1/step_0000003.h5 is already there"), "\(error)")
+      XCTAssertTrue("\(error)".contains("set save_path"), "\(error)")
+    }
+    XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: checkpoint)), before)
+    XCTAssertEqual(try second.run(1).status, .failed)
+  }
+
+  /// The cosine schedule is a function of the step: a run stopped at step 4 and resumed
+  /// follows it exactly, and it changes the run (the updates after the first are smaller).
+  func testCosineScheduleResumesOnTheSameCurve() throws {
+    let registry = try Registry(path: dir + "/reg.sqlite")
+    let cosine = ["lr_schedule=cosine"]
+    let a = try LandmarkTraining.start(try tinyConfig(steps: 6, overrides: cosine), registry: registry, options: quiet())
+    var opts = quiet()
+    opts.afterStep = { step in if step == 4 { raise(SIGTERM) } }
+    let b = try LandmarkTraining.start(try tinyConfig(steps: 6, overrides: cosine), registry: registry, options: opts)
+    XCTAssertEqual(b.status, .interrupted)
+    let c = try XCTUnwrap(try LandmarkTraining.resume(runId: b.runId, registry: registry, options: quiet()))
+    XCTAssertEqual(c.status, .finished)
+    XCTAssertEqual(try losses(registry, a.runId), try losses(registry, b.runId))
+    let constant = try LandmarkTraining.start(try tinyConfig(steps: 6), registry: registry, options: quiet())
+    let (lc, lk) = (try losses(registry, a.runId), try losses(registry, constant.runId))
+    XCTAssertEqual(lc.first, lk.first, "the first update uses the base rate in both")
+    XCTAssertNotEqual(lc, lk, "the schedule changed nothing")
+  }
+
   func testNaNLossStopsRunNamingStepAndCheckpoint() throws {
     let registry = try Registry(path: dir + "/reg.sqlite")
     var opts = quiet()

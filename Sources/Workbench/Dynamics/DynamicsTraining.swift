@@ -119,7 +119,7 @@ final class DynamicsSession {
     config = c
     self.options = options
     configJSON = c.canonicalJSON()
-    dir = try LandmarkTraining.runDirectory(c, runId: handle.runId)
+    dir = try LandmarkTraining.runDirectory(c, handle: handle, resumeFrom: resumeFrom)
     let source = try TrainSetup.dataset(c)
     let decoder = StateDecoder(model: try LandmarkEncoding.loadModel(checkpoint: landmarkCheckpoint), floor: c.choleskyFloor)
     let trainSeqs = try TrainSetup.trainSequences(source)

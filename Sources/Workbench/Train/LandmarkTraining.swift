@@ -87,8 +87,20 @@ public enum LandmarkTraining {
 
   // MARK: the run
 
-  static func runDirectory(_ c: ExperimentConfig, runId: Int64) throws -> String {
+  /// The run's folder (`save_path`/ID, default runs/ID), created. A run that starts for the
+  /// first time refuses a folder that already holds checkpoints: they belong to another run of
+  /// the same id, from another registry whose runs go to the same folder, and would be mixed
+  /// with (or overwritten by) this one's.
+  static func runDirectory(_ c: ExperimentConfig, handle: RunHandle, resumeFrom: String?) throws -> String {
+    let runId = handle.runId
     let dir = c.savePath.isEmpty ? "runs/\(runId)" : (c.savePath as NSString).appendingPathComponent("\(runId)")
+    if resumeFrom == nil, try handle.registry.run(runId).resumes == 0,
+      let foreign = (try? FileManager.default.contentsOfDirectory(atPath: dir))?.sorted().first(where: { $0.hasSuffix(".h5") })
+    {
+      throw TrainError.setup(
+        "\(dir)/\(foreign) is already there: run \(runId) of another registry (\(handle.registry.path) is this one) "
+          + "keeps its files in \(dir); set save_path to a folder of this registry's own, or move \(dir) away")
+    }
     do {
       try FileManager.default.createDirectory(atPath: dir + "/samples", withIntermediateDirectories: true)
     } catch {

@@ -30,7 +30,7 @@ final class TrainSession {
     config = c
     self.options = options
     configJSON = c.canonicalJSON()
-    dir = try LandmarkTraining.runDirectory(c, runId: handle.runId)
+    dir = try LandmarkTraining.runDirectory(c, handle: handle, resumeFrom: resumeFrom)
     let source = try source ?? TrainSetup.dataset(c)
     self.source = source
     let trainSeqs = try TrainSetup.trainSequences(source)
@@ -147,6 +147,7 @@ final class TrainSession {
         return finished(.interrupted)
       }
       let batch = try batches.next()
+      trainer.scheduleLearningRate(total: totalSteps)
       let r = trainer.step(pose: batch.pose, appearance: batch.appearance, target: batch.target)
       guard r.applied else {
         progress.finish()
