@@ -64,12 +64,13 @@ public struct DemoResult: Sendable {
 public enum DemoPipeline {
   public static let context = 2, horizon = 28, longRollout = 200
 
-  /// The stages in order, with rough shares of a demo's time on 2 cores (for the overall ETA).
+  /// The stages in order, with their seconds in a measured demo on 2 cores (11m38s in all;
+  /// for the overall ETA, which rescales them by the pace of the stages done so far).
   static func stages() -> [(label: String, weight: Double)] {
-    var s: [(String, Double)] = [("landmarks", 45), ("dynamics", 35)]
-    for m in PredictionMethod.allCases { s.append(("predict \(m.rawValue)", 1.5)) }
-    s.append(("rollout \(longRollout)", 3))
-    for name in InterpolationMethod.allNames { s.append(("interpolate \(name)", 1.5)) }
+    var s: [(String, Double)] = [("landmarks", 377), ("dynamics", 87)]
+    for m in PredictionMethod.allCases { s.append(("predict \(m.rawValue)", m == .copyLast ? 5 : 14)) }
+    s.append(("rollout \(longRollout)", 74))
+    for name in InterpolationMethod.allNames { s.append(("interpolate \(name)", name == "crossfade" ? 6 : 23)) }
     s.append(("report", 1))
     return s
   }
