@@ -53,10 +53,13 @@ enum CurveSections {
         csv.append([setup, p.method, p.metric, "\(p.index)", "\(p.n)"] + [p.mean, p.ciLow, p.ciHigh].map(TidyCSV.number))
       }
       let sequences = Set(group.flatMap { $0.rows.map(\.sequence) }).count
+      let lastScored = points.map(\.index).max() ?? 0
       var sub = HTMLSection(setup, id: "\(kind.rawValue)-\(k)")
       sub.paragraph(
         "\(group.count) run\(group.count == 1 ? "" : "s") (\(group.map { "\($0.method): run \($0.runId)" }.joined(separator: ", "))); "
-          + "\(sequences) test sequences. Lines are means over sequences, bands 95% Student-t intervals.")
+          + "\(sequences) test sequences. Lines are means over sequences, bands 95% Student-t intervals."
+          + (isPrediction ? " Scored up to frame \(lastScored): a frame is scored where its sequence has ground truth"
+            + " (frames predicted past the end are written apart and only checked for valid states)." : ""))
       for metric in order(Set(points.map(\.metric))) {
         let series = group.compactMap { r -> ChartSeries? in
           let c = PredictionCurves.curve(points, method: r.method, metric: metric)

@@ -93,6 +93,16 @@ public enum ReportInputs {
     } else if !frameRuns.isEmpty && !metrics.contains(where: { $0.hasPrefix("lpips") }) {
       notes.append("LPIPS was not scored (no LPIPS weights were given); worst cases are ranked by SSIM.")
     }
+    // The Gaussian schemes differ only in how the covariance moves: a model that decodes with a
+    // fixed covariance draws them on top of each other.
+    let fixedCovariance = frameRuns.filter { $0.kind == .interpolation && $0.method != "crossfade" }
+      .filter { params[$0.runId]?["use_identity_covariance"] == "true" }.map(\.runId)
+    if !fixedCovariance.isEmpty {
+      notes.append(
+        "Interpolation runs \(fixedCovariance.map(String.init).joined(separator: ", ")) decode with a fixed covariance "
+          + "(use_identity_covariance: the landmark model renders every landmark with fixed_covar·I), so the Gaussian schemes, "
+          + "which differ only in how the covariance moves, give the same frames and their curves coincide.")
+    }
     var data = ReportData(
       title: title, subtitle: "\(what) · \(runs.count) runs · registry \(registry.path)", runs: table,
       changedKeys: LandmarkSections.changedKeys(table),
