@@ -42,6 +42,13 @@ public enum LandmarkSections {
     s < 60 ? String(format: "%.0f s", s) : s < 3600 ? String(format: "%.1f min", s / 60) : String(format: "%.2f h", s / 3600)
   }
 
+  /// A run as a legend names it: with its configuration and seed when the runs differ in their
+  /// configuration (a sweep's arms), so a curve can be read without the runs table.
+  static func legendName(_ r: LandmarkResult, among runs: [LandmarkResult]) -> String {
+    guard !r.configuration.isEmpty, Set(runs.map(\.configuration)).count > 1 else { return "run \(r.runId)" }
+    return "run \(r.runId): \(r.configuration)" + (r.seed.map { ", seed \($0)" } ?? "")
+  }
+
   static func f3(_ v: Double?) -> String { v.map { $0.isFinite ? String(format: "%.3f", $0) : "—" } ?? "—" }
 
   /// Table 1 (per configuration: mean ± std over seeds, best run, baselines), Fig. 9, training
@@ -87,7 +94,7 @@ public enum LandmarkSections {
       for (k, r) in runs.enumerated() where !r.thresholdCurve.isEmpty {
         let learned = r.thresholdCurve.filter { $0.model == "learned" }
         if !learned.isEmpty {
-          series.append(ChartSeries(name: runs.count == 1 ? "learned landmarks" : "run \(r.runId)", x: learned.map { 100 * $0.fraction }, y: learned.map(\.accuracy), styleIndex: k))
+          series.append(ChartSeries(name: runs.count == 1 ? "learned landmarks" : legendName(r, among: runs), x: learned.map { 100 * $0.fraction }, y: learned.map(\.accuracy), styleIndex: k))
         }
       }
       if let r = runs.first(where: { $0.thresholdCurve.contains { $0.model != "learned" } }) {
@@ -127,7 +134,7 @@ public enum LandmarkSections {
     try csv.write(to: folder.path("training_series.csv"))
     func points(_ pts: [SeriesValue]) -> [ChartPoint] { pts.map { ChartPoint(x: Double($0.step), y: $0.value) } }
     let loss = runs.enumerated().compactMap { k, r in
-      r.series["loss"].map { ChartSeries(name: "run \(r.runId)", points: points($0), styleIndex: k) }
+      r.series["loss"].map { ChartSeries(name: legendName(r, among: runs), points: points($0), styleIndex: k) }
     }
     if !loss.isEmpty {
       // The first steps' loss is often 10-100x the rest: fix the axis to the bulk of the values
@@ -141,7 +148,7 @@ public enum LandmarkSections {
     }
     var acc: [ChartSeries] = []
     for (k, r) in runs.enumerated() {
-      if let a = r.series["keypoint_acc"] { acc.append(ChartSeries(name: "run \(r.runId)", points: points(a), styleIndex: k)) }
+      if let a = r.series["keypoint_acc"] { acc.append(ChartSeries(name: legendName(r, among: runs), points: points(a), styleIndex: k)) }
     }
     if !acc.isEmpty {
       let steps = acc.flatMap { $0.points.map(\.x) }
