@@ -237,7 +237,7 @@ final class SweepTests: XCTestCase {
     XCTAssertTrue(html.contains("3/3"), "arms count their finished trials")
     let anyRun = try XCTUnwrap(runs.first { $0.name.contains("n_landmarks=4,learning_rate=0.0005,") })
     XCTAssertTrue(
-      html.contains("run \(anyRun.id): n_landmarks=4, learning_rate=0.0005, seed"), "a curve's legend names its arm and seed")
+      html.contains("run \(anyRun.id): learning_rate=0.0005, n_landmarks=4, seed"), "a curve's legend names its arm and seed")
     let rows = try String(contentsOfFile: dir + "/report/sweep_summary.csv", encoding: .utf8).split(separator: "\n")
     XCTAssertEqual(rows.count, 1 + 4)
     // The CSV's mean is the mean of the arm's trials.
