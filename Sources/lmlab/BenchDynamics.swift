@@ -11,6 +11,7 @@ struct BenchDynamics: ParsableCommand {
   @Option(help: "Only this size: demo or bair.") var size: String?
   @Flag(help: "Skip the PyTorch side (needs python3 with torch).") var noPytorch = false
   @Option(help: "The PyTorch benchmark script.") var script = "Experiments/tools/bench_dynamics.py"
+  @Flag(help: "Also print where decoding spends its time: per op and per conv shape.") var profile = false
 
   func validate() throws {
     if let size, !DynamicsBench.cases.contains(where: { $0.label == size }) {
@@ -19,6 +20,6 @@ struct BenchDynamics: ParsableCommand {
   }
 
   func run() throws {
-    try DynamicsBench.run(seconds: seconds, only: size, pytorch: !noPytorch, script: script) { print($0) }
+    try DynamicsBench.run(seconds: seconds, only: size, pytorch: !noPytorch, script: script, profile: profile) { print($0) }
   }
 }

@@ -54,6 +54,9 @@ final class ProfileTests: XCTestCase {
     let wide = Conv2dGeometry(n: 1, c: 24, h: 64, w: 64, o: 24, kh: 3, kw: 3, stride: 1, pad: 1)
     XCTAssertEqual(wide.forwardKernel, directConvAvailable ? "direct" : "gemm")
     XCTAssertEqual(wide.backwardKernel, directConvAvailable ? "direct/direct" : "gemm/gemm")
+    // Many channels go through im2col + sgemm even on wide rows (faster there on AVX-512 BLAS).
+    let manyChannels = Conv2dGeometry(n: 1, c: 128, h: 32, w: 32, o: 128, kh: 3, kw: 3, stride: 1, pad: 1)
+    XCTAssertEqual(manyChannels.forwardKernel, "gemm")
     let tiny = Conv2dGeometry(n: 1, c: 384, h: 3, w: 3, o: 256, kh: 3, kw: 3, stride: 1, pad: 1)
     XCTAssertEqual(tiny.forwardKernel, "padfree")
     XCTAssertEqual(tiny.backwardKernel, "padfree/gemm")

@@ -49,11 +49,13 @@ public struct Conv2dGeometry: Hashable {
   public var outPixels: Int { ho * wo }
   var isPointwise: Bool { kh == 1 && kw == 1 && stride == 1 && pad == 0 }
 
-  /// 3×3 stride-1 "same" convs may use the direct C kernel. Measured per shape of ref-64
-  /// (`LMLAB_CONV_KERNEL=direct|gemm lmlab bench train --config ref-64 --profile`): its forward
-  /// beats im2col + sgemm wherever rows are at least 16 pixels wide (it works in 16-pixel
-  /// blocks, so narrower rows waste lanes); its backward (weight gradient) only while the
-  /// smaller channel count is at most 64 and rows are at least 32 pixels wide.
+  /// 3×3 stride-1 "same" convs may use the direct C kernel. Measured per shape
+  /// (`LMLAB_CONV_KERNEL=direct|gemm lmlab bench train --profile`, `bench dynamics --profile`):
+  /// its forward needs rows at least 16 pixels wide (it works in 16-pixel blocks, so narrower
+  /// rows waste lanes) and beats im2col + sgemm only for few channels (O ≤ 64 and C·O ≤ 4096);
+  /// wider convs run 1.2-1.8× faster through sgemm on OpenBLAS's AVX-512 kernels (under its
+  /// generic SSE3 kernels, direct had won there too). Its backward (weight gradient) wins
+  /// while the smaller channel count is at most 64 and rows are at least 32 pixels wide.
   var directEligible: Bool { kh == 3 && kw == 3 && stride == 1 && pad == 1 && directConvAvailable }
 
   var usesDirectForward: Bool {
@@ -61,7 +63,7 @@ public struct Conv2dGeometry: Hashable {
     switch conv2dKernelChoice {
     case .direct: return true
     case .gemm: return false
-    case .auto: return w >= 16
+    case .auto: return w >= 16 && o <= 64 && c * o <= 4096
     }
   }
 

@@ -64,8 +64,9 @@ public enum DynamicsBench {
     return median(warmup: 3, minCalls: 5, seconds: seconds) { _ = trainer.step(windows: windows) }
   }
 
-  /// Seconds per rollout+decode call and per decode alone.
-  public static func rolloutDecode(_ c: Case, seconds: Double) throws -> (call: Double, decode: Double) {
+  /// Seconds per rollout+decode call and per decode alone; with `profile`, then prints where
+  /// three decode calls spend their time (ops, conv shapes).
+  public static func rolloutDecode(_ c: Case, seconds: Double, profile: ((String) -> Void)? = nil) throws -> (call: Double, decode: Double) {
     var rng = SeededRNG(seed: 2)
     let k = c.landmarks, d = k * PoseState.width
     let lstm = ResidualLSTM(stateSize: d, hidden: 256, layers: 3, rng: &rng)
@@ -93,6 +94,27 @@ public enum DynamicsBench {
     }
     let decode = median(warmup: 0, minCalls: 3, seconds: seconds / 2) {
       _ = decoder.decode(states, appearance: appearance, appearanceIndex: index)
+    }
+    if let out = profile {
+      defer {
+        ConvProfile.enabled = false
+        OpProfile.enabled = false
+      }
+      let sgemm = EngineBench.sgemmGFLOPS()
+      ConvProfile.reset()
+      OpProfile.reset()
+      (ConvProfile.enabled, OpProfile.enabled) = (true, true)
+      let calls = 3
+      let t0 = now()
+      for _ in 0..<calls {
+        OpProfile.mark()
+        _ = decoder.decode(states, appearance: appearance, appearanceIndex: index)
+      }
+      let total = now() - t0
+      (ConvProfile.enabled, OpProfile.enabled) = (false, false)
+      ProfileTables.print(
+        label: "\(c.label) decode (\(sequences * horizon) frames)", calls: calls, seconds: total, unit: "call", sgemm: sgemm,
+        outsideOps: "state → Gaussian parameters, copies", print: out)
     }
     return (call, decode)
   }
@@ -125,14 +147,18 @@ public enum DynamicsBench {
     return (figures, nil)
   }
 
-  public static func run(seconds: Double = 3, only: String? = nil, pytorch usePyTorch: Bool, script: String, print out: (String) -> Void) throws {
+  public static func run(
+    seconds: Double = 3, only: String? = nil, pytorch usePyTorch: Bool, script: String, profile: Bool = false, print out: (String) -> Void
+  ) throws {
     out("LandmarkLab dynamics benchmark (float32; OpenBLAS \(NativeBLAS.description), threads \(blasThreads), engine threads \(engineThreads))")
     out("lstm_train: Adam step on \(batch) windows, LSTM 3x256 + linear; rollout_decode: \(sequences) sequences, \(context) context,")
     out("\(horizon) rolled out, \(sequences * horizon) frames decoded in batches of 32 (medians; ours, then PyTorch right after)")
     out("case  what             ours                  PyTorch               ours/PyTorch speed")
+    var profiles: [String] = []
+    defer { profiles.forEach(out) }  // after the table, so its rows stay together
     for c in cases where only == nil || c.label == only {
       let train = try lstmTrain(c, seconds: seconds)
-      let (call, decode) = try rolloutDecode(c, seconds: seconds)
+      let (call, decode) = try rolloutDecode(c, seconds: seconds, profile: profile ? { profiles.append($0) } : nil)
       let oursTrain = Double(batch) / train, oursFrames = Double(sequences * horizon) / call
       let oursDecode = Double(sequences * horizon) / decode
       var torch: [String: [String: Any]] = [:]

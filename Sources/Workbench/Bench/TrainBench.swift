@@ -139,42 +139,6 @@ public enum TrainBench {
     let total = stepTimes(trainer, Array(batches.dropFirst()), before: OpProfile.mark).reduce(0, +)
     ConvProfile.enabled = false
     OpProfile.enabled = false
-    let stepSeconds = total / Double(steps)
-    func ms(_ seconds: Double) -> Double { 1000 * seconds / Double(steps) }
-    func f(_ format: String, _ args: CVarArg...) -> String { String(format: format, arguments: args) }
-
-    let ops = OpProfile.entries
-    let opSeconds = ops.reduce(0) { $0 + $1.seconds } / Double(steps)
-    out("")
-    out("op profile of \(c.label): \(f("%.3f", stepSeconds)) s/step; forward time of an op = interval since the previous op")
-    out("op                        fwd calls  fwd ms  bwd calls  bwd ms  total ms  share")
-    for e in ops where ms(e.seconds) >= 0.5 {
-      out(
-        e.name.padding(toLength: 24, withPad: " ", startingAt: 0)
-          + f(
-            "  %9d  %6.1f  %9d  %6.1f  %8.1f  %4.1f%%", e.forwardCalls / steps, ms(e.forwardSeconds),
-            e.backwardCalls / steps, ms(e.backwardSeconds), ms(e.seconds), 100 * ms(e.seconds) / 1000 / stepSeconds))
-    }
-    let outside = stepSeconds - opSeconds
-    out("(outside ops: optimizer, loss bookkeeping)".padding(toLength: 62, withPad: " ", startingAt: 0)
-      + f("%8.1f  %4.1f%%", 1000 * outside, 100 * outside / stepSeconds))
-
-    let convs = ConvProfile.entries
-    let convSeconds = convs.reduce(0) { $0 + $1.seconds } / Double(steps)
-    out("")
-    out(
-      "conv profile of \(c.label): convs \(f("%.3f", convSeconds)) s/step (\(f("%.0f", 100 * convSeconds / stepSeconds))%), "
-        + "sgemm \(f("%.1f", sgemm)) GFLOP/s")
-    out("pass      kernel          N   C    HxW      O    k/s  calls  ms/step  share  GFLOP/s  /sgemm")
-    for e in convs {
-      let g = e.geometry
-      let rate = e.flops / e.seconds / 1e9
-      out(
-        f(
-          "%@  %@  %2d  %3d  %3dx%-3d  %3d  %d/%d  %5d  %7.1f  %4.1f%%  %7.1f  %6.2f",
-          e.pass.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0),
-          e.kernel.padding(toLength: 14, withPad: " ", startingAt: 0), g.n, g.c, g.h, g.w, g.o, g.kh, g.stride,
-          e.calls / steps, ms(e.seconds), 100 * ms(e.seconds) / 1000 / stepSeconds, rate, rate / sgemm))
-    }
+    ProfileTables.print(label: c.label, calls: steps, seconds: total, unit: "step", sgemm: sgemm, outsideOps: "optimizer, loss bookkeeping", print: out)
   }
 }
