@@ -64,7 +64,7 @@ public enum RegistryBench {
     results.append(("postgres", pg))
     if !o.keep {
       let r = try Registry(path: location)
-      try r.write { c in try c.execute("DROP SCHEMA \(schema) CASCADE") }
+      _ = try r.write { c in try c.execute("DROP SCHEMA \(schema) CASCADE") }
       try r.close()
     } else {
       print("kept:    schema \(schema)")
