@@ -96,25 +96,18 @@ public enum DynamicsBench {
       _ = decoder.decode(states, appearance: appearance, appearanceIndex: index)
     }
     if let out = profile {
-      defer {
-        ConvProfile.enabled = false
-        OpProfile.enabled = false
-      }
-      let sgemm = EngineBench.sgemmGFLOPS()
-      ConvProfile.reset()
-      OpProfile.reset()
-      (ConvProfile.enabled, OpProfile.enabled) = (true, true)
       let calls = 3
-      let t0 = now()
-      for _ in 0..<calls {
-        OpProfile.mark()
-        _ = decoder.decode(states, appearance: appearance, appearanceIndex: index)
+      ProfileTables.record(
+        label: "\(c.label) decode (\(sequences * horizon) frames)", calls: calls, unit: "call",
+        outsideOps: "state → Gaussian parameters, copies", print: out
+      ) {
+        let t0 = now()
+        for _ in 0..<calls {
+          OpProfile.mark()
+          _ = decoder.decode(states, appearance: appearance, appearanceIndex: index)
+        }
+        return now() - t0
       }
-      let total = now() - t0
-      (ConvProfile.enabled, OpProfile.enabled) = (false, false)
-      ProfileTables.print(
-        label: "\(c.label) decode (\(sequences * horizon) frames)", calls: calls, seconds: total, unit: "call", sgemm: sgemm,
-        outsideOps: "state → Gaussian parameters, copies", print: out)
     }
     return (call, decode)
   }
@@ -154,8 +147,7 @@ public enum DynamicsBench {
     out("lstm_train: Adam step on \(batch) windows, LSTM 3x256 + linear; rollout_decode: \(sequences) sequences, \(context) context,")
     out("\(horizon) rolled out, \(sequences * horizon) frames decoded in batches of 32 (medians; ours, then PyTorch right after)")
     out("case  what             ours                  PyTorch               ours/PyTorch speed")
-    var profiles: [String] = []
-    defer { profiles.forEach(out) }  // after the table, so its rows stay together
+    var profiles: [String] = []  // printed after the table, so its rows stay together
     for c in cases where only == nil || c.label == only {
       let train = try lstmTrain(c, seconds: seconds)
       let (call, decode) = try rolloutDecode(c, seconds: seconds, profile: profile ? { profiles.append($0) } : nil)
@@ -181,5 +173,6 @@ public enum DynamicsBench {
       row("decode_only", oursDecode, "frames/s", "decode_frames_per_s")
       if let v = torch["lstm_train"]?["torch"] as? String { out("      (torch \(v))") }
     }
+    profiles.forEach(out)
   }
 }

@@ -1,10 +1,24 @@
-// ProfileTables: prints what OpProfile and ConvProfile recorded over `calls` timed calls (training
-// steps, decode calls): time per op, and per conv shape and pass against the sgemm speed
+// ProfileTables: records OpProfile and ConvProfile over `calls` timed calls (training steps,
+// decode calls) and prints time per op, and per conv shape and pass against the sgemm speed
 // measured just before. Shared by `bench train --profile` and `bench dynamics --profile`.
 import Foundation
 import TensorEngine
 
 enum ProfileTables {
+  /// Measures sgemm, then runs `calls` (which returns the seconds to charge) with both
+  /// profiles recording from empty, and prints the tables.
+  static func record(
+    label: String, calls: Int, unit: String, outsideOps: String, print out: (String) -> Void, _ body: () -> Double
+  ) {
+    let sgemm = EngineBench.sgemmGFLOPS()
+    ConvProfile.reset()
+    OpProfile.reset()
+    (ConvProfile.enabled, OpProfile.enabled) = (true, true)
+    let total = body()
+    (ConvProfile.enabled, OpProfile.enabled) = (false, false)
+    print(label: label, calls: calls, seconds: total, unit: unit, sgemm: sgemm, outsideOps: outsideOps, print: out)
+  }
+
   static func print(
     label: String, calls: Int, seconds total: Double, unit: String, sgemm: Double, outsideOps: String,
     print out: (String) -> Void

@@ -125,20 +125,10 @@ public enum TrainBench {
   /// (ConvProfile): where the step's time goes and which shapes run below the sgemm speed
   /// measured just before.
   static func printProfile(_ c: Case, steps: Int, print out: (String) -> Void) throws {
-    defer {
-      ConvProfile.enabled = false
-      OpProfile.enabled = false
-    }
-    let sgemm = EngineBench.sgemmGFLOPS()
     let (trainer, batches) = try trainerAndBatches(c.config, count: steps + 1)
     _ = stepTimes(trainer, [batches[0]])  // warm-up, not recorded
-    ConvProfile.reset()
-    OpProfile.reset()
-    ConvProfile.enabled = true
-    OpProfile.enabled = true
-    let total = stepTimes(trainer, Array(batches.dropFirst()), before: OpProfile.mark).reduce(0, +)
-    ConvProfile.enabled = false
-    OpProfile.enabled = false
-    ProfileTables.print(label: c.label, calls: steps, seconds: total, unit: "step", sgemm: sgemm, outsideOps: "optimizer, loss bookkeeping", print: out)
+    ProfileTables.record(label: c.label, calls: steps, unit: "step", outsideOps: "optimizer, loss bookkeeping", print: out) {
+      stepTimes(trainer, Array(batches.dropFirst()), before: OpProfile.mark).reduce(0, +)
+    }
   }
 }

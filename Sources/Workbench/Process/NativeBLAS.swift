@@ -40,6 +40,6 @@ public enum NativeBLAS {
     ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"].map { "OPENBLAS_CORETYPE=\($0)" }
   }
 
-  /// OpenBLAS's build line.
+  /// OpenBLAS's build line (the CLI reaches TensorEngine only through Workbench).
   public static var configurationLine: String { BLASCore.configuration }
 }
