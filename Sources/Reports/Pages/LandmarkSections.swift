@@ -42,11 +42,14 @@ public enum LandmarkSections {
     s < 60 ? String(format: "%.0f s", s) : s < 3600 ? String(format: "%.1f min", s / 60) : String(format: "%.2f h", s / 3600)
   }
 
-  /// A run as a legend names it: with its configuration and seed when the runs differ in their
-  /// configuration (a sweep's arms), so a curve can be read without the runs table.
-  static func legendName(_ r: LandmarkResult, among runs: [LandmarkResult]) -> String {
-    guard !r.configuration.isEmpty, Set(runs.map(\.configuration)).count > 1 else { return "run \(r.runId)" }
-    return "run \(r.runId): \(r.configuration)" + (r.seed.map { ", seed \($0)" } ?? "")
+  /// The runs as legends name them, in order: with configuration and seed when the runs differ
+  /// in their configuration (a sweep's arms), so a curve can be read without the runs table.
+  static func legendNames(_ runs: [LandmarkResult]) -> [String] {
+    let differ = Set(runs.map(\.configuration)).count > 1
+    return runs.map { r in
+      guard differ, !r.configuration.isEmpty else { return "run \(r.runId)" }
+      return "run \(r.runId): \(r.configuration)" + (r.seed.map { ", seed \($0)" } ?? "")
+    }
   }
 
   static func f3(_ v: Double?) -> String { v.map { $0.isFinite ? String(format: "%.3f", $0) : "—" } ?? "—" }
@@ -90,11 +93,12 @@ public enum LandmarkSections {
       for (id, p) in curves { csv.append(["\(id)", p.model, TidyCSV.number(p.fraction), TidyCSV.number(p.pixels), TidyCSV.number(p.accuracy)]) }
       try csv.write(to: folder.path("keypoint_accuracy_threshold.csv"))
       var series: [ChartSeries] = []
+      let names = legendNames(runs)
       // Baselines from the first run that has them (one data set: they are equal across runs).
       for (k, r) in runs.enumerated() where !r.thresholdCurve.isEmpty {
         let learned = r.thresholdCurve.filter { $0.model == "learned" }
         if !learned.isEmpty {
-          series.append(ChartSeries(name: runs.count == 1 ? "learned landmarks" : legendName(r, among: runs), x: learned.map { 100 * $0.fraction }, y: learned.map(\.accuracy), styleIndex: k))
+          series.append(ChartSeries(name: runs.count == 1 ? "learned landmarks" : names[k], x: learned.map { 100 * $0.fraction }, y: learned.map(\.accuracy), styleIndex: k))
         }
       }
       if let r = runs.first(where: { $0.thresholdCurve.contains { $0.model != "learned" } }) {
@@ -133,8 +137,9 @@ public enum LandmarkSections {
     }
     try csv.write(to: folder.path("training_series.csv"))
     func points(_ pts: [SeriesValue]) -> [ChartPoint] { pts.map { ChartPoint(x: Double($0.step), y: $0.value) } }
+    let names = legendNames(runs)
     let loss = runs.enumerated().compactMap { k, r in
-      r.series["loss"].map { ChartSeries(name: legendName(r, among: runs), points: points($0), styleIndex: k) }
+      r.series["loss"].map { ChartSeries(name: names[k], points: points($0), styleIndex: k) }
     }
     if !loss.isEmpty {
       // The first steps' loss is often 10-100x the rest: fix the axis to the bulk of the values
@@ -148,7 +153,7 @@ public enum LandmarkSections {
     }
     var acc: [ChartSeries] = []
     for (k, r) in runs.enumerated() {
-      if let a = r.series["keypoint_acc"] { acc.append(ChartSeries(name: legendName(r, among: runs), points: points(a), styleIndex: k)) }
+      if let a = r.series["keypoint_acc"] { acc.append(ChartSeries(name: names[k], points: points(a), styleIndex: k)) }
     }
     if !acc.isEmpty {
       let steps = acc.flatMap { $0.points.map(\.x) }
