@@ -20,14 +20,3 @@ final class BLASCoreTests: XCTestCase {
     XCTAssertFalse(BLASCore.current.isEmpty)
   }
 }
-
-final class LearningRateScheduleTests: XCTestCase {
-  func testCosineGoesFromOneToZeroAndConstantStays() {
-    XCTAssertEqual(LearningRateSchedule.cosine.factor(step: 0, total: 100), 1, accuracy: 1e-15)
-    XCTAssertEqual(LearningRateSchedule.cosine.factor(step: 50, total: 100), 0.5, accuracy: 1e-15)
-    XCTAssertEqual(LearningRateSchedule.cosine.factor(step: 25, total: 100), 0.5 * (1 + 0.5.squareRoot()), accuracy: 1e-12)
-    XCTAssertEqual(LearningRateSchedule.cosine.factor(step: 100, total: 100), 0, accuracy: 1e-15)
-    XCTAssertEqual(LearningRateSchedule.constant.factor(step: 73, total: 100), 1)
-    XCTAssertEqual(LearningRateSchedule.names, ["constant", "cosine"])
-  }
-}

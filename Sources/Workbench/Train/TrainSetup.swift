@@ -37,7 +37,7 @@ public enum TrainSetup {
     t.nLayersD = c.nLayersD
     t.ndf = c.ndf
     t.learningRate = Float(c.learningRate)
-    t.lrSchedule = LearningRateSchedule(rawValue: c.lrSchedule) ?? .constant
+    t.lrSchedule = LearningRateSchedule(rawValue: c.lrSchedule)!  // ConfigKeys admits only its names
     t.weightDecay = Float(c.weightDecay)
     t.gradClip = c.noGradClip ? nil : Float(c.training.gradClipNorm)
     t.concentrationLambda = Float(c.training.concentrationLambda)
