@@ -11,6 +11,8 @@ deps:
 
 build: deps
 	$(SWIFT) build -c release --product lmlab
+	@# Every key at its default, for reading (generated from the schema; not tracked).
+	@.build/release/lmlab config defaults > Experiments/defaults.yaml
 
 # The main job: the whole method on the synthetic default (resumable: run it again to continue).
 demo: build

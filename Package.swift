@@ -25,6 +25,9 @@ let package = Package(
 
     // Direct 3x3 convolution kernels in C (AVX2/FMA, chosen at run time) for small channel counts.
     .target(name: "CKernels", path: "Sources/CKernels", cSettings: [.unsafeFlags(["-O3"])]),
+    // Config sections: typed keys (name, type, range, default, help) each module declares beside
+    // the code that reads them; Workbench composes them into the experiment config.
+    .target(name: "ConfigSchema"),
     // Float32 tensors, kernels on OpenBLAS, reverse-mode autograd, layers, optimizers.
     .target(name: "TensorEngine", dependencies: ["COpenBLAS", "CKernels"]),
     // HDF5 files: checkpoints, landmark files, video arrays.
@@ -32,16 +35,16 @@ let package = Package(
     // PNG codec, resize, color jitter, TPS warp, drawing.
     .target(name: "Imaging", dependencies: ["TensorEngine", "CPNG"]),
     // Synthetic videos, frame folders, keypoints, pair and window sampling.
-    .target(name: "Datasets", dependencies: ["Imaging", "Storage"]),
+    .target(name: "Datasets", dependencies: ["Imaging", "Storage", "ConfigSchema"]),
     // The landmark model, its losses and trainer.
-    .target(name: "Landmarks", dependencies: ["TensorEngine", "Storage"]),
+    .target(name: "Landmarks", dependencies: ["TensorEngine", "Storage", "ConfigSchema"]),
     // Pose state, interpolation, LSTM predictor, rollout.
-    .target(name: "Dynamics", dependencies: ["Landmarks", "TensorEngine", "Storage"]),
+    .target(name: "Dynamics", dependencies: ["Landmarks", "TensorEngine", "Storage", "ConfigSchema"]),
     // PSNR, SSIM, LPIPS, keypoint regression, curves, worst cases. Not named `Metrics`: swift-metrics (a
     // dependency of postgres-nio) owns that module name, and moduleAliases does not reliably rename only
     // theirs while a root module has the same name (in this graph the outcome varied from run to run).
     .target(
-      name: "EvalMetrics", dependencies: ["TensorEngine", "Storage", "CKernels"], path: "Sources/Metrics"),
+      name: "EvalMetrics", dependencies: ["TensorEngine", "Storage", "CKernels", "ConfigSchema"], path: "Sources/Metrics"),
     // Registry of experiments, runs, params, series, checkpoints, scores, in SQLite or PostgreSQL.
     .target(
       name: "Registry",
@@ -50,17 +53,19 @@ let package = Package(
       ]),
     // HTML/SVG/CSV reports drawn from the registry.
     .target(name: "Reports", dependencies: ["Registry", "Imaging", "EvalMetrics"]),
-    // Configs, pipelines, sweeps, benchmarks.
+    // Wiring only: the config schema composed from the modules' sections, the run lifecycle, pipelines, sweeps.
     .target(
       name: "Workbench",
       dependencies: [
-        "TensorEngine", "Storage", "Imaging", "Datasets", "Landmarks", "Dynamics", "EvalMetrics",
+        "ConfigSchema", "TensorEngine", "Storage", "Imaging", "Datasets", "Landmarks", "Dynamics", "EvalMetrics",
         "Registry", "Reports", "Yams", .product(name: "Logging", package: "swift-log"),
       ]),
+    // `lmlab bench ...`: speed against the reference implementations, measured in the same run.
+    .target(name: "Benchmarks", dependencies: ["Workbench"]),
     // The command line.
     .executableTarget(
       name: "lmlab",
-      dependencies: ["Workbench", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+      dependencies: ["Workbench", "Benchmarks", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
     // Test support: finds a python3 with h5py + numpy for the interop checks (no XCTest import).
     .target(name: "InteropPython", path: "Tests/InteropPython"),
@@ -77,7 +82,7 @@ let package = Package(
     // Reports tests also use EvalMetrics, to build a sample page the way a report command will.
     .testTarget(name: "ReportsTests", dependencies: ["Reports", "Imaging", "EvalMetrics"]),
     .testTarget(name: "WorkbenchConfigTests", dependencies: ["Workbench"]),
-    .testTarget(name: "TrainingTests", dependencies: ["Workbench", "InteropPython"]),
+    .testTarget(name: "TrainingTests", dependencies: ["Workbench", "Benchmarks", "InteropPython"]),
   ],
   swiftLanguageModes: [.v5]
 )

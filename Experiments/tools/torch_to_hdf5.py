@@ -37,7 +37,10 @@ DEFAULTS_YAML = os.path.join(HERE, "..", "defaults.yaml")
 
 
 def known_keys():
-    """Flattened keys of Experiments/defaults.yaml (sections are only grouping)."""
+    """Flattened keys of Experiments/defaults.yaml (sections are only grouping); `make build`
+    writes that file, `lmlab config defaults` prints it."""
+    if not os.path.exists(DEFAULTS_YAML):
+        sys.exit(f"error: {DEFAULTS_YAML} is missing: run `lmlab config defaults > {DEFAULTS_YAML}` (make build writes it)")
     with open(DEFAULTS_YAML) as f:
         doc = yaml.safe_load(f)
     keys = set()

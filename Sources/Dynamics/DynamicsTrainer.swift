@@ -5,30 +5,16 @@
 import Storage
 import TensorEngine
 
-public struct DynamicsTrainerConfig: Equatable, Sendable {
-  /// n: ground-truth frames fed per window.
-  public var nInputs = 10
-  /// m: frames the model feeds itself per window.
-  public var nFuture = 10
-  public var learningRate: Float = 1e-3
-  /// Max global gradient norm (nil: no clipping).
-  public var gradClip: Float? = nil
-
-  public init() {}
-
-  public var windowLength: Int { nInputs + nFuture }
-}
-
 public final class DynamicsTrainer {
   public let model: ResidualLSTM
-  public let config: DynamicsTrainerConfig
+  public let config: DynamicsConfig
   public let optimizer: Adam
   /// Steps completed (optimizer updates).
   public internal(set) var step = 0
   /// Test hook: added to the loss before the finite check (return .nan to inject one).
   public var lossInjection: ((Int) -> Float)?
 
-  public init(model: ResidualLSTM, config: DynamicsTrainerConfig) throws {
+  public init(model: ResidualLSTM, config: DynamicsConfig) throws {
     guard config.nInputs >= 1 else { throw DynamicsError.badValue(key: "n_inputs", value: "\(config.nInputs)", expected: "≥ 1") }
     guard config.windowLength >= 2 else {
       throw DynamicsError.badValue(
@@ -36,7 +22,7 @@ public final class DynamicsTrainer {
     }
     self.model = model
     self.config = config
-    optimizer = Adam(model.namedParameters(), lr: config.learningRate)
+    optimizer = Adam(model.namedParameters(), lr: Float(config.dynLearningRate))
     model.train()
   }
 

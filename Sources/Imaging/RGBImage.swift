@@ -35,6 +35,16 @@ public struct RGBImage: Equatable, Sendable {
     set { pixels[(c * height + y) * width + x] = newValue }
   }
 
+  /// The image mirrored left–right.
+  public func flippedHorizontally() -> RGBImage {
+    var out = self
+    for row in 0..<(3 * height) {
+      let base = row * width
+      for x in 0..<width { out.pixels[base + x] = pixels[base + width - 1 - x] }
+    }
+    return out
+  }
+
   /// The region [x, x+width) × [y, y+height); it must lie inside the image.
   public func cropped(x: Int, y: Int, width w: Int, height h: Int) -> RGBImage {
     precondition(x >= 0 && y >= 0 && w >= 0 && h >= 0 && x + w <= width && y + h <= height,

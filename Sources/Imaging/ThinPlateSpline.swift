@@ -174,9 +174,10 @@ extension RGBImage {
 public struct TPSWarp: Equatable, Sendable {
   public var gridSize = 10
   public var margin: Double = 10
-  public var maxRotation: Double = Double.pi / 8
+  /// Rotation (radians), per-axis scale and translation (pixels) are drawn uniformly from these.
+  public var rotation: ClosedRange<Double> = -Double.pi / 8...Double.pi / 8
   public var scaleRange: ClosedRange<Double> = 1.05...1.15
-  public var maxTranslation: Double = 10
+  public var translation: ClosedRange<Double> = -10...10
   public var jitter: Double = 2
 
   public init() {}
@@ -191,10 +192,14 @@ public struct TPSWarp: Equatable, Sendable {
   /// Draws a warp for a size×size image.
   public func draw(size: Int, rng: inout SeededRNG) -> ThinPlateSpline? {
     let src = controlGrid(size: size)
-    let theta = Double(rng.uniform(-1, 1)) * maxRotation
+    // A point of [lo, hi] from a draw u in [-1, 1).
+    func within(_ r: ClosedRange<Double>, _ u: Float) -> Double {
+      r.lowerBound + (r.upperBound - r.lowerBound) * (Double(u) + 1) / 2
+    }
+    let theta = within(rotation, rng.uniform(-1, 1))
     let sx = Double(rng.uniform(Float(scaleRange.lowerBound), Float(scaleRange.upperBound)))
     let sy = Double(rng.uniform(Float(scaleRange.lowerBound), Float(scaleRange.upperBound)))
-    let tx = Double(rng.uniform(-1, 1)) * maxTranslation, ty = Double(rng.uniform(-1, 1)) * maxTranslation
+    let tx = within(translation, rng.uniform(-1, 1)), ty = within(translation, rng.uniform(-1, 1))
     let centre = Double(size - 1) / 2
     let (c, s) = (cos(theta), sin(theta))
     let dst = src.map { p -> SIMD2<Double> in

@@ -1,10 +1,10 @@
-// ModelConfig: the landmark model's config keys (DESIGN §2, §4 names; the reference's values
-// as defaults) and their validation. The Workbench maps its experiment config onto this.
+// ModelConfig: the landmark model's config section (DESIGN §2) — sizes and widths of the pose
+// encoder, appearance encoder and SPADE decoder, and the covariance option. The reference's
+// values are the defaults; `fields` is the one table its keys are loaded, checked and listed from.
+import ConfigSchema
 import Foundation
 
-/// Architecture of `LandmarkModel`. Coded with the reference's option names (`n_landmarks`, …)
-/// so it can travel in a checkpoint's `config` JSON.
-public struct ModelConfig: Codable, Equatable, Sendable {
+public struct ModelConfig: ConfigSection {
   /// K, the number of landmarks.
   public var nLandmarks = 30
   /// S: images are S×S, S divisible by 16.
@@ -30,42 +30,34 @@ public struct ModelConfig: Codable, Equatable, Sendable {
 
   public init() {}
 
-  enum CodingKeys: String, CodingKey {
-    case nLandmarks = "n_landmarks"
-    case imgSize = "img_size"
-    case nsf, naf, ngc
-    case nFilters = "n_filters"
-    case poseDecoderChannels = "pose_decoder_channels"
-    case spadeHidden = "spade_hidden"
-    case disableSpade = "disable_spade"
-    case useIdentityCovariance = "use_identity_covariance"
-    case fixedCovar = "fixed_covar"
+  public static let sectionName = "model"
+  public static let reader = "Landmarks.LandmarkModel"
+  public static let fields: [ConfigField<ModelConfig>] = [
+    .int("n_landmarks", \.nLandmarks, 1...512, "number of landmarks K"),
+    .int("img_size", \.imgSize, 16...1024, "frame size S (S×S, divisible by 16)"),
+    .int("nsf", \.nsf, 0...1024, "pose encoder first-block width (0 = twice the input channels)"),
+    .int("naf", \.naf, 0...1024, "appearance encoder first-block width (0 = twice the input channels)"),
+    .int("ngc", \.ngc, 2...1024, "SPADE generator width nf (even)"),
+    .int("n_filters", \.nFilters, 1...1024, "appearance channels"),
+    .intList("pose_decoder_channels", \.poseDecoderChannels, count: 3, 1...4096, "pose decoder widths of its three steps"),
+    .int("spade_hidden", \.spadeHidden, 1...1024, "SPADE shared conv width"),
+    .bool("disable_spade", \.disableSpade, "heatmaps as input channels with plain InstanceNorm (Lorenz variant)"),
+    .bool("use_identity_covariance", \.useIdentityCovariance, "isotropic fixed covariance fixed_covar·I"),
+    .double("fixed_covar", \.fixedCovar, 1e-6...10, "covariance diagonal when use_identity_covariance"),
+  ]
+
+  public func problems() -> [String] {
+    var p: [String] = []
+    if imgSize % 16 != 0 { p.append("img_size must be divisible by 16, got \(imgSize)") }
+    if ngc % 2 != 0 { p.append("ngc must be even (the last SPADE block has ngc/2 channels), got \(ngc)") }
+    return p
   }
 
-  /// Decodes from JSON; keys left out keep their defaults, unknown keys are ignored
-  /// (a checkpoint's config holds the whole run's options).
-  public init(from decoder: Decoder) throws {
-    let c = try decoder.container(keyedBy: CodingKeys.self)
-    func get<T: Decodable>(_ key: CodingKeys, _ current: T) throws -> T {
-      try c.decodeIfPresent(T.self, forKey: key) ?? current
-    }
-    nLandmarks = try get(.nLandmarks, nLandmarks)
-    imgSize = try get(.imgSize, imgSize)
-    nsf = try get(.nsf, nsf)
-    naf = try get(.naf, naf)
-    ngc = try get(.ngc, ngc)
-    nFilters = try get(.nFilters, nFilters)
-    poseDecoderChannels = try get(.poseDecoderChannels, poseDecoderChannels)
-    spadeHidden = try get(.spadeHidden, spadeHidden)
-    disableSpade = try get(.disableSpade, disableSpade)
-    useIdentityCovariance = try get(.useIdentityCovariance, useIdentityCovariance)
-    fixedCovar = try get(.fixedCovar, fixedCovar)
-  }
-
-  /// Reads the model keys from a JSON object (e.g. a checkpoint's `config` attribute).
+  /// Reads the model keys from a JSON object (e.g. a checkpoint's `config` attribute, which
+  /// holds the whole run's options): keys left out keep their defaults, values are range-checked.
   public static func fromJSON(_ json: String) throws -> ModelConfig {
     do {
-      return try JSONDecoder().decode(ModelConfig.self, from: Data(json.utf8))
+      return try ModelConfig(json: json)
     } catch {
       throw ModelConfigError.badJSON(reason: "\(error)")
     }
@@ -73,9 +65,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
 
   /// The keys as a JSON object (sorted keys).
   public func jsonString() -> String {
-    let e = JSONEncoder()
-    e.outputFormatting = [.sortedKeys]
-    return (try? e.encode(self)).flatMap { String(data: $0, encoding: .utf8) } ?? "{}"
+    "{" + Self.fields.sorted { $0.name < $1.name }.map { "\"\($0.name)\":\($0.get(self).json)" }.joined(separator: ",") + "}"
   }
 
   /// Width of the pose encoder's first block output (4f), the appearance encoder's extra input.
@@ -83,31 +73,18 @@ public struct ModelConfig: Codable, Equatable, Sendable {
 
   /// Checks every key; the error names the key and the allowed range.
   public func validate() throws {
-    func need(_ ok: Bool, _ key: String, _ value: Any, _ rule: String) throws {
-      if !ok { throw ModelConfigError.invalid(key: key, value: "\(value)", rule: rule) }
-    }
-    try need(nLandmarks >= 1, "n_landmarks", nLandmarks, "≥ 1")
-    try need(imgSize >= 16 && imgSize % 16 == 0, "img_size", imgSize, "a positive multiple of 16")
-    try need(nsf >= 0, "nsf", nsf, "≥ 0 (0: twice the input channels)")
-    try need(naf >= 0, "naf", naf, "≥ 0 (0: twice the input channels)")
-    try need(ngc >= 2, "ngc", ngc, "≥ 2 (the last block has ngc/2 channels)")
-    try need(nFilters >= 1, "n_filters", nFilters, "≥ 1")
-    try need(
-      poseDecoderChannels.count == 3 && poseDecoderChannels.allSatisfy { $0 >= 1 }, "pose_decoder_channels",
-      poseDecoderChannels, "three positive widths")
-    try need(spadeHidden >= 1, "spade_hidden", spadeHidden, "≥ 1")
-    try need(fixedCovar > 0 && fixedCovar.isFinite, "fixed_covar", fixedCovar, "> 0")
+    if let v = violations().first { throw ModelConfigError.invalid(reason: v) }
   }
 }
 
 /// A config a user wrote that the model cannot be built from.
 public enum ModelConfigError: Error, CustomStringConvertible, Equatable {
-  case invalid(key: String, value: String, rule: String)
+  case invalid(reason: String)
   case badJSON(reason: String)
 
   public var description: String {
     switch self {
-    case .invalid(let key, let value, let rule): return "config key '\(key)' is \(value), must be \(rule)"
+    case .invalid(let reason): return "model config: \(reason)"
     case .badJSON(let reason): return "model config JSON could not be read: \(reason)"
     }
   }

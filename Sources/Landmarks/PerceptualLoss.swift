@@ -118,3 +118,20 @@ public final class PerceptualLoss {
     return total
   }
 }
+
+extension PerceptualLoss {
+  /// The perceptual loss a trainer config asks for: nil when `use_vgg` is off; the VGG19 weights
+  /// file `vgg_weights` names; or, with none named, random weights said loudly (`warn` gets the
+  /// message) and seeded by `seed`.
+  public static func forTraining(_ c: TrainerConfig, seed: Int, warn: (String) -> Void) throws -> PerceptualLoss? {
+    guard c.useVgg else { return nil }
+    if !c.vggWeights.isEmpty {
+      return PerceptualLoss(features: try VGG19Features.load(path: c.vggWeights), reducedWeights: c.reducedW)
+    }
+    warn(
+      "WARNING: use_vgg is on but vgg_weights is empty: the perceptual loss uses RANDOM VGG19 weights "
+        + "(make ImageNet weights with Experiments/tools/export_vgg19.py and set vgg_weights)")
+    var rng = SeededRNG(seed: UInt64(seed) ^ 0x76_6767)
+    return PerceptualLoss(features: VGG19Features(rng: &rng), reducedWeights: c.reducedW)
+  }
+}

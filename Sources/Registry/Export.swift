@@ -26,7 +26,7 @@ extension Registry {
           """
           SELECT r.id, e.name AS experiment, r.name, r.kind, r.status, r.parent_id, r.seed, r.config_hash,
             r.git_commit, r.dataset_fingerprint, r.host, r.pid, r.command_line, r.created_at, r.started_at,
-            r.ended_at, r.heartbeat_at, r.error, r.resume_from, r.earlier_seconds, r.resumes, r.config_json
+            r.ended_at, r.heartbeat_at, r.error, r.resume_from, r.earlier_seconds, r.resumes, r.resumed_from_step, r.config_json
           FROM runs r LEFT JOIN experiments e ON e.id = r.experiment_id WHERE r.id IN \(inIds) ORDER BY r.id
           """
         ),
@@ -48,7 +48,7 @@ extension Registry {
         (
           "frame_scores.csv",
           """
-          SELECT run_id, method, sequence, frame, metric, value FROM frame_scores WHERE run_id IN \(inIds)
+          SELECT run_id, method, sequence, frame, frame_index, metric, value FROM frame_scores WHERE run_id IN \(inIds)
           ORDER BY run_id, method, sequence, frame, metric
           """
         ),

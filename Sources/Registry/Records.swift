@@ -72,6 +72,8 @@ public struct Run: Codable, Equatable, Sendable {
   public var resumes: Int64 = 0
   /// The cluster job of the process that last claimed it (Slurm: `JOB_TASK` of an array).
   public var schedulerJob: String? = nil
+  /// The checkpoint step the latest attempt continued from (nil: it never resumed).
+  public var resumedFromStep: Int64? = nil
 
   /// Seconds of the current (or last) attempt: to `now` while running, else to its last sign
   /// of life (a run reaped as interrupted gets `ended_at` when noticed, maybe long after its
@@ -104,6 +106,7 @@ public struct Run: Codable, Equatable, Sendable {
     case resumeFrom = "resume_from"
     case earlierSeconds = "earlier_seconds"
     case schedulerJob = "scheduler_job"
+    case resumedFromStep = "resumed_from_step"
   }
 }
 
@@ -196,9 +199,12 @@ public struct FrameScore: Codable, Equatable, Sendable {
   public var frame: Int64
   public var metric: String
   public var value: Double
+  /// The 1-based position on the run's curve: the prediction horizon step, or the index of an
+  /// interpolated frame (nil: scores not on a curve, e.g. `eval frames`).
+  public var index: Int64?
 
   public init(
-    runId: Int64, method: String, sequence: String, frame: Int64, metric: String, value: Double
+    runId: Int64, method: String, sequence: String, frame: Int64, metric: String, value: Double, index: Int64? = nil
   ) {
     self.runId = runId
     self.method = method
@@ -206,11 +212,13 @@ public struct FrameScore: Codable, Equatable, Sendable {
     self.frame = frame
     self.metric = metric
     self.value = value
+    self.index = index
   }
 
   enum CodingKeys: String, CodingKey {
     case method, sequence, frame, metric, value
     case runId = "run_id"
+    case index = "frame_index"
   }
 }
 

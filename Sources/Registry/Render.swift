@@ -95,6 +95,7 @@ public enum RunFormat {
     lines.append("  command      \(r.commandLine)")
     if let e = r.error { lines.append("  error        \(e)") }
     if let f = r.resumeFrom { lines.append("  resume from  \(f)") }
+    if let step = r.resumedFromStep { lines.append("  resumed at   step \(step) (the checkpoint this attempt continued from)") }
     lines.append("")
     lines.append("lineage")
     if d.ancestors.isEmpty && d.children.isEmpty { lines.append("  (none)") }

@@ -123,6 +123,14 @@ public final class RunHandle: @unchecked Sendable {
     try registry.writeFrameScores(scores)
   }
 
+  /// Records that this attempt continued from the checkpoint of `step` (shown by `runs show`;
+  /// tests of interrupted runs assert it).
+  public func recordResume(fromStep step: Int64) throws {
+    try registry.write { c in
+      _ = try c.execute("UPDATE runs SET resumed_from_step = ? WHERE id = ? AND worker = ?", step, runId, worker)
+    }
+  }
+
   // MARK: end
 
   /// Flushes, stops the heartbeat and records the final status (`finished` or `failed`).
@@ -238,9 +246,10 @@ extension Registry {
     }
     try write { c in
       try c.insertMany(
-        "INSERT INTO frame_scores (run_id, method, sequence, frame, metric, value)",
+        "INSERT INTO frame_scores (run_id, method, sequence, frame, metric, value, frame_index)",
         rows: order.map { byKey[$0]!.rowValues },
-        suffix: "ON CONFLICT (run_id, method, sequence, frame, metric) DO UPDATE SET value = excluded.value")
+        suffix:
+          "ON CONFLICT (run_id, method, sequence, frame, metric) DO UPDATE SET value = excluded.value, frame_index = excluded.frame_index")
     }
   }
 

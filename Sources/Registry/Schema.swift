@@ -17,9 +17,10 @@ public enum RegistrySchema {
   /// Identifies a LandmarkLab registry in the SQLite header (`PRAGMA application_id`): 'LMLB'.
   public static let applicationID: Int32 = 0x4C4D_4C42
   /// Bumped with every migration; stored in `registry_info.schema_version`.
-  public static let version = 4
+  public static let version = 5
   /// Every migration this build knows, in order.
-  public static let migrationNames = ["v1-initial-schema", "v2-run-attempt-time", "v3-sweeps", "v4-scheduler-jobs"]
+  public static let migrationNames = ["v1-initial-schema", "v2-run-attempt-time", "v3-sweeps", "v4-scheduler-jobs", "v5-resume-step-frame-index",
+  ]
 
   /// Refuses a registry written by a newer lmlab: a migration this build does not know, or a
   /// higher `schema_version` (on either backend).
@@ -181,6 +182,12 @@ public enum RegistrySchema {
       try db.execute(sql: "ALTER TABLE runs ADD COLUMN scheduler_job TEXT")
       try db.execute(sql: "ALTER TABLE sweeps ADD COLUMN scheduler_jobs TEXT NOT NULL DEFAULT ''")
       try db.execute(sql: "UPDATE registry_info SET value = '4' WHERE key = 'schema_version'")
+    }
+    // A resumed run records the checkpoint step it continued from; a per-frame score records its
+    // position on the run's curve (horizon step or interpolated-frame index), which the report
+    // used to re-derive from frame ranks: existing rows get exactly that rank.
+    m.registerMigration("v5-resume-step-frame-index") { db in
+      for s in RegistrySchema.v5Statements { try db.execute(sql: s) }
     }
     return m
   }

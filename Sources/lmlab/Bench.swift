@@ -1,4 +1,5 @@
 // `lmlab bench ...`: benchmark commands; each prints its figures and same-run ratios.
+import Benchmarks
 import ArgumentParser
 import Workbench
 

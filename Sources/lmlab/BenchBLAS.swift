@@ -1,4 +1,5 @@
 // `lmlab bench blas`: which OpenBLAS kernels this machine runs, and their sgemm speed.
+import Benchmarks
 import ArgumentParser
 import Workbench
 

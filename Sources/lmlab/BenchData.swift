@@ -1,4 +1,5 @@
 // `lmlab bench data`: synthesis, PNG decode and augmented-pair sampling frames/s at 64 and 128 px.
+import Benchmarks
 import ArgumentParser
 import Workbench
 

@@ -1,5 +1,6 @@
 // `lmlab bench dynamics`: LSTM training and rollout+decode speed at the demo and BAIR sizes,
 // with PyTorch's figures from the same run (Experiments/tools/bench_dynamics.py).
+import Benchmarks
 import ArgumentParser
 import Workbench
 

@@ -1,4 +1,5 @@
 // `lmlab bench engine`: sgemm and conv2d throughput in one run.
+import Benchmarks
 import ArgumentParser
 import Workbench
 

@@ -1,4 +1,5 @@
 // `lmlab bench metrics`: frames per second of PSNR, SSIM and each LPIPS backbone at 64 and 128 px.
+import Benchmarks
 import ArgumentParser
 import Workbench
 

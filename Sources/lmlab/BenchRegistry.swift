@@ -1,4 +1,5 @@
 // `lmlab bench registry`: registry logging throughput and filtered-listing latency at scale.
+import Benchmarks
 import ArgumentParser
 import Foundation
 import Workbench

@@ -1,4 +1,5 @@
 // `lmlab bench report`: report time on a registry of many runs with per-frame scores.
+import Benchmarks
 import ArgumentParser
 import Foundation
 import Workbench

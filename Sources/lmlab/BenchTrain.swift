@@ -1,5 +1,6 @@
 // `lmlab bench train`: training-step speed, GFLOP/s against same-run sgemm, and peak memory for
 // ref-64 and the demo config.
+import Benchmarks
 import ArgumentParser
 import Workbench
 

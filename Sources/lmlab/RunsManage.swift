@@ -16,21 +16,20 @@ struct RunsResume: ParsableCommand {
   @Flag(help: "Only queue the run again; a worker (`lmlab train worker`, e.g. a Slurm array task) continues it.")
   var queueOnly = false
 
-  func run() throws {
-    let runID = try parseRunID(id)
-    let registry = try global.openRegistry()
-    let run = try registry.requeue(runID)
-    let from = run.resumeFrom.map { "from checkpoint \($0)" } ?? "from scratch (no checkpoint recorded)"
-    guard !queueOnly, run.kind == LandmarkTraining.runKind else {
-      print("run \(run.id) queued again; the next worker that claims it restarts it \(from)")
-      return
-    }
-    print("continuing run \(run.id) \(from)")
-    guard let summary = try LandmarkTraining.resume(runId: runID, registry: registry) else {
-      print("run \(run.id) was claimed by another worker first")
-      return
-    }
-    if summary.status == .interrupted { throw ExitCode(130) }
+  func run() throws { try resumeRun(id, queueOnly: queueOnly, global: global) }
+}
+
+/// `runs resume` and `train resume`: queue run `id` again and continue it here (any training kind),
+/// or leave it to a worker.
+func resumeRun(_ id: String, queueOnly: Bool, global: GlobalOptions) throws {
+  let registry = try global.openRegistry()
+  switch try TrainingRuns.resume(runId: try parseRunID(id), queueOnly: queueOnly, registry: registry) {
+  case .queued(let from):
+    print("run \(id) queued again; the next worker that claims it continues it " + (from.map { "from checkpoint \($0)" } ?? "from scratch (no checkpoint recorded)"))
+  case .claimedElsewhere:
+    print("run \(id) was claimed by another worker first")
+  case .trained(let s):
+    if s.status == .interrupted { throw ExitCode(130) }
   }
 }
 

@@ -11,7 +11,7 @@ struct RunsQueue: ParsableCommand {
 
   @OptionGroup var global: GlobalOptions
 
-  @Argument(help: "Experiment config YAML (keys as in Experiments/defaults.yaml).")
+  @Argument(help: "Experiment config YAML (keys: `lmlab config keys`).")
   var config: String?
 
   @Option(name: .customLong("set"), help: "Override one key: --set n_landmarks=40 (repeatable).")

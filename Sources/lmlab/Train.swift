@@ -58,34 +58,25 @@ struct TrainDynamics: ParsableCommand {
   }
 }
 
+/// `lmlab train resume ID`: the same command as `lmlab runs resume ID` (kept for old scripts).
 struct TrainResume: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "resume", abstract: "Continue an interrupted or failed landmarks or dynamics run from its latest checkpoint.")
+    commandName: "resume", abstract: "Same as `lmlab runs resume`: continue an interrupted or failed training run of any kind.")
 
   @OptionGroup var global: GlobalOptions
 
   @Argument(help: "Run id.") var id: String
 
-  func run() throws {
-    let registry = try global.openRegistry()
-    let runId = try parseRunID(id)
-    let isDynamics = try registry.run(runId).kind == DynamicsTraining.runKind
-    let resumed =
-      isDynamics
-      ? try DynamicsTraining.resume(runId: runId, registry: registry)
-      : try LandmarkTraining.resume(runId: runId, registry: registry)
-    guard let s = resumed else {
-      print("nothing queued to continue")
-      return
-    }
-    if s.status == .interrupted { throw ExitCode(130) }
-  }
+  @Flag(help: "Only queue the run again; a worker (`lmlab train worker`) continues it.")
+  var queueOnly = false
+
+  func run() throws { try resumeRun(id, queueOnly: queueOnly, global: global) }
 }
 
 struct TrainWorker: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "worker",
-    abstract: "Train queued runs until none is left: a sweep's trials (--sweep), else queued landmark runs.")
+    abstract: "Train queued runs until none is left: a sweep's trials (--sweep), else any queued training run.")
 
   @OptionGroup var global: GlobalOptions
   @Option(help: "Sweep id or name: claim its trials, requeue its interrupted ones, wait while others run its last trials.")
@@ -108,10 +99,10 @@ struct TrainWorker: ParsableCommand {
       return
     }
     var count = 0
-    while maxTrials == 0 || count < maxTrials, let s = try LandmarkTraining.continueQueued(registry: registry) {
+    while maxTrials == 0 || count < maxTrials, let s = try TrainingRuns.continueQueued(registry: registry) {
       count += 1
       if s.status == .interrupted { throw ExitCode(130) }
     }
-    print("\(count) run(s) continued; no landmark run is queued")
+    print("\(count) run(s) continued; no training run is queued")
   }
 }

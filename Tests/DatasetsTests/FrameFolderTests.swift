@@ -59,9 +59,9 @@ final class FrameFolderTests: XCTestCase {
 
   func testPairSamplerDeterministicResumableAndPrefetched() throws {
     let set = try SyntheticVideoSet(SyntheticSpec(sequences: 4, frames: 70, size: 32, seed: 4))
-    var config = PairSamplerConfig(batchSize: 3, imageSize: 32, useWarped: true, useTemporal: true)
-    config.minGap = 3
-    let a = try PairSampler(source: set, config: config, seed: 9)
+    var config = PairSamplerConfig(batchSize: 3, useWarped: true, useTemporal: true)
+    config.temporalMinGap = 3
+    let a = try PairSampler(source: set, config: config, imageSize: 32, seed: 9)
     let b1 = try a.next(), b2 = try a.next()
     XCTAssertEqual(b1.pose.shape, [3, 3, 32, 32])
     XCTAssertEqual(b1.appearance.shape, [3, 3, 32, 32])
@@ -71,14 +71,14 @@ final class FrameFolderTests: XCTestCase {
     }
     XCTAssertTrue(b1.target.values.allSatisfy { $0 >= -1 && $0 <= 1 })
     // Resume: a fresh sampler restored to b1's state yields b2 exactly.
-    let r = try PairSampler(source: set, config: config, seed: 12345)
+    let r = try PairSampler(source: set, config: config, imageSize: 32, seed: 12345)
     r.restore(b1.state)
     let again = try r.next()
     XCTAssertEqual(again.origins, b2.origins)
     XCTAssertEqual(again.appearance.values, b2.appearance.values)
     XCTAssertEqual(again.state, b2.state)
     // Prefetching gives the same batches in the same order.
-    let p = try PairSampler(source: set, config: config, seed: 9).prefetching(capacity: 2)
+    let p = try PairSampler(source: set, config: config, imageSize: 32, seed: 9).prefetching(capacity: 2)
     XCTAssertEqual(try p.next().pose.values, b1.pose.values)
     XCTAssertEqual(try p.next().pose.values, b2.pose.values)
     p.stop()

@@ -94,10 +94,10 @@ final class ResidualLSTMTests: XCTestCase {
     defer { try? FileManager.default.removeItem(atPath: dir) }
     var rng = SeededRNG(seed: 8)
     let batches = (0..<4).map { _ in Tensor.normal([4, 5, 10], std: 0.3, rng: &rng) }
-    var config = DynamicsTrainerConfig()
+    var config = DynamicsConfig()
     config.nInputs = 2
     config.nFuture = 3
-    config.gradClip = 1
+    config.dynGradClip = 1
     let a = try DynamicsTrainer(model: model(stateSize: 10, hidden: 8, layers: 2), config: config)
     let straight = batches.map { a.step(windows: $0).loss }
     let b = try DynamicsTrainer(model: model(stateSize: 10, hidden: 8, layers: 2), config: config)
@@ -112,7 +112,7 @@ final class ResidualLSTMTests: XCTestCase {
   }
 
   func testNonFiniteLossChangesNothing() throws {
-    var config = DynamicsTrainerConfig()
+    var config = DynamicsConfig()
     config.nInputs = 1
     config.nFuture = 2
     let t = try DynamicsTrainer(model: model(stateSize: 5, hidden: 4, layers: 1), config: config)
@@ -127,10 +127,10 @@ final class ResidualLSTMTests: XCTestCase {
   func testTrainingLowersTheLossOnASmoothMotion() throws {
     // Landmarks on circles at different speeds: 150 steps must cut the schedule loss well below
     // holding the state (the untrained model's prediction).
-    var config = DynamicsTrainerConfig()
+    var config = DynamicsConfig()
     config.nInputs = 2
     config.nFuture = 8
-    config.learningRate = 3e-3
+    config.dynLearningRate = 3e-3
     let t = try DynamicsTrainer(model: model(stateSize: 10, hidden: 32, layers: 2, scale: 10), config: config)
     var rng = SeededRNG(seed: 5)
     func batch() -> Tensor {

@@ -27,7 +27,7 @@ final class LandmarkModelTests: XCTestCase {
     c.imgSize = 40
     XCTAssertThrowsError(try c.validate()) { e in
       XCTAssertEqual(
-        e as? ModelConfigError, .invalid(key: "img_size", value: "40", rule: "a positive multiple of 16"))
+        e as? ModelConfigError, .invalid(reason: "img_size must be divisible by 16, got 40"))
     }
     c = Self.tiny
     c.poseDecoderChannels = [8, 8]

@@ -50,7 +50,7 @@ final class TrainerLossPathTests: XCTestCase {
     ld.backward()
     // After one Adam step exp_avg = (1 − β1)·(g + wd·p): the gradient D was updated with.
     let state = Dictionary(uniqueKeysWithValues: trainer.optimizerD!.stateDict().tensors.map { ($0.0, $0.1) })
-    let wd = tc.weightDecay
+    let wd = Float(tc.weightDecay)
     for (name, p0) in d0.namedParameters() {
       let g = try XCTUnwrap(p0.grad, name)
       let m = try XCTUnwrap(state[name + ".exp_avg"], name)

@@ -74,7 +74,7 @@ final class DocumentedFormatsTests: XCTestCase {
     quiet.progressStyle = .silent
     quiet.print = { _ in }
     let registry = try Registry(path: dir + "/reg.sqlite")
-    let s = try LandmarkTraining.start(try ConfigLoader.load(file: nil, overrides: sets, defaultsFile: nil), registry: registry, options: quiet)
+    let s = try LandmarkTraining.start(try ConfigLoader.load(file: nil, overrides: sets), registry: registry, options: quiet)
     XCTAssertEqual(s.status, .finished)
     XCTAssertEqual(s.steps, 2)
     let acc = try XCTUnwrap(s.keypointAccuracy, "the README folder has keypoints and train/test splits: probed")
@@ -88,7 +88,7 @@ final class DocumentedFormatsTests: XCTestCase {
       (#"{"splits": {"train": ["walk"]}, "format": "lmlab-frames/9"}"#, "field `format` is `lmlab-frames/9`; this build reads `lmlab-frames/1`"),
     ] {
       try write(text, manifest)
-      XCTAssertThrowsError(try LandmarkTraining.start(try ConfigLoader.load(file: nil, overrides: sets, defaultsFile: nil), registry: registry, options: quiet)) {
+      XCTAssertThrowsError(try LandmarkTraining.start(try ConfigLoader.load(file: nil, overrides: sets), registry: registry, options: quiet)) {
         XCTAssertEqual("\($0)", "\(manifest): \(expected)")
       }
     }
@@ -150,11 +150,11 @@ final class DocumentedFormatsTests: XCTestCase {
     }
     let yaml = dir + "/exp.yaml"
     try write("data:\n  img_size: 64\nmodel:\n  n_landmarks: 10\n  use_identity_covariance: true\n", yaml)
-    let loaded = try ConfigLoader.load(file: yaml, defaultsFile: nil)
-    XCTAssertEqual([loaded.config.imgSize, loaded.config.nLandmarks], [64, 10])
-    XCTAssertTrue(loaded.config.useIdentityCovariance)
+    let loaded = try ConfigLoader.load(file: yaml)
+    XCTAssertEqual([loaded.config.model.imgSize, loaded.config.model.nLandmarks], [64, 10])
+    XCTAssertTrue(loaded.config.model.useIdentityCovariance)
     try write("n_landmarks: [10\n", yaml)
-    XCTAssertThrowsError(try ConfigLoader.load(file: yaml, defaultsFile: nil)) {
+    XCTAssertThrowsError(try ConfigLoader.load(file: yaml)) {
       let message = "\($0)"
       XCTAssertTrue(message.hasPrefix("\(yaml):"), message)
       XCTAssertFalse(message.contains("\n"), message)

@@ -34,7 +34,7 @@ final class DynamicsPipelineTests: XCTestCase {
       "temporal_max_gap=4", "max_steps=3", "checkpoint_every=3", "sample_every=3", "probe_every=0", "probe_frames=16",
       "save_path=\(dir)/runs", "seed=2",
     ]
-    let s = try LandmarkTraining.start(try ConfigLoader.load(file: nil, overrides: sets, defaultsFile: nil), registry: registry, options: quiet())
+    let s = try LandmarkTraining.start(try ConfigLoader.load(file: nil, overrides: sets), registry: registry, options: quiet())
     XCTAssertEqual(s.status, .finished)
     return s.runId
   }
@@ -60,11 +60,15 @@ final class DynamicsPipelineTests: XCTestCase {
     opts.afterStep = { if $0 == 4 { raise(SIGTERM) } }
     let b = try DynamicsTraining.start(landmarksRun: lm, configFile: nil, overrides: dynamicsSets, registry: registry, options: opts)
     XCTAssertEqual(b.status, .interrupted)
-    let c = try DynamicsTraining.resume(runId: b.runId, registry: registry, options: quiet())
+    let c = try TrainingRuns.resumeHere(runId: b.runId, registry: registry, options: quiet())
     XCTAssertEqual(c?.status, .finished)
     XCTAssertEqual(
       try registry.series(runId: b.runId, name: "loss").map { $0.value.bitPattern },
       try registry.series(runId: a.runId, name: "loss").map { $0.value.bitPattern })
+    // It continued from the checkpoint written at the SIGTERM (step 4) and took steps 5-6 only (additive count: 6, a
+    // restart from step 0 would have logged 4 + 6).
+    XCTAssertEqual(try registry.run(b.runId).resumedFromStep, 4)
+    XCTAssertEqual(try registry.summaries(runId: b.runId).first { $0.name == "loss" }?.pointsLogged, 6)
 
     for method in PredictionMethod.allCases {
       var r = PredictRequest(runId: a.runId, out: "\(dir)/pred-\(method.rawValue)")
@@ -142,7 +146,7 @@ final class DynamicsPipelineTests: XCTestCase {
         "img_size=32", "n_landmarks=3", "nsf=2", "ngc=4", "n_filters=4", "pose_decoder_channels=[8,8,8]", "spade_hidden=4",
         "batch_size=2", "use_vgg=false", "mse_lambda=1", "synth_sequences=10", "synth_frames=12", "temporal_min_gap=1",
         "temporal_max_gap=4", "max_steps=3", "probe_every=0", "probe_frames=16", "save_path=\(dir)/runs",
-      ], defaultsFile: nil)
+      ])
     let unfinished = try LandmarkTraining.start(sets, registry: registry, options: opts)
     XCTAssertEqual(unfinished.status, .interrupted)
     let count = try runCount(registry)

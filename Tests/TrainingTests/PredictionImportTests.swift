@@ -40,7 +40,7 @@ final class PredictionImportTests: XCTestCase {
       "save_path=\(dir)/runs", "seed=2",
     ]
     let lm = try LandmarkTraining.start(
-      try ConfigLoader.load(file: nil, overrides: sets, defaultsFile: nil), registry: registry, options: o)
+      try ConfigLoader.load(file: nil, overrides: sets), registry: registry, options: o)
     XCTAssertEqual(lm.status, .finished)
     var r = PredictRequest(runId: lm.runId, out: "\(dir)/pred")
     r.method = .copyLast

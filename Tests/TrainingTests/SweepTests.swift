@@ -74,16 +74,16 @@ final class SweepTests: XCTestCase {
     XCTAssertEqual(spec.name, "expand")
     XCTAssertEqual(spec.rankGoal, .max)
     XCTAssertEqual(spec.sweptKeys, ["n_landmarks", "learning_rate", "equivariance_lambda", "nsf"])
-    XCTAssertEqual(spec.grid[0].values, ["3", "5", "7"])
-    XCTAssertEqual(spec.grid[1].values, ["0.0001", "0.001", "0.01"])
+    XCTAssertEqual(spec.grid[0].values.map(\.description), ["3", "5", "7"])
+    XCTAssertEqual(spec.grid[1].values.map(\.description), ["0.0001", "0.001", "0.01"])
     let a = spec.assignments()
     XCTAssertEqual(a.count, 3 * 3 * 2 * 2)
     XCTAssertEqual(a[0].map(\.key), ["n_landmarks", "learning_rate", "equivariance_lambda", "nsf", "seed"])
-    XCTAssertEqual(a[0][0].value, "3")
-    XCTAssertEqual(a.last![0].value, "7")
-    XCTAssertEqual(a.map { $0[4].value }, Array(repeating: ["1", "2"], count: 18).flatMap { $0 })
+    XCTAssertEqual(a[0][0].value.description, "3")
+    XCTAssertEqual(a.last![0].value.description, "7")
+    XCTAssertEqual(a.map { $0[4].value.description }, Array(repeating: ["1", "2"], count: 18).flatMap { $0 })
     for t in a {
-      let e = Double(t[2].value)!, n = Int(t[3].value)!
+      let e = Double(t[2].value.description)!, n = Int(t[3].value.description)!
       XCTAssertTrue((0.5...2.0).contains(e), "\(e)")
       XCTAssertTrue((2...4).contains(n), "\(n)")
     }
@@ -91,10 +91,10 @@ final class SweepTests: XCTestCase {
     XCTAssertEqual(try SweepSpec.load(path: path).assignments().map { $0.map(\.value) }, a.map { $0.map(\.value) })
     let plan = try spec.plan(registry: nil)
     XCTAssertEqual(plan.trials.count, 36)
-    XCTAssertEqual(plan.trials[0].loaded.config.nLandmarks, 3)
-    XCTAssertEqual(plan.trials[0].loaded.config.learningRate, 1e-4, accuracy: 1e-12)
-    XCTAssertEqual(plan.trials[1].loaded.config.seed, 2)
-    XCTAssertEqual(plan.trials[0].loaded.config.imgSize, 32, "the base config is applied")
+    XCTAssertEqual(plan.trials[0].loaded.config.model.nLandmarks, 3)
+    XCTAssertEqual(plan.trials[0].loaded.config.trainer.learningRate, 1e-4, accuracy: 1e-12)
+    XCTAssertEqual(plan.trials[1].loaded.config.run.seed, 2)
+    XCTAssertEqual(plan.trials[0].loaded.config.model.imgSize, 32, "the base config is applied")
   }
 
   /// `lmlab sweep SPEC` as a process: exit status and output.
@@ -122,7 +122,10 @@ final class SweepTests: XCTestCase {
       ("empty-grid-list", head + "grid:\n  n_landmarks: []\n", ["grid n_landmarks: empty list"]),
       ("empty-grid", head + "grid: {}\n", ["grid is empty"]),
       ("range-low-high", head + "grid:\n  n_landmarks: {range: [40, 10, 10]}\n", ["n_landmarks.range: low 40 > high 10"]),
-      ("value-out-of-range", head + "grid:\n  n_landmarks: [3, 0]\n", ["trial 2 (n_landmarks=0)", "n_landmarks must be"]),
+      // Values are typed when the spec is read: the error names the line of the bad value.
+      ("value-out-of-range", head + "grid:\n  n_landmarks: [3, 0]\n", [".yaml:5:", "n_landmarks must be an integer in 1...512, got '0'"]),
+      ("removed-key", head + "set:\n  save_freq: 3\n", [".yaml:5:", "config key 'save_freq' was removed; use checkpoint_every"]),
+      ("wrong-type", head + "set:\n  use_gan: often\n", [".yaml:5:", "use_gan must be true or false, got 'often'"]),
       ("log-uniform-low", head + "random:\n  samples: 2\n  keys:\n    learning_rate: {log_uniform: [0, 1]}\n", ["log_uniform: low must be > 0"]),
       ("missing-landmark-run", "trainer: dynamics\nlandmarks_run: 99\nrank: min.val_mu_error_px\n", ["no run with id 99"]),
       ("landmark-sweep-missing", "trainer: dynamics\nlandmarks_sweep: nope\nrank: min.val_mu_error_px\n", ["no sweep 'nope'"]),

@@ -2,6 +2,7 @@
 // marked interrupted, and resuming it gives the same losses as an uninterrupted run; a NaN loss
 // stops the run (failed, naming the step and the last good checkpoint); a full run records
 // checkpoints, samples, probes and baselines; encode writes a landmark file.
+import Benchmarks
 import Datasets
 import Foundation
 import Registry
@@ -29,7 +30,7 @@ final class TrainingPipelineTests: XCTestCase {
       "probe_every=3", "probe_frames=16", "save_path=\(dir)/runs", "seed=5", "learning_rate=0.001",
       "no_grad_clip=false",
     ]
-    return try ConfigLoader.load(file: nil, overrides: sets + overrides, defaultsFile: nil)
+    return try ConfigLoader.load(file: nil, overrides: sets + overrides)
   }
 
   func quiet() -> TrainOptions {
@@ -58,10 +59,15 @@ final class TrainingPipelineTests: XCTestCase {
     XCTAssertTrue(run.error?.contains("SIGTERM") ?? false, run.error ?? "")
     XCTAssertEqual(try registry.detail(b.runId).checkpoints.map(\.step).max(), 4)
 
-    let c = try XCTUnwrap(try LandmarkTraining.resume(runId: b.runId, registry: registry, options: quiet()))
+    let c = try XCTUnwrap(try TrainingRuns.resumeHere(runId: b.runId, registry: registry, options: quiet()))
     XCTAssertEqual(c.runId, b.runId)
     XCTAssertEqual(c.status, .finished)
     XCTAssertEqual(c.steps, 6)
+    // The resumed attempt continued from step 4 and took only steps 5 and 6: the additive count
+    // of logged loss points is 6, not the 4 + 6 a restart from step 0 would log (rows are upserted,
+    // so the series alone cannot tell).
+    XCTAssertEqual(try registry.run(b.runId).resumedFromStep, 4)
+    XCTAssertEqual(try registry.summaries(runId: b.runId).first { $0.name == "loss" }?.pointsLogged, 6)
     let la = try losses(registry, a.runId)
     XCTAssertEqual(la.count, 6)
     XCTAssertEqual(la, try losses(registry, b.runId), "resumed run's losses differ from the uninterrupted run's")
@@ -94,7 +100,7 @@ final class TrainingPipelineTests: XCTestCase {
     opts.afterStep = { step in if step == 4 { raise(SIGTERM) } }
     let b = try LandmarkTraining.start(try tinyConfig(steps: 6, overrides: cosine), registry: registry, options: opts)
     XCTAssertEqual(b.status, .interrupted)
-    let c = try XCTUnwrap(try LandmarkTraining.resume(runId: b.runId, registry: registry, options: quiet()))
+    let c = try XCTUnwrap(try TrainingRuns.resumeHere(runId: b.runId, registry: registry, options: quiet()))
     XCTAssertEqual(c.status, .finished)
     XCTAssertEqual(try losses(registry, a.runId), try losses(registry, b.runId))
     let constant = try LandmarkTraining.start(try tinyConfig(steps: 6), registry: registry, options: quiet())
@@ -150,7 +156,7 @@ final class TrainingPipelineTests: XCTestCase {
   func testConvFLOPsOfRef64MatchTheIssuesFigure() {
     // The issue quotes about 368 GFLOP per step for ref-64 (VGG loss on).
     let c = TrainBench.ref64
-    let f = ConvFLOPs.trainingStep(TrainSetup.modelConfig(c), trainer: TrainSetup.trainerConfig(c), batch: 8) / 1e9
+    let f = ConvFLOPs.trainingStep(c.model, trainer: c.trainer, batch: 8) / 1e9
     XCTAssertGreaterThan(f, 250)
     XCTAssertLessThan(f, 450)
   }

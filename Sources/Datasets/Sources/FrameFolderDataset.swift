@@ -25,36 +25,22 @@ public final class FrameFolderDataset: VideoSource {
   /// pixel data is decoded on demand and cached up to `cacheBytes`.
   public init(root: String, cacheBytes: Int = 512 << 20) throws {
     let fm = FileManager.default
-    var isDir: ObjCBool = false
-    guard fm.fileExists(atPath: root, isDirectory: &isDir), isDir.boolValue else { throw DatasetError.notADirectory(path: root) }
+    let listing = try FrameFolderListing(root: root)
     self.root = root
-    let entries = ((try? fm.contentsOfDirectory(atPath: root)) ?? []).sorted()
     var names: [String] = [], paths: [[String]] = [], numbers: [[Int]] = []
     var size: (Int, Int)? = nil
-    for e in entries where !e.hasPrefix(".") {
-      let dir = (root as NSString).appendingPathComponent(e)
-      var d: ObjCBool = false
-      guard fm.fileExists(atPath: dir, isDirectory: &d), d.boolValue else { continue }
-      let files = ((try? fm.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.lowercased().hasSuffix(".png") }
-      guard !files.isEmpty else { throw DatasetError.emptySequence(path: dir) }
-      var numbered: [(Int, String)] = []
-      for f in files {
-        let p = (dir as NSString).appendingPathComponent(f)
-        guard let n = FrameFolderDataset.number(in: f) else { throw DatasetError.badFrameName(path: p, detail: "frame name has no number to sort by") }
-        numbered.append((n, p))
-      }
-      numbered.sort { $0.0 < $1.0 }
-      for i in 1..<Swift.max(numbered.count, 1) where numbered[i].0 == numbered[i - 1].0 {
-        throw DatasetError.badFrameName(path: numbered[i].1, detail: "frame number \(numbered[i].0) repeats \(numbered[i - 1].1)")
-      }
-      for (_, p) in numbered {
-        let s = try pngSize(p)
-        if let size, size != s { throw DatasetError.mixedSizes(path: p, size: s, expected: size) }
+    for sequence in listing.sequences {
+      let dir = (root as NSString).appendingPathComponent(sequence.name)
+      guard !sequence.frames.isEmpty else { throw DatasetError.emptySequence(path: dir) }
+      for f in sequence.frames {
+        let h = try PNGHeader.read(f.path)
+        let s = (h.width, h.height)
+        if let size, size != s { throw DatasetError.mixedSizes(path: f.path, size: s, expected: size) }
         size = size ?? s
       }
-      names.append(e)
-      paths.append(numbered.map(\.1))
-      numbers.append(numbered.map(\.0))
+      names.append(sequence.name)
+      paths.append(sequence.frames.map(\.path))
+      numbers.append(sequence.frames.map(\.number))
     }
     guard let size, !names.isEmpty else { throw DatasetError.noSequences(path: root) }
     sequenceNames = names
@@ -97,15 +83,7 @@ public final class FrameFolderDataset: VideoSource {
   }
 
   /// The last run of digits in a file name's stem.
-  static func number(in file: String) -> Int? {
-    let stem = (file as NSString).deletingPathExtension
-    var digits = ""
-    var seen = false
-    for ch in stem.reversed() {
-      if ch.isASCII && ch.isNumber { digits.append(ch); seen = true } else if seen { break }
-    }
-    return seen ? Int(String(digits.reversed())) : nil
-  }
+  static func number(in file: String) -> Int? { FrameFolderListing.frameNumber(in: file) }
 
   public func frameCount(sequence: Int) -> Int { framePaths[sequence].count }
   public func frameNumber(sequence: Int, index t: Int) -> Int { frameNumbers[sequence][t] }
@@ -125,18 +103,4 @@ public final class FrameFolderDataset: VideoSource {
   public func verifyAllFrames() throws {
     for s in 0..<sequenceCount { for t in 0..<frameCount(sequence: s) { _ = try frame(sequence: s, index: t) } }
   }
-}
-
-/// Width and height from a PNG's IHDR; errors name the file.
-public func pngSize(_ path: String) throws -> (Int, Int) {
-  guard let h = FileHandle(forReadingAtPath: path) else { throw DatasetError.image(.notFound(path: path)) }
-  defer { try? h.close() }
-  let d = [UInt8](h.readData(ofLength: 24))
-  let sig: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
-  guard d.count >= 8, Array(d[0..<8]) == sig else { throw DatasetError.image(.notPNG(path: path)) }
-  guard d.count == 24, d[12] == 0x49, d[13] == 0x48, d[14] == 0x44, d[15] == 0x52 else {
-    throw DatasetError.image(.truncated(path: path, detail: "no IHDR chunk"))
-  }
-  func be(_ i: Int) -> Int { Int(d[i]) << 24 | Int(d[i + 1]) << 16 | Int(d[i + 2]) << 8 | Int(d[i + 3]) }
-  return (be(16), be(20))
 }

@@ -25,19 +25,19 @@ public final class LandmarkTrainer {
   public init(model: LandmarkModel, config: TrainerConfig, perceptual: PerceptualLoss? = nil, seed: UInt64) throws {
     try config.validate()
     if config.useVgg && perceptual == nil {
-      throw ModelConfigError.invalid(key: "use_vgg", value: "true", rule: "given a VGG feature network")
+      throw ModelConfigError.invalid(reason: "use_vgg is true but no perceptual feature network was given")
     }
     self.model = model
     self.config = config
     self.perceptual = config.useVgg ? perceptual : nil
     rng = SeededRNG(seed: seed ^ 0x7472_6169_6e65_72)
     optimizer = Adam(
-      model.namedParameters(), lr: config.learningRate, weightDecay: config.weightDecay)
+      model.namedParameters(), lr: Float(config.learningRate), weightDecay: Float(config.weightDecay))
     if config.useGan {
       var drng = SeededRNG(seed: seed ^ 0x6469_7363)
       let d = MultiscaleDiscriminator(ndf: config.ndf, layers: config.nLayersD, numD: config.numD, rng: &drng)
       discriminator = d
-      optimizerD = Adam(d.namedParameters(), lr: config.learningRate, weightDecay: config.weightDecay)
+      optimizerD = Adam(d.namedParameters(), lr: Float(config.learningRate), weightDecay: Float(config.weightDecay))
     } else {
       discriminator = nil
       optimizerD = nil
@@ -60,7 +60,7 @@ public final class LandmarkTrainer {
 
   /// Sets both optimizers' rate for the next update of a run of `total` steps.
   public func scheduleLearningRate(total: Int) {
-    let lr = config.learningRate * Float(config.lrSchedule.factor(step: step, total: total))
+    let lr = Float(config.learningRate) * Float(config.schedule.factor(step: step, total: total))
     optimizer.lr = lr
     optimizerD?.lr = lr
   }
@@ -74,34 +74,34 @@ public final class LandmarkTrainer {
     if config.mseLambda > 0 {
       let l = Tensor.mseLoss(recon, target)
       losses.mse = l.item
-      total = total + l * config.mseLambda
+      total = total + l * Float(config.mseLambda)
     }
     if let vgg = perceptual, config.vggLambda > 0 {
       let l = vgg(recon, target)
       losses.vgg = l.item
-      total = total + l * config.vggLambda
+      total = total + l * Float(config.vggLambda)
     }
     if let d = discriminator, config.ganLambda > 0 {
       let l = adversarial(d(recon), real: true)
       losses.ganG = l.item
-      total = total + l * config.ganLambda
+      total = total + l * Float(config.ganLambda)
     }
     if config.concentrationLambda > 0, let maps = out.pose.maps {
       let l = LandmarkTerms.concentration(maps: maps)
       losses.concentration = l.item
-      total = total + l * config.concentrationLambda
+      total = total + l * Float(config.concentrationLambda)
     }
     if config.separationLambda > 0 {
-      let l = LandmarkTerms.separation(mu: out.pose.mu, sigma: config.separationSigma)
+      let l = LandmarkTerms.separation(mu: out.pose.mu, sigma: Float(config.separationSigma))
       losses.separation = l.item
-      total = total + l * config.separationLambda
+      total = total + l * Float(config.separationLambda)
     }
     if config.equivarianceLambda > 0 {
       let warps = (0..<pose.shape[0]).map { _ in AffineWarp.random(config.equivarianceWarp, rng: &rng) }
       let warped = model.encode(AffineWarp.warp(pose, by: warps))
       let l = LandmarkTerms.equivariance(warpedMu: warped.mu, mu: out.pose.mu, warps: warps)
       losses.equivariance = l.item
-      total = total + l * config.equivarianceLambda
+      total = total + l * Float(config.equivarianceLambda)
     }
     if let inject = lossInjection { total = total + inject(step) }
     losses.total = total.item

@@ -97,6 +97,19 @@ extension RegistrySchema {
         "UPDATE registry_info SET value = '4' WHERE key = 'schema_version'",
       ]
     ),
+    ("v5-resume-step-frame-index", v5Statements),
+  ]
+
+  /// v5 is the same plain SQL on both engines.
+  static let v5Statements = [
+    "ALTER TABLE runs ADD COLUMN resumed_from_step BIGINT",
+    "ALTER TABLE frame_scores ADD COLUMN frame_index BIGINT",
+    """
+    UPDATE frame_scores SET frame_index = (SELECT COUNT(*) FROM frame_scores f
+          WHERE f.run_id = frame_scores.run_id AND f.method = frame_scores.method
+          AND f.sequence = frame_scores.sequence AND f.metric = frame_scores.metric AND f.frame <= frame_scores.frame)
+    """,
+    "UPDATE registry_info SET value = '5' WHERE key = 'schema_version'",
   ]
 
   /// Brings a PostgreSQL database to this build's schema. A database holding other tables and no

@@ -97,6 +97,7 @@ extension Run: SQLRecord {
     "id", "experiment_id", "name", "kind", "status", "parent_id", "config_json", "config_hash", "seed",
     "git_commit", "dataset_fingerprint", "host", "pid", "worker", "command_line", "created_at", "started_at",
     "ended_at", "heartbeat_at", "error", "resume_from", "earlier_seconds", "resumes", "scheduler_job",
+    "resumed_from_step",
   ]
   var rowValues: [SQLValue] {
     [
@@ -104,7 +105,7 @@ extension Run: SQLRecord {
       .text(configJSON), .text(configHash), seed.sqlValue, gitCommit.sqlValue, datasetFingerprint.sqlValue,
       .text(host), pid.sqlValue, worker.sqlValue, .text(commandLine), .double(createdAt), startedAt.sqlValue,
       endedAt.sqlValue, heartbeatAt.sqlValue, error.sqlValue, resumeFrom.sqlValue, .double(earlierSeconds),
-      .int(resumes), schedulerJob.sqlValue,
+      .int(resumes), schedulerJob.sqlValue, resumedFromStep.sqlValue,
     ]
   }
   init(row r: SQLRow) throws {
@@ -119,7 +120,8 @@ extension Run: SQLRecord {
       startedAt: try r.optionalDouble("started_at"), endedAt: try r.optionalDouble("ended_at"),
       heartbeatAt: try r.optionalDouble("heartbeat_at"), error: try r.optionalString("error"),
       resumeFrom: try r.optionalString("resume_from"), earlierSeconds: try r.double("earlier_seconds"),
-      resumes: try r.int("resumes"), schedulerJob: try r.optionalString("scheduler_job"))
+      resumes: try r.int("resumes"), schedulerJob: try r.optionalString("scheduler_job"),
+      resumedFromStep: try r.optionalInt("resumed_from_step"))
   }
 }
 
@@ -178,11 +180,14 @@ extension Checkpoint: SQLRecord {
 
 extension FrameScore: SQLRecord {
   static let table = "frame_scores"
-  static let columns = ["run_id", "method", "sequence", "frame", "metric", "value"]
-  var rowValues: [SQLValue] { [.int(runId), .text(method), .text(sequence), .int(frame), .text(metric), .double(value)] }
+  static let columns = ["run_id", "method", "sequence", "frame", "metric", "value", "frame_index"]
+  var rowValues: [SQLValue] {
+    [.int(runId), .text(method), .text(sequence), .int(frame), .text(metric), .double(value), index.sqlValue]
+  }
   init(row r: SQLRow) throws {
     self.init(runId: try r.int("run_id"), method: try r.string("method"), sequence: try r.string("sequence"),
-      frame: try r.int("frame"), metric: try r.string("metric"), value: try r.double("value"))
+      frame: try r.int("frame"), metric: try r.string("metric"), value: try r.double("value"),
+      index: try r.optionalInt("frame_index"))
   }
 }
 

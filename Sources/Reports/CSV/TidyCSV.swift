@@ -1,6 +1,7 @@
 // TidyCSV: long-form CSV tables (one observation per row) written beside every table and plot of
 // a report (STYLE habit 14), with RFC 4180 quoting, and the parser the tests round-trip with.
 import Foundation
+import Registry
 
 public struct TidyCSV: Sendable, Equatable {
   /// DESIGN §4 per-frame metrics.
@@ -28,15 +29,8 @@ public struct TidyCSV: Sendable, Equatable {
   /// ("0.1", "28.5", "nan", "inf", "-inf", as pandas reads them).
   public static func number(_ v: Double) -> String { "\(v)" }
 
-  /// RFC 4180 quoting: a field with a comma, quote, CR or LF is quoted, quotes doubled.
-  /// NOTE: checked per Unicode scalar: "\r\n" is one Swift Character equal to neither "\r"
-  /// nor "\n", so a Character test (as Registry's `csvField` does) leaves such a field bare.
-  public static func field(_ s: String) -> String {
-    if s.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-      return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-    return s
-  }
+  /// RFC 4180 quoting (Registry's `csvField`, the one implementation).
+  public static func field(_ s: String) -> String { csvField(s) }
 
   /// Header and rows, fields quoted where needed, "\n" line ends.
   public func render() -> String {

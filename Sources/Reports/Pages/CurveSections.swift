@@ -25,11 +25,11 @@ enum CurveSections {
 
   /// Writes per_frame.csv (every frame run) once for the report.
   static func writePerFrame(_ data: ReportData, folder: ReportFolder) throws {
-    var csv = TidyCSV(header: TidyCSV.perFrameHeader)
+    var csv = PerFrameCSV()
     for r in data.frameRuns {
       for row in r.rows {
         let frame = r.frameNumber[row.sequence]?[row.index].map { "\($0)" } ?? "\(row.index)"
-        csv.append([row.method, row.sequence, frame, row.metric, TidyCSV.number(row.value)])
+        csv.append(method: row.method, sequence: row.sequence, frame: frame, metric: row.metric, value: row.value)
       }
     }
     try csv.write(to: folder.path("per_frame.csv"))

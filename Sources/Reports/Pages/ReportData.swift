@@ -57,14 +57,16 @@ public struct LandmarkResult: Sendable {
   public var thresholdCurve: [ThresholdPoint]
   /// Absolute path of `landmarks_test.png` (nil: none recorded or the file is gone).
   public var landmarkImage: String?
+  /// The accuracy's threshold in pixels of the stored frames (`keypoint_threshold`).
+  public var thresholdPixels: Double?
 
   public init(
     runId: Int64, configuration: String, seed: Int64?, accuracy: Double?, meanPose: Double?, untrained: Double?,
-    series: [String: [SeriesValue]], thresholdCurve: [ThresholdPoint], landmarkImage: String?
+    series: [String: [SeriesValue]], thresholdCurve: [ThresholdPoint], landmarkImage: String?, thresholdPixels: Double? = nil
   ) {
     (self.runId, self.configuration, self.seed, self.accuracy) = (runId, configuration, seed, accuracy)
     (self.meanPose, self.untrained, self.series) = (meanPose, untrained, series)
-    (self.thresholdCurve, self.landmarkImage) = (thresholdCurve, landmarkImage)
+    (self.thresholdCurve, self.landmarkImage, self.thresholdPixels) = (thresholdCurve, landmarkImage, thresholdPixels)
   }
 }
 

@@ -2,6 +2,7 @@
 // so a reused stage reports exactly what it recorded): keypoint accuracy against its baselines,
 // landmark error and decoded-frame scores at the horizon for every method, where the LSTM's
 // LPIPS curve crosses pixel copy-last, and the long rollout's validity.
+import EvalMetrics
 import Foundation
 import Registry
 
@@ -15,8 +16,9 @@ public struct DemoHeadline {
     }
     func f(_ v: Double?, _ format: String = "%.3f") -> String { v.map { String(format: format, $0) } ?? "-" }
     var lines = ["demo: landmarks run \(r.landmarksRun), dynamics run \(r.dynamicsRun)"]
+    let threshold = (try? EvalConfig(json: try registry.run(r.landmarksRun).configJSON))?.keypointThreshold
     lines.append(
-      "keypoint accuracy (PCK@5%, test appearances): learned \(f(try last(r.landmarksRun, "keypoint_acc")))  "
+      "keypoint accuracy (within \(threshold.map { String(format: "%g", $0) } ?? "?") px, test appearances): learned \(f(try last(r.landmarksRun, "keypoint_acc")))  "
         + "mean-pose baseline \(f(try last(r.landmarksRun, "baseline_mean_pose")))  "
         + "untrained-model baseline \(f(try last(r.landmarksRun, "baseline_untrained")))")
     let lpips = try DemoPipeline.lpipsMetricName(r, registry: registry)

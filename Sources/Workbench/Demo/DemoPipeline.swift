@@ -34,14 +34,9 @@ public struct DemoRequest: Sendable {
     self.dynamicsConfig = dynamicsConfig
   }
 
-  /// The presets in `Experiments/` (found as `ConfigLoader.locateDefaults` finds defaults.yaml).
+  /// The presets in the shipped `Experiments/` folder (`ExperimentsFolder.locate`).
   public static func presets() throws -> DemoRequest {
-    guard let defaults = ConfigLoader.locateDefaults() else {
-      throw DemoError.stage(
-        "Experiments/defaults.yaml not found in the current folder or its parents (or $LMLAB_EXPERIMENTS): run the demo from the LandmarkLab checkout"
-      )
-    }
-    let dir = (defaults as NSString).deletingLastPathComponent
+    let dir = try ExperimentsFolder.locate()
     return DemoRequest(landmarksConfig: dir + "/landmarks-learn.yaml", dynamicsConfig: dir + "/dynamics-demo.yaml")
   }
 }
@@ -78,8 +73,13 @@ public enum DemoPipeline {
   public static func run(_ r: DemoRequest, registry: Registry, print out: @escaping (String) -> Void = { Swift.print($0) }) throws
     -> DemoResult
   {
-    var r = r
-    if let m = r.minutes { try r.scaleTraining(toMinutes: m, print: out) }
+    // Each config is loaded once; the dynamics config is read over the landmark config, as a
+    // dynamics run's config is read over its landmark run's.
+    var landmarks = try ConfigLoader.load(file: r.landmarksConfig, overrides: r.landmarkOverrides)
+    if let m = r.minutes { try scaleLandmarks(&landmarks, toMinutes: m, r, print: out) }
+    var dynamics = try ConfigLoader.load(
+      file: r.dynamicsConfig, overrides: r.dynamicsOverrides, base: landmarks.config, baseName: r.landmarksConfig)
+    if let m = r.minutes { try scaleDynamics(&dynamics, toMinutes: m, print: out) }
     var result = DemoResult()
     result.lpipsWeights = r.lpipsWeights ?? defaultLPIPSWeights(near: r.landmarksConfig)
     let overall = OverallProgress(stages: stages(), print: out)
@@ -89,26 +89,18 @@ public enum DemoPipeline {
 
     try overall.stage("landmarks") { reused in
       options.runName = "demo-landmarks"
-      let loaded = try ConfigLoader.load(file: r.landmarksConfig, overrides: r.landmarkOverrides)
-      let spec = loaded.runSpec(name: options.runName, kind: LandmarkTraining.runKind, experiment: r.experiment)
-      result.landmarksRun = try trained(spec, registry: registry, reused: &reused, what: "landmark training") {
-        try LandmarkTraining.start(loaded, registry: registry, options: options)
-      } resume: { id in
-        try LandmarkTraining.resume(runId: id, registry: registry, options: options)
+      let spec = landmarks.runSpec(name: options.runName, kind: LandmarkTraining.runKind, experiment: r.experiment)
+      result.landmarksRun = try trained(spec, registry: registry, reused: &reused, what: "landmark training", options: options) {
+        try LandmarkTraining.start(landmarks, registry: registry, options: options)
       }
     }
     try overall.stage("dynamics") { reused in
       options.runName = "demo-dynamics"
-      let p = try DynamicsTraining.plan(
-        landmarksRun: result.landmarksRun, file: r.dynamicsConfig, overrides: r.dynamicsOverrides, registry: registry)
+      let p = try DynamicsTraining.plan(dynamics, landmarksRun: result.landmarksRun, registry: registry)
       let spec = p.loaded.runSpec(
         name: options.runName, kind: DynamicsTraining.runKind, experiment: r.experiment, parentId: result.landmarksRun)
-      result.dynamicsRun = try trained(spec, registry: registry, reused: &reused, what: "dynamics training") {
-        try DynamicsTraining.start(
-          landmarksRun: result.landmarksRun, configFile: r.dynamicsConfig, overrides: r.dynamicsOverrides, registry: registry,
-          options: options)
-      } resume: { id in
-        try DynamicsTraining.resume(runId: id, registry: registry, options: options)
+      result.dynamicsRun = try trained(spec, registry: registry, reused: &reused, what: "dynamics training", options: options) {
+        try DynamicsTraining.start(p, landmarksRun: result.landmarksRun, registry: registry, options: options)
       }
     }
     let models = try DynamicsModels.resolve(result.dynamicsRun, registry: registry)
@@ -164,14 +156,18 @@ public enum DemoPipeline {
 
   /// A training stage: reuse the finished run of `spec`, continue an unfinished one, or start it.
   static func trained(
-    _ spec: RunSpec, registry: Registry, reused: inout Bool, what: String, start: () throws -> TrainSummary, resume: (Int64) throws -> TrainSummary?
+    _ spec: RunSpec, registry: Registry, reused: inout Bool, what: String, options: TrainOptions, start: () throws -> TrainSummary
   ) throws -> Int64 {
     let summary: TrainSummary?
     switch try StageReuse.find(spec, registry: registry) {
     case .finished(let run):
       reused = true
       return run.id
-    case .unfinished(let run): summary = try resume(run.id)
+    case .unfinished(let run):
+      switch try TrainingRuns.resume(runId: run.id, registry: registry, options: options) {
+      case .trained(let s): summary = s
+      case .claimedElsewhere, .queued: summary = nil
+      }
     case .none: summary = try start()
     }
     guard let s = summary else { throw DemoError.stage("\(what): another process claimed the run first; wait for it and start again") }
@@ -205,24 +201,33 @@ public enum DemoPipeline {
   }
 }
 
-extension DemoRequest {
-  /// Scales `max_steps` and `dyn_steps` (as overrides, so the runs record them) by
-  /// minutes / `budgetMinutes`. Only training scales; the frame stages keep their size.
-  mutating func scaleTraining(toMinutes minutes: Double, print out: (String) -> Void) throws {
+extension DemoPipeline {
+  /// Scales `max_steps` by minutes / `budgetMinutes` (an override, so the run records it). Only
+  /// training scales; the frame stages keep their size.
+  static func scaleLandmarks(_ l: inout LoadedConfig, toMinutes minutes: Double, _ r: DemoRequest, print out: (String) -> Void)
+    throws
+  {
     guard minutes > 0 && minutes.isFinite else { throw DemoError.stage("--minutes must be > 0, got \(minutes)") }
-    let factor = minutes / Self.budgetMinutes
-    let landmarks = try ConfigLoader.load(file: landmarksConfig, overrides: landmarkOverrides).config.maxSteps
-    let dynamics = try ConfigLoader.load(file: dynamicsConfig, overrides: dynamicsOverrides).config.dynSteps
-    guard landmarks > 0 else { throw DemoError.stage("--minutes: \(landmarksConfig) sets no max_steps to scale") }
-    let (a, b) = (Swift.max(1, Int((Double(landmarks) * factor).rounded())), Swift.max(1, Int((Double(dynamics) * factor).rounded())))
-    landmarkOverrides.append("max_steps=\(a)")
-    dynamicsOverrides.append("dyn_steps=\(b)")
+    let steps = l.config.run.maxSteps
+    guard steps > 0 else { throw DemoError.stage("--minutes: \(r.landmarksConfig) sets no max_steps to scale") }
+    let scaled = Swift.max(1, Int((Double(steps) * minutes / DemoRequest.budgetMinutes).rounded()))
+    try ConfigLoader.apply(override: "max_steps=\(scaled)", to: &l.config)
+    l.sources.append("--minutes \(formatMinutes(minutes)): max_steps=\(scaled)")
     out(
-      "demo: --minutes \(formatMinutes(minutes)) scales training by \(String(format: "%.2f", factor)) of the "
-        + "\(formatMinutes(Self.budgetMinutes))-minute recipe: landmarks \(landmarks) → \(a) steps, dynamics \(dynamics) → \(b) steps")
+      "demo: --minutes \(formatMinutes(minutes)) scales training by \(String(format: "%.2f", minutes / DemoRequest.budgetMinutes)) "
+        + "of the \(formatMinutes(DemoRequest.budgetMinutes))-minute recipe: landmarks \(steps) → \(scaled) steps")
   }
 
-  private func formatMinutes(_ m: Double) -> String { m == m.rounded() ? String(Int(m)) : String(m) }
+  /// Scales `dyn_steps` as `scaleLandmarks` scales `max_steps`.
+  static func scaleDynamics(_ d: inout LoadedConfig, toMinutes minutes: Double, print out: (String) -> Void) throws {
+    let steps = d.config.dynamics.dynSteps
+    let scaled = Swift.max(1, Int((Double(steps) * minutes / DemoRequest.budgetMinutes).rounded()))
+    try ConfigLoader.apply(override: "dyn_steps=\(scaled)", to: &d.config)
+    d.sources.append("--minutes \(formatMinutes(minutes)): dyn_steps=\(scaled)")
+    out("demo: dynamics \(steps) → \(scaled) steps")
+  }
+
+  private static func formatMinutes(_ m: Double) -> String { m == m.rounded() ? String(Int(m)) : String(m) }
 }
 
 /// One line per stage: which stage of how many, elapsed time, and an ETA from the stages'

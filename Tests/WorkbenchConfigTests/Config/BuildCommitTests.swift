@@ -47,7 +47,7 @@ final class BuildCommitTests: XCTestCase {
     let registry = try Registry(path: tmp + "/reg.sqlite")
     for place in [other, tmp] {
       XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(place))
-      let loaded = try ConfigLoader.load(file: nil, defaultsFile: nil)
+      let loaded = try ConfigLoader.load(file: nil)
       let h = try registry.startRun(loaded.runSpec(name: "where", kind: "train"))
       try h.finish()
       let run = try registry.run(h.runId)

@@ -27,29 +27,31 @@ final class ConfigLoaderTests: XCTestCase {
     }
   }
 
-  func testDefaultsFileEqualsBuiltInDefaults() throws {
+  /// `lmlab config defaults` (what `make build` writes to Experiments/defaults.yaml) reads back
+  /// to the defaults and names every key.
+  func testDefaultsListingReadsBackToTheDefaults() throws {
+    let text = ConfigListing.defaultsYAML()
     var c = ExperimentConfig()
-    try ConfigLoader.apply(yamlFile: experimentsDir + "/defaults.yaml", to: &c)
+    c.model.nLandmarks = 7  // the listing must set it back
+    try ConfigLoader.apply(yaml: text, source: "defaults listing", to: &c)
     XCTAssertEqual(c.changedKeys(from: ExperimentConfig()), [])
-    // ... and it names every key.
-    let text = try String(contentsOfFile: experimentsDir + "/defaults.yaml", encoding: .utf8)
-    for k in ConfigKeys.all { XCTAssertTrue(text.contains("  \(k.name): "), "defaults.yaml lacks \(k.name)") }
+    for k in ConfigKeys.all { XCTAssertTrue(text.contains("  \(k.name): "), "the listing lacks \(k.name)") }
   }
 
   func testReferenceValuesAsDefaults() {
     let c = ExperimentConfig()
-    XCTAssertEqual(c.nLandmarks, 30)
-    XCTAssertEqual(c.imgSize, 128)
-    XCTAssertEqual(c.nsf, 6)
-    XCTAssertEqual(c.ngc, 64)
-    XCTAssertEqual(c.nFilters, 32)
-    XCTAssertEqual(c.poseDecoderChannels, [512, 256, 128])
-    XCTAssertEqual(c.spadeHidden, 128)
-    XCTAssertEqual(c.learningRate, 1e-4, accuracy: 1e-15)
-    XCTAssertEqual(c.weightDecay, 5e-6, accuracy: 1e-15)
-    XCTAssertEqual(c.lstmLayers, 3)
-    XCTAssertEqual(c.lstmHidden, 256)
-    XCTAssertEqual(c.rotUb, Double.pi / 8, accuracy: 1e-15)
+    XCTAssertEqual(c.model.nLandmarks, 30)
+    XCTAssertEqual(c.model.imgSize, 128)
+    XCTAssertEqual(c.model.nsf, 6)
+    XCTAssertEqual(c.model.ngc, 64)
+    XCTAssertEqual(c.model.nFilters, 32)
+    XCTAssertEqual(c.model.poseDecoderChannels, [512, 256, 128])
+    XCTAssertEqual(c.model.spadeHidden, 128)
+    XCTAssertEqual(c.trainer.learningRate, 1e-4, accuracy: 1e-15)
+    XCTAssertEqual(c.trainer.weightDecay, 5e-6, accuracy: 1e-15)
+    XCTAssertEqual(c.dynamics.lstmLayers, 3)
+    XCTAssertEqual(c.dynamics.lstmHidden, 256)
+    XCTAssertEqual(c.pairs.rotUb, Double.pi / 8, accuracy: 1e-15)
   }
 
   func testEveryExampleFileLoads() throws {
@@ -66,15 +68,12 @@ final class ConfigLoaderTests: XCTestCase {
       }
     }
     for f in files where !f.hasSuffix(".sweep.yaml") {
-      XCTAssertNoThrow(
-        try ConfigLoader.load(
-          file: experimentsDir + "/" + f, defaultsFile: experimentsDir + "/defaults.yaml"), f)
+      XCTAssertNoThrow(try ConfigLoader.load(file: experimentsDir + "/" + f), f)
     }
-    let demo = try ConfigLoader.load(
-      file: experimentsDir + "/demo.yaml", defaultsFile: experimentsDir + "/defaults.yaml")
-    XCTAssertEqual(demo.config.imgSize, 64)
-    XCTAssertEqual(demo.config.poseDecoderChannels, [128, 64, 32])
-    XCTAssertEqual(demo.sources.count, 3)
+    let demo = try ConfigLoader.load(file: experimentsDir + "/demo.yaml")
+    XCTAssertEqual(demo.config.model.imgSize, 64)
+    XCTAssertEqual(demo.config.model.poseDecoderChannels, [128, 64, 32])
+    XCTAssertEqual(demo.sources, ["defaults", experimentsDir + "/demo.yaml"])
   }
 
   func testFlatAndSectionedKeysAndOverrides() throws {
@@ -87,22 +86,22 @@ final class ConfigLoaderTests: XCTestCase {
       dataset_path:
       """,
       overrides: [
-        "lr=3e-4", "pose_decoder_channels=[128, 64, 32]", "lpips_net=vgg", "seed=7", "dataset='my set'",
+        "lr=3e-4", "pose_decoder_channels=[128, 64, 32]", "lpips_net=vgg", "seed=7", "dataset='frames'",
       ])
-    XCTAssertEqual(c.nLandmarks, 40)
-    XCTAssertEqual(c.nsf, 4)
-    XCTAssertTrue(c.useGan)
-    XCTAssertEqual(c.datasetPath, "")
-    XCTAssertEqual(c.learningRate, 3e-4, accuracy: 1e-15)
-    XCTAssertEqual(c.poseDecoderChannels, [128, 64, 32])
-    XCTAssertEqual(c.lpipsNet, "vgg")
-    XCTAssertEqual(c.seed, 7)
-    XCTAssertEqual(c.dataset, "my set")
-    XCTAssertEqual(try load("", overrides: ["pose_decoder_channels=16,8,4"]).poseDecoderChannels, [16, 8, 4])
+    XCTAssertEqual(c.model.nLandmarks, 40)
+    XCTAssertEqual(c.model.nsf, 4)
+    XCTAssertTrue(c.trainer.useGan)
+    XCTAssertEqual(c.data.datasetPath, "")
+    XCTAssertEqual(c.trainer.learningRate, 3e-4, accuracy: 1e-15)
+    XCTAssertEqual(c.model.poseDecoderChannels, [128, 64, 32])
+    XCTAssertEqual(c.eval.lpipsNet, "vgg")
+    XCTAssertEqual(c.run.seed, 7)
+    XCTAssertEqual(c.data.dataset, "frames")
+    XCTAssertEqual(try load("", overrides: ["pose_decoder_channels=16,8,4"]).model.poseDecoderChannels, [16, 8, 4])
   }
 
   func testReferenceOnlyKeysAreIgnored() throws {
-    XCTAssertEqual(try load("use_DDP: False\nnum_workers: 8\nn_landmarks: 20\n").nLandmarks, 20)
+    XCTAssertEqual(try load("use_DDP: False\nnum_workers: 8\nn_landmarks: 20\n").model.nLandmarks, 20)
   }
 
   func testUnknownKeyNamesTheNearestValidKey() {
@@ -116,6 +115,30 @@ final class ConfigLoaderTests: XCTestCase {
       "", overrides: ["vgg_lamda=2"],
       "--set vgg_lamda=2: unknown config key 'vgg_lamda' (did you mean 'vgg_lambda'?)")
     assertError("", overrides: ["zzzzzzzzzzzz=1"], "--set zzzzzzzzzzzz=1: unknown config key 'zzzzzzzzzzzz'")
+  }
+
+  func testRemovedKeysSayWhatReplacedThem() {
+    assertError("save_freq: 2\n", "test.yaml:1:1: config key 'save_freq' was removed; use checkpoint_every (in steps)")
+    assertError(
+      "data:\n  val_frac: 0.5\n",
+      "test.yaml:2:3: config key 'val_frac' was removed; use probe_frames (frames per split the keypoint probe encodes)")
+    assertError(
+      "", overrides: ["resume_ckpt=runs/1/step_0000100.h5"],
+      "--set resume_ckpt=runs/1/step_0000100.h5: config key 'resume_ckpt' was removed; use `lmlab runs resume ID` "
+        + "(a run continues from its own latest checkpoint)")
+  }
+
+  /// A rule spanning keys is blamed on `--set` when overrides were given, not on the file.
+  func testRulesBrokenByASetNameTheFlag() throws {
+    let file = NSTemporaryDirectory() + "cfg-\(UUID().uuidString).yaml"
+    try "n_landmarks: 10\n".write(toFile: file, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(atPath: file) }
+    XCTAssertThrowsError(try ConfigLoader.load(file: file, overrides: ["img_size=24"])) {
+      XCTAssertEqual("\($0)", "--set: img_size must be divisible by 16, got 24")
+    }
+    XCTAssertThrowsError(try ConfigLoader.load(file: file, overrides: ["batch_size=two"])) {
+      XCTAssertEqual("\($0)", "--set batch_size=two: batch_size must be an integer in 1...4096, got 'two'")
+    }
   }
 
   func testBadValueNamesTheAllowedRange() {
@@ -147,7 +170,7 @@ final class ConfigLoaderTests: XCTestCase {
       XCTAssertTrue("\(e)".hasPrefix("test.yaml:"), "\(e)")
       XCTAssertFalse("\(e)".contains("\n"), "\(e)")
     }
-    XCTAssertThrowsError(try ConfigLoader.load(file: "/nonexistent/x.yaml", defaultsFile: nil)) {
+    XCTAssertThrowsError(try ConfigLoader.load(file: "/nonexistent/x.yaml")) {
       XCTAssertTrue("\($0)".hasPrefix("/nonexistent/x.yaml: cannot read config"), "\($0)")
     }
   }
@@ -155,7 +178,7 @@ final class ConfigLoaderTests: XCTestCase {
   func testCanonicalJSONHashAndParams() throws {
     let a = ExperimentConfig()
     var b = a
-    b.nLandmarks = 40
+    b.model.nLandmarks = 40
     XCTAssertNotEqual(a.hash, b.hash)
     XCTAssertEqual(a.hash, ExperimentConfig().hash)
     XCTAssertEqual(b.changedKeys(from: a), ["n_landmarks"])

@@ -27,12 +27,12 @@ final class RegistryLocationTests: XCTestCase {
     defer { try? FileManager.default.removeItem(atPath: path) }
     let registry = try RegistryLocation.open(flag: path, environment: [:])
     var loaded = try ConfigLoader.load(
-      file: nil, overrides: ["n_landmarks=40", "lr=3e-4"], defaultsFile: nil)
+      file: nil, overrides: ["n_landmarks=40", "lr=3e-4"])
     let run = try registry.createRun(
       loaded.runSpec(name: "k40", kind: "train-landmarks", experiment: "sweep"))
     XCTAssertEqual(run.configHash, loaded.config.hash)
     XCTAssertEqual(run.configJSON, loaded.config.canonicalJSON())
-    loaded.config.nLandmarks = 30
+    loaded.config.model.nLandmarks = 30
     try registry.createRun(loaded.runSpec(name: "k30", kind: "train-landmarks", experiment: "sweep"))
     let l = try registry.listRuns(
       filter: WhereExpr.parse(

@@ -1,0 +1,148 @@
+// FrameFolderListing: the one reader of the frame-folder layout (DESIGN §4,
+// DIR/<sequence>/<frame>.png, frames sorted by the number in their name) that datasets, `eval
+// frames`, `predict` outputs and `import predictions` all use, with one rule: every entry of a
+// sequence folder is a PNG frame whose name holds a number, or an error naming it (hidden files
+// aside). Entries are checked by type before anything is opened, so a FIFO, socket or device
+// named like a frame is refused instead of blocking a read. Files beside the sequence folders
+// (manifest.json, keypoints.csv, scores.csv) are not frames and are left alone; a PNG there is
+// an error. Also the PNG header read (size, color kind) every reader checks frames with.
+import Foundation
+
+public struct FrameFolderListing: Sendable {
+  public struct Frame: Sendable, Equatable {
+    public var number: Int
+    public var path: String
+  }
+  public struct Sequence: Sendable {
+    public var name: String
+    /// Sorted by number; empty when the folder holds no frame.
+    public var frames: [Frame]
+  }
+
+  public let root: String
+  /// Sorted by name.
+  public let sequences: [Sequence]
+
+  /// Lists `root`; throws on the first entry that breaks the layout (in name order).
+  public init(root: String) throws {
+    guard Self.kind(of: root) == .directory else { throw DatasetError.notADirectory(path: root) }
+    self.root = root
+    var out: [Sequence] = []
+    for name in try Self.entries(root) {
+      let dir = (root as NSString).appendingPathComponent(name)
+      switch Self.kind(of: dir) {
+      case .directory: break
+      case .file:
+        if name.lowercased().hasSuffix(".png") {
+          throw DatasetError.badFrameName(path: dir, detail: "a frame outside any sequence folder (expected DIR/<sequence>/<frame>.png)")
+        }
+        continue  // manifest.json, keypoints.csv, notes: not frames
+      case .special(let what):
+        throw DatasetError.badFrameName(path: dir, detail: "\(what), not a sequence folder")
+      case .missing:
+        continue  // gone since the listing (or a dangling link)
+      }
+      var frames: [Frame] = []
+      for f in try Self.entries(dir) {
+        let path = (dir as NSString).appendingPathComponent(f)
+        switch Self.kind(of: path) {
+        case .file: break
+        case .directory:
+          throw DatasetError.badFrameName(path: path, detail: "a folder in a sequence folder (expected DIR/<sequence>/<frame>.png)")
+        case .special(let what):
+          throw DatasetError.badFrameName(path: path, detail: "\(what) in a sequence folder, not a PNG frame")
+        case .missing:
+          throw DatasetError.badFrameName(path: path, detail: "a dangling link in a sequence folder")
+        }
+        guard f.lowercased().hasSuffix(".png") else {
+          throw DatasetError.badFrameName(
+            path: path, detail: "not a PNG frame in a sequence folder (every file there must be <frame>.png)")
+        }
+        guard let n = Self.frameNumber(in: f) else {
+          throw DatasetError.badFrameName(path: path, detail: "frame name has no number to sort by")
+        }
+        frames.append(Frame(number: n, path: path))
+      }
+      frames.sort { $0.number < $1.number }
+      for i in frames.indices.dropFirst() where frames[i].number == frames[i - 1].number {
+        throw DatasetError.badFrameName(
+          path: frames[i].path, detail: "frame number \(frames[i].number) repeats \(frames[i - 1].path)")
+      }
+      out.append(Sequence(name: name, frames: frames))
+    }
+    sequences = out
+  }
+
+  /// Sequence name → frame number → path (sequences without frames left out).
+  public var byNumber: [String: [Int: String]] {
+    var out: [String: [Int: String]] = [:]
+    for s in sequences where !s.frames.isEmpty {
+      out[s.name] = Dictionary(uniqueKeysWithValues: s.frames.map { ($0.number, $0.path) })
+    }
+    return out
+  }
+
+  /// The last run of digits in a file name's stem ("frame_0012.png" → 12).
+  public static func frameNumber(in file: String) -> Int? {
+    let stem = (file as NSString).deletingPathExtension
+    var digits: [Character] = []
+    for ch in stem.reversed() {
+      if ch.isASCII && ch.isNumber { digits.append(ch) } else if !digits.isEmpty { break }
+    }
+    return digits.isEmpty ? nil : Int(String(digits.reversed()))
+  }
+
+  // MARK: entries by type
+
+  enum Kind: Equatable {
+    case directory, file, missing
+    case special(String)
+  }
+
+  /// What `path` is, following links, without opening it.
+  static func kind(of path: String) -> Kind {
+    var st = stat()
+    guard stat(path, &st) == 0 else { return .missing }
+    switch st.st_mode & S_IFMT {
+    case S_IFDIR: return .directory
+    case S_IFREG: return .file
+    case S_IFIFO: return .special("a FIFO")
+    case S_IFSOCK: return .special("a socket")
+    case S_IFCHR, S_IFBLK: return .special("a device")
+    default: return .special("not a regular file")
+    }
+  }
+
+  /// Non-hidden entries of a folder, sorted.
+  static func entries(_ dir: String) throws -> [String] {
+    do {
+      return try FileManager.default.contentsOfDirectory(atPath: dir).filter { !$0.hasPrefix(".") }.sorted()
+    } catch {
+      throw DatasetError.badFile(path: dir, detail: "cannot list: \(error.localizedDescription)")
+    }
+  }
+}
+
+/// A PNG's IHDR: size and whether it carries color (color types 2, 3, 6) or gray (0, 4).
+public struct PNGHeader: Sendable, Equatable {
+  public var width: Int
+  public var height: Int
+  public var isColor: Bool
+
+  /// Reads the first 26 bytes of a regular file; errors name it.
+  public static func read(_ path: String) throws -> PNGHeader {
+    guard FrameFolderListing.kind(of: path) == .file else {
+      throw DatasetError.image(.notFound(path: path))
+    }
+    guard let h = FileHandle(forReadingAtPath: path) else { throw DatasetError.image(.notFound(path: path)) }
+    defer { try? h.close() }
+    let d = [UInt8](h.readData(ofLength: 26))
+    let sig: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+    guard d.count >= 8, Array(d[0..<8]) == sig else { throw DatasetError.image(.notPNG(path: path)) }
+    guard d.count == 26, d[12] == 0x49, d[13] == 0x48, d[14] == 0x44, d[15] == 0x52 else {
+      throw DatasetError.image(.truncated(path: path, detail: "no IHDR chunk"))
+    }
+    func be(_ i: Int) -> Int { Int(d[i]) << 24 | Int(d[i + 1]) << 16 | Int(d[i + 2]) << 8 | Int(d[i + 3]) }
+    return PNGHeader(width: be(16), height: be(20), isColor: !(d[25] == 0 || d[25] == 4))
+  }
+}

@@ -1,0 +1,207 @@
+// FrameRunOutput: what `lmlab predict` and `lmlab interpolate` leave behind, in one place.
+//   DIR/frames/<sequence>/<frame>.png     scored output frames (DESIGN §4 frame folder)
+//   DIR/truth/<sequence>/<frame>.png      the ground truth of those frames
+//   DIR/unscored/<sequence>/<frame>.png   frames past the end of a sequence (no ground truth)
+//   DIR/scores.csv                        per-frame `method,sequence,frame,metric,value`
+// Scores come from `evaluateFrames` on the written folders (what any evaluator of these PNGs
+// computes) plus the state-space `landmark-error-px`; all go to the run's frame scores, and
+// each metric's mean per horizon index goes to a series (step = index, 1-based).
+import Dynamics
+import Foundation
+import Imaging
+import EvalMetrics
+import Registry
+import Reports
+import TensorEngine
+
+/// Where a predict/interpolate run reads from and writes to, and how it is filed.
+public struct FrameRunTarget: Sendable {
+  /// The split whose sequences are used.
+  public var split = "test"
+  /// The output folder.
+  public var out: String
+  /// LPIPS weights file or folder (nil: `LPIPSModel.locate`'s defaults).
+  public var lpipsWeights: String?
+  /// Experiment to file the run under.
+  public var experiment: String?
+
+  public init(out: String) { self.out = out }
+}
+
+struct FrameRunOutput {
+  /// The output folder (an import scores in a staging folder, then moves it: see PredictionImport).
+  var dir: String
+  let method: String
+  var landmarkErrors: [(sequence: String, frame: Int, index: Int, value: Double)] = []
+  /// Frame number → 1-based index in the scored part (horizon step, or interpolation frame).
+  var indexOf: [String: [Int: Int]] = [:]
+
+  /// Refuses a folder that already holds frames (nothing is overwritten or mixed).
+  static func checkFree(_ dir: String) throws {
+    let fm = FileManager.default
+    for sub in ["frames", "truth", "unscored", "scores.csv"] where fm.fileExists(atPath: (dir as NSString).appendingPathComponent(sub)) {
+      throw DynamicsSetupError.value("--out \(dir) already holds \(sub): choose a new folder or delete it")
+    }
+  }
+
+  init(dir: String, method: String) throws {
+    self.dir = dir
+    self.method = method
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+  }
+
+  func path(_ kind: String, _ sequence: String, _ frame: Int) -> String {
+    "\(dir)/\(kind)/\(sequence)/" + String(format: "%05d.png", frame)
+  }
+
+  /// Writes frame `i` of `images` [N, 3, S, S] in [-1, 1] (clamped) as a PNG.
+  func write(_ images: Tensor, _ i: Int, kind: String, sequence: String, frame: Int) throws {
+    let p = path(kind, sequence, frame)
+    try FileManager.default.createDirectory(atPath: (p as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    try writePNG(RGBImage(tensor: images, index: i).clamped(), to: p)
+  }
+
+  /// Records a scored frame's horizon index and its landmark error (nil: not measured).
+  mutating func scored(sequence: String, frame: Int, index: Int, landmarkError: Double?) {
+    indexOf[sequence, default: [:]][frame] = index
+    if let e = landmarkError { landmarkErrors.append((sequence, frame, index, e)) }
+  }
+
+  /// Every value by metric and 1-based index (image metrics, then `landmark-error-px`).
+  func valuesByIndex(_ eval: FrameEvaluation) -> (names: [String], values: [String: [Int: [Double]]]) {
+    var names = eval.metricNames
+    var values: [String: [Int: [Double]]] = [:]
+    for (i, p) in eval.pairs.enumerated() {
+      let index = indexOf[p.sequence]?[p.frame] ?? 0
+      for m in eval.metricNames { values[m, default: [:]][index, default: []].append(eval.values[m]![i]) }
+    }
+    if !landmarkErrors.isEmpty {
+      names.append(Self.landmarkMetric)
+      for e in landmarkErrors { values[Self.landmarkMetric, default: [:]][e.index, default: []].append(e.value) }
+    }
+    return (names, values)
+  }
+
+  static let landmarkMetric = "landmark-error-px"
+
+  /// Scores the folders, writes scores.csv, records frame scores and per-index mean series.
+  func score(metrics: [FrameMetric], lpipsWeights: String?, handle: RunHandle) throws -> FrameEvaluation {
+    let eval = try evaluate(metrics: metrics, lpipsWeights: lpipsWeights)
+    try record(eval, handle: handle)
+    return eval
+  }
+
+  /// Scores frames/ against truth/ (what any evaluator of these PNGs computes); no run needed.
+  func evaluate(metrics: [FrameMetric], lpipsWeights: String?, progress: ((Int) -> Void)? = nil) throws -> FrameEvaluation {
+    try evaluateFrames(
+      reference: dir + "/truth", predicted: dir + "/frames", method: method, metrics: metrics, lpipsWeights: lpipsWeights,
+      progress: progress)
+  }
+
+  /// Writes scores.csv of `eval` (plus landmark errors) and records frame scores, per-index
+  /// mean series and the CSV as the run's `scores_csv` artifact.
+  func record(_ eval: FrameEvaluation, handle: RunHandle) throws {
+    var csv = eval.table()
+    var rows: [FrameScore] = []
+    for (i, p) in eval.pairs.enumerated() {
+      for m in eval.metricNames {
+        rows.append(
+          FrameScore(
+            runId: handle.runId, method: method, sequence: p.sequence, frame: Int64(p.frame), metric: m,
+            value: eval.values[m]![i], index: indexOf[p.sequence]?[p.frame].map(Int64.init)))
+      }
+    }
+    for e in landmarkErrors {
+      csv.append(method: method, sequence: e.sequence, frame: e.frame, metric: Self.landmarkMetric, value: e.value)
+      rows.append(
+        FrameScore(
+          runId: handle.runId, method: method, sequence: e.sequence, frame: Int64(e.frame), metric: Self.landmarkMetric,
+          value: e.value, index: Int64(e.index)))
+    }
+    try csv.write(to: dir + "/scores.csv")
+    try handle.addFrameScores(rows)
+    for (m, series) in valuesByIndex(eval).values {
+      for (index, vs) in series { try handle.log(m, step: Int64(index), value: vs.reduce(0, +) / Double(vs.count)) }
+    }
+    try handle.addArtifact(kind: "scores_csv", path: dir + "/scores.csv")
+  }
+
+  /// Mean per index of every metric, as printable lines.
+  func table(_ eval: FrameEvaluation) -> String {
+    let (names, values) = valuesByIndex(eval)
+    let width = Swift.max(12, names.map(\.count).max() ?? 12) + 2
+    func pad(_ s: String) -> String { String(repeating: " ", count: Swift.max(0, width - s.count)) + s }
+    func mean(_ v: [Double]?) -> String {
+      guard let v, !v.isEmpty else { return pad("-") }
+      return pad(String(format: "%.4f", v.reduce(0, +) / Double(v.count)))
+    }
+    var lines = [pad("index") + pad("n") + names.map(pad).joined()]
+    for j in Set(values.values.flatMap { $0.keys }).sorted() {
+      let n = names.compactMap { values[$0]?[j]?.count }.max() ?? 0
+      lines.append(pad("\(j)") + pad("\(n)") + names.map { mean(values[$0]?[j]) }.joined())
+    }
+    lines.append(pad("all") + pad("") + names.map { m in mean(values[m].map { $0.values.flatMap { $0 } }) }.joined())
+    return lines.joined(separator: "\n")
+  }
+
+  // MARK: what a state method found, for the summary
+
+  /// Counts of non-finite numbers and invalid covariances over every state checked (nil: none checked).
+  var validity: Rollout.Validity?
+  /// Range of the decoded frames before clamping (nil: nothing decoded).
+  var decodedRange: ClosedRange<Float>?
+  var notes: [String] = []
+
+  mutating func check(_ states: Tensor, floor: Double) {
+    var v = validity ?? Rollout.Validity()
+    v.add(Rollout.validity(states, floor: floor))
+    validity = v
+  }
+
+  mutating func observeRange(_ frames: Tensor) {
+    let p = UnsafeBufferPointer(start: frames.data, count: frames.count)
+    guard let lo = p.min(), let hi = p.max() else { return }
+    decodedRange = decodedRange.map { Swift.min($0.lowerBound, lo)...Swift.max($0.upperBound, hi) } ?? lo...hi
+  }
+
+  /// The run's life: starts the registry run of `spec`, lets `write` fill a new output folder,
+  /// scores and finishes the run; on any error the run is marked failed with it.
+  static func record(
+    _ spec: RunSpec, registry: Registry, target: FrameRunTarget, method: String, metrics: [FrameMetric], notes: [String],
+    print out: (String) -> Void, write: (inout FrameRunOutput) throws -> Void
+  ) throws -> PredictSummary {
+    let handle = try registry.startRun(spec)
+    do {
+      var output = try FrameRunOutput(dir: target.out, method: method)
+      output.notes = notes
+      try write(&output)
+      guard FileManager.default.fileExists(atPath: target.out + "/truth") else {
+        throw DynamicsSetupError.value("no output frame has ground truth in split \(target.split); nothing to score")
+      }
+      let eval = try output.score(metrics: metrics, lpipsWeights: target.lpipsWeights, handle: handle)
+      if let v = output.validity { try handle.log("invalid_states", step: 0, value: Double(v.nonFinite + v.invalidCovariances)) }
+      try handle.finish(.finished)
+      for note in output.notes { out("note: \(note)") }
+      return PredictSummary(
+        runId: handle.runId, table: output.table(eval), validity: output.validity, decodedRange: output.decodedRange,
+        notes: output.notes, evaluation: eval)
+    } catch {
+      try? handle.finish(.failed, error: "\(error)")
+      throw error
+    }
+  }
+}
+
+/// The metrics a dynamics command scores (the `eval` section): PSNR, SSIM with the window
+/// `ssim_gaussian` names, and LPIPS over `lpips_net` when weights are found (their name says
+/// whether the backbone is pretrained); otherwise a note says why not.
+func dynamicsMetrics(_ e: EvalConfig, lpipsWeights: String?) -> (metrics: [FrameMetric], note: String?) {
+  let ssim: FrameMetric = e.ssimGaussian ? .ssim : .ssimUniform
+  let metric = FrameMetric.lpips(e.lpips)
+  do {
+    _ = try LPIPSModel.locate(net: e.lpips, explicit: lpipsWeights)
+    return ([.psnr, ssim, metric], nil)
+  } catch {
+    return ([.psnr, ssim], "LPIPS (\(metric.rawValue)) not scored: \(error)")
+  }
+}
