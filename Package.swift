@@ -69,20 +69,24 @@ let package = Package(
 
     // Test support: finds a python3 with h5py + numpy for the interop checks (no XCTest import).
     .target(name: "InteropPython", path: "Tests/InteropPython"),
-    .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine", "Storage"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "StorageTests", dependencies: ["Storage", "InteropPython"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "MetricsTests", dependencies: ["EvalMetrics", "Storage"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "ImagingTests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),
+    // Test support shared by every test target: NaN-proof comparisons, committed fixtures that fail
+    // when missing, real components (PostgreSQL, Slurm, Chromium, h5py) that fail under CI=true,
+    // deadlines and exit statuses for the processes tests start and kill. Imports XCTest.
+    .target(name: "TestSupport", dependencies: ["TensorEngine", "InteropPython"], path: "Tests/TestSupport"),
+    .testTarget(name: "TensorEngineTests", dependencies: ["TestSupport", "TensorEngine", "Storage"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "StorageTests", dependencies: ["TestSupport", "Storage", "InteropPython"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "MetricsTests", dependencies: ["TestSupport", "EvalMetrics", "Storage"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "ImagingTests", dependencies: ["TestSupport", "Imaging"], resources: [.copy("Fixtures")]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
-    .testTarget(name: "LandmarksTests", dependencies: ["Landmarks", "Storage"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "DynamicsTests", dependencies: ["Dynamics", "Landmarks", "Storage"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "LandmarksTests", dependencies: ["TestSupport", "Landmarks", "Storage"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "DynamicsTests", dependencies: ["TestSupport", "Dynamics", "Landmarks", "Storage"], resources: [.copy("Fixtures")]),
     // Registry tests spawn `registry-stress` processes (concurrent writers, kill -9).
     .executableTarget(name: "registry-stress", dependencies: ["Registry"]),
-    .testTarget(name: "RegistryTests", dependencies: ["Registry"]),
+    .testTarget(name: "RegistryTests", dependencies: ["TestSupport", "Registry"]),
     // Reports tests also use EvalMetrics, to build a sample page the way a report command will.
-    .testTarget(name: "ReportsTests", dependencies: ["Reports", "Imaging", "EvalMetrics"]),
+    .testTarget(name: "ReportsTests", dependencies: ["TestSupport", "Reports", "Imaging", "EvalMetrics"]),
     .testTarget(name: "WorkbenchConfigTests", dependencies: ["Workbench"]),
-    .testTarget(name: "TrainingTests", dependencies: ["Workbench", "Benchmarks", "InteropPython"]),
+    .testTarget(name: "TrainingTests", dependencies: ["TestSupport", "Workbench", "Benchmarks", "InteropPython"]),
   ],
   swiftLanguageModes: [.v5]
 )

@@ -14,7 +14,8 @@
 #   ... --only slurm | --only postgres        act on one half only
 #
 # Slurm: cluster lmlab-dev, this host as controller and only node (on 127.0.0.1), partition
-# `debug`; no cgroups needed (proctrack/linuxproc, task/none). A job past its --time, or one
+# `debug`; no cgroups needed (proctrack/linuxproc, task/none). On a host whose only interface is
+# loopback it adds 127.0.0.2/8 to lo first (see check_slurm_network: why Slurm needs it). A job past its --time, or one
 # that is cancelled, gets SIGTERM and KillWait=5 s later SIGKILL. Logs: /var/log/slurm/.
 # PostgreSQL: listens on 127.0.0.1 only; role lmlab / password lmlab owns database lmlab_test.
 # Every failure prints one line naming the step and its log, and the script exits non-zero.
@@ -292,17 +293,45 @@ verify_slurm() {
   rm -rf "$dir"
 }
 
-# Slurm 22.05 resolves every address, even 127.0.0.1, with getaddrinfo(AI_ADDRCONFIG), which
-# finds nothing on a host whose only interface is loopback (e.g. a container with no network):
-# slurmctld then dies with "Unable to resolve 127.0.0.1". Say so before starting anything.
+# Slurm 22.05 resolves every address, even 127.0.0.1, with getaddrinfo(AF_INET, AI_ADDRCONFIG).
+# glibc answers that only when the host has an IPv4 address other than 127.0.0.1 itself (it
+# skips exactly 127.0.0.1 when it looks for configured addresses), so on a host whose only
+# interface is loopback (a container or namespace with no network) it finds nothing and
+# slurmctld dies with "Unable to resolve 127.0.0.1". A second loopback address, 127.0.0.2/8 on
+# lo, is enough: glibc counts it, and nothing is reachable from outside the host. `getent
+# ahostsv4 127.0.0.1` asks the resolver exactly what Slurm asks.
 check_slurm_network() {
-  [[ -n $(hostname -I 2>/dev/null | tr -d ' ') ]] && return 0
-  fail "slurm cannot start here: this host has no network address besides loopback (hostname -I is empty), and Slurm 22.05's getaddrinfo(AI_ADDRCONFIG) then cannot resolve even 127.0.0.1; give it one, e.g.: ip link add lmlab0 type veth peer name lmlab1 && ip addr add 192.0.2.1/32 dev lmlab0 && ip link set lmlab0 up"
+  getent ahostsv4 127.0.0.1 >/dev/null 2>&1 && return 0
+  local err
+  if [[ $(cat /sys/class/net/lo/operstate 2>/dev/null) == down ]] || ! ip -4 addr show dev lo 2>/dev/null | grep -q 'inet 127\.0\.0\.1/'; then
+    err=$(ip link set lo up 2>&1 && ip addr replace 127.0.0.1/8 dev lo 2>&1) ||
+      fail "slurm cannot start here: the loopback interface lo is down or has no 127.0.0.1, and bringing it up failed: $err"
+    note_change "network: brought lo up with 127.0.0.1/8"
+    getent ahostsv4 127.0.0.1 >/dev/null 2>&1 && return 0
+  fi
+  command -v ip >/dev/null ||
+    fail "slurm cannot start here: this host has no IPv4 address besides 127.0.0.1, so getaddrinfo(AF_INET, AI_ADDRCONFIG) (how Slurm 22.05 resolves 127.0.0.1) finds nothing, and \`ip\` (iproute2) is missing to add 127.0.0.2/8 to lo: apt-get install iproute2"
+  err=$(ip addr add 127.0.0.2/8 dev lo 2>&1) ||
+    fail "slurm cannot start here: this host has no IPv4 address besides 127.0.0.1, so getaddrinfo(AF_INET, AI_ADDRCONFIG) (how Slurm 22.05 resolves 127.0.0.1) finds nothing, and adding a second loopback address failed (ip addr add 127.0.0.2/8 dev lo: $err; it needs CAP_NET_ADMIN)"
+  note_change "network: this host's only IPv4 address was 127.0.0.1, which getaddrinfo(AF_INET, AI_ADDRCONFIG) does not count, so Slurm could not resolve 127.0.0.1; added 127.0.0.2/8 to lo (loopback only)"
+  getent ahostsv4 127.0.0.1 >/dev/null 2>&1 ||
+    fail "slurm cannot start here: getent ahostsv4 127.0.0.1 (getaddrinfo AF_INET, AI_ADDRCONFIG) still finds nothing after adding 127.0.0.2/8 to lo"
+}
+
+# slurmd listens on the address its host name resolves to (CommunicationParameters=NoInAddrAny
+# keeps it off other interfaces), resolved the same way: a name that resolves to nothing stops it
+# with "Unable to bind listen port (6818)". Say so, with the line that fixes it.
+check_slurm_hostname() {
+  local host
+  host=$(short_host)
+  getent ahostsv4 "$host" >/dev/null 2>&1 && return 0
+  fail "slurm cannot start here: slurmd listens on the address its host name resolves to (NoInAddrAny), and '$host' resolves to no IPv4 address (getent ahostsv4 $host finds nothing); add it to /etc/hosts, e.g.: echo '127.0.0.1 $host' >> /etc/hosts"
 }
 
 start_slurm() {
   install_packages munge slurm-wlm
   check_slurm_network
+  check_slurm_hostname
   start_munge
   slurm_dirs
   if write_slurm_conf; then

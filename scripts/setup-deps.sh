@@ -14,8 +14,9 @@ missing() {
 }
 if ! command -v apt-get >/dev/null || ! command -v dpkg-query >/dev/null; then
   # No Debian package manager: the build needs the libraries from elsewhere, and run-tests.sh
-  # reports the h5py checks as skipped with this reason.
-  echo "setup: apt-get/dpkg-query not found; install ${build[*]} and python3 with h5py+numpy yourself"
+  # reports the h5py and Chromium checks as skipped with their reasons (failed under CI=true).
+  echo "setup: apt-get/dpkg-query not found; install ${build[*]}, chromium and python3 with h5py+numpy yourself," \
+    "and start PostgreSQL and Slurm with scripts/dev-cluster.sh (Debian) or your own"
   exit 0
 fi
 mapfile -t need < <(missing "${build[@]}" ${interop[@]+"${interop[@]}"})
@@ -28,12 +29,40 @@ fi
 # The Slurm sweep tests need a cluster and the registry tests a PostgreSQL server: start the
 # one-node cluster and the loopback server (installing slurm-wlm, munge and postgresql when
 # missing), each on its own so one failing does not stop the other. When one cannot start, say
-# why here; its tests then skip naming it (run-tests.sh finds the server through dev-cluster.sh).
-if [ "${1:-}" = "test" ] && [ "$(id -u)" -eq 0 ]; then
+# why here; its tests then skip naming it (run-tests.sh finds the server through dev-cluster.sh),
+# and with CI=true this script fails, since CI must not pass without them.
+if [ "${1:-}" = "test" ]; then
+  not_started=()
   for half in slurm postgres; do
     log=/tmp/lmlab-dev-cluster-$half.log
-    bash "$(dirname "$0")/dev-cluster.sh" start --only $half >"$log" 2>&1 \
-      && echo "setup: $half up (scripts/dev-cluster.sh --only $half; log $log)" \
-      || echo "setup: $half did not start: $(grep -a FAILED "$log" | tail -n 1) (log $log); its tests will skip"
+    if [ "$(id -u)" -ne 0 ]; then
+      # dev-cluster.sh installs packages and starts daemons as their users: root only. A cluster
+      # someone else started still serves the tests.
+      up='^postgres .*: running'
+      [ $half = slurm ] && up='^slurm node .*: (idle|mixed|allocated|completing)'
+      if bash "$(dirname "$0")/dev-cluster.sh" status --only $half 2>/dev/null | grep -Eq "$up"; then
+        echo "setup: $half already running (not root, so not checked or restarted: scripts/dev-cluster.sh status --only $half)"
+      else
+        why="not started: this script runs as uid $(id -u), not root, and scripts/dev-cluster.sh needs root to install and start it (sudo bash scripts/dev-cluster.sh start --only $half)"
+        echo "setup: $half $why; its tests will skip (fail under CI=true)"
+        not_started+=("$half ($why)")
+      fi
+      continue
+    fi
+    if bash "$(dirname "$0")/dev-cluster.sh" start --only $half >"$log" 2>&1; then
+      echo "setup: $half up (scripts/dev-cluster.sh --only $half; log $log)"
+    else
+      why="did not start: $(grep -a FAILED "$log" | tail -n 1) (log $log)"
+      echo "setup: $half $why; its tests will skip (fail under CI=true)"
+      not_started+=("$half ($why)")
+    fi
   done
+  case "${CI:-}" in
+    true | TRUE | True | 1 | yes)
+      if [ ${#not_started[@]} -gt 0 ]; then
+        echo "setup: CI=$CI and not running: ${not_started[*]}"
+        exit 1
+      fi
+      ;;
+  esac
 fi

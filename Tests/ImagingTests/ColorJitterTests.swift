@@ -1,6 +1,7 @@
 // The four color-jitter operations against torchvision.transforms.functional (fixture
 // color_jitter.json), and the random ColorJitter's factor ranges and determinism.
 import TensorEngine
+import TestSupport
 import XCTest
 
 @testable import Imaging
@@ -9,9 +10,10 @@ final class ColorJitterTests: XCTestCase {
   func testMatchesTorchvisionFunctional() throws {
     let f = try XCTUnwrap(Fixtures.json("color_jitter.json") as? [String: Any])
     let image = RGBImage(width: try XCTUnwrap(f["width"] as? Int), height: try XCTUnwrap(f["height"] as? Int),
-      pixels: Fixtures.floats(f["input"]))
+      pixels: try Fixtures.floats(f["input"], "color_jitter.json input"))
     let ops = try XCTUnwrap(f["ops"] as? [[String: Any]])
     XCTAssertEqual(ops.count, 15)
+    var compared = 0
     for op in ops {
       let name = try XCTUnwrap(op["op"] as? String)
       let factor = Float(try XCTUnwrap(op["factor"] as? Double))
@@ -23,8 +25,10 @@ final class ColorJitterTests: XCTestCase {
       default: out = image.adjustedHue(factor)
       }
       // Issue #4: 1e-4 on [0, 1] floats.
-      XCTAssertLessThan(maxAbsDiff(out.pixels, Fixtures.floats(op["output"])), 1e-4, "\(name) \(factor)")
+      assertClose(out.pixels, try Fixtures.floats(op["output"], "\(name) \(factor) output"), .absolute(1e-4), "\(name) \(factor)")
+      compared += 1
     }
+    XCTAssertEqual(compared, 15, "color-jitter cases compared")
   }
 
   func testRandomJitterFactorsAndDeterminism() {

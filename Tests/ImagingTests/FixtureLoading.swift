@@ -1,26 +1,35 @@
 // Helpers: locate and decode the JSON/PNG fixtures written by Experiments/tools/make_imaging_fixtures.py.
+// A missing fixture, or a JSON field that is not what the test reads, is a failure (thrown),
+// never an empty array or a NaN that a comparison could pass over. Comparisons use
+// TestSupport's `assertClose` (NaN or ±Inf on either side fails, naming the index).
 import Foundation
+import TestSupport
 import XCTest
 
 enum Fixtures {
-  static func path(_ name: String) -> String {
-    guard let url = Bundle.module.url(forResource: "Fixtures", withExtension: nil) else { return "Fixtures/" + name }
-    return url.appendingPathComponent(name).path
+  static let generator = "python3 Experiments/tools/make_imaging_fixtures.py"
+
+  /// Path of the committed fixture `name` (may be in a subfolder: "png/rgb8.png").
+  static func path(_ name: String) throws -> String {
+    try committedFixture(name, in: Bundle.module, generator: generator)
   }
 
   static func json(_ name: String) throws -> Any {
-    let data = try Data(contentsOf: URL(fileURLWithPath: path(name)))
+    let data = try Data(contentsOf: URL(fileURLWithPath: try path(name)))
     return try JSONSerialization.jsonObject(with: data)
   }
 
-  static func floats(_ any: Any?) -> [Float] { ((any as? [Any]) ?? []).map { Float(($0 as? NSNumber)?.doubleValue ?? .nan) } }
-  static func doubles(_ any: Any?) -> [Double] { ((any as? [Any]) ?? []).map { ($0 as? NSNumber)?.doubleValue ?? .nan } }
-}
+  /// A JSON array of numbers; anything else (missing, not an array, a non-number) throws naming `what`.
+  static func doubles(_ any: Any?, _ what: String) throws -> [Double] {
+    guard let array = any as? [Any] else {
+      throw FixtureError(description: "fixture field \(what) is \(any.map { "\(type(of: $0))" } ?? "missing"), not an array")
+    }
+    guard !array.isEmpty else { throw FixtureError(description: "fixture field \(what) is an empty array") }
+    return try array.enumerated().map { i, v in
+      guard let n = v as? NSNumber else { throw FixtureError(description: "fixture field \(what)[\(i)] is \(v), not a number") }
+      return n.doubleValue
+    }
+  }
 
-/// Largest absolute difference; fails the test on a size mismatch.
-func maxAbsDiff(_ a: [Float], _ b: [Float], file: StaticString = #filePath, line: UInt = #line) -> Float {
-  XCTAssertEqual(a.count, b.count, "length mismatch", file: file, line: line)
-  var m: Float = 0
-  for i in 0..<min(a.count, b.count) { m = max(m, abs(a[i] - b[i])) }
-  return m
+  static func floats(_ any: Any?, _ what: String) throws -> [Float] { try doubles(any, what).map(Float.init) }
 }

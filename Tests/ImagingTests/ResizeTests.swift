@@ -1,5 +1,6 @@
 // Resize against PIL's BILINEAR on float planes (shrinking with antialiasing and enlarging),
 // crop, and the tensor round trip.
+import TestSupport
 import XCTest
 
 @testable import Imaging
@@ -8,14 +9,17 @@ final class ResizeTests: XCTestCase {
   func testMatchesPILBilinear() throws {
     let cases = try XCTUnwrap(Fixtures.json("resize.json") as? [[String: Any]])
     XCTAssertEqual(cases.count, 4)
+    var compared = 0
     for c in cases {
       let w = try XCTUnwrap(c["width"] as? Int), h = try XCTUnwrap(c["height"] as? Int)
       let ow = try XCTUnwrap(c["out_width"] as? Int), oh = try XCTUnwrap(c["out_height"] as? Int)
-      let image = RGBImage(width: w, height: h, pixels: Fixtures.floats(c["input"]))
+      let image = RGBImage(width: w, height: h, pixels: try Fixtures.floats(c["input"], "resize input"))
       let out = image.resized(width: ow, height: oh)
       // PIL accumulates in double and stores float32; we accumulate in float32.
-      XCTAssertLessThan(maxAbsDiff(out.pixels, Fixtures.floats(c["output"])), 1e-5, "\(w)x\(h)->\(ow)x\(oh)")
+      assertClose(out.pixels, try Fixtures.floats(c["output"], "resize output"), .absolute(1e-5), "\(w)x\(h)->\(ow)x\(oh)")
+      compared += 1
     }
+    XCTAssertEqual(compared, 4, "resize cases compared")
   }
 
   func testCropAndTensorRoundTrip() {
@@ -27,7 +31,7 @@ final class ResizeTests: XCTestCase {
     XCTAssertEqual(t.shape, [1, 3, 2, 3])
     XCTAssertEqual(t.data[0], crop.pixels[0] * 2 - 1, accuracy: 1e-7)
     let back = RGBImage(tensor: t, index: 0)
-    XCTAssertLessThan(maxAbsDiff(back.pixels, crop.pixels), 1e-6)
+    assertClose(back.pixels, crop.pixels, .absolute(1e-6), "tensor round trip")
   }
 
   func testDrawingAndFilmstrip() {

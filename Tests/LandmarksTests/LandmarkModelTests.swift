@@ -169,7 +169,7 @@ final class LandmarkModelTests: XCTestCase {
   }
 
   func testVGGLoadIsStrictAndReportsRandomWeights() throws {
-    let path = try XCTUnwrap(LandmarkFixture.path("vgg19_slim"))
+    let path = try LandmarkFixture.path("vgg19_slim")
     let vgg = try VGG19Features.load(path: path)
     XCTAssertTrue(vgg.isRandom, "the fixture is marked random_weights = 1")
     XCTAssertEqual(vgg.parameters.count, 0, "VGG weights are frozen buffers")

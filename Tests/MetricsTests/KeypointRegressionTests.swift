@@ -3,6 +3,7 @@
 import Foundation
 import EvalMetrics
 import Storage
+import TestSupport
 import XCTest
 
 final class KeypointRegressionTests: XCTestCase {
@@ -26,14 +27,16 @@ final class KeypointRegressionTests: XCTestCase {
       means: train.means, keypoints: train.kp, frames: train.n, landmarks: train.k, keypointCount: train.p, imageSize: 128)
     let pred = reg.predict(means: test.means, frames: test.n)
     let ref = try HDF5File(path: try metricsFixture("keypoints_reference.h5"))
-    assertClose(pred, try ref.readDoubles("pred").values, abs: 1e-3, "keypoint predictions")
+    let c = assertClose(pred, try ref.readDoubles("pred").values, .absolute(1e-3), "keypoint predictions (px)")
+    XCTAssertEqual(c.count, 60 * 7 * 2, "keypoint predictions compared: 60 test frames × 7 keypoints × (x, y)")
     let dist = keypointDistances(predicted: pred, truth: test.kp)
     let acc = keypointAccuracy(distances: dist, keypointCount: test.p, threshold: 6)
     XCTAssertEqual(acc.overall, try ref.readDoubles("accuracy_6px").values[0], accuracy: 1e-12)
-    assertClose(acc.perKeypoint, try ref.readDoubles("per_keypoint_6px").values, abs: 1e-12, "per keypoint")
-    assertClose(
+    XCTAssertEqual(assertClose(acc.perKeypoint, try ref.readDoubles("per_keypoint_6px").values, .absolute(1e-12), "per keypoint").count, 7)
+    let curve = assertClose(
       keypointAccuracyCurve(distances: dist, keypointCount: test.p).map(\.accuracy), try ref.readDoubles("curve").values,
-      abs: 1e-12, "curve")
+      .absolute(1e-12), "curve")
+    XCTAssertEqual(curve.count, 21, "accuracy at 0…20 px")
   }
 
   /// Exact recovery of a noiseless linear map; rank deficiency and too few frames are errors.
@@ -49,7 +52,7 @@ final class KeypointRegressionTests: XCTestCase {
       }
     }
     let reg = try KeypointRegressor.fit(means: means, keypoints: kp, frames: n, landmarks: k, keypointCount: p, imageSize: s)
-    assertClose(reg.predict(means: means, frames: n), kp, abs: 1e-9, "noiseless fit")
+    assertClose(reg.predict(means: means, frames: n), kp, .absolute(1e-9), "noiseless fit")
     var dup = means
     for i in 0..<n { dup[i * 2 * k + 2] = dup[i * 2 * k] }  // landmark 1 x = landmark 0 x
     XCTAssertThrowsError(try KeypointRegressor.fit(means: dup, keypoints: kp, frames: n, landmarks: k, keypointCount: p, imageSize: s))

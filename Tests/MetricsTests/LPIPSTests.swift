@@ -4,6 +4,7 @@ import Foundation
 import EvalMetrics
 import Storage
 import TensorEngine
+import TestSupport
 import XCTest
 
 final class LPIPSTests: XCTestCase {
@@ -16,7 +17,8 @@ final class LPIPSTests: XCTestCase {
       let scores = lpipsDistance(reference: f.reference, predicted: f.distorted, model: model)
       XCTAssertEqual(scores.direction, .lowerIsBetter)
       XCTAssertEqual(scores.version, "lpips-v0.1")
-      assertRelClose(scores.values, try f.expected("lpips_\(net.rawValue)"), rel: 1e-4, "lpips \(net) s\(size)")
+      let c = assertClose(scores.values, try f.expected("lpips_\(net.rawValue)"), .relative(1e-4), "lpips \(net) s\(size)")
+      XCTAssertEqual(c.count, ImageFixture.frames, "lpips \(net) s\(size): frames compared")
     }
   }
 
@@ -31,7 +33,8 @@ final class LPIPSTests: XCTestCase {
   func testIdenticalFramesScoreZero() throws {
     let model = try LPIPSModel(contentsOf: try metricsFixture("lpips_squeeze.h5"), net: .squeeze)
     let f = try ImageFixture(size: 64)
-    XCTAssertEqual(lpipsDistance(reference: f.reference, predicted: f.reference, model: model).values.max()!, 0, accuracy: 1e-9)
+    let scores = lpipsDistance(reference: f.reference, predicted: f.reference, model: model).values
+    assertClose(scores, [Double](repeating: 0, count: ImageFixture.frames), .absolute(1e-9), "LPIPS of identical frames")
   }
 
   /// A file for another net, or with a missing/extra tensor, is refused naming the key.

@@ -1,6 +1,7 @@
 // PSNR and SSIM against scikit-image on real photographs (fixtures: make_metrics_fixtures.py).
 import EvalMetrics
 import TensorEngine
+import TestSupport
 import XCTest
 
 final class PSNRSSIMTests: XCTestCase {
@@ -11,7 +12,8 @@ final class PSNRSSIMTests: XCTestCase {
       let scores = psnrDecibels(reference: f.reference, predicted: f.distorted)
       XCTAssertEqual(scores.metric, "psnr")
       XCTAssertEqual(scores.direction, .higherIsBetter)
-      assertClose(scores.values, try f.expected("psnr"), abs: 1e-3, "psnr s\(size)")
+      let c = assertClose(scores.values, try f.expected("psnr"), .absolute(1e-3), "psnr s\(size)")
+      XCTAssertEqual(c.count, ImageFixture.frames, "psnr s\(size): frames compared")
     }
   }
 
@@ -21,7 +23,8 @@ final class PSNRSSIMTests: XCTestCase {
       let f = try ImageFixture(size: size)
       let scores = ssimSimilarity(reference: f.reference, predicted: f.distorted)
       XCTAssertEqual(scores.metric, "ssim")
-      assertClose(scores.values, try f.expected("ssim_gaussian"), abs: 1e-4, "ssim gaussian s\(size)")
+      let c = assertClose(scores.values, try f.expected("ssim_gaussian"), .absolute(1e-4), "ssim gaussian s\(size)")
+      XCTAssertEqual(c.count, ImageFixture.frames, "ssim_gaussian s\(size): frames compared")
     }
   }
 
@@ -31,15 +34,18 @@ final class PSNRSSIMTests: XCTestCase {
       let f = try ImageFixture(size: size)
       let scores = ssimSimilarity(reference: f.reference, predicted: f.distorted, window: .skimageDefault)
       XCTAssertEqual(scores.metric, "ssim-uniform")
-      assertClose(scores.values, try f.expected("ssim_uniform"), abs: 1e-4, "ssim uniform s\(size)")
+      let c = assertClose(scores.values, try f.expected("ssim_uniform"), .absolute(1e-4), "ssim uniform s\(size)")
+      XCTAssertEqual(c.count, ImageFixture.frames, "ssim_uniform s\(size): frames compared")
     }
   }
 
   /// Identical frames: SSIM 1, PSNR +∞; results do not depend on how frames are split over cores.
   func testIdentityAndBatchIndependence() throws {
     let f = try ImageFixture(size: 64)
-    XCTAssertEqual(ssimSimilarity(reference: f.reference, predicted: f.reference).values.min()!, 1, accuracy: 1e-6)
-    XCTAssertEqual(psnrDecibels(reference: f.reference, predicted: f.reference).values.min()!, .infinity)
+    let same = ssimSimilarity(reference: f.reference, predicted: f.reference).values
+    assertClose(same, [Double](repeating: 1, count: ImageFixture.frames), .absolute(1e-6), "SSIM of identical frames")
+    let psnr = psnrDecibels(reference: f.reference, predicted: f.reference).values
+    XCTAssertEqual(psnr, [Double](repeating: .infinity, count: ImageFixture.frames), "PSNR of identical frames")
     let all = ssimSimilarity(reference: f.reference, predicted: f.distorted).values
     let one = ssimSimilarity(
       reference: Tensor(Array(f.reference.values.prefix(3 * 64 * 64)), shape: [1, 3, 64, 64]),

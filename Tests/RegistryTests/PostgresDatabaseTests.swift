@@ -1,6 +1,7 @@
 // PostgresDatabase against a live server named by $LMLAB_TEST_POSTGRES (scripts/dev-cluster.sh starts
 // one); the placeholder and URL tests need no server.
 import Foundation
+import TestSupport
 import XCTest
 
 @testable import Registry
@@ -9,11 +10,7 @@ final class PostgresDatabaseTests: XCTestCase {
   private struct Planned: Error {}
 
   private func serverURL() throws -> String {
-    guard let url = ProcessInfo.processInfo.environment["LMLAB_TEST_POSTGRES"], !url.isEmpty else {
-      throw XCTSkip(
-        "LMLAB_TEST_POSTGRES is not set; start the dev server with `sudo bash scripts/dev-cluster.sh start --only postgres`"
-          + " and export LMLAB_TEST_POSTGRES=postgres://lmlab:lmlab@127.0.0.1:5432/lmlab_test")
-    }
+    guard let url = testPostgresURL else { throw componentMissing(.postgres, postgresMissingReason ?? "") }
     return url
   }
 
@@ -363,7 +360,7 @@ final class PostgresDatabaseTests: XCTestCase {
 
   private func listeningSocket() throws -> (Int32, Int) {
     let (fd, port) = try boundSocket()
-    guard listen(fd, 8) == 0 else { throw XCTSkip("listen: errno \(errno)") }
+    guard listen(fd, 8) == 0 else { throw ProcessFailure("listen on a loopback socket: errno \(errno)") }
     return (fd, port)
   }
 
@@ -379,7 +376,7 @@ final class PostgresDatabaseTests: XCTestCase {
         bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
       }
     }
-    guard fd >= 0, ok else { throw XCTSkip("cannot bind a loopback socket: errno \(errno)") }
+    guard fd >= 0, ok else { throw ProcessFailure("cannot bind a loopback socket: errno \(errno)") }
     return (fd, Int(UInt16(bigEndian: address.sin_port)))
   }
 }

@@ -1,5 +1,8 @@
 // Real processes: concurrent writers, kill -9 detection, and queue claims across processes.
+// Every wait on a child has a deadline and every child's exit status is checked: a killed
+// holder must have died of that SIGKILL (not exited on its own before it).
 import Foundation
+import TestSupport
 import XCTest
 
 @testable import Registry
@@ -20,10 +23,10 @@ final class ProcessTests: XCTestCase {
       let trials = try r.createRuns((0..<50).map { RunSpec(name: "trial\($0)", kind: "trial") })
       let workers = try (0..<processes).map { i in try spawnStress(["work", path, "worker\(i)", "2500", "25"]) }
       var claimed: [Int64] = []
-      for (p, out) in workers {
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0, text)
+      for (i, (p, out)) in workers.enumerated() {
+        let text = try LineReader(out).readToEnd(within: 600, "registry-stress worker \(i)")
+        try waitForExit(p, within: 60, "registry-stress worker \(i)")
+        assertExitedCleanly(p, "registry-stress worker \(i)", output: text)
         claimed += text.split(separator: "\n").compactMap { Int64($0.replacingOccurrences(of: "claimed ", with: "")) }
       }
       XCTAssertEqual(try r.integrityCheck(), ["ok"])
@@ -51,16 +54,19 @@ final class ProcessTests: XCTestCase {
     try forEachBackend { backend in
       let path = freshLocation(backend, "kill")
       let (p, out) = try spawnStress(["hold", path, "victim"], env: ["LMLAB_HEARTBEAT_INTERVAL": "0.2"])
-      let line = readLine(out)
+      let line = try readLine(out)
       let id = try XCTUnwrap(Int64(line.replacingOccurrences(of: "run ", with: "")), line)
       var opts = RegistryOptions()
       opts.reapOnOpen = false
+      // The kill lands on a process that holds a running run (checked just before).
       XCTAssertEqual(try Registry(path: path, options: opts).run(id).status, .running)
-      kill(p.processIdentifier, SIGKILL)
+      XCTAssertTrue(p.isRunning, "the holder exited before the kill")
+      XCTAssertEqual(kill(p.processIdentifier, SIGKILL), 0, "kill -9 of the holder (pid \(p.processIdentifier))")
       // Not reaped yet: a zombie counts as gone too.
       Thread.sleep(forTimeInterval: 0.1)
       let r = try Registry(path: path)
-      p.waitUntilExit()
+      try waitForExit(p, within: 30, "killed registry-stress hold")
+      assertKilled(p, by: SIGKILL, "registry-stress hold")
       XCTAssertEqual(r.reapedOnOpen, [id])
       let run = try r.run(id)
       XCTAssertEqual(run.status, .interrupted)
@@ -75,7 +81,7 @@ final class ProcessTests: XCTestCase {
     try forEachBackend { backend in
       let path = freshLocation(backend, "kill2")
       let (p, out) = try spawnStress(["hold", path, "victim"], env: ["LMLAB_HEARTBEAT_INTERVAL": "0.2"])
-      let id = try XCTUnwrap(Int64(readLine(out).replacingOccurrences(of: "run ", with: "")))
+      let id = try XCTUnwrap(Int64(try readLine(out).replacingOccurrences(of: "run ", with: "")))
       var opts = RegistryOptions()
       opts.checkLocalProcesses = false
       opts.heartbeatTimeout = 2.0
@@ -83,8 +89,10 @@ final class ProcessTests: XCTestCase {
       Thread.sleep(forTimeInterval: 2.5)  // longer than the timeout: the heartbeat keeps it alive
       XCTAssertEqual(try r.reapInterrupted(), [])
       XCTAssertEqual(try r.run(id).status, .running)
-      kill(p.processIdentifier, SIGKILL)
-      p.waitUntilExit()
+      XCTAssertTrue(p.isRunning, "the holder exited before the kill")
+      XCTAssertEqual(kill(p.processIdentifier, SIGKILL), 0, "kill -9 of the holder (pid \(p.processIdentifier))")
+      try waitForExit(p, within: 30, "killed registry-stress hold")
+      assertKilled(p, by: SIGKILL, "registry-stress hold")
       let killedAt = Date()
       while try r.run(id).status == .running {
         try r.reapInterrupted()
@@ -110,10 +118,10 @@ final class ProcessTests: XCTestCase {
       let n = 40, processes = 8
       let workers = try (0..<processes).map { i in try spawnStress(["churn", path, "p\(i)", "\(n)"]) }
       var ids: [Int64] = []
-      for (p, out) in workers {
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0, text)
+      for (i, (p, out)) in workers.enumerated() {
+        let text = try LineReader(out).readToEnd(within: 600, "registry-stress worker \(i)")
+        try waitForExit(p, within: 60, "registry-stress worker \(i)")
+        assertExitedCleanly(p, "registry-stress worker \(i)", output: text)
         ids += text.split(separator: "\n").compactMap { Int64($0.replacingOccurrences(of: "run ", with: "")) }
       }
       XCTAssertEqual(ids.count, n * processes, "runs reported")
@@ -146,10 +154,10 @@ final class ProcessTests: XCTestCase {
       // A registry nobody has open may be just the file (copied, or closed by its last writer).
       for c in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + c) }
       let workers = try (0..<6).map { i in try spawnStress(["log", path, "r\(round)p\(i)", "5", "1"]) }
-      for (p, out) in workers {
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0, "round \(round): \(text)")
+      for (i, (p, out)) in workers.enumerated() {
+        let text = try LineReader(out).readToEnd(within: 300, "round \(round) worker \(i)")
+        try waitForExit(p, within: 60, "round \(round) worker \(i)")
+        assertExitedCleanly(p, "round \(round) worker \(i)", output: text)
         ids += text.split(separator: "\n").compactMap { Int64($0.split(separator: " ").dropFirst().first ?? "") }
       }
     }
@@ -169,10 +177,10 @@ final class ProcessTests: XCTestCase {
       for i in 0..<12 { try r.createRun(RunSpec(name: "trial\(i)", kind: "trial")) }
       let workers = try (0..<3).map { _ in try spawnStress(["claim", path]) }
       var claimed: [Int64] = []
-      for (p, out) in workers {
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0)
+      for (i, (p, out)) in workers.enumerated() {
+        let text = try LineReader(out).readToEnd(within: 300, "registry-stress claim \(i)")
+        try waitForExit(p, within: 60, "registry-stress claim \(i)")
+        assertExitedCleanly(p, "registry-stress claim \(i)", output: text)
         claimed += text.split(separator: "\n").compactMap {
           Int64($0.replacingOccurrences(of: "claimed ", with: ""))
         }

@@ -1,5 +1,8 @@
-// Test helpers: temporary registries, file digests, and the registry-stress helper binary.
+// Test helpers: temporary registries, file digests, the registry-stress helper binary, and the
+// backends every registry test runs on (SQLite always, PostgreSQL when the server is there:
+// otherwise a skip naming it, or a failure under CI=true; see TestSupport.Components).
 import Foundation
+import TestSupport
 import XCTest
 
 @testable import Registry
@@ -26,7 +29,9 @@ func stressBinary() throws -> String {
       if FileManager.default.isExecutableFile(atPath: p) { return p }
     }
   }
-  throw XCTSkip("registry-stress not built next to the tests (swift build --product registry-stress)")
+  // Built with the tests (`swift build --build-tests` builds every product): missing is a failure.
+  throw ProcessFailure(
+    "registry-stress is not built next to the tests (looked in \(candidates.map(\.path))): swift build --build-tests")
 }
 
 /// Starts `registry-stress` with `args`; stdout is piped.
@@ -43,16 +48,13 @@ func spawnStress(_ args: [String], env: [String: String] = [:]) throws -> (Proce
   return (p, out)
 }
 
-/// Reads one line from a pipe (blocking).
-func readLine(_ pipe: Pipe) -> String {
-  var bytes: [UInt8] = []
-  let fh = pipe.fileHandleForReading
-  while true {
-    let d = fh.readData(ofLength: 1)
-    if d.isEmpty || d[0] == 10 { break }
-    bytes.append(d[0])
+/// Reads one line from a child's stdout within `seconds` (a child that never prints fails the
+/// test instead of hanging it).
+func readLine(_ pipe: Pipe, within seconds: Double = 60, _ what: String = "registry-stress") throws -> String {
+  guard let line = try LineReader(pipe).nextLine(within: seconds, what) else {
+    throw DeadlineExceeded(description: "\(what): output ended before a line")
   }
-  return String(decoding: bytes, as: UTF8.self)
+  return line
 }
 
 /// A registry with a few runs of varied configs and metrics.
@@ -83,23 +85,21 @@ enum TestBackend: String, CaseIterable {
   case sqlite, postgres
 }
 
-/// `$LMLAB_TEST_POSTGRES`: a PostgreSQL URL the tests may create schemas in (`make test` starts
-/// the server with scripts/dev-cluster.sh and sets it).
-let testPostgresURL: String? = {
-  let v = ProcessInfo.processInfo.environment["LMLAB_TEST_POSTGRES"] ?? ""
-  return v.isEmpty ? nil : v
-}()
-
-/// SQLite always; PostgreSQL too when `$LMLAB_TEST_POSTGRES` is set (PostgresBackendTests
-/// says so, as a skip, when it is not).
+/// SQLite always; PostgreSQL when `$LMLAB_TEST_POSTGRES` names a server (TestSupport).
 func testBackends() -> [TestBackend] { testPostgresURL == nil ? [.sqlite] : [.sqlite, .postgres] }
 
-/// Runs `body` once per backend, printing which one so a failure can be placed.
-func forEachBackend(_ body: (TestBackend) throws -> Void) throws {
-  for b in testBackends() {
-    print("[registry backend: \(b.rawValue)]")
-    try body(b)
+/// Runs `body` on SQLite, then on PostgreSQL, printing "[registry backend: NAME] TEST" before
+/// each (scripts/run-tests.sh counts these lines per backend for its summary). Without a
+/// PostgreSQL server the test ends, after its SQLite half passed, as a skip naming PostgreSQL
+/// (counted as skipped, never as passed) or, under CI=true, as a failure.
+func forEachBackend(_ test: String = #function, _ body: (TestBackend) throws -> Void) throws {
+  print("[registry backend: sqlite] \(test)")
+  try body(.sqlite)
+  if let reason = postgresMissingReason {
+    throw componentMissing(.postgres, reason + "; \(test) ran on SQLite only")
   }
+  print("[registry backend: postgres] \(test)")
+  try body(.postgres)
 }
 
 /// A new, empty registry location: a file in a new folder, or a new schema of the test

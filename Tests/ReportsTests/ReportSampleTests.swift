@@ -6,6 +6,7 @@
 import Foundation
 import Imaging
 import EvalMetrics
+import TestSupport
 import XCTest
 
 @testable import Reports
@@ -172,12 +173,7 @@ final class ReportSampleTests: XCTestCase {
   /// Renders the page in headless Chromium and checks the pixels: the first chart's blue lines
   /// and the filmstrip's orange discs must be on screen (a broken image shows neither).
   func testSamplePageRendersInChromium() throws {
-    guard
-      let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(
-        where: FileManager.default.isExecutableFile)
-    else {
-      throw XCTSkip("chromium is not installed (apt-get install -y chromium)")
-    }
+    let chromium = try requireChromium()
     let dir = try sampleDir()
     let page = try ReportSampleTests.writeSample(to: dir)
     let shot = dir + "/shot.png"
@@ -191,8 +187,8 @@ final class ReportSampleTests: XCTestCase {
     p.standardOutput = FileHandle.nullDevice
     p.standardError = FileHandle.nullDevice
     try p.run()
-    p.waitUntilExit()
-    XCTAssertEqual(p.terminationStatus, 0, "chromium exit status")
+    try waitForExit(p, within: 120, "headless chromium screenshot")
+    assertExitedCleanly(p, "headless chromium")
     let im = try readPNG(shot)
     func count(_ rgb: (Float, Float, Float), within tol: Float) -> Int {
       var n = 0

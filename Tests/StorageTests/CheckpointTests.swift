@@ -2,6 +2,7 @@
 // into a Module, format-version checks, atomic writes, and an h5py read of our output.
 import Foundation
 import TensorEngine
+import TestSupport
 import XCTest
 
 @testable import Storage
@@ -97,6 +98,7 @@ final class CheckpointTests: XCTestCase {
     XCTAssertEqual(ckpt.tensors.count, 6)
     let tensors = ckpt.tensorDictionary
     let optimizer = ckpt.optimizerDictionary
+    var compared = 0
     for (name, entry) in sums {
       let t: Tensor? = name.hasPrefix("optimizer/") ? optimizer[String(name.dropFirst(10))] : tensors[name]
       guard let t else {
@@ -109,7 +111,9 @@ final class CheckpointTests: XCTestCase {
       XCTAssertEqual(sum, expected, accuracy: 1e-6 * abs(expected) + 1e-12, name)
       let first = try XCTUnwrap(entry["first"] as? Double)
       XCTAssertEqual(t.data[0].bitPattern, Float(first).bitPattern, name)
+      compared += 1
     }
+    XCTAssertEqual(compared, 14, "datasets compared with the sidecar (6 tensors, 8 optimizer tensors)")
     XCTAssertEqual(ckpt.config, #"{"n_landmarks": 10, "img_size": 64}"#)
     XCTAssertEqual(ckpt.step, 1234)
     XCTAssertEqual(ckpt.optimizerAttributes, ["step": 1234])

@@ -3,6 +3,7 @@
 // video arrays round-trip and read one video by hyperslab.
 import Foundation
 import TensorEngine
+import TestSupport
 import XCTest
 
 @testable import Storage

@@ -1,8 +1,9 @@
-// TestSupport: temporary folders, fixture paths, bit-pattern comparison and an optional
-// runner for the python that has h5py, shared by the Storage tests.
+// Storage test helpers: temporary folders, fixture paths, bit-pattern comparison and a runner
+// for the python that has h5py (TestSupport: missing h5py skips, or fails under CI=true).
 import Foundation
-import TensorEngine
 import InteropPython
+import TensorEngine
+import TestSupport
 import XCTest
 
 /// A fresh temporary folder, removed when the test ends.
@@ -14,12 +15,9 @@ func makeTempDir(_ test: XCTestCase) throws -> URL {
   return dir
 }
 
-/// Path of a committed fixture (resources are copied as the folder `Fixtures`).
+/// Path of a committed fixture (resources are copied as the folder `Fixtures`); missing is a failure.
 func fixturePath(_ name: String) throws -> String {
-  guard let url = Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures") else {
-    throw XCTSkip("fixture \(name) missing from the test bundle")
-  }
-  return url.path
+  try committedFixture(name, in: Bundle.module, generator: "python3 Experiments/tools/make_engine_fixtures.py")
 }
 
 /// Asserts two tensors have the same shape and identical float32 bit patterns (so NaN
@@ -40,16 +38,11 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
   .deletingLastPathComponent()
 
 /// Runs the python that has h5py (see InteropPython) with `arguments` from the repository
-/// root; returns (exit status, output). Call `requireH5py()` first.
+/// root; returns (exit status, output). Call `requireH5py()` (TestSupport) first.
 @discardableResult
 func runPython(_ arguments: [String]) throws -> (status: Int32, output: String) {
   guard let result = try InteropPython.run(arguments, in: repositoryRoot) else {
-    throw XCTSkip(InteropPython.missingReason)
+    throw componentMissing(.h5py, InteropPython.missingReason)
   }
   return result
-}
-
-/// Skips the test only when no python3 with h5py and numpy exists (setup-deps.sh installs them).
-func requireH5py() throws {
-  if InteropPython.executable == nil { throw XCTSkip(InteropPython.missingReason) }
 }

@@ -1,6 +1,7 @@
 // conv2d has three kernel paths (direct AVX2, direct AVX-512VL weight gradient, im2col+sgemm)
 // and a worker split; each must give PyTorch's numbers and agree with the others.
 import CKernels
+import TestSupport
 import XCTest
 
 @testable import TensorEngine
@@ -18,7 +19,7 @@ final class ConvPathTests: XCTestCase {
       conv2dKernelChoice = mode
       lm_conv_allow_avx512(Int32(wide))
       engineThreads = threads
-      for c in f.cases {
+      try forEachCase(f, expected: 10) { c in
         let stride = try f.int(c, "stride")
         let pad = try f.int(c, "padding")
         let x = try f.tensor(c, "x", requiresGrad: true)
@@ -26,10 +27,10 @@ final class ConvPathTests: XCTestCase {
         let b = f.has(c, "b") ? try f.tensor(c, "b", requiresGrad: true) : nil
         let out = Tensor.conv2d(x, weight: w, bias: b, stride: stride, padding: pad)
         let label = "\(c) direct=\(mode) avx512=\(wide) threads=\(threads)"
-        assertClose(out, try f.tensor(c, "out"), tol: fixtureTol, "\(label) out")
+        assertClose(out, try f.tensor(c, "out"), fixtureTol, "\(label) out")
         out.backward(try f.tensor(c, "gout"))
-        assertClose(x.grad, try f.tensor(c, "grad_x"), tol: fixtureTol, "\(label) grad_x")
-        assertClose(w.grad, try f.tensor(c, "grad_w"), tol: fixtureTol, "\(label) grad_w")
+        assertClose(x.grad, try f.tensor(c, "grad_x"), fixtureTol, "\(label) grad_x")
+        assertClose(w.grad, try f.tensor(c, "grad_w"), fixtureTol, "\(label) grad_w")
       }
     }
   }
@@ -61,7 +62,7 @@ final class ConvPathTests: XCTestCase {
       }
       for r in results.dropFirst() {
         for k in 0..<3 {
-          assertClose(r[k], results[0][k], tol: 1e-5, "c\(c) o\(o) \(h)x\(w) tensor \(k)")
+          assertClose(r[k], results[0][k], .scaled(1e-5), "c\(c) o\(o) \(h)x\(w) tensor \(k)")
         }
       }
     }

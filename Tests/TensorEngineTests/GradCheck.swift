@@ -4,6 +4,8 @@
 // difference has truncation error O(h²·f''') ≈ 1e-4 and rounding error ≈ ε·|f|/h ≈ 1e-5·|f|
 // (f is accumulated in double), so an analytic gradient is accepted when it is within
 // 2e-3·max(1, |g|) of the numeric one. The fixtures against PyTorch check values to 1e-5.
+// A NaN or infinite gradient (analytic or numeric) fails (TestSupport.closeness).
+import TestSupport
 import XCTest
 
 @testable import TensorEngine
@@ -27,6 +29,7 @@ func gradCheck(
       return s
     }
   }
+  var checked = 0
   for (k, t) in inputs.enumerated() {
     guard let g = t.grad else {
       XCTFail("\(name): input \(k) got no gradient", file: file, line: line)
@@ -42,12 +45,17 @@ func gradCheck(
       t.data[i] = saved
       let numeric = (fp - fm) / (2 * Double(h))
       let analytic = Double(g.data[i])
-      if Swift.abs(numeric - analytic) > tol * Swift.max(1, Swift.abs(analytic)) {
-        XCTFail("\(name): input \(k) element \(i): analytic \(analytic), numeric \(numeric)", file: file, line: line)
+      let bound = tol * Swift.max(1, Swift.abs(analytic))
+      if let failure = closeness([analytic], [numeric], .absolute(bound)).failure {
+        XCTFail(
+          "\(name): input \(k) element \(i): analytic \(analytic) vs numeric \(numeric) (\(failure))", file: file,
+          line: line)
         return
       }
+      checked += 1
     }
   }
+  XCTAssertGreaterThan(checked, 0, "\(name): no gradient element was checked", file: file, line: line)
 }
 
 func randn(_ shape: [Int], seed: UInt64, scale: Float = 1, shift: Float = 0) -> Tensor {

@@ -1,4 +1,5 @@
 // Stateful layers and the optimizer against PyTorch: spectral norm, LSTM, Adam.
+import TestSupport
 import XCTest
 
 @testable import TensorEngine
@@ -6,8 +7,7 @@ import XCTest
 final class LayerFixtureTests: XCTestCase {
   func testSpectralNorm() throws {
     let f = try FixtureFile("spectral_norm")
-    XCTAssertEqual(f.cases.count, 3)
-    for c in f.cases {
+    try forEachCase(f, expected: 3) { c in
       let w = try f.tensor(c, "weight_orig")
       var rng = SeededRNG(seed: 0)
       let sn = SpectralNormConv2d(w.shape[1], w.shape[0], kernel: w.shape[2], rng: &rng)
@@ -16,18 +16,17 @@ final class LayerFixtureTests: XCTestCase {
       ])
       sn.train()
       let out = sn.normalizedWeight()
-      assertClose(out, try f.tensor(c, "out_weight"), tol: fixtureTol, "\(c) weight")
-      assertClose(sn.weightU, try f.tensor(c, "out_u"), tol: fixtureTol, "\(c) u")
-      assertClose(sn.weightV, try f.tensor(c, "out_v"), tol: fixtureTol, "\(c) v")
+      assertClose(out, try f.tensor(c, "out_weight"), fixtureTol, "\(c) weight")
+      assertClose(sn.weightU, try f.tensor(c, "out_u"), fixtureTol, "\(c) u")
+      assertClose(sn.weightV, try f.tensor(c, "out_v"), fixtureTol, "\(c) v")
       out.backward(try f.tensor(c, "gout_weight"))
-      assertClose(sn.weightOrig.grad, try f.tensor(c, "grad_weight_orig"), tol: fixtureTol, "\(c) grad_weight_orig")
+      assertClose(sn.weightOrig.grad, try f.tensor(c, "grad_weight_orig"), fixtureTol, "\(c) grad_weight_orig")
     }
   }
 
   func testLSTM() throws {
     let f = try FixtureFile("lstm")
-    XCTAssertEqual(f.cases.count, 2)
-    for c in f.cases {
+    try forEachCase(f, expected: 2) { c in
       let (inF, hid, layers) = (try f.int(c, "input_size"), try f.int(c, "hidden_size"), try f.int(c, "num_layers"))
       var rng = SeededRNG(seed: 0)
       let lstm = LSTM(inputSize: inF, hiddenSize: hid, numLayers: layers, rng: &rng)
@@ -40,25 +39,24 @@ final class LayerFixtureTests: XCTestCase {
       let (out, state) = lstm(x, lstm.state(h0: h0, c0: c0))
       let hN = Tensor.concat(state.h.map { $0.reshaped([1] + $0.shape) }, axis: 0)
       let cN = Tensor.concat(state.c.map { $0.reshaped([1] + $0.shape) }, axis: 0)
-      assertClose(out, try f.tensor(c, "out_output"), tol: fixtureTol, "\(c) output")
-      assertClose(hN, try f.tensor(c, "out_h"), tol: fixtureTol, "\(c) h")
-      assertClose(cN, try f.tensor(c, "out_c"), tol: fixtureTol, "\(c) c")
+      assertClose(out, try f.tensor(c, "out_output"), fixtureTol, "\(c) output")
+      assertClose(hN, try f.tensor(c, "out_h"), fixtureTol, "\(c) h")
+      assertClose(cN, try f.tensor(c, "out_c"), fixtureTol, "\(c) c")
       let loss = (out * (try f.tensor(c, "gout_output"))).sum() + (hN * (try f.tensor(c, "gout_h"))).sum()
         + (cN * (try f.tensor(c, "gout_c"))).sum()
       loss.backward()
-      assertClose(x.grad, try f.tensor(c, "grad_x"), tol: fixtureTol, "\(c) grad_x")
-      assertClose(h0.grad, try f.tensor(c, "grad_h0"), tol: fixtureTol, "\(c) grad_h0")
-      assertClose(c0.grad, try f.tensor(c, "grad_c0"), tol: fixtureTol, "\(c) grad_c0")
+      assertClose(x.grad, try f.tensor(c, "grad_x"), fixtureTol, "\(c) grad_x")
+      assertClose(h0.grad, try f.tensor(c, "grad_h0"), fixtureTol, "\(c) grad_h0")
+      assertClose(c0.grad, try f.tensor(c, "grad_c0"), fixtureTol, "\(c) grad_c0")
       for (name, p) in lstm.namedParameters() {
-        assertClose(p.grad, try f.tensor(c, "grad_\(name)"), tol: fixtureTol, "\(c) grad_\(name)")
+        assertClose(p.grad, try f.tensor(c, "grad_\(name)"), fixtureTol, "\(c) grad_\(name)")
       }
     }
   }
 
   func testAdamThreeSteps() throws {
     let f = try FixtureFile("adam")
-    XCTAssertEqual(f.cases.count, 3)
-    for c in f.cases {
+    try forEachCase(f, expected: 3) { c in
       let p = try f.tensor(c, "param0", requiresGrad: true)
       let opt = Adam(
         [("p", p)], lr: Float(try f.double(c, "lr")), betas: (try f.double(c, "beta1"), try f.double(c, "beta2")),
@@ -66,9 +64,9 @@ final class LayerFixtureTests: XCTestCase {
       for step in 1...3 {
         p.grad = try f.tensor(c, "grad_step\(step)")
         opt.step()
-        assertClose(p, try f.tensor(c, "param_step\(step)"), tol: fixtureTol, "\(c) param step \(step)")
-        assertClose(opt.expAvg[0], try f.tensor(c, "exp_avg_step\(step)"), tol: fixtureTol, "\(c) exp_avg \(step)")
-        assertClose(opt.expAvgSq[0], try f.tensor(c, "exp_avg_sq_step\(step)"), tol: fixtureTol, "\(c) exp_avg_sq \(step)")
+        assertClose(p, try f.tensor(c, "param_step\(step)"), fixtureTol, "\(c) param step \(step)")
+        assertClose(opt.expAvg[0], try f.tensor(c, "exp_avg_step\(step)"), fixtureTol, "\(c) exp_avg \(step)")
+        assertClose(opt.expAvgSq[0], try f.tensor(c, "exp_avg_sq_step\(step)"), fixtureTol, "\(c) exp_avg_sq \(step)")
       }
     }
   }

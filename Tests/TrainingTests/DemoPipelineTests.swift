@@ -1,9 +1,11 @@
 // `lmlab demo` must-shows on a tiny config (32 px, K 3, a few steps): every stage is a run
-// linked to its parent; a second demo reuses every stage; a demo killed with kill -9 in the
-// middle and started again ends with the same runs (no duplicates) and the same per-frame
-// scores as one that was never interrupted.
+// linked to its parent; a second demo reuses every stage; a demo killed with kill -9 inside
+// dynamics training and again inside a frame stage, then started again, ends with the same
+// runs (no duplicates) and the same per-frame scores as one that was never interrupted. Each
+// kill is checked to have landed where the test says (stage, step, process).
 import Foundation
 import Registry
+import TestSupport
 import XCTest
 
 @testable import Workbench
@@ -77,16 +79,47 @@ final class DemoPipelineTests: XCTestCase {
     XCTAssertTrue(headline.contains("200-frame LSTM rollout: 0 non-finite or invalid states"), headline)
   }
 
-  /// `lmlab demo` on the tiny config in registry `name`, killed with SIGKILL `delay` seconds
-  /// after its output shows `killAt` (nil: runs to the end). Returns the output.
+  /// Dynamics long enough to be killed in: 200 steps (about 3 ms each here) with a checkpoint
+  /// every 10, so a kill after a checkpoint lands with 100+ steps still to go.
+  static let killDynamicsSets = dynamicsSets + ["dyn_steps=200", "dyn_checkpoint_every=10"]
+
+  /// Where a kill is aimed: after the (flushed) stage line `stage` appears, wait until `ready`
+  /// sees the stage under way (polled every 5 ms), pause `pause` seconds, SIGSTOP the demo (so
+  /// what it had done can be read exactly), then SIGKILL it.
+  struct KillPoint {
+    let stage: String
+    let ready: () -> Bool
+    let pause: Double
+  }
+
+  /// What the demo had done when the kill landed.
+  struct Killed {
+    var output: String
+    /// The last "demo [i/N] label" line printed: the stage the process died in.
+    var lastStage: String?
+  }
+
+  func demoArguments(_ name: String, dynamics: [String]) throws -> [String] {
+    let r = request(name)
+    return ["demo", "--registry", "\(dir)/\(name).sqlite", "--out", r.out, "--lpips-weights", "none"]
+      + r.landmarkOverrides.flatMap { ["--set", $0] } + dynamics.flatMap { ["--dyn-set", $0] }
+  }
+
+  /// `lmlab demo` on the tiny config in registry `name`, run to its end: it must exit 0.
   @discardableResult
-  func demoProcess(_ name: String, killAt: String?, delay: Double = 0) throws -> String {
+  func demoProcess(_ name: String, dynamics: [String]) throws -> String {
+    let (p, reader) = try startDemo(name, dynamics: dynamics)
+    let what = "lmlab demo (\(name))"
+    let text = try reader.readToEnd(within: 600, what)
+    try waitForExit(p, within: 60, what)
+    assertExitedCleanly(p, what, output: text)
+    return text
+  }
+
+  func startDemo(_ name: String, dynamics: [String]) throws -> (Process, LineReader) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: try lmlabBinary())
-    let r = request(name)
-    p.arguments =
-      ["demo", "--registry", "\(dir)/\(name).sqlite", "--out", r.out, "--lpips-weights", "none"]
-      + r.landmarkOverrides.flatMap { ["--set", $0] } + r.dynamicsOverrides.flatMap { ["--dyn-set", $0] }
+    p.arguments = try demoArguments(name, dynamics: dynamics)
     var env = ProcessInfo.processInfo.environment
     env["LMLAB_EXPERIMENTS"] = Self.experiments
     p.environment = env
@@ -94,37 +127,163 @@ final class DemoPipelineTests: XCTestCase {
     p.standardOutput = pipe
     p.standardError = FileHandle.nullDevice
     try p.run()
-    var text = ""
-    let fh = pipe.fileHandleForReading
-    while true {
-      let d = fh.availableData
-      if d.isEmpty { break }
-      text += String(decoding: d, as: UTF8.self)
-      if let k = killAt, text.contains(k) {
-        Thread.sleep(forTimeInterval: delay)
-        kill(p.processIdentifier, SIGKILL)
-        break
-      }
+    return (p, LineReader(pipe))
+  }
+
+  /// SIGKILLs a demo stopped by `killedDemo`, reads what it printed, and checks that SIGKILL ended it.
+  func finishKill(_ p: Process, _ reader: LineReader, _ what: String) throws -> Killed {
+    XCTAssertEqual(Foundation.kill(p.processIdentifier, SIGKILL), 0, "SIGKILL \(what)")
+    let text = try reader.readToEnd(within: 60, what)
+    try waitForExit(p, within: 60, what)
+    assertKilled(p, by: SIGKILL, what)
+    return Killed(output: text, lastStage: Self.stageLines(text).last)
+  }
+
+  /// The "demo [i/N] label" stage lines of an output, as "demo [i/N] label".
+  static func stageLines(_ text: String) -> [String] {
+    text.split(separator: "\n").filter { $0.hasPrefix("demo [") }.map { line in
+      let l = String(line)
+      guard let end = l.range(of: "  elapsed") else { return l }
+      return String(l[..<end.lowerBound])
     }
-    p.waitUntilExit()
-    if killAt == nil { XCTAssertEqual(p.terminationStatus, 0, text) }
-    return text
+  }
+
+  /// The closing per-stage lines of a finished demo ("  <stage padded to 28><reused or time>"):
+  /// stage → "reused" or its time, for the demo's stages only.
+  static func stageSummary(_ text: String) -> [String: String] {
+    let stages = Set(DemoPipeline.stages().map(\.label))
+    var out: [String: String] = [:]
+    for line in text.split(separator: "\n") where line.hasPrefix("  ") && line.count > 30 {
+      let l = String(line.dropFirst(2))
+      let stage = String(l.prefix(28)).trimmingCharacters(in: .whitespaces)
+      if stages.contains(stage) { out[stage] = String(l.dropFirst(28)).trimmingCharacters(in: .whitespaces) }
+    }
+    return out
+  }
+
+  /// "demo [i/N] label" of stage `label`.
+  static func stageLine(_ label: String) -> String {
+    let stages = DemoPipeline.stages()
+    let i = stages.firstIndex { $0.label == label }!
+    return "demo [\(i + 1)/\(stages.count)] \(label)"
+  }
+
+  /// Dynamics checkpoints written so far under `runs`: the run folder holding them and the steps.
+  static func dynamicsCheckpoints(under runs: String) -> (dir: String, steps: [Int])? {
+    let fm = FileManager.default
+    for run in (try? fm.contentsOfDirectory(atPath: runs)) ?? [] {
+      let files = (try? fm.contentsOfDirectory(atPath: runs + "/" + run)) ?? []
+      let steps = files.compactMap { f -> Int? in
+        guard f.hasPrefix("dynamics_"), f.hasSuffix(".h5") else { return nil }
+        return Int(f.dropFirst("dynamics_".count).dropLast(3))
+      }
+      if !steps.isEmpty { return (runs + "/" + run, steps.sorted()) }
+    }
+    return nil
   }
 
   func testDemoKilledMidStageFinishesWithSameNumbers() throws {
-    try demoProcess("clean", killAt: nil)
-    // Killed inside dynamics training, then inside a prediction stage, then run to the end.
-    try demoProcess("killed", killAt: "demo [2/", delay: 0.5)
-    try demoProcess("killed", killAt: "demo [5/", delay: 0.2)
-    let last = try demoProcess("killed", killAt: nil)
-    XCTAssertTrue(last.contains("landmarks") && last.contains("reused"), last)
+    var moments = KillMoments("demo kill test")
+    try demoProcess("clean", dynamics: Self.killDynamicsSets)
+    let runs = "\(dir)/killed/runs"
+    let frames = request("killed").out + "/frames/rollout-\(DemoPipeline.longRollout)"
+    func dynamicsRun(_ r: Registry) throws -> Run {
+      try XCTUnwrap(try r.listRuns(limit: 0).runs.first { $0.kind == DynamicsTraining.runKind }, "no dynamics run")
+    }
+
+    // Kill 1: inside dynamics training, after its checkpoint at a seeded step k of 200.
+    let k = 10 * Int(moments.uniform(1...8.999))
+    var onDisk: [Int] = []
+    let first = try killedDemo(
+      "killed",
+      KillPoint(
+        stage: Self.stageLine("dynamics"), ready: { (Self.dynamicsCheckpoints(under: runs)?.steps.last ?? 0) >= k },
+        pause: moments.uniform(0...0.01)),
+      evidence: { onDisk = Self.dynamicsCheckpoints(under: runs)?.steps ?? [] })
+    print("kill 1: aimed after dynamics checkpoint \(k); checkpoints on disk when it landed: \(onDisk)")
+    XCTAssertEqual(first.lastStage, Self.stageLine("dynamics"), "kill 1 landed in another stage:\n\(first.output)")
+    let reached = try XCTUnwrap(onDisk.last, "no dynamics checkpoint at kill 1")
+    XCTAssertTrue((k..<200).contains(reached), "kill 1 after checkpoint \(reached), aimed at \(k)…190: not mid-training")
+    // The registry records a checkpoint just after its file: the latest row is that one or the one before.
+    let resumable = [reached, reached - 10]
+    do {
+      let r = try Registry(path: "\(dir)/killed.sqlite")  // opening reaps the killed run
+      let dyn = try dynamicsRun(r)
+      XCTAssertEqual(dyn.status, .interrupted, "the dynamics run after kill 1")
+      let latest = try r.detail(dyn.id).checkpoints.map(\.step).max() ?? -1
+      XCTAssertTrue(resumable.contains(Int(latest)), "latest registered checkpoint \(latest), files up to \(reached)")
+      XCTAssertLessThan(try r.series(runId: dyn.id, name: "loss").count, 200, "kill 1 came before the last step")
+      try r.close()
+    }
+
+    // Kill 2: inside the 200-frame rollout (a frame stage): its run registered, frames being written.
+    func pngs() -> Int { ((try? FileManager.default.subpathsOfDirectory(atPath: frames)) ?? []).filter { $0.hasSuffix(".png") }.count }
+    var written = 0
+    let second = try killedDemo(
+      "killed", KillPoint(stage: Self.stageLine("rollout 200"), ready: { pngs() > 0 }, pause: moments.uniform(0...0.02)),
+      evidence: { written = pngs() })
+    print("kill 2: in the rollout stage with \(written) frames written")
+    XCTAssertEqual(second.lastStage, Self.stageLine("rollout 200"), "kill 2 landed in another stage:\n\(second.output)")
+    // The second demo continued the dynamics run from the checkpoint kill 1 left.
+    let resumedAt = second.output.components(separatedBy: "\n").first { $0.contains(": resumed from ") }
+    let step = resumedAt.flatMap { $0.components(separatedBy: " at step ").last.flatMap { Int($0) } }
+    XCTAssertTrue(step.map(resumable.contains) ?? false, "dynamics resumed at \(String(describing: resumedAt)), expected step \(resumable)")
+    do {
+      let r = try Registry(path: "\(dir)/killed.sqlite")
+      let unfinished = try r.listRuns(limit: 0).runs.filter { $0.status != .finished }
+      XCTAssertEqual(unfinished.map(\.kind), [Prediction.runKind], "kill 2 left the rollout's run unfinished, nothing else")
+      try r.close()
+    }
+
+    let last = try demoProcess("killed", dynamics: Self.killDynamicsSets)
+    let summary = Self.stageSummary(last)
+    XCTAssertEqual(summary.count, DemoPipeline.stages().count, "one closing line per stage: \(summary)")
+    for stage in ["landmarks", "dynamics"] + PredictionMethod.allCases.map({ "predict \($0.rawValue)" }) {
+      XCTAssertEqual(summary[stage], "reused", "\(stage) finished before kill 2, so the third demo reuses it")
+    }
+    XCTAssertNotEqual(summary["rollout 200"], "reused", "the rollout killed mid-stage is redone")
+    XCTAssertNotNil(summary["rollout 200"])
     let registry = try Registry(path: "\(dir)/killed.sqlite")
     XCTAssertEqual(try registry.listRuns().totalMatching, Self.runsPerDemo, "no duplicate runs")
     XCTAssertEqual(try registry.listRuns(filter: try WhereExpr.parse("status = finished")).totalMatching, Self.runsPerDemo)
+    let dyn = try dynamicsRun(registry)
+    XCTAssertEqual(dyn.resumes, 1, "the dynamics run was resumed once")
+    XCTAssertEqual(try registry.series(runId: dyn.id, name: "loss").map(\.step), (1...200).map { Int64($0) }, "one loss per step")
     XCTAssertEqual(try registry.integrityCheck(), ["ok"])
     let clean = try scores("\(dir)/clean.sqlite"), killed = try scores("\(dir)/killed.sqlite")
     XCTAssertFalse(clean.isEmpty)
     XCTAssertEqual(clean, killed)
+  }
+
+  /// A demo run up to `point`, stopped, `evidence` read while it is stopped, then SIGKILLed.
+  func killedDemo(_ name: String, _ point: KillPoint, evidence: () -> Void) throws -> Killed {
+    let (p, reader) = try startDemo(name, dynamics: Self.killDynamicsSets)
+    let what = "lmlab demo (\(name), kill at '\(point.stage)')"
+    while true {
+      guard let line = try reader.nextLine(within: 300, "\(what): waiting for the stage line") else {
+        try waitForExit(p, within: 60, what)
+        XCTFail("\(what) ended (\(exitDescription(p))) without printing '\(point.stage)': nothing was killed")
+        return Killed(output: reader.text, lastStage: Self.stageLines(reader.text).last)
+      }
+      if line.hasPrefix(point.stage) { break }
+    }
+    let deadline = Date().addingTimeInterval(300)
+    while !point.ready() {
+      if !p.isRunning || Date() >= deadline {
+        if p.isRunning { Foundation.kill(p.processIdentifier, SIGKILL) }
+        let text = try reader.readToEnd(within: 60, what)
+        try waitForExit(p, within: 60, what)
+        XCTFail("\(what): the stage never got under way before the demo \(p.terminationReason == .exit ? "ended" : "was stopped")")
+        return Killed(output: text, lastStage: Self.stageLines(text).last)
+      }
+      Thread.sleep(forTimeInterval: 0.005)
+    }
+    Thread.sleep(forTimeInterval: point.pause)
+    XCTAssertTrue(p.isRunning, "\(what) exited before the kill")
+    XCTAssertEqual(Foundation.kill(p.processIdentifier, SIGSTOP), 0, "SIGSTOP \(what)")
+    Thread.sleep(forTimeInterval: 0.05)  // a stop is delivered asynchronously
+    evidence()
+    return try finishKill(p, reader, what)
   }
 
   /// `--minutes N` scales both training stages by N/15, recorded in the runs' configs: the

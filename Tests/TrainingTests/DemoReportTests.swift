@@ -5,6 +5,7 @@ import Foundation
 import Imaging
 import Registry
 import Reports
+import TestSupport
 import XCTest
 
 @testable import Workbench
@@ -37,9 +38,7 @@ extension DemoPipelineTests {
     let scored = try registry.frameScores(runIds: result.predictRuns.map(\.run) + [result.rolloutRun] + result.interpolateRuns.map(\.run))
     XCTAssertEqual(perFrame.count - 1, scored.count)
 
-    guard let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: FileManager.default.isExecutableFile) else {
-      throw XCTSkip("chromium is not installed (make test installs it: apt-get install -y chromium)")
-    }
+    let chromium = try requireChromium()
     func screenshot(_ page: String) throws -> RGBImage {
       let shot = dir + "/shot-\(UUID().uuidString).png"
       let p = Process()
@@ -51,8 +50,8 @@ extension DemoPipelineTests {
       p.standardOutput = FileHandle.nullDevice
       p.standardError = FileHandle.nullDevice
       try p.run()
-      p.waitUntilExit()
-      XCTAssertEqual(p.terminationStatus, 0)
+      try waitForExit(p, within: 120, "headless chromium screenshot of \(page)")
+      assertExitedCleanly(p, "headless chromium")
       return try readPNG(shot)
     }
     let im = try screenshot(page)

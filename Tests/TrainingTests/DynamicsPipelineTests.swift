@@ -60,6 +60,9 @@ final class DynamicsPipelineTests: XCTestCase {
     opts.afterStep = { if $0 == 4 { raise(SIGTERM) } }
     let b = try DynamicsTraining.start(landmarksRun: lm, configFile: nil, overrides: dynamicsSets, registry: registry, options: opts)
     XCTAssertEqual(b.status, .interrupted)
+    XCTAssertEqual(b.steps, 4, "stopped by the SIGTERM raised after step 4")
+    XCTAssertEqual(try registry.series(runId: b.runId, name: "loss").count, 4)
+    XCTAssertTrue(try registry.run(b.runId).error?.contains("SIGTERM") ?? false, "the run names the signal")
     let c = try TrainingRuns.resumeHere(runId: b.runId, registry: registry, options: quiet())
     XCTAssertEqual(c?.status, .finished)
     XCTAssertEqual(
@@ -149,6 +152,7 @@ final class DynamicsPipelineTests: XCTestCase {
       ])
     let unfinished = try LandmarkTraining.start(sets, registry: registry, options: opts)
     XCTAssertEqual(unfinished.status, .interrupted)
+    XCTAssertEqual(unfinished.steps, 1, "stopped by the SIGTERM raised after step 1")
     let count = try runCount(registry)
     expect("landmarks run \(unfinished.runId) is interrupted, not finished") {
       _ = try DynamicsTraining.start(landmarksRun: unfinished.runId, configFile: nil, overrides: dynamicsSets, registry: registry, options: quiet())

@@ -1,5 +1,7 @@
-// The lmlab executable the tests start as a real process (built next to the test bundle).
+// The lmlab executable the tests start as a real process (built next to the test bundle by
+// `swift build --build-tests`): missing is a failure, not a skip.
 import Foundation
+import TestSupport
 import XCTest
 
 func lmlabBinary() throws -> String {
@@ -10,5 +12,5 @@ func lmlabBinary() throws -> String {
       return c.appendingPathComponent("lmlab").path
     }
   }
-  throw XCTSkip("lmlab is not built next to the tests")
+  throw ProcessFailure("lmlab is not built next to the tests (looked in \(dirs.map(\.path))): swift build --build-tests")
 }

@@ -5,6 +5,7 @@
 // trial resumed from its checkpoint with a continuous series.
 import Foundation
 import Registry
+import TestSupport
 import XCTest
 
 @testable import Workbench
@@ -22,7 +23,10 @@ final class SlurmSweepTests: XCTestCase {
 
   override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: dir) }
 
-  func run(_ exe: String, _ args: [String], environment: [String: String]? = nil) throws -> (Int32, String) {
+  /// Runs `exe` to its end within `seconds`; a process killed by a signal is a failure.
+  func run(_ exe: String, _ args: [String], environment: [String: String]? = nil, within seconds: Double = 120) throws
+    -> (Int32, String)
+  {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: exe)
     p.arguments = args
@@ -31,9 +35,11 @@ final class SlurmSweepTests: XCTestCase {
     p.standardOutput = pipe
     p.standardError = pipe
     try p.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    let what = ([(exe as NSString).lastPathComponent] + args).joined(separator: " ")
+    let text = try LineReader(pipe).readToEnd(within: seconds, what)
+    try waitForExit(p, within: 10, what)
+    if p.terminationReason != .exit { XCTFail("\(what) ended with \(exitDescription(p))\n\(text)") }
+    return (p.terminationStatus, text)
   }
 
   func spec(trials: Int) throws -> String {
@@ -69,15 +75,20 @@ final class SlurmSweepTests: XCTestCase {
     XCTAssertFalse(FileManager.default.fileExists(atPath: registry))
   }
 
-  /// Slurm's commands and a node that answers, else a skip saying how to start the cluster.
+  /// Slurm's commands and a node that answers, else a skip (a failure under CI=true) saying how
+  /// to start the cluster.
   func requireCluster() throws {
     guard let sbatch = SlurmArray.sbatch() else {
-      throw XCTSkip("Slurm not installed (sbatch not on PATH): `scripts/dev-cluster.sh start` installs and starts a one-node cluster")
+      throw componentMissing(
+        .slurm, "sbatch not on PATH: `sudo bash scripts/dev-cluster.sh start --only slurm` installs and starts a one-node cluster")
     }
     let sinfo = (sbatch as NSString).deletingLastPathComponent + "/sinfo"
-    let (code, text) = try run(sinfo, ["-h", "-o", "%T"])
+    let (code, text) = try run(sinfo, ["-h", "-o", "%T"], within: 30)
     guard code == 0, text.contains("idle") || text.contains("mix") || text.contains("alloc") else {
-      throw XCTSkip("Slurm cluster not answering (sinfo: \(text.trimmingCharacters(in: .whitespacesAndNewlines))): `scripts/dev-cluster.sh start`")
+      throw componentMissing(
+        .slurm,
+        "the cluster does not answer (sinfo exit \(code): \(text.trimmingCharacters(in: .whitespacesAndNewlines)));"
+          + " `sudo bash scripts/dev-cluster.sh start --only slurm` says why")
     }
   }
 

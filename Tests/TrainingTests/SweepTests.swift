@@ -1,11 +1,13 @@
 // Sweeps (issue 12): specs expand to the trials they say and bad specs are refused before
 // anything is queued; a sweep of 12 real trials run by `lmlab sweep --workers 2`, killed with
-// SIGKILL (launcher and workers) at random moments three times and started again, ends with
-// every trial exactly once, finished, and each trial's series identical to an uninterrupted
-// sweep's (so continuous across the restarts).
+// SIGKILL (launcher and workers) at seeded random moments three times and started again, ends
+// with every trial exactly once, finished, and each trial's series identical to an
+// uninterrupted sweep's (so continuous across the restarts). Each kill must hit a running
+// launcher and end it; every wait has a deadline.
 import Foundation
 import Registry
 import Reports
+import TestSupport
 import XCTest
 
 @testable import Workbench
@@ -106,9 +108,11 @@ final class SweepTests: XCTestCase {
     p.standardOutput = pipe
     p.standardError = pipe
     try p.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    let what = "lmlab " + args.prefix(2).joined(separator: " ")
+    let text = try LineReader(pipe).readToEnd(within: 300, what)
+    try waitForExit(p, within: 30, what)
+    if p.terminationReason != .exit { XCTFail("\(what) ended with \(exitDescription(p))\n\(text)") }
+    return (p.terminationStatus, text)
   }
 
   func testBadSpecsAreRefusedBeforeAnythingIsQueued() throws {
@@ -192,30 +196,44 @@ final class SweepTests: XCTestCase {
   }
 
   func testSweepKilledThreeTimesEndsWithEveryTrialExactlyOnce() throws {
+    var moments = KillMoments("sweep kill test")
     // The reference: the same 12 trials never interrupted.
+    let started = Date()
     let clean = try SweepProcess(["sweep", try sweepSpec("clean"), "--registry", dir + "/clean.sqlite", "--workers", "2"])
-    clean.process.waitUntilExit()
-    XCTAssertEqual(clean.process.terminationStatus, 0, clean.text)
+    try waitForExit(clean.process, within: 600, "clean sweep")
+    assertExitedCleanly(clean.process, "clean sweep", output: clean.text)
+    print("clean sweep: \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
 
     let killedPath = dir + "/killed.sqlite"
     let spec = try sweepSpec("killed")
     var killedTrials = Set<Int64>()
     for round in 1...3 {
       let p = try SweepProcess(["sweep", spec, "--registry", killedPath, "--workers", "2"])
-      let delay = Double.random(in: 2...7)
+      let delay = moments.uniform(2...6)
       Thread.sleep(forTimeInterval: delay)
       // Whatever runs now dies without a chance to checkpoint: the launcher and its workers.
-      let running = (try? Registry(path: killedPath).listRuns(filter: try WhereExpr.parse("status = running"), limit: 0).runs) ?? []
+      let running = try Registry(path: killedPath).listRuns(filter: try WhereExpr.parse("status = running"), limit: 0).runs
       killedTrials.formUnion(running.map(\.id))
-      let pids = [p.process.processIdentifier] + p.workerPids + running.compactMap { $0.pid.map { Int32($0) } }
-      for pid in Set(pids) { kill(pid, SIGKILL) }
-      p.process.waitUntilExit()
-      for pid in Set(pids) { while kill(pid, 0) == 0 { Thread.sleep(forTimeInterval: 0.05) } }
-      print("round \(round): killed after \(String(format: "%.1f", delay)) s, trials running then: \(running.map(\.id))")
+      XCTAssertTrue(p.process.isRunning, "round \(round): the sweep ended before the kill at \(delay) s:\n\(p.text)")
+      let trialPids = running.compactMap { $0.pid.map { Int32($0) } }
+      let pids = Array(Set([p.process.processIdentifier] + p.workerPids + trialPids))
+      var missed: [Int32] = []
+      for pid in pids where kill(pid, SIGKILL) != 0 { missed.append(pid) }
+      XCTAssertFalse(missed.contains(p.process.processIdentifier), "round \(round): the launcher was gone before the kill")
+      XCTAssertTrue(Set(trialPids).isDisjoint(with: missed), "round \(round): a trial's process \(missed) was gone before the kill")
+      try waitForExit(p.process, within: 60, "round \(round) launcher")
+      assertKilled(p.process, by: SIGKILL, "round \(round) launcher")
+      // Workers are the launcher's children: once it is dead they are reaped by init (zombies count as gone).
+      try waitUntilGone(pids, within: 60, "round \(round): killed launcher and workers")
+      let r = try Registry(path: killedPath)
+      let steps = try running.map { "\($0.id)@\(try r.series(runId: $0.id, name: "loss").count)" }
+      print(
+        "round \(round): killed after \(String(format: "%.2f", delay)) s: launcher \(p.process.processIdentifier), workers \(p.workerPids),"
+          + " trials running then (id@losses logged): \(steps)")
     }
     let last = try SweepProcess(["sweep", spec, "--registry", killedPath, "--workers", "2"])
-    last.process.waitUntilExit()
-    XCTAssertEqual(last.process.terminationStatus, 0, last.text)
+    try waitForExit(last.process, within: 600, "last sweep")
+    assertExitedCleanly(last.process, "last sweep", output: last.text)
     print(last.text.split(separator: "\n").suffix(16).joined(separator: "\n"))
 
     let r = try Registry(path: killedPath)
