@@ -33,6 +33,8 @@ let package = Package(
     .target(name: "Imaging", dependencies: ["TensorEngine", "CPNG"]),
     // Synthetic videos, frame folders, keypoints, pair and window sampling.
     .target(name: "Datasets", dependencies: ["Imaging", "Storage"]),
+    // ImageNet feature networks in the engine (EfficientNet-Lite0, eval mode), weights loaded strictly.
+    .target(name: "FeatureNetworks", dependencies: ["TensorEngine", "Storage"]),
     // The landmark model, its losses and trainer.
     .target(name: "Landmarks", dependencies: ["TensorEngine", "Storage"]),
     // Pose state, interpolation, LSTM predictor, rollout.
@@ -67,6 +69,9 @@ let package = Package(
     .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine", "Storage"], resources: [.copy("Fixtures")]),
     .testTarget(name: "StorageTests", dependencies: ["Storage", "InteropPython"], resources: [.copy("Fixtures")]),
     .testTarget(name: "MetricsTests", dependencies: ["EvalMetrics", "Storage"], resources: [.copy("Fixtures")]),
+    .testTarget(
+      name: "FeatureNetworksTests", dependencies: ["FeatureNetworks", "TensorEngine", "Storage"],
+      resources: [.copy("Fixtures")]),
     .testTarget(name: "ImagingTests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
     .testTarget(name: "LandmarksTests", dependencies: ["Landmarks", "Storage"], resources: [.copy("Fixtures")]),
