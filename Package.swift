@@ -43,7 +43,8 @@ let package = Package(
     // dependency of postgres-nio) owns that module name, and moduleAliases does not reliably rename only
     // theirs while a root module has the same name (in this graph the outcome varied from run to run).
     .target(
-      name: "EvalMetrics", dependencies: ["TensorEngine", "Storage", "CKernels"], path: "Sources/Metrics"),
+      name: "EvalMetrics", dependencies: ["TensorEngine", "Storage", "CKernels", "FeatureNetworks"],
+      path: "Sources/Metrics"),
     // Registry of experiments, runs, params, series, checkpoints, scores, in SQLite or PostgreSQL.
     .target(
       name: "Registry",
@@ -68,7 +69,7 @@ let package = Package(
     .target(name: "InteropPython", path: "Tests/InteropPython"),
     .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine", "Storage"], resources: [.copy("Fixtures")]),
     .testTarget(name: "StorageTests", dependencies: ["Storage", "InteropPython"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "MetricsTests", dependencies: ["EvalMetrics", "Storage"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "MetricsTests", dependencies: ["EvalMetrics", "Storage", "FeatureNetworks"], resources: [.copy("Fixtures")]),
     .testTarget(
       name: "FeatureNetworksTests", dependencies: ["FeatureNetworks", "TensorEngine", "Storage"],
       resources: [.copy("Fixtures")]),
