@@ -590,6 +590,12 @@ def fam_depthwise_conv2d(outdir):
         ("k5_s2_same_nonsquare_7x10", 1, 3, 7, 10, 5, 2, "same", False),
         ("k5_s2_same_16x16", 1, 4, 16, 16, 5, 2, "same", False),
         ("k3_s1_uneven_pad", 1, 2, 5, 4, 3, 1, (2, 0, 1, 3), True),
+        # Stride 1 with uneven padding under the kernel size (the input gradient's transposed-conv path).
+        ("k3_s1_uneven_pad_small", 2, 2, 5, 6, 3, 1, (2, 0, 0, 1), False),
+        ("k5_s1_uneven_pad_small", 1, 3, 6, 5, 5, 1, (0, 3, 4, 1), True),
+        # 1x1 (output rows are the phase rows: no compaction) and 2x2 stride 2 (the same).
+        ("k1_s1", 1, 2, 4, 5, 1, 1, (0, 0, 0, 0), True),
+        ("k2_s2_even", 1, 2, 6, 8, 2, 2, (0, 0, 0, 0), False),
         ("k3_s2_uneven_pad", 1, 2, 6, 7, 3, 2, (0, 2, 3, 1), False),
         ("k5_s1_tiny_3x3", 1, 2, 3, 3, 5, 1, (2, 2, 2, 2), False),
         # Rows of 40 and 20 outputs: the 16-wide register blocks and their tails.

@@ -145,7 +145,7 @@ final class FixtureTests: XCTestCase {
 
   func testDepthwiseConv2d() throws {
     let f = try FixtureFile("depthwise_conv2d")
-    XCTAssertEqual(f.cases.count, 13)
+    XCTAssertEqual(f.cases.count, 17)
     for c in f.cases {
       let pad = Padding2d(
         top: try f.int(c, "top"), bottom: try f.int(c, "bottom"), left: try f.int(c, "left"), right: try f.int(c, "right"))

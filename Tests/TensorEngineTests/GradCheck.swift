@@ -146,6 +146,7 @@ final class GradCheckTests: XCTestCase {
     cases.append((5, 1, .symmetric(2), 5, 5))
     cases.append((3, 2, uneven, 6, 7))
     cases.append((3, 1, .symmetric(0), 4, 5))
+    cases.append((5, 1, Padding2d(top: 0, bottom: 3, left: 4, right: 1), 6, 5))
     for (i, c) in cases.enumerated() {
       let seed = UInt64(30 + 3 * i)
       gradCheck(

@@ -1,11 +1,13 @@
 // Depthwise 2-d convolution (groups == channels: one k×k filter per channel), forward and
 // backward, with any zero padding per side (TensorFlow's asymmetric "SAME" included).
 //
-// Each plane is copied once into a zero-padded buffer split into `stride` column phases
-// (phase p holds padded columns p, p + s, p + 2s, …), so every tap of every output row reads a
-// contiguous run: out[oy, ox] += w[ki, kj] · phase[kj % s][(oy·s + ki), ox + kj / s]. The
-// forward splits the N·C planes over the engine's workers; the backward splits channels (each
-// worker owns its channels' weight and bias gradients, so nothing is reduced across workers).
+// Each plane is copied once into a zero-padded buffer split into stride × stride phases (phase
+// (a, b) holds padded pixels (a + s·i, b + s·j)). Output pixel (oy, ox) then reads tap (ki, kj)
+// at phase (ki % s, kj % s), position (oy + ki / s, ox + kj / s): with the output laid out at the
+// phases' row pitch ("flat" rows, a few unused columns at the end of each), every tap is one
+// contiguous run over the whole plane, so small planes (7×7) vectorize as well as large ones.
+// The forward splits the N·C planes over the engine's workers; the backward splits channels
+// (each worker owns its channels' weight and bias gradients: nothing is reduced across workers).
 import Dispatch
 
 /// Zero padding on each side of an image (rows above and below, columns left and right).
@@ -48,8 +50,8 @@ public struct DepthwiseGeometry: Equatable, Sendable {
   public let pad: Padding2d
   /// Padded image size, output size.
   public let ph, pw, ho, wo: Int
-  /// Width of one column phase of the padded image (ceil(pw / stride)).
-  public let phaseWidth: Int
+  /// Rows and columns of one phase of the padded image (ceil(ph / stride), ceil(pw / stride)).
+  public let phaseRows, phaseWidth: Int
 
   public init(n: Int, c: Int, h: Int, w: Int, kh: Int, kw: Int, stride: Int, pad: Padding2d) {
     precondition(stride >= 1, "depthwise conv: stride \(stride)")
@@ -58,11 +60,17 @@ public struct DepthwiseGeometry: Equatable, Sendable {
     pw = w + pad.left + pad.right
     ho = ph >= kh ? (ph - kh) / stride + 1 : 0
     wo = pw >= kw ? (pw - kw) / stride + 1 : 0
+    phaseRows = (ph + stride - 1) / stride
     phaseWidth = (pw + stride - 1) / stride
   }
 
+  /// Floats between phases: the phase plus one row and a vector of slack, because the unused
+  /// columns of the last flat output row read up to (kw − 1) / s + phaseWidth − wo past it.
+  var phaseStride: Int { (phaseRows + 1) * phaseWidth + 16 }
   /// Floats of one plane's padded, phase-split copy.
-  var paddedCount: Int { stride * ph * phaseWidth }
+  var paddedCount: Int { stride * stride * phaseStride }
+  /// Output floats in flat rows (pitch phaseWidth).
+  var flatCount: Int { ho * phaseWidth }
   var taps: Int { kh * kw }
 }
 
@@ -98,36 +106,72 @@ extension Tensor {
 
 // MARK: - Kernels
 
-/// Writes plane `src` [h, w] into `dst` zero-padded and split into column phases:
-/// dst[p][r][j] = padded[r][j·s + p], each phase [ph, phaseWidth].
+/// Writes plane `src` [h, w] zero-padded and phase-split into `dst` (`paddedCount` floats):
+/// padded pixel (r, q) goes to phase (r % s, q % s) at (r / s, q / s).
 @inline(__always)
 func depthwisePadPlane(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ g: DepthwiseGeometry) {
-  let (s, pwS, phaseSize) = (g.stride, g.phaseWidth, g.ph * g.phaseWidth)
+  let (s, pwS) = (g.stride, g.phaseWidth)
   dst.update(repeating: 0, count: g.paddedCount)
   for y in 0..<g.h {
     let row = src + y * g.w
     let r = y + g.pad.top
+    let rowBase = dst + (r % s) * s * g.phaseStride + (r / s) * pwS
     if s == 1 {
-      (dst + r * pwS + g.pad.left).update(from: row, count: g.w)
+      (rowBase + g.pad.left).update(from: row, count: g.w)
       continue
     }
-    for xx in 0..<g.w {
-      let q = xx + g.pad.left
-      dst[(q % s) * phaseSize + r * pwS + q / s] = row[xx]
+    // Column phase b takes input columns x0, x0 + s, … (x0 the first with (x0 + left) % s == b).
+    for b in 0..<s {
+      let x0 = ((b - g.pad.left) % s + s) % s
+      guard x0 < g.w else { continue }
+      let out = rowBase + b * g.phaseStride + (x0 + g.pad.left) / s
+      var (xx, j) = (x0, 0)
+      while xx < g.w {
+        out[j] = row[xx]
+        xx += s
+        j += 1
+      }
     }
   }
 }
 
-/// For output row `oy`, the start of each tap's contiguous input run in the phase-split plane.
+/// The inverse gather: gx [h, w] = the unpadded pixels of the phase-split `src`.
 @inline(__always)
-func depthwiseTapRows(
-  _ padded: UnsafeMutablePointer<Float>, _ oy: Int, _ g: DepthwiseGeometry,
-  into taps: UnsafeMutablePointer<UnsafeMutablePointer<Float>>
+func depthwiseUnpadPlane(_ src: UnsafeMutablePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ g: DepthwiseGeometry) {
+  let (s, pwS) = (g.stride, g.phaseWidth)
+  for y in 0..<g.h {
+    let row = dst + y * g.w
+    let r = y + g.pad.top
+    let rowBase = src + (r % s) * s * g.phaseStride + (r / s) * pwS
+    if s == 1 {
+      row.update(from: rowBase + g.pad.left, count: g.w)
+      continue
+    }
+    for b in 0..<s {
+      let x0 = ((b - g.pad.left) % s + s) % s
+      guard x0 < g.w else { continue }
+      let from = rowBase + b * g.phaseStride + (x0 + g.pad.left) / s
+      var (xx, j) = (x0, 0)
+      while xx < g.w {
+        row[xx] = from[j]
+        xx += s
+        j += 1
+      }
+    }
+  }
+}
+
+/// Where each tap's run starts in a phase-split plane: tap (ki, kj) reads phase (ki % s, kj % s)
+/// from (ki / s, kj / s) on, for flat output index 0.
+@inline(__always)
+func depthwiseTaps(
+  _ padded: UnsafeMutablePointer<Float>, _ g: DepthwiseGeometry, into taps: UnsafeMutablePointer<UnsafeMutablePointer<Float>>
 ) {
-  let (s, pwS, phaseSize) = (g.stride, g.phaseWidth, g.ph * g.phaseWidth)
+  let s = g.stride
   for ki in 0..<g.kh {
-    let r = oy * s + ki
-    for kj in 0..<g.kw { taps[ki * g.kw + kj] = padded + (kj % s) * phaseSize + r * pwS + kj / s }
+    for kj in 0..<g.kw {
+      taps[ki * g.kw + kj] = padded + ((ki % s) * s + kj % s) * g.phaseStride + (ki / s) * g.phaseWidth + kj / s
+    }
   }
 }
 
@@ -150,6 +194,12 @@ func depthwiseRow(
     UnsafeMutableRawPointer(out + x).storeBytes(of: a0, as: SIMD8<Float>.self)
     UnsafeMutableRawPointer(out + x + 8).storeBytes(of: a1, as: SIMD8<Float>.self)
     x += 16
+  }
+  if x + 8 <= n {
+    var a = SIMD8<Float>(repeating: bias)
+    for k in 0..<t { a += UnsafeRawPointer(taps[k] + x).loadUnaligned(as: SIMD8<Float>.self) * SIMD8(repeating: w[k]) }
+    UnsafeMutableRawPointer(out + x).storeBytes(of: a, as: SIMD8<Float>.self)
+    x += 8
   }
   while x < n {
     var a = bias
@@ -181,21 +231,24 @@ public func depthwiseForward(
   out: UnsafeMutablePointer<Float>, _ g: DepthwiseGeometry
 ) {
   let planes = g.n * g.c
+  let direct = g.phaseWidth == g.wo  // flat rows are the output rows: no compaction
   depthwiseParallel(planes, minPerWorker: depthwiseMinPerWorker(g)) { range in
-    let padded = UnsafeMutablePointer<Float>.allocate(capacity: g.paddedCount + 16)
+    let padded = UnsafeMutablePointer<Float>.allocate(capacity: g.paddedCount)
+    let flat = UnsafeMutablePointer<Float>.allocate(capacity: direct ? 1 : g.flatCount)
     let taps = UnsafeMutablePointer<UnsafeMutablePointer<Float>>.allocate(capacity: g.taps)
     defer {
       padded.deallocate()
+      flat.deallocate()
       taps.deallocate()
     }
+    depthwiseTaps(padded, g, into: taps)
     for plane in range {
       let ch = plane % g.c
       depthwisePadPlane(x + plane * g.h * g.w, padded, g)
-      let w = weight + ch * g.taps
-      let b = bias?[ch] ?? 0
-      for oy in 0..<g.ho {
-        depthwiseTapRows(padded, oy, g, into: taps)
-        depthwiseRow(out + (plane * g.ho + oy) * g.wo, g.wo, taps, w, g.taps, b)
+      let dst = out + plane * g.ho * g.wo
+      depthwiseRow(direct ? dst : flat, g.flatCount, taps, weight + ch * g.taps, g.taps, bias?[ch] ?? 0)
+      if !direct {
+        for oy in 0..<g.ho { (dst + oy * g.wo).update(from: flat + oy * g.phaseWidth, count: g.wo) }
       }
     }
   }
@@ -208,18 +261,35 @@ public func depthwiseBackward(
   _ g: DepthwiseGeometry
 ) {
   let ohw = g.ho * g.wo
-  let (s, pwS, phaseSize) = (g.stride, g.phaseWidth, g.ph * g.phaseWidth)
+  // At stride 1 the input gradient is itself a depthwise conv: gout padded by k − 1 − pad on
+  // each side, correlated with the flipped kernel (one store per pixel instead of one per tap).
+  let p = g.pad
+  let asForward = g.stride == 1 && Swift.max(p.top, p.bottom) < g.kh && Swift.max(p.left, p.right) < g.kw
+  if let gx, asForward {
+    let flipped = UnsafeMutablePointer<Float>.allocate(capacity: g.c * g.taps)
+    defer { flipped.deallocate() }
+    for i in 0..<(g.c * g.taps) { flipped[i] = weight[(i / g.taps) * g.taps + g.taps - 1 - i % g.taps] }
+    let transposed = DepthwiseGeometry(
+      n: g.n, c: g.c, h: g.ho, w: g.wo, kh: g.kh, kw: g.kw, stride: 1,
+      pad: Padding2d(top: g.kh - 1 - p.top, bottom: g.kh - 1 - p.bottom, left: g.kw - 1 - p.left, right: g.kw - 1 - p.right))
+    depthwiseForward(x: gout, weight: flipped, bias: nil, out: gx, transposed)
+  }
+  let scatterGx = asForward ? nil : gx
+  guard gw != nil || gb != nil || scatterGx != nil else { return }
   depthwiseParallel(g.c, minPerWorker: depthwiseMinPerWorker(g, planesPerItem: g.n)) { channels in
-    let padded = UnsafeMutablePointer<Float>.allocate(capacity: g.paddedCount + 16)
-    let gpad = UnsafeMutablePointer<Float>.allocate(capacity: g.paddedCount + 16)
+    let padded = UnsafeMutablePointer<Float>.allocate(capacity: g.paddedCount)
+    let gflat = UnsafeMutablePointer<Float>.allocate(capacity: g.flatCount)
     let taps = UnsafeMutablePointer<UnsafeMutablePointer<Float>>.allocate(capacity: g.taps)
     let acc = UnsafeMutablePointer<Double>.allocate(capacity: g.taps)
     defer {
       padded.deallocate()
-      gpad.deallocate()
+      gflat.deallocate()
       taps.deallocate()
       acc.deallocate()
     }
+    // gout in flat rows, zero in the unused columns (so they add nothing below).
+    gflat.update(repeating: 0, count: g.flatCount)
+    depthwiseTaps(padded, g, into: taps)
     for ch in channels {
       let w = weight + ch * g.taps
       if gw != nil { acc.initialize(repeating: 0, count: g.taps) }
@@ -228,35 +298,18 @@ public func depthwiseBackward(
         let plane = ni * g.c + ch
         let go = gout + plane * ohw
         if gb != nil { biasSum += Double(sumContiguous(go, ohw)) }
+        guard gw != nil || scatterGx != nil else { continue }
+        for oy in 0..<g.ho { (gflat + oy * g.phaseWidth).update(from: go + oy * g.wo, count: g.wo) }
         if gw != nil {
-          // gw[t] = Σ_oy Σ_ox gout[oy, ox] · tap run t of row oy.
+          // gw[t] = Σ over output pixels of gout · tap t's input run.
           depthwisePadPlane(x + plane * g.h * g.w, padded, g)
-          for oy in 0..<g.ho {
-            depthwiseTapRows(padded, oy, g, into: taps)
-            let grow = go + oy * g.wo
-            for t in 0..<g.taps { acc[t] += Double(dotContiguous(grow, taps[t], g.wo)) }
-          }
+          for t in 0..<g.taps { acc[t] += Double(dotContiguous(gflat, taps[t], g.flatCount)) }
         }
-        if let gx {
+        if let gx = scatterGx {
           // Scatter gout back through every tap into the padded, phase-split gradient, then crop.
-          gpad.update(repeating: 0, count: g.paddedCount)
-          for oy in 0..<g.ho {
-            depthwiseTapRows(gpad, oy, g, into: taps)
-            let grow = go + oy * g.wo
-            for t in 0..<g.taps { axpyContiguous(w[t], grow, taps[t], g.wo) }
-          }
-          let dst = gx + plane * g.h * g.w
-          for y in 0..<g.h {
-            let r = y + g.pad.top
-            if s == 1 {
-              (dst + y * g.w).update(from: gpad + r * pwS + g.pad.left, count: g.w)
-              continue
-            }
-            for xx in 0..<g.w {
-              let q = xx + g.pad.left
-              dst[y * g.w + xx] = gpad[(q % s) * phaseSize + r * pwS + q / s]
-            }
-          }
+          padded.update(repeating: 0, count: g.paddedCount)
+          for t in 0..<g.taps { axpyContiguous(w[t], gflat, taps[t], g.flatCount) }
+          depthwiseUnpadPlane(padded, gx + plane * g.h * g.w, g)
         }
       }
       if let gw { for t in 0..<g.taps { gw[ch * g.taps + t] += Float(acc[t]) } }
