@@ -26,7 +26,8 @@ Usage (from the repository root; needs torch, numpy, h5py, scikit-image, pillow)
         effnet-lite0-dist (float64 reference) of a batch of four frame pairs at each size.
 
     python3 Experiments/tools/make_feature_network_fixtures.py --bench
-        Prints PyTorch CPU timings with torch.set_num_threads(2): the depthwise convs of the
+        Prints PyTorch CPU timings with torch.set_num_threads(2) (best of 5 rounds; on a loaded machine
+        also try OMP_WAIT_POLICY=PASSIVE, see the README): the depthwise convs of the
         network (forward; forward + input gradient) and the full forward at 224 px batch 1 and
         64 px batch 8, the reference side of the Swift speed test (FeatureNetworksTests,
         LMLAB_BENCH=1).
@@ -357,14 +358,15 @@ def bench(sd):
     def timeit(fn, reps):
         fn()
         best = float("inf")
-        for _ in range(3):
+        for _ in range(5):
             t0 = time.perf_counter()
             for _ in range(reps):
                 fn()
             best = min(best, (time.perf_counter() - t0) / reps)
         return best * 1e3
 
-    print(f"torch {torch.__version__}, threads {torch.get_num_threads()} (best of 3 rounds, ms per call)")
+    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, OMP_WAIT_POLICY "
+          f"{os.environ.get('OMP_WAIT_POLICY', '(default)')} (best of 5 rounds, ms per call)")
     shapes = [(1, 32, 112, 3, 1), (1, 96, 112, 3, 2), (1, 144, 56, 5, 2), (1, 672, 14, 5, 1), (1, 1152, 7, 5, 1),
               (8, 96, 32, 3, 2), (8, 240, 8, 5, 1)]
     for n, c, size, k, s in shapes:

@@ -121,6 +121,9 @@ public final class EfficientNetLite0: Module {
   /// ImageNet class logits [N, 1000] for x [N, 3, H, W] in the network's input range.
   public func logits(_ x: Tensor) -> Tensor { run(x, classify: true).logits! }
 
+  /// The logits (as PyTorch's forward).
+  public func callAsFunction(_ x: Tensor) -> Tensor { logits(x) }
+
   private func run(_ x: Tensor, classify: Bool) -> (features: [Tensor], logits: Tensor?) {
     precondition(x.rank == 4 && x.shape[1] == 3, "EfficientNetLite0: input must be [N, 3, H, W], got \(x.shape)")
     var h = stemBN(stem(x)).relu6()
