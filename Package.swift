@@ -36,6 +36,8 @@ let package = Package(
     .target(name: "Imaging", dependencies: ["TensorEngine", "CPNG"]),
     // Synthetic videos, frame folders, keypoints, pair and window sampling.
     .target(name: "Datasets", dependencies: ["Imaging", "Storage", "ConfigSchema"]),
+    // ImageNet feature networks in the engine (EfficientNet-Lite0, eval mode), weights loaded strictly.
+    .target(name: "FeatureNetworks", dependencies: ["TensorEngine", "Storage"]),
     // The landmark model, its losses and trainer.
     .target(name: "Landmarks", dependencies: ["TensorEngine", "Storage", "ConfigSchema"]),
     // Pose state, interpolation, LSTM predictor, rollout.
@@ -44,7 +46,8 @@ let package = Package(
     // dependency of postgres-nio) owns that module name, and moduleAliases does not reliably rename only
     // theirs while a root module has the same name (in this graph the outcome varied from run to run).
     .target(
-      name: "EvalMetrics", dependencies: ["TensorEngine", "Storage", "CKernels", "ConfigSchema"], path: "Sources/Metrics"),
+      name: "EvalMetrics", dependencies: ["TensorEngine", "Storage", "CKernels", "ConfigSchema", "FeatureNetworks"],
+      path: "Sources/Metrics"),
     // Registry of experiments, runs, params, series, checkpoints, scores, in SQLite or PostgreSQL.
     .target(
       name: "Registry",
@@ -75,7 +78,12 @@ let package = Package(
     .target(name: "TestSupport", dependencies: ["TensorEngine", "InteropPython"], path: "Tests/TestSupport"),
     .testTarget(name: "TensorEngineTests", dependencies: ["TestSupport", "TensorEngine", "Storage"], resources: [.copy("Fixtures")]),
     .testTarget(name: "StorageTests", dependencies: ["TestSupport", "Storage", "InteropPython"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "MetricsTests", dependencies: ["TestSupport", "EvalMetrics", "Storage"], resources: [.copy("Fixtures")]),
+    .testTarget(
+      name: "MetricsTests", dependencies: ["TestSupport", "EvalMetrics", "Storage", "FeatureNetworks"],
+      resources: [.copy("Fixtures")]),
+    .testTarget(
+      name: "FeatureNetworksTests", dependencies: ["TestSupport", "FeatureNetworks", "TensorEngine", "Storage"],
+      resources: [.copy("Fixtures")]),
     .testTarget(name: "ImagingTests", dependencies: ["TestSupport", "Imaging"], resources: [.copy("Fixtures")]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
     .testTarget(name: "LandmarksTests", dependencies: ["TestSupport", "Landmarks", "Storage"], resources: [.copy("Fixtures")]),

@@ -459,11 +459,20 @@ def fam_elementwise(outdir):
             ("sqrt", lambda g: positive(g, *shape), torch.sqrt, {}),
             ("pow", lambda g: positive(g, *shape), lambda x: torch.pow(x, 2.5), {"exponent": 2.5}),
             ("pow_int", lambda g: randn(g, *shape), lambda x: torch.pow(x, 2), {"exponent": 2.0}),
+            ("relu6", lambda g: _away_from(away_from_zero(g, *shape) * 4 + 3, (0.0, 6.0)), F.relu6, {}),
         ]
         for name, mk, fn, attrs in unary:
             g = gen(fam, name)
             x = mk(g).float()
             record(f, name, {"x": x}, lambda t, fn=fn: fn(t["x"]), attrs=attrs, gen_for_gout=g)
+
+
+def _away_from(x, kinks, margin=0.05):
+    """x with every value at least `margin` from each kink (ReLU6 has two: 0 and 6)."""
+    for k in kinks:
+        d = x - k
+        x = torch.where(d.abs() < margin, k + torch.where(d >= 0, margin, -margin) * torch.ones_like(x), x)
+    return x.float()
 
 
 def fam_reduce(outdir):
@@ -552,11 +561,99 @@ def fam_layout(outdir):
         g = gen(fam, "slice")
         record(f, "slice", {"x": randn(g, 4, 6)}, lambda t: t["x"][:, 1:5], attrs={"axis": 1, "start": 1, "end": 5},
                gen_for_gout=g)
+        # pad: (top, bottom, left, right) as attributes; F.pad takes (left, right, top, bottom).
+        for name, (pt, pb, pl, pr) in (("pad_tf_same_k3", (0, 1, 0, 1)), ("pad_tf_same_k5", (1, 2, 1, 2)),
+                                       ("pad_uneven", (2, 0, 1, 3))):
+            g = gen(fam, name)
+            record(f, name, {"x": randn(g, 2, 3, 4, 5)}, lambda t, p=(pl, pr, pt, pb): F.pad(t["x"], p),
+                   attrs={"top": pt, "bottom": pb, "left": pl, "right": pr}, gen_for_gout=g)
+
+
+def tf_same(size, k, s):
+    """TensorFlow "SAME" padding along one axis: (before, after), the odd pixel after."""
+    out = -(-size // s)
+    total = max((out - 1) * s + k - size, 0)
+    return total // 2, total - total // 2
+
+
+def fam_depthwise_conv2d(outdir):
+    """Depthwise conv (groups = channels) after F.pad: every padding the engine supports."""
+    fam = "depthwise_conv2d"
+    cases = [
+        # name, N, C, H, W, k, stride, padding (top, bottom, left, right) or "same", bias
+        ("k3_s1_p1_bias", 2, 3, 6, 7, 3, 1, (1, 1, 1, 1), True),
+        ("k3_s1_valid", 1, 2, 5, 6, 3, 1, (0, 0, 0, 0), False),
+        ("k3_s2_same_even8", 2, 3, 8, 8, 3, 2, "same", False),
+        ("k3_s2_same_odd9", 1, 4, 9, 9, 3, 2, "same", True),
+        ("k5_s1_same", 2, 3, 7, 6, 5, 1, "same", False),
+        ("k5_s2_same_even8", 2, 3, 8, 8, 5, 2, "same", True),
+        ("k5_s2_same_nonsquare_7x10", 1, 3, 7, 10, 5, 2, "same", False),
+        ("k5_s2_same_16x16", 1, 4, 16, 16, 5, 2, "same", False),
+        ("k3_s1_uneven_pad", 1, 2, 5, 4, 3, 1, (2, 0, 1, 3), True),
+        # Stride 1 with uneven padding under the kernel size (the input gradient's transposed-conv path).
+        ("k3_s1_uneven_pad_small", 2, 2, 5, 6, 3, 1, (2, 0, 0, 1), False),
+        ("k5_s1_uneven_pad_small", 1, 3, 6, 5, 5, 1, (0, 3, 4, 1), True),
+        # 1x1 (output rows are the phase rows: no compaction) and 2x2 stride 2 (the same).
+        ("k1_s1", 1, 2, 4, 5, 1, 1, (0, 0, 0, 0), True),
+        ("k2_s2_even", 1, 2, 6, 8, 2, 2, (0, 0, 0, 0), False),
+        ("k3_s2_uneven_pad", 1, 2, 6, 7, 3, 2, (0, 2, 3, 1), False),
+        ("k5_s1_tiny_3x3", 1, 2, 3, 3, 5, 1, (2, 2, 2, 2), False),
+        # Rows of 40 and 20 outputs: the 16-wide register blocks and their tails.
+        ("k3_s1_same_wide_3x40", 1, 2, 3, 40, 3, 1, "same", True),
+        ("k5_s2_same_wide_4x40", 1, 2, 4, 40, 5, 2, "same", False),
+    ]
+    with new_file(outdir, fam) as f:
+        for name, n, c, h, w, k, s, pad, bias in cases:
+            if pad == "same":
+                pt, pb = tf_same(h, k, s)
+                pl, pr = tf_same(w, k, s)
+            else:
+                pt, pb, pl, pr = pad
+            g = gen(fam, name)
+            inputs = {"x": randn(g, n, c, h, w), "w": randn(g, c, 1, k, k) / k}
+            if bias:
+                inputs["b"] = randn(g, c) * 0.5
+
+            def fn(t, s=s, p=(pl, pr, pt, pb), c=c):
+                return F.conv2d(F.pad(t["x"], p), t["w"], t.get("b"), stride=s, groups=c)
+
+            record(f, name, inputs, fn, gen_for_gout=g,
+                   attrs={"stride": s, "top": pt, "bottom": pb, "left": pl, "right": pr, "has_bias": bias})
+
+
+def fam_batch_norm(outdir):
+    """Batch norm with running statistics (eval mode); gradients for x, weight and bias."""
+    fam = "batch_norm"
+    cases = [
+        # name, shape, eps, mean offset
+        ("n2_c3_4x5_eps1e-3", (2, 3, 4, 5), 1e-3, 0.0),
+        ("n1_c4_3x3_eps1e-5", (1, 4, 3, 3), 1e-5, 0.0),
+        ("offset_mean5", (2, 3, 4, 4), 1e-3, 5.0),
+        ("n3_c2_2d", (3, 2), 1e-3, 0.0),
+    ]
+    with new_file(outdir, fam) as f:
+        for name, shape, eps, offset in cases:
+            g = gen(fam, name)
+            c = shape[1]
+            inputs = {
+                "x": randn(g, *shape) + offset,
+                "running_mean": randn(g, c) * 0.5 + offset,
+                "running_var": positive(g, c, low=0.05),
+                "weight": randn(g, c),
+                "bias": randn(g, c) * 0.5,
+            }
+
+            def fn(t, eps=eps):
+                return F.batch_norm(t["x"], t["running_mean"], t["running_var"], t["weight"], t["bias"],
+                                    training=False, eps=eps)
+
+            record(f, name, inputs, fn, attrs={"eps": float(eps)}, diff=["x", "weight", "bias"], gen_for_gout=g)
 
 
 FAMILIES = [
     fam_conv2d, fam_instance_norm, fam_bilinear, fam_nearest, fam_avg_pool2d, fam_softmax, fam_spectral_norm,
     fam_lstm, fam_adam, fam_elementwise, fam_reduce, fam_matmul, fam_covariance, fam_loss, fam_layout,
+    fam_depthwise_conv2d, fam_batch_norm,
 ]
 
 

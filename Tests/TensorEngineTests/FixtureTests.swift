@@ -101,7 +101,7 @@ final class FixtureTests: XCTestCase {
 
   func testElementwise() throws {
     let f = try FixtureFile("elementwise")
-    try forEachCase(f, expected: 25) { c in
+    try forEachCase(f, expected: 26) { c in
       try check(f, c, inputs: ["a", "b", "x"]) { t in
         switch c {
         case _ where c.hasPrefix("add"): return t["a"]! + t["b"]!
@@ -116,6 +116,7 @@ final class FixtureTests: XCTestCase {
         case "log": return t["x"]!.log()
         case "sqrt": return t["x"]!.sqrt()
         case "pow", "pow_int": return t["x"]!.pow(Float(try f.double(c, "exponent")))
+        case "relu6": return t["x"]!.relu6()
         default:
           XCTFail("unknown elementwise case \(c)")
           return t.values.first!
@@ -162,9 +163,42 @@ final class FixtureTests: XCTestCase {
     }
   }
 
+  func testDepthwiseConv2d() throws {
+    let f = try FixtureFile("depthwise_conv2d")
+    XCTAssertEqual(f.cases.count, 17)
+    for c in f.cases {
+      let pad = Padding2d(
+        top: try f.int(c, "top"), bottom: try f.int(c, "bottom"), left: try f.int(c, "left"), right: try f.int(c, "right"))
+      let stride = try f.int(c, "stride")
+      try check(f, c, inputs: ["x", "w", "b"]) { t in
+        Tensor.depthwiseConv2d(t["x"]!, weight: t["w"]!, bias: t["b"], stride: stride, padding: pad)
+      }
+    }
+  }
+
+  func testBatchNorm() throws {
+    let f = try FixtureFile("batch_norm")
+    XCTAssertEqual(f.cases.count, 4)
+    for c in f.cases {
+      let eps = Float(try f.double(c, "eps"))
+      let mean = try f.tensor(c, "running_mean")
+      let variance = try f.tensor(c, "running_var")
+      try check(f, c, inputs: ["x", "weight", "bias"]) { t in
+        Tensor.batchNorm(t["x"]!, runningMean: mean, runningVar: variance, weight: t["weight"], bias: t["bias"], eps: eps)
+      }
+    }
+  }
+
   func testLayoutOps() throws {
     let f = try FixtureFile("layout")
-    XCTAssertEqual(f.cases, ["concat", "permute", "slice"], "layout: the three cases below are every case")
+    XCTAssertEqual(
+      f.cases, ["concat", "pad_tf_same_k3", "pad_tf_same_k5", "pad_uneven", "permute", "slice"],
+      "layout: the six cases below are every case")
+    for c in ["pad_tf_same_k3", "pad_tf_same_k5", "pad_uneven"] {
+      let pad = Padding2d(
+        top: try f.int(c, "top"), bottom: try f.int(c, "bottom"), left: try f.int(c, "left"), right: try f.int(c, "right"))
+      try check(f, c, inputs: ["x"]) { $0["x"]!.padded(pad) }
+    }
     try check(f, "permute", inputs: ["x"]) { $0["x"]!.permuted(try f.ints("permute", "perm")) }
     try check(f, "concat", inputs: ["a", "b"]) { Tensor.concat([$0["a"]!, $0["b"]!], axis: try f.int("concat", "axis")) }
     try check(f, "slice", inputs: ["x"]) {

@@ -141,6 +141,45 @@ final class GradCheckTests: XCTestCase {
     gradCheck("softmax", [randn([2, 5, 3], seed: 16)]) { $0[0].softmax(axis: 1) }
   }
 
+  func testDepthwiseConv2d() {
+    typealias Case = (k: Int, stride: Int, pad: Padding2d, h: Int, w: Int)
+    let sameK3S2: Padding2d = .tfSame(height: 8, width: 8, kernel: 3, stride: 2)
+    let sameK5S2: Padding2d = .tfSame(height: 7, width: 10, kernel: 5, stride: 2)
+    let uneven = Padding2d(top: 0, bottom: 2, left: 3, right: 1)
+    var cases: [Case] = []
+    cases.append((3, 1, .symmetric(1), 6, 7))
+    cases.append((3, 2, sameK3S2, 8, 8))
+    cases.append((5, 2, sameK5S2, 7, 10))
+    cases.append((5, 1, .symmetric(2), 5, 5))
+    cases.append((3, 2, uneven, 6, 7))
+    cases.append((3, 1, .symmetric(0), 4, 5))
+    cases.append((5, 1, Padding2d(top: 0, bottom: 3, left: 4, right: 1), 6, 5))
+    for (i, c) in cases.enumerated() {
+      let seed = UInt64(30 + 3 * i)
+      gradCheck(
+        "depthwise k\(c.k) s\(c.stride) pad \(c.pad)",
+        [randn([2, 3, c.h, c.w], seed: seed), randn([3, 1, c.k, c.k], seed: seed + 1, scale: 0.3), randn([3], seed: seed + 2)]
+      ) {
+        Tensor.depthwiseConv2d($0[0], weight: $0[1], bias: $0[2], stride: c.stride, padding: c.pad)
+      }
+    }
+  }
+
+  func testBatchNormReLU6Pad() {
+    let variance = randn([4], seed: 41, scale: 0.2, shift: 1)
+    let mean = randn([4], seed: 42)
+    gradCheck("batch_norm eval", [randn([2, 4, 3, 5], seed: 43), randn([4], seed: 44), randn([4], seed: 45)]) {
+      Tensor.batchNorm($0[0], runningMean: mean, runningVar: variance, weight: $0[1], bias: $0[2], eps: 1e-3)
+    }
+    // Values kept 0.05 away from both kinks (0 and 6): the finite difference must not cross one.
+    let x = randn([3, 4, 5], seed: 46, scale: 4, shift: 3)
+    for i in 0..<x.count {
+      for kink: Float in [0, 6] where Swift.abs(x.data[i] - kink) < 0.05 { x.data[i] = kink + 0.1 }
+    }
+    gradCheck("relu6", [x]) { $0[0].relu6() }
+    gradCheck("pad", [randn([2, 3, 4, 5], seed: 47)]) { $0[0].padded(Padding2d(top: 2, bottom: 0, left: 1, right: 3)) }
+  }
+
   func testCovarianceOps() {
     let spd = { (seed: UInt64) -> Tensor in
       let a = randn([4, 2, 2], seed: seed)

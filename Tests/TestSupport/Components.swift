@@ -11,6 +11,7 @@ public enum Component: String, Sendable {
   case slurm = "Slurm"
   case chromium = "Chromium"
   case h5py = "h5py"
+  case imagenetWeights = "EfficientNet-Lite0 ImageNet weights"
 }
 
 /// Thrown under CI when a component is missing: XCTest records it as a failure with this text.

@@ -209,6 +209,14 @@ extension Tensor {
     }
   }
 
+  /// min(max(x, 0), 6). Gradient 1 strictly inside (0, 6), else 0 (PyTorch's hardtanh backward).
+  public func relu6() -> Tensor {
+    let y = mapValues { Swift.min(Swift.max($0, 0), 6) }
+    return Tensor.result("relu6", shape: shape, storage: y, inputs: [self]) {
+      [x = storage] g in [Tensor.chain(g, x, y) { xi, _ in xi > 0 && xi < 6 ? 1 : 0 }]
+    }
+  }
+
   public func leakyRelu(_ slope: Float = 0.2) -> Tensor {
     let y = mapValues { $0 > 0 ? $0 : $0 * slope }
     return Tensor.result("leaky_relu", shape: shape, storage: y, inputs: [self]) {

