@@ -39,7 +39,7 @@ let package = Package(
     // ImageNet feature networks in the engine (EfficientNet-Lite0, eval mode), weights loaded strictly.
     .target(name: "FeatureNetworks", dependencies: ["TensorEngine", "Storage"]),
     // The landmark model, its losses and trainer.
-    .target(name: "Landmarks", dependencies: ["TensorEngine", "Storage", "ConfigSchema"]),
+    .target(name: "Landmarks", dependencies: ["TensorEngine", "Storage", "ConfigSchema", "FeatureNetworks"]),
     // Pose state, interpolation, LSTM predictor, rollout.
     .target(name: "Dynamics", dependencies: ["Landmarks", "TensorEngine", "Storage", "ConfigSchema"]),
     // PSNR, SSIM, LPIPS, keypoint regression, curves, worst cases. Not named `Metrics`: swift-metrics (a

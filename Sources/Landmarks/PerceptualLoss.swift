@@ -3,6 +3,7 @@
 // (`reduced_w`) or uniformly. Images enter as they are ([-1, 1]), as in the reference.
 // Weights: an HDF5 file from Experiments/tools/export_vgg19.py, datasets `features.<i>.weight`
 // [O, C, 3, 3] and `features.<i>.bias` [O]; frozen (buffers, no gradient).
+import FeatureNetworks
 import Foundation
 import Storage
 import TensorEngine
@@ -96,23 +97,60 @@ public final class VGG19Features: Module {
   }
 }
 
-/// L_vgg = Σ_i w_i · MSE(φ_i(x), φ_i(y)) + w_img · MSE(x, y).
+/// A frozen ImageNet feature network the perceptual loss compares images through.
+public protocol PerceptualFeatures: AnyObject {
+  /// The config's name for it (`perceptual_net`).
+  var perceptualName: String { get }
+  /// False for random weights (said loudly wherever the loss is reported).
+  var isPretrainedOnImageNet: Bool { get }
+  /// Feature maps of images in [-1, 1] ([B, 3, H, W]), shallow to deep, carrying the graph.
+  func perceptualTaps(_ x: Tensor) -> [Tensor]
+}
+
+extension VGG19Features: PerceptualFeatures {
+  public var perceptualName: String { "vgg19" }
+  public var isPretrainedOnImageNet: Bool { !isRandom }
+  /// relu1_2, relu2_2, relu3_2, relu4_2 (images enter as they are, as in the reference).
+  public func perceptualTaps(_ x: Tensor) -> [Tensor] { taps(x) }
+}
+
+extension EfficientNetLite0: PerceptualFeatures {
+  public var perceptualName: String { "effnet-lite0" }
+  public var isPretrainedOnImageNet: Bool { isPretrained }
+  /// The stem and the end of each resolution stage (DESIGN §2 "Offline perceptual features"),
+  /// after the network's own input scaling.
+  public func perceptualTaps(_ x: Tensor) -> [Tensor] { features(EfficientNetLite0.input(fromMinusOneToOne: x)) }
+}
+
+/// L_perc = Σ_i w_i · MSE(φ_i(x), φ_i(y)) + w_img · MSE(x, y) over a frozen feature network φ:
+/// the reference's VGG19 loss, or the same over EfficientNet-Lite0's features.
 public final class PerceptualLoss {
-  public let features: VGG19Features
-  /// Weights of relu1_2, relu2_2, relu3_2, relu4_2 and the image.
+  public let network: PerceptualFeatures
+  /// Weights of the network's taps, then of the image itself.
   public let layerWeights: [Float]
 
-  /// `reducedWeights` (the reference's `reduced_w`): 1/32, 1/16, 1/8, 1/4, 1; else all 1.
-  public init(features: VGG19Features, reducedWeights: Bool = true) {
-    self.features = features
-    layerWeights = reducedWeights ? [1.0 / 32, 1.0 / 16, 1.0 / 8, 1.0 / 4, 1] : [1, 1, 1, 1, 1]
+  /// `reducedWeights` (the reference's `reduced_w`): tap i of n weighs 2^-(n - i + 2) (VGG19's
+  /// 1/32, 1/16, 1/8, 1/4) and the image 1; else all 1.
+  public init(network: PerceptualFeatures, taps: Int, reducedWeights: Bool = true) {
+    self.network = network
+    layerWeights =
+      reducedWeights ? (1...taps).map { Float(pow(2.0, -Double(taps - $0 + 2))) } + [1] : [Float](repeating: 1, count: taps + 1)
   }
+
+  /// The reference's VGG19 loss.
+  public convenience init(features: VGG19Features, reducedWeights: Bool = true) {
+    self.init(network: features, taps: 4, reducedWeights: reducedWeights)
+  }
+
+  /// The VGG19 network (nil for another network).
+  public var features: VGG19Features? { network as? VGG19Features }
 
   /// x: reconstruction (carries the graph), y: target; both [B, 3, H, W].
   public func callAsFunction(_ x: Tensor, _ y: Tensor) -> Tensor {
     precondition(x.shape == y.shape, "perceptual loss: \(x.shape) vs \(y.shape)")
-    let fy = withNoGrad { features.taps(y.detached()) + [y.detached()] }
-    let fx = features.taps(x) + [x]
+    let fy = withNoGrad { network.perceptualTaps(y.detached()) + [y.detached()] }
+    let fx = network.perceptualTaps(x) + [x]
+    precondition(fx.count == layerWeights.count, "perceptual loss: \(fx.count) taps, \(layerWeights.count) weights")
     var total = Tensor.mseLoss(fx[0], fy[0]) * layerWeights[0]
     for i in 1..<fx.count { total = total + Tensor.mseLoss(fx[i], fy[i]) * layerWeights[i] }
     return total
@@ -120,17 +158,23 @@ public final class PerceptualLoss {
 }
 
 extension PerceptualLoss {
-  /// The perceptual loss a trainer config asks for: nil when `use_vgg` is off; the VGG19 weights
-  /// file `vgg_weights` names; or, with none named, random weights said loudly (`warn` gets the
-  /// message) and seeded by `seed`.
+  /// The perceptual loss a trainer config asks for: nil when `use_vgg` is off or `perceptual_net`
+  /// is none; VGG19 from the file `vgg_weights` names, or with none named random weights said
+  /// loudly (`warn` gets the message, seeded by `seed`); EfficientNet-Lite0 from the weights
+  /// cache (an error naming the path and how to fetch it when absent).
   public static func forTraining(_ c: TrainerConfig, seed: Int, warn: (String) -> Void) throws -> PerceptualLoss? {
-    guard c.useVgg else { return nil }
+    guard c.useVgg, c.perceptualNet != "none" else { return nil }
+    if c.perceptualNet == "effnet-lite0" {
+      let net = try EfficientNetLite0Weights.loadCached()
+      return PerceptualLoss(network: net, taps: EfficientNetLite0.featureNames.count, reducedWeights: c.reducedW)
+    }
     if !c.vggWeights.isEmpty {
       return PerceptualLoss(features: try VGG19Features.load(path: c.vggWeights), reducedWeights: c.reducedW)
     }
     warn(
       "WARNING: use_vgg is on but vgg_weights is empty: the perceptual loss uses RANDOM VGG19 weights "
-        + "(make ImageNet weights with Experiments/tools/export_vgg19.py and set vgg_weights)")
+        + "(make ImageNet weights with Experiments/tools/export_vgg19.py and set vgg_weights, or set "
+        + "perceptual_net: effnet-lite0 for the ImageNet EfficientNet-Lite0 that scripts/fetch-weights.sh fetches)")
     var rng = SeededRNG(seed: UInt64(seed) ^ 0x76_6767)
     return PerceptualLoss(features: VGG19Features(rng: &rng), reducedWeights: c.reducedW)
   }

@@ -24,12 +24,12 @@ public final class LandmarkTrainer {
   ///   - seed: seeds the discriminator's initialization and the trainer's draws.
   public init(model: LandmarkModel, config: TrainerConfig, perceptual: PerceptualLoss? = nil, seed: UInt64) throws {
     try config.validate()
-    if config.useVgg && perceptual == nil {
+    if config.perceptualOn && perceptual == nil {
       throw ModelConfigError.invalid(reason: "use_vgg is true but no perceptual feature network was given")
     }
     self.model = model
     self.config = config
-    self.perceptual = config.useVgg ? perceptual : nil
+    self.perceptual = config.perceptualOn ? perceptual : nil
     rng = SeededRNG(seed: seed ^ 0x7472_6169_6e65_72)
     optimizer = Adam(
       model.namedParameters(), lr: Float(config.learningRate), weightDecay: Float(config.weightDecay))
@@ -79,6 +79,7 @@ public final class LandmarkTrainer {
     if let vgg = perceptual, config.vggLambda > 0 {
       let l = vgg(recon, target)
       losses.vgg = l.item
+      if vgg.network.perceptualName != "vgg19" { losses.perceptualSeries = "loss_" + vgg.network.perceptualName }
       total = total + l * Float(config.vggLambda)
     }
     if let d = discriminator, config.ganLambda > 0 {

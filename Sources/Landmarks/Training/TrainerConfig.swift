@@ -14,6 +14,9 @@ public struct TrainerConfig: ConfigSection {
   public var reducedW = true
   /// HDF5 file of ImageNet VGG19 weights ("" = random weights, said loudly).
   public var vggWeights = ""
+  /// The perceptual term's feature network: the reference's VGG19, the ImageNet EfficientNet-Lite0
+  /// available offline, or none.
+  public var perceptualNet = "vgg19"
   /// Pixel MSE weight (0: off).
   public var mseLambda = 0.0
   /// Adversarial loss: multiscale PatchGAN, LSGAN (or BCE with `noLsgan`).
@@ -51,6 +54,9 @@ public struct TrainerConfig: ConfigSection {
     .double("vgg_lambda", \.vggLambda, 0...1e4, "weight of the VGG loss"),
     .bool("reduced_w", \.reducedW, "VGG layer weights 1/32, 1/16, 1/8, 1/4, 1 (false: uniform)"),
     .string("vgg_weights", \.vggWeights, "HDF5 file of ImageNet VGG19 weights ('' = random weights, said loudly)"),
+    .string(
+      "perceptual_net", \.perceptualNet, allowed: ["vgg19", "effnet-lite0", "none"],
+      "feature network of the perceptual term when use_vgg is on: vgg19 (reference; vgg_weights), effnet-lite0 (ImageNet, fetched by scripts/fetch-weights.sh), none"),
     .double("mse_lambda", \.mseLambda, 0...1e4, "weight of the pixel MSE loss"),
     .bool("use_gan", \.useGan, "adversarial LSGAN loss with a multiscale PatchGAN"),
     .double("gan_lambda", \.ganLambda, 0...1e4, "weight of the adversarial loss"),
@@ -78,9 +84,12 @@ public struct TrainerConfig: ConfigSection {
   ]
 
   public func problems() -> [String] {
-    if (useVgg && vggLambda > 0) || mseLambda > 0 || (useGan && ganLambda > 0) { return [] }
+    if (useVgg && perceptualNet != "none" && vggLambda > 0) || mseLambda > 0 || (useGan && ganLambda > 0) { return [] }
     return ["mse_lambda must be > 0 when neither the VGG nor the GAN loss is on (nothing to train)"]
   }
+
+  /// Whether the perceptual term is on (`use_vgg` and a network).
+  public var perceptualOn: Bool { useVgg && perceptualNet != "none" }
 
   /// The schedule `lrSchedule` names (the field admits only its names).
   public var schedule: LearningRateSchedule {
@@ -121,6 +130,8 @@ public struct StepLosses: Equatable, Sendable {
   public var total: Float = 0
   public var mse: Float?
   public var vgg: Float?
+  /// The perceptual term's series name: `loss_vgg` for VGG19 (the reference's), `loss_effnet-lite0`.
+  public var perceptualSeries = "loss_vgg"
   public var ganG: Float?
   public var ganD: Float?
   public var concentration: Float?
@@ -134,7 +145,7 @@ public struct StepLosses: Equatable, Sendable {
   public var named: [(String, Float)] {
     var out: [(String, Float)] = [("loss", total)]
     if let v = mse { out.append(("loss_mse", v)) }
-    if let v = vgg { out.append(("loss_vgg", v)) }
+    if let v = vgg { out.append((perceptualSeries, v)) }
     if let v = ganG { out.append(("loss_gan_g", v)) }
     if let v = ganD { out.append(("loss_gan_d", v)) }
     if let v = concentration { out.append(("loss_concentration", v)) }
