@@ -20,6 +20,8 @@ with `_use_new_zipfile_serialization=False`):
   weight_v;
 - pytorch_tiny_{full,missing}_zip.pt: the state dict of a two-tensor module, whole and without
   `conv.bias` (strict loading must name it);
+- ../../LandmarksTests/Fixtures/vgg19_tiny_torchvision.pth: torchvision's vgg19 state-dict layout
+  (16 convs and the classifier) at stage widths 2, 2, 4, 4, for VGG19Features.load;
 - pytorch_view_legacy.pt: a legacy file with a storage *view* (persistent id view metadata), written
   by a hand-made pickler because torch no longer writes them;
 and hostile files the reader must refuse without executing anything:
@@ -57,6 +59,8 @@ import torch.nn as nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_OUT = os.path.join(HERE, "..", "..", "Tests", "StorageTests", "Fixtures")
+LANDMARKS_OUT = os.path.join(HERE, "..", "..", "Tests", "LandmarksTests", "Fixtures")
+VGG19_CONVS = [0, 2, 5, 7, 10, 12, 14, 16, 19, 21, 23, 25, 28, 30, 32, 34]
 
 
 def save(obj, path, fmt):
@@ -202,6 +206,23 @@ class Authors(nn.Module):
         head.norm_0.mlp_shared = nn.Sequential(nn.Conv2d(4, 3, 3, padding=1), nn.ReLU())
         self.image_decoder.head_0 = head
         self.image_decoder.conv_img = nn.Conv2d(4, 3, 3, padding=1)
+
+
+def vgg19_tiny_torchvision():
+    """torchvision's vgg19 state-dict layout (all 16 convs and the classifier) at stage widths
+    2, 2, 4, 4 (then 4), so that VGG19Features must read features[:23] and leave the rest."""
+    g = torch.Generator().manual_seed(5)
+    widths = {0: 2, 2: 2, 5: 2, 7: 2, 10: 4, 12: 4, 14: 4, 16: 4, 19: 4, 21: 4, 23: 4, 25: 4, 28: 4, 30: 4, 32: 4, 34: 4}
+    sd, c = collections.OrderedDict(), 3
+    for i in VGG19_CONVS:
+        o = widths[i]
+        sd[f"features.{i}.weight"] = torch.randn(o, c, 3, 3, generator=g)
+        sd[f"features.{i}.bias"] = torch.randn(o, generator=g)
+        c = o
+    for i, (o, n) in {0: (6, 4 * 49), 3: (6, 6), 6: (5, 6)}.items():
+        sd[f"classifier.{i}.weight"] = torch.randn(o, n, generator=g)
+        sd[f"classifier.{i}.bias"] = torch.randn(o, generator=g)
+    return sd
 
 
 class TinyModel(nn.Module):
@@ -353,6 +374,9 @@ def main():
     del tiny["conv.bias"]
     save(tiny, p("pytorch_tiny_missing_zip.pt"), "zip")
     expected["pytorch_view_legacy.pt"] = dict(write_legacy_view(p("pytorch_view_legacy.pt")), format="legacy")
+
+    # torchvision's VGG19 layout for Tests/LandmarksTests (legacy format, as torchvision's own file).
+    save(vgg19_tiny_torchvision(), os.path.join(os.path.abspath(LANDMARKS_OUT), "vgg19_tiny_torchvision.pth"), "legacy")
 
     # Hostile: a global that would run a command, eval, or unpickle arbitrary bytes.
     for fmt in ("zip", "legacy"):
