@@ -12,6 +12,7 @@ with `_use_new_zipfile_serialization=False`):
   bool tensors with special values (+-0, subnormals, +-inf, NaN), a transposed (non-contiguous)
   view, a slice with a storage offset and two strides, two tensors sharing one storage, an
   expanded view (stride 0), a 0-d scalar, an empty tensor and an nn.Parameter, in an OrderedDict;
+- pytorch_dtypes_proto4_zip.pt: the same, pickled with protocol 4 (torch's default is 2);
 - pytorch_lightning_{zip,legacy}.ckpt: a PyTorch-Lightning-style checkpoint (epoch, global_step,
   state_dict, hyper_parameters, optimizer_states with Adam state, an empty lr_schedulers list);
 - pytorch_authors_{zip,legacy}.ckpt: a state dict saved the way NVIDIA/UnsupervisedLandmarkLearning's
@@ -63,8 +64,8 @@ LANDMARKS_OUT = os.path.join(HERE, "..", "..", "Tests", "LandmarksTests", "Fixtu
 VGG19_CONVS = [0, 2, 5, 7, 10, 12, 14, 16, 19, 21, 23, 25, 28, 30, 32, 34]
 
 
-def save(obj, path, fmt):
-    torch.save(obj, path, _use_new_zipfile_serialization=(fmt == "zip"))
+def save(obj, path, fmt, protocol=2):
+    torch.save(obj, path, _use_new_zipfile_serialization=(fmt == "zip"), pickle_protocol=protocol)
     if fmt == "legacy":
         canonical_legacy_keys(path)
 
@@ -367,6 +368,10 @@ def main():
             name = f"pytorch_{stem}_{fmt}.{ext}"
             save(make(), p(name), fmt)
             expected[name] = dict(expected_for(p(name)), format=fmt)
+
+    # Pickle protocol 4 (FRAME, MEMOIZE, SHORT_BINUNICODE, STACK_GLOBAL) instead of torch's default 2.
+    save(dtypes_dict(), p("pytorch_dtypes_proto4_zip.pt"), "zip", protocol=4)
+    expected["pytorch_dtypes_proto4_zip.pt"] = dict(expected_for(p("pytorch_dtypes_proto4_zip.pt")), format="zip")
 
     tiny = TinyModel().state_dict()
     save(tiny, p("pytorch_tiny_full_zip.pt"), "zip")

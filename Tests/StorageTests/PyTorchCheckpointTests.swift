@@ -111,7 +111,7 @@ final class PyTorchCheckpointTests: XCTestCase {
   }
 
   func testDtypesViewsAndSharedStoragesMatchTorchInBothFormats() throws {
-    for name in ["pytorch_dtypes_zip.pt", "pytorch_dtypes_legacy.pt"] {
+    for name in ["pytorch_dtypes_zip.pt", "pytorch_dtypes_legacy.pt", "pytorch_dtypes_proto4_zip.pt"] {
       let (tensors, metadata) = try compareWithTorch(name)
       XCTAssertEqual(tensors, 16, "\(name): tensors compared")
       XCTAssertEqual(metadata, 0)
