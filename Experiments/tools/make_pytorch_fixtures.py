@@ -14,7 +14,8 @@ with `_use_new_zipfile_serialization=False`):
   expanded view (stride 0), a 0-d scalar, an empty tensor and an nn.Parameter, in an OrderedDict;
 - pytorch_dtypes_proto4_zip.pt: the same, pickled with protocol 4 (torch's default is 2);
 - pytorch_lightning_{zip,legacy}.ckpt: a PyTorch-Lightning-style checkpoint (epoch, global_step,
-  state_dict, hyper_parameters, optimizer_states with Adam state, an empty lr_schedulers list);
+  state_dict, hyper_parameters as Lightning's AttributeDict, optimizer_states with Adam state, an
+  empty lr_schedulers list);
 - pytorch_authors_{zip,legacy}.ckpt: a state dict saved the way NVIDIA/UnsupervisedLandmarkLearning's
   save_weights does (torch.save(model.state_dict(), path)), with its module names
   (shape_encoder / appearance_encoder / image_decoder) and spectral-norm weight_orig / weight_u /
@@ -74,6 +75,16 @@ ELEMENT_SIZES = {"FloatStorage": 4, "HalfStorage": 2, "BFloat16Storage": 2, "Dou
                  "IntStorage": 4, "ShortStorage": 2, "CharStorage": 1, "ByteStorage": 1, "BoolStorage": 1}
 
 
+class _Stub(dict):
+    """What every other global becomes: a dict that accepts any arguments and calls nothing."""
+
+    def __new__(cls, *args, **kwargs):
+        return dict.__new__(cls)
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+
 class _PidCollector(pickle.Unpickler):
     """Reads a legacy main pickle only to collect its storage persistent ids: every global
     resolves to a harmless stand-in, so nothing in the file is ever called."""
@@ -85,9 +96,7 @@ class _PidCollector(pickle.Unpickler):
     def find_class(self, module, name):
         if module == "torch" and name.endswith("Storage"):
             return name
-        if (module, name) == ("collections", "OrderedDict"):
-            return collections.OrderedDict
-        return lambda *args, **kwargs: None
+        return _Stub
 
     def persistent_load(self, pid):
         self.pids.append(pid)
@@ -168,6 +177,23 @@ def dtypes_dict():
     )
 
 
+def attribute_dict_class():
+    """A stand-in for lightning.fabric.utilities.data.AttributeDict (a dict subclass Lightning
+    keeps hyper_parameters in), registered under that module name so pickle writes that global
+    without Lightning installed."""
+    import sys
+    import types
+
+    name = "lightning.fabric.utilities.data"
+    if name not in sys.modules:
+        parts = name.split(".")
+        for i in range(1, len(parts) + 1):
+            sys.modules.setdefault(".".join(parts[:i]), types.ModuleType(".".join(parts[:i])))
+        cls = type("AttributeDict", (dict,), {"__module__": name})
+        sys.modules[name].AttributeDict = cls
+    return sys.modules[name].AttributeDict
+
+
 def lightning_dict():
     torch.manual_seed(2)
     model = nn.Sequential(nn.Conv2d(3, 2, 3), nn.BatchNorm2d(2))
@@ -181,7 +207,7 @@ def lightning_dict():
         "pytorch-lightning_version": "2.1.0",
         "state_dict": state,
         "loops": None,
-        "hyper_parameters": {"lr": 1e-4, "n_landmarks": 10, "name": "bbc", "betas": (0.9, 0.999), "use_vgg": True},
+        "hyper_parameters": attribute_dict_class()(lr=1e-4, n_landmarks=10, name="bbc", betas=(0.9, 0.999), use_vgg=True),
         "optimizer_states": [opt.state_dict()],
         "lr_schedulers": [],
     }
