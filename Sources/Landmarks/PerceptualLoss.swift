@@ -2,7 +2,8 @@
 // at relu1_2, relu2_2, relu3_2, relu4_2, plus the image itself, weighted 1/32, 1/16, 1/8, 1/4, 1
 // (`reduced_w`) or uniformly. Images enter as they are ([-1, 1]), as in the reference.
 // Weights: an HDF5 file from Experiments/tools/export_vgg19.py, datasets `features.<i>.weight`
-// [O, C, 3, 3] and `features.<i>.bias` [O]; frozen (buffers, no gradient).
+// [O, C, 3, 3] and `features.<i>.bias` [O], or torchvision's vgg19 .pth itself; frozen (buffers,
+// no gradient).
 import FeatureNetworks
 import Foundation
 import Storage
@@ -50,35 +51,47 @@ public final class VGG19Features: Module {
     }
   }
 
-  /// Loads `features.<i>.*` from an HDF5 file strictly (a missing, unexpected or mis-shaped
-  /// dataset is an error naming it). Widths are read from the file.
+  /// Loads `features.<i>.*` from a weights file strictly (a missing, unexpected or mis-shaped
+  /// tensor is an error naming it). Widths are read from the file. An HDF5 file is what
+  /// export_vgg19.py writes; a PyTorch file (.pth, told by its first bytes) is torchvision's
+  /// vgg19 state dict, of which the layers after relu4_2 (`features.23` on) and `classifier.*`
+  /// are not used and not read: the cut export_vgg19.py makes.
   public static func load(path: String) throws -> VGG19Features {
-    let f = try HDF5File(path: path, mode: .readOnly)
+    let isPyTorch = try WeightsFile.kind(ofFileAt: path) == .pytorch
+    let file = try WeightsFile.read(path: path) { name in
+      guard isPyTorch else { return true }
+      let parts = name.split(separator: ".")
+      return parts.count == 3 && parts[0] == "features" && (Int(parts[1]).map { $0 < 23 } ?? true)
+    }
     var widths: [Int] = []
     for stage in 0..<4 {
       let i = stageOfConv.firstIndex(of: stage)!
       let name = "features.\(convIndices[i]).weight"
-      guard f.contains(name) else {
+      guard let width = file[name]?.shape.first else {
         throw StorageError.stateDict(path: path, .missing(key: name))
       }
-      widths.append(try f.shape(of: name)[0])
+      widths.append(width)
     }
     var rng = SeededRNG(seed: 0)
     let model = VGG19Features(widths: widths, rng: &rng)
     var dict: [String: Tensor] = [:]
-    for name in try f.datasetPaths(under: "/") {
-      let key = name.hasPrefix("/") ? String(name.dropFirst()) : name
+    for key in file.keys.sorted() {
       guard key.hasPrefix("features.") else {
         throw StorageError.stateDict(path: path, .unexpected(key: key))
       }
-      dict[String(key.dropFirst("features.".count))] = try f.readTensor(name)
+      dict[String(key.dropFirst("features.".count))] = file[key]
     }
     do {
       try model.loadStateDict(dict)
     } catch let e as StateDictError {
       throw StorageError.stateDict(path: path, e)
     }
-    let flagged = f.hasAttribute("random_weights") ? (try f.readInt64Attribute("random_weights")) != 0 : false
+    var flagged = false
+    if !isPyTorch {
+      let f = try HDF5File(path: path, mode: .readOnly)
+      defer { try? f.close() }
+      flagged = f.hasAttribute("random_weights") ? (try f.readInt64Attribute("random_weights")) != 0 : false
+    }
     model.isRandom = flagged
     model.source = path
     return model

@@ -33,16 +33,12 @@ enum PretrainedWeights {
     lock.lock()
     defer { lock.unlock() }
     if let cached { return cached }
-    let path = EfficientNetLite0Weights.hdf5Path
+    let path = EfficientNetLite0Weights.pytorchPath
     guard FileManager.default.fileExists(atPath: path) else {
-      let reason =
-        "EfficientNet-Lite0 ImageNet weights not found at \(path) (LMLAB_CACHE or ~/.cache/lmlab): convert "
-        + "\(EfficientNetLite0Weights.pytorchPath) with `python3 Experiments/tools/make_feature_network_fixtures.py --convert`"
-      throw componentMissing(.imagenetWeights, reason)
+      throw componentMissing(
+        .imagenetWeights, "not found at \(path) (LMLAB_CACHE or ~/.cache/lmlab): fetch it with `bash scripts/fetch-weights.sh`")
     }
-    // When Storage's PyTorch reader lands: stateDict = try PyTorchCheckpoint.stateDict(path: EfficientNetLite0Weights.pytorchPath)
-    let stateDict = try EfficientNetLite0Weights.stateDict(hdf5Path: path)
-    let net = try EfficientNetLite0.pretrained(stateDict: stateDict, source: path)
+    let net = try EfficientNetLite0Weights.load(pytorchPath: path)
     cached = net
     return net
   }

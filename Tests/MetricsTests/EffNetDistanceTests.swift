@@ -14,14 +14,11 @@ import XCTest
 final class EffNetDistanceTests: XCTestCase {
   /// The ImageNet network, or a skip (a failure under CI=true) naming the missing file.
   static func pretrained() throws -> EfficientNetLite0 {
-    let path = EfficientNetLite0Weights.hdf5Path
+    let path = EfficientNetLite0Weights.pytorchPath
     guard FileManager.default.fileExists(atPath: path) else {
-      throw componentMissing(
-        .imagenetWeights,
-        "not found at \(path): convert \(EfficientNetLite0Weights.pytorchPath) "
-          + "with `python3 Experiments/tools/make_feature_network_fixtures.py --convert`")
+      throw componentMissing(.imagenetWeights, "not found at \(path): fetch it with `bash scripts/fetch-weights.sh`")
     }
-    return try EfficientNetLite0Weights.load(hdf5Path: path)
+    return try EfficientNetLite0Weights.load(pytorchPath: path)
   }
 
   /// The fixture's batches: (chelsea, coffee), (coffee, chelsea), (chelsea, chelsea flipped

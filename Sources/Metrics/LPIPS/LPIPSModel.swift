@@ -13,6 +13,8 @@ public final class LPIPSModel {
   /// Backbone attribute of a real LPIPS file.
   public static let pretrainedBackbone = "torchvision-imagenet"
   public static let calibratedLin = "lpips-v0.1-calibrated"
+  /// Backbone and lin provenance of a PyTorch weights file, which records none.
+  public static let unverifiedSource = "pytorch-file"
 
   public let net: LPIPSNet
   public let path: String
@@ -29,33 +31,47 @@ public final class LPIPSModel {
   let lins: [[Float]]
 
   /// Loads `path`, checking that it holds exactly the tensors of `net` with the right shapes.
+  /// An HDF5 file made by export_lpips_weights.py says where its backbone and lins come from;
+  /// a PyTorch file (the state dict of `lpips.LPIPS(net=...)`, told by its first bytes; its
+  /// `lins.*` aliases and `scaling_layer.*` constants are not read) says nothing, so its
+  /// metric is named `lpips-<net>-backbone-pytorch-file-uncalibrated`, never plain `lpips-<net>`.
   /// - Throws: `MetricsError.lpipsWeights` naming a missing, unused or mis-shaped key;
   ///   `.lpipsWrongFile` when its attributes name another net or metric; Storage errors.
   public init(contentsOf path: String, net: LPIPSNet) throws {
-    let file = try HDF5File(path: path)
-    defer { try? file.close() }
-    func attribute(_ name: String) throws -> String {
-      guard file.hasAttribute(name) else {
-        throw MetricsError.lpipsWrongFile(
-          path: path, reason: "attribute `\(name)` missing; make the file with Experiments/tools/export_lpips_weights.py")
+    let backbone: String, lin: String
+    var unused: Set<String>
+    let read: (String) throws -> Tensor
+    if try WeightsFile.kind(ofFileAt: path) == .pytorch {
+      let tensors = try WeightsFile.read(path: path) { !$0.hasPrefix("lins.") && !$0.hasPrefix("scaling_layer.") }
+      (backbone, lin) = (Self.unverifiedSource, Self.unverifiedSource)
+      unused = Set(tensors.keys)
+      read = { tensors[$0]! }
+    } else {
+      let file = try HDF5File(path: path)
+      func attribute(_ name: String) throws -> String {
+        guard file.hasAttribute(name) else {
+          throw MetricsError.lpipsWrongFile(
+            path: path, reason: "attribute `\(name)` missing; make the file with Experiments/tools/export_lpips_weights.py")
+        }
+        return try file.readStringAttribute(name)
       }
-      return try file.readStringAttribute(name)
+      let metric = try attribute("metric"), version = try attribute("version"), fileNet = try attribute("net")
+      guard metric == "lpips", version == "0.1" else {
+        throw MetricsError.lpipsWrongFile(path: path, reason: "holds \(metric) version \(version), not lpips 0.1")
+      }
+      guard fileNet == net.rawValue else {
+        throw MetricsError.lpipsWrongFile(path: path, reason: "holds the \(fileNet) network, \(net.rawValue) was asked for")
+      }
+      (backbone, lin) = (try attribute("backbone"), try attribute("lin"))
+      unused = Set(try file.datasetPaths().map { $0.hasPrefix("/") ? String($0.dropFirst()) : $0 })
+      read = { try file.readTensor($0) }  // the closure keeps the file open until init returns
     }
-    let metric = try attribute("metric"), version = try attribute("version"), fileNet = try attribute("net")
-    guard metric == "lpips", version == "0.1" else {
-      throw MetricsError.lpipsWrongFile(path: path, reason: "holds \(metric) version \(version), not lpips 0.1")
-    }
-    guard fileNet == net.rawValue else {
-      throw MetricsError.lpipsWrongFile(path: path, reason: "holds the \(fileNet) network, \(net.rawValue) was asked for")
-    }
-    let backbone = try attribute("backbone"), lin = try attribute("lin")
     var loaded: [String: Tensor] = [:]
-    var unused = Set(try file.datasetPaths().map { $0.hasPrefix("/") ? String($0.dropFirst()) : $0 })
     for (key, shape) in net.expectedTensors {
       guard unused.remove(key) != nil else {
         throw MetricsError.lpipsWeights(path: path, key: key, reason: "missing (expected shape \(shape))")
       }
-      let t = try file.readTensor(key)
+      let t = try read(key)
       guard t.shape == shape else {
         throw MetricsError.lpipsWeights(path: path, key: key, reason: "shape \(t.shape), expected \(shape)")
       }
