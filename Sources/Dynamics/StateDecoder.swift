@@ -27,14 +27,24 @@ public struct StateDecoder {
     withNoGrad { PoseState.encode(model.encode(images)) }
   }
 
-  /// Appearance vectors of images [N, 3, S, S] in [-1, 1]: [N, K, C].
-  public func appearance(of images: Tensor) -> Tensor {
-    withNoGrad { model.appearance(of: images).vectors }
+  /// What frames are decoded with: appearance vectors [A, K, C] of source frames, and the frames
+  /// themselves [A, 3, S, S] when the model decodes with the reference-frame skip.
+  public struct AppearanceSource {
+    public var vectors: Tensor
+    public var references: Tensor?
+  }
+
+  /// The appearance of images [N, 3, S, S] in [-1, 1].
+  public func appearance(of images: Tensor) -> AppearanceSource {
+    AppearanceSource(
+      vectors: withNoGrad { model.appearance(of: images).vectors },
+      references: model.decodesWithReference ? images : nil)
   }
 
   /// Frames [N, 3, S, S] (the generator's output range, nominally [-1, 1]) of states [N, D],
-  /// each with appearance row `appearanceIndex[i]` of `appearance` [A, K, C].
-  public func decode(_ states: Tensor, appearance: Tensor, appearanceIndex: [Int]) -> Tensor {
+  /// each with source `appearanceIndex[i]` of `source`.
+  public func decode(_ states: Tensor, appearance source: AppearanceSource, appearanceIndex: [Int]) -> Tensor {
+    let appearance = source.vectors
     let (n, d) = (states.shape[0], states.shape[1])
     precondition(states.rank == 2 && d == stateSize, "decode: states \(states.shape), need [N, \(stateSize)]")
     precondition(appearanceIndex.count == n, "decode: \(appearanceIndex.count) appearance indices for \(n) states")
@@ -49,8 +59,15 @@ public struct StateDecoder {
       for r in i..<j {
         (vectors.data + (r - i) * k * c).update(from: appearance.data + appearanceIndex[r] * k * c, count: k * c)
       }
+      var references: Tensor?
+      if let all = source.references {
+        let plane = 3 * s * s
+        let chosen = Tensor(zeros: [j - i, 3, s, s])
+        for r in i..<j { (chosen.data + (r - i) * plane).update(from: all.data + appearanceIndex[r] * plane, count: plane) }
+        references = chosen
+      }
       let (mu, cov) = PoseState.decode(chunk, floor: floor)
-      let image = withNoGrad { model.decode(mu: mu, covariance: cov, appearance: vectors).image }
+      let image = withNoGrad { model.decode(mu: mu, covariance: cov, appearance: vectors, reference: references).image }
       (out.data + i * 3 * s * s).update(from: image.data, count: image.count)
       i = j
     }

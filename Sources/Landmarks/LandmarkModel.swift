@@ -70,13 +70,19 @@ public final class LandmarkModel: Module {
   }
 
   /// Decodes landmarks (μ [B, K, 2], Σ [B, K, 2, 2]) with appearance vectors [B, K, C]:
-  /// heatmaps (eq. 5) → projection → generator. Returns (image [B, 3, S, S], heatmaps).
-  public func decode(mu: Tensor, covariance: Tensor, appearance: Tensor) -> (image: Tensor, heatmaps: Tensor)
+  /// heatmaps (eq. 5) → projection → generator. `reference` is the frame the appearance came
+  /// from ([B, 3, S, S]), read by the reference-frame skip (`decoder_skip: reference`) and
+  /// needed only then. Returns (image [B, 3, S, S], heatmaps).
+  public func decode(mu: Tensor, covariance: Tensor, appearance: Tensor, reference: Tensor? = nil)
+    -> (image: Tensor, heatmaps: Tensor)
   {
     let heat = LandmarkGeometry.heatmaps(mu: mu, covariance: covariance, size: config.imgSize)
     let projected = Appearance.project(vectors: appearance, heatmaps: heat)
-    return (generator(heatmaps: heat, projected: projected), heat)
+    return (generator(heatmaps: heat, projected: projected, reference: generator.needsReference ? reference : nil), heat)
   }
+
+  /// Whether `decode` needs the reference frame (`decoder_skip: reference`).
+  public var decodesWithReference: Bool { generator.needsReference }
 
   /// One training pair: the pose branch sees `pose` (T_cj(x)), the appearance branch sees
   /// `appearance` (T_tps(x) or another frame); the target is x.
@@ -85,7 +91,7 @@ public final class LandmarkModel: Module {
       pose.shape == images.shape, "forward: pose input \(pose.shape) vs appearance input \(images.shape)")
     let g = encode(pose)
     let (vectors, gw) = appearance(of: images)
-    let (image, heat) = decode(mu: g.mu, covariance: g.covariance, appearance: vectors)
+    let (image, heat) = decode(mu: g.mu, covariance: g.covariance, appearance: vectors, reference: images)
     return LandmarkOutput(
       reconstruction: image, pose: g, heatmaps: heat, appearancePose: gw, appearance: vectors)
   }

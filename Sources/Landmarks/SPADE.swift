@@ -4,17 +4,26 @@
 import TensorEngine
 
 /// Per-forward cache of the segmentation map resized to each activation size, so the blocks
-/// of one generator pass share one resize per size (the gradient still reaches `seg`).
+/// of one generator pass share one resize per size (the gradient still reaches `seg`). With a
+/// reference-frame skip, each size's map is followed by the reference features of that size.
 final class SegmentationPyramid {
   let seg: Tensor  // [B, K, S, S]
+  let reference: [Int: Tensor]?  // side → [B, r, h, h]
   private var bySize: [Int: Tensor] = [:]
 
-  init(_ seg: Tensor) { self.seg = seg }
+  init(_ seg: Tensor, reference: [Int: Tensor]? = nil) {
+    self.seg = seg
+    self.reference = reference
+  }
 
-  /// seg resized bilinearly (align_corners=false) to h×h.
+  /// seg resized bilinearly (align_corners=false) to h×h, then the reference features at h.
   func at(_ h: Int) -> Tensor {
     if let t = bySize[h] { return t }
-    let t = h == seg.shape[2] ? seg : seg.resizedBilinear(height: h, width: h, alignCorners: false)
+    var t = h == seg.shape[2] ? seg : seg.resizedBilinear(height: h, width: h, alignCorners: false)
+    if let reference {
+      guard let r = reference[h] else { preconditionFailure("reference features have no level of size \(h)") }
+      t = Tensor.concat([t, r], axis: 1)
+    }
     bySize[h] = t
     return t
   }

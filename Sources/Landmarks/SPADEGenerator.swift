@@ -19,15 +19,18 @@ public final class SPADEGenerator: Module {
   let up1: SPADEResnetBlock  // 2nf → nf
   let up4: SPADEResnetBlock  // nf → nf/2
   let convImg: Conv2d  // [3, nf/2, 3, 3]
+  /// The reference-frame skip (`decoder_skip: reference`); its features widen SPADE's input.
+  let reference: ReferenceEncoder?
 
   public init(_ config: ModelConfig, rng: inout SeededRNG) {
     let nf = config.ngc
     let k = config.nLandmarks
     useSpade = !config.disableSpade
     fc = Conv2d(config.nFilters + (useSpade ? 0 : k), 4 * nf, kernel: 3, padding: 1, rng: &rng)
+    let skip = config.decoderSkip == "reference" ? config.skipChannels : 0
     func block(_ a: Int, _ b: Int, _ rng: inout SeededRNG) -> SPADEResnetBlock {
       SPADEResnetBlock(
-        a, b, labelChannels: k, hidden: config.spadeHidden, spade: !config.disableSpade, rng: &rng)
+        a, b, labelChannels: k + skip, hidden: config.spadeHidden, spade: !config.disableSpade, rng: &rng)
     }
     head0 = block(4 * nf, 4 * nf, &rng)
     middle0 = block(4 * nf, 4 * nf, &rng)
@@ -36,6 +39,7 @@ public final class SPADEGenerator: Module {
     up1 = block(2 * nf, nf, &rng)
     up4 = block(nf, nf / 2, &rng)
     convImg = Conv2d(nf / 2, 3, kernel: 3, padding: 1, rng: &rng)
+    reference = skip > 0 ? ReferenceEncoder(channels: skip, rng: &rng) : nil
     super.init()
     child("fc", fc)
     child("head_0", head0)
@@ -45,17 +49,26 @@ public final class SPADEGenerator: Module {
     child("up_1", up1)
     child("up_4", up4)
     child("conv_img", convImg)
+    if let r = reference { child("reference_encoder", r) }
   }
+
+  /// Whether decoding needs the reference (appearance) frame's image.
+  public var needsReference: Bool { reference != nil }
 
   private func up(_ x: Tensor) -> Tensor {
     x.resizedBilinear(height: 2 * x.shape[2], width: 2 * x.shape[3], alignCorners: false)
   }
 
-  /// heatmaps [B, K, S, S], projected [B, C, S, S] → image [B, 3, S, S].
-  public func callAsFunction(heatmaps: Tensor, projected: Tensor) -> Tensor {
+  /// heatmaps [B, K, S, S], projected [B, C, S, S] (and, with the skip, the reference frames
+  /// [B, 3, S, S]) → image [B, 3, S, S].
+  public func callAsFunction(heatmaps: Tensor, projected: Tensor, reference images: Tensor? = nil) -> Tensor {
     let s = heatmaps.shape[2]
+    precondition(
+      (reference == nil) || images?.shape == [heatmaps.shape[0], 3, s, s],
+      "generator: decoder_skip reference needs the reference frames [B, 3, \(s), \(s)], got \(images?.shape ?? [])")
     let input = useSpade ? projected : Tensor.concat([projected, heatmaps], axis: 1)
-    let seg = useSpade ? SegmentationPyramid(heatmaps) : nil
+    let features = reference.map { $0(images!) }
+    let seg = useSpade ? SegmentationPyramid(heatmaps, reference: features) : nil
     let x0 = head0(fc(input.resizedNearest(height: s / 16, width: s / 16)), seg)
     let x1 = head0(fc(input.resizedNearest(height: s / 8, width: s / 8)), seg)
     var x = up(x0) * 0.5 + x1 * 0.5

@@ -11,7 +11,7 @@ struct EvalFrames: ParsableCommand {
   @Option(help: "Folder of reference frames.") var reference: String
   @Option(help: "Folder of predicted frames (same sequences and frame numbers).") var predicted: String
   @Option(help: "Method name written to the CSV.") var method: String = "method"
-  @Option(help: "Comma-separated metrics: psnr, ssim, ssim-uniform, lpips-alex, lpips-vgg, lpips-squeeze.")
+  @Option(help: "Comma-separated metrics: psnr, ssim, ssim-uniform, lpips-alex, lpips-vgg, lpips-squeeze, effnet-lite0-dist.")
   var metrics: String = "psnr,ssim"
   @Option(help: "LPIPS weights: an HDF5 file or a folder of lpips_<net>.h5 (made by Experiments/tools/export_lpips_weights.py).")
   var lpipsWeights: String?

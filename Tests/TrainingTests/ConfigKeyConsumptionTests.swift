@@ -166,8 +166,9 @@ final class ConfigKeyConsumptionTests: XCTestCase {
       [
         "n_landmarks": "4", "img_size": "48", "nsf": "3", "naf": "3", "ngc": "6", "n_filters": "5",
         "pose_decoder_channels": "[8,8,6]", "spade_hidden": "5", "disable_spade": "true",
-        "use_identity_covariance": "true",
+        "use_identity_covariance": "true", "decoder_skip": "reference",
       ], model)
+    add(["skip_channels": "8"], base: ["decoder_skip=reference"], model)
     add(["fixed_covar": "0.02"], base: ["use_identity_covariance=true"], model)
     // pairs
     add(
@@ -188,7 +189,9 @@ final class ConfigKeyConsumptionTests: XCTestCase {
         "weight_decay": "0.1", "no_grad_clip": "false", "concentration_lambda": "0.5", "separation_lambda": "0.5",
         "equivariance_lambda": "0.5",
       ], trainerSteps)
-    add(["vgg_lambda": "1", "reduced_w": "false", "vgg_weights": "/nonexistent/vgg19.h5"], base: ["use_vgg=true"], trainerSteps)
+    add(
+      ["vgg_lambda": "1", "reduced_w": "false", "vgg_weights": "/nonexistent/vgg19.h5", "perceptual_net": "none"],
+      base: ["use_vgg=true"], trainerSteps)
     add(
       ["gan_lambda": "0.3", "no_lsgan": "true", "num_D": "1", "n_layers_D": "2", "ndf": "8"],
       base: ["use_gan=true", "ndf=4"], trainerSteps)

@@ -6,10 +6,13 @@ import Foundation
 import EvalMetrics
 
 public enum WorstCaseSection {
-  /// The metric galleries rank by: the first LPIPS present, else SSIM, else PSNR.
+  /// The metric galleries rank by: a calibrated LPIPS (plain `lpips-<net>`), else the ImageNet
+  /// feature distance `effnet-lite0-dist`, else any LPIPS (a random backbone), else SSIM, else PSNR.
   static func defaultMetric(_ metrics: Set<String>) -> String? {
-    metrics.sorted().first { $0.hasPrefix("lpips") } ?? metrics.sorted().first { $0.hasPrefix("ssim") }
-      ?? metrics.sorted().first { $0.hasPrefix("psnr") }
+    let m = metrics.sorted()
+    return m.first { ["lpips-alex", "lpips-vgg", "lpips-squeeze"].contains($0) } ?? m.first { $0 == "effnet-lite0-dist" }
+      ?? m.first { $0.hasPrefix("lpips") } ?? m.first { $0.hasPrefix("effnet") } ?? m.first { $0.hasPrefix("ssim") }
+      ?? m.first { $0.hasPrefix("psnr") }
   }
 
   /// Columns of a strip: up to `count` indices spread evenly over 1...last, always with the last.

@@ -7,6 +7,7 @@
 // computes) plus the state-space `landmark-error-px`; all go to the run's frame scores, and
 // each metric's mean per horizon index goes to a series (step = index, 1-based).
 import Dynamics
+import FeatureNetworks
 import Foundation
 import Imaging
 import EvalMetrics
@@ -193,15 +194,26 @@ struct FrameRunOutput {
 }
 
 /// The metrics a dynamics command scores (the `eval` section): PSNR, SSIM with the window
-/// `ssim_gaussian` names, and LPIPS over `lpips_net` when weights are found (their name says
-/// whether the backbone is pretrained); otherwise a note says why not.
+/// `ssim_gaussian` names, LPIPS over `lpips_net` when weights are found (their name says whether
+/// the backbone is pretrained), and `effnet-lite0-dist` when the ImageNet EfficientNet-Lite0
+/// weights are in the cache; a note says why a metric was not scored.
 func dynamicsMetrics(_ e: EvalConfig, lpipsWeights: String?) -> (metrics: [FrameMetric], note: String?) {
-  let ssim: FrameMetric = e.ssimGaussian ? .ssim : .ssimUniform
-  let metric = FrameMetric.lpips(e.lpips)
+  var metrics: [FrameMetric] = [.psnr, e.ssimGaussian ? .ssim : .ssimUniform]
+  var notes: [String] = []
+  let lpips = FrameMetric.lpips(e.lpips)
   do {
     _ = try LPIPSModel.locate(net: e.lpips, explicit: lpipsWeights)
-    return ([.psnr, ssim, metric], nil)
+    metrics.append(lpips)
   } catch {
-    return ([.psnr, ssim], "LPIPS (\(metric.rawValue)) not scored: \(error)")
+    notes.append("LPIPS (\(lpips.rawValue)) not scored: \(error)")
   }
+  let fm = FileManager.default
+  if fm.fileExists(atPath: EfficientNetLite0Weights.pytorchPath) || fm.fileExists(atPath: EfficientNetLite0Weights.hdf5Path) {
+    metrics.append(.effnetDist)
+  } else {
+    notes.append(
+      "effnet-lite0-dist not scored: no EfficientNet-Lite0 weights at \(EfficientNetLite0Weights.pytorchPath) "
+        + "(bash scripts/fetch-weights.sh)")
+  }
+  return (metrics, notes.isEmpty ? nil : notes.joined(separator: "; "))
 }

@@ -2,6 +2,7 @@
 // DESIGN §4 layout, matched one to one) with PSNR, SSIM and LPIPS; per-frame results for the
 // CSV `method,sequence,frame,metric,value`, and means per frame index and overall.
 import Dispatch
+import FeatureNetworks
 import Foundation
 import Imaging
 import EvalMetrics
@@ -17,6 +18,8 @@ public enum FrameMetric: String, CaseIterable, Sendable {
   case lpipsAlex = "lpips-alex"
   case lpipsVGG = "lpips-vgg"
   case lpipsSqueeze = "lpips-squeeze"
+  /// The LPIPS recipe over ImageNet EfficientNet-Lite0 features, uniform layer weights (uncalibrated).
+  case effnetDist = "effnet-lite0-dist"
 
   static func lpips(_ net: LPIPSNet) -> FrameMetric {
     switch net {
@@ -109,6 +112,7 @@ public func evaluateFrames(
   for m in metrics {
     if let net = m.lpipsNet { models[m] = try LPIPSModel(contentsOf: try LPIPSModel.locate(net: net, explicit: lpipsWeights), net: net) }
   }
+  let effnet = metrics.contains(.effnetDist) ? try EfficientNetLite0Weights.loadCached() : nil
   // Headers: sizes and color kinds agree pairwise.
   var sizes: [(Int, Int)] = []
   for p in pairs {
@@ -137,6 +141,7 @@ public func evaluateFrames(
       case .ssim: scores = ssimSimilarity(reference: ref, predicted: pred)
       case .ssimUniform: scores = ssimSimilarity(reference: ref, predicted: pred, window: .skimageDefault)
       case .lpipsAlex, .lpipsVGG, .lpipsSqueeze: scores = lpipsDistance(reference: ref, predicted: pred, model: models[m]!)
+      case .effnetDist: scores = effnetLite0Distance(reference: ref, predicted: pred, range: .zeroToOne, network: effnet!)
       }
       if values[scores.metric] == nil {
         names.append(scores.metric)
