@@ -85,4 +85,36 @@ public enum PoseState {
       return sum / Double(k) * scale
     }
   }
+
+  /// How far each landmark's mean moves within a sequence: per landmark, the root-mean-square
+  /// distance in pixels of μ from its sequence's average position, averaged over sequences
+  /// (`sequences`: one [T, K·5] state tensor each). A landmark that sits on the background
+  /// moves ~0 px; one that follows the figure moves with it.
+  public static func motionPixels(_ sequences: [Tensor], imageSize: Int) -> [Double] {
+    guard let d = sequences.first?.shape.last else { return [] }
+    let k = d / width
+    var total = [Double](repeating: 0, count: k)
+    var counted = 0
+    for s in sequences {
+      let t = s.shape[0]
+      guard t >= 2 else { continue }
+      counted += 1
+      for j in 0..<k {
+        var (mx, my) = (0.0, 0.0)
+        for r in 0..<t { mx += Double(s.data[r * d + j * width]); my += Double(s.data[r * d + j * width + 1]) }
+        (mx, my) = (mx / Double(t), my / Double(t))
+        var ss = 0.0
+        for r in 0..<t {
+          let dx = Double(s.data[r * d + j * width]) - mx, dy = Double(s.data[r * d + j * width + 1]) - my
+          ss += dx * dx + dy * dy
+        }
+        total[j] += (ss / Double(t)).squareRoot() * Double(imageSize) / 2
+      }
+    }
+    return total.map { $0 / Double(Swift.max(counted, 1)) }
+  }
+
+  /// Landmarks that move more than `threshold` pixels within a sequence (`motionPixels`): the
+  /// live ones, as opposed to landmarks parked on the background.
+  public static let liveThresholdPixels = 1.0
 }

@@ -45,6 +45,8 @@ final class WorstCasesTests: XCTestCase {
     XCTAssertEqual(MetricDirection(metricName: "psnr"), .higherIsBetter)
     XCTAssertEqual(MetricDirection(metricName: "ssim-uniform"), .higherIsBetter)
     XCTAssertEqual(MetricDirection(metricName: "lpips-alex-randombackbone"), .lowerIsBetter)
+    XCTAssertEqual(MetricDirection(metricName: "effnet-lite0-dist"), .lowerIsBetter)
+    XCTAssertEqual(MetricDirection(metricName: "effnet-lite0-dist-randombackbone"), .lowerIsBetter)
     XCTAssertEqual(MetricDirection(metricName: "landmark-error-px"), .lowerIsBetter)
     XCTAssertNil(MetricDirection(metricName: "accuracy"))
   }

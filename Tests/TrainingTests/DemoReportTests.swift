@@ -44,7 +44,7 @@ extension DemoPipelineTests {
       let p = Process()
       p.executableURL = URL(fileURLWithPath: chromium)
       p.arguments = [
-        "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--screenshot=\(shot)", "--window-size=1400,9000",
+        "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--screenshot=\(shot)", "--window-size=1400,16000",
         "file://\(page)",
       ]
       p.standardOutput = FileHandle.nullDevice

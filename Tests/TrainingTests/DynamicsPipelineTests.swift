@@ -3,6 +3,7 @@
 // `interpolate` (every scheme), whose frame folders, scores.csv and registry scores agree; bad
 // input fails before anything is written, naming the value.
 import Datasets
+import FeatureNetworks
 import Foundation
 import Registry
 import XCTest
@@ -86,7 +87,11 @@ final class DynamicsPipelineTests: XCTestCase {
       let csv = try String(contentsOfFile: r.target.out + "/scores.csv", encoding: .utf8)
       // Landmark error only where states are predicted (reconstruction's would be 0 by construction).
       let predictsStates = method != .copyLast && method != .reconstruction
-      let perFrame = 2 + (predictsStates ? 1 : 0)  // psnr, ssim (+ landmark error); no LPIPS weights here
+      // psnr, ssim (no LPIPS weights here), effnet-lite0-dist when its ImageNet weights are cached,
+      // and the landmark error.
+      let effnet = FileManager.default.fileExists(atPath: EfficientNetLite0Weights.pytorchPath)
+      XCTAssertEqual(s.evaluation.metricNames, ["psnr", "ssim"] + (effnet ? ["effnet-lite0-dist"] : []))
+      let perFrame = s.evaluation.metricNames.count + (predictsStates ? 1 : 0)
       XCTAssertEqual(csv.split(separator: "\n").count, 1 + scored * perFrame)
       XCTAssertEqual(run.frameScoreGroups.reduce(0) { $0 + $1.count }, scored * perFrame)
       // Horizon 15 from frame 2 of 12-frame sequences: 5 frames per sequence past the end.

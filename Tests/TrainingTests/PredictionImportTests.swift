@@ -4,6 +4,7 @@
 // original per-frame scores bit for bit; every refused input names its problem and registers
 // nothing; the import is a prediction method in the report data, in the original's setup.
 import Datasets
+import FeatureNetworks
 import Foundation
 import Imaging
 import Registry
@@ -26,6 +27,13 @@ final class PredictionImportTests: XCTestCase {
   override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: dir) }
 
   /// A finished copy-last predict run (2 context → 4 predicted) on a 3-step 32 px landmarks run.
+  /// What predict and import score here: PSNR, SSIM, LPIPS over the test weights' random backbone,
+  /// and effnet-lite0-dist when the ImageNet EfficientNet-Lite0 weights are cached.
+  static var scoredMetrics: [String] {
+    ["psnr", "ssim", "lpips-alex-randombackbone"]
+      + (FileManager.default.fileExists(atPath: EfficientNetLite0Weights.pytorchPath) ? ["effnet-lite0-dist"] : [])
+  }
+
   func predictRun(_ registry: Registry) throws -> (runId: Int64, landmarks: Int64, out: String) {
     var o = TrainOptions()
     o.progressStyle = .silent
@@ -76,7 +84,7 @@ final class PredictionImportTests: XCTestCase {
     // Exact equality on purpose: the same PNGs through the same evaluator must give the same bits.
     XCTAssertEqual(sa, sb, file: file, line: line)
     let metrics = Set(sa.keys.map { String($0.split(separator: "|")[2]) })
-    XCTAssertEqual(metrics, ["psnr", "ssim", "lpips-alex-randombackbone"], file: file, line: line)
+    XCTAssertEqual(metrics, Set(Self.scoredMetrics), file: file, line: line)
     for m in metrics {
       let series = { (id: Int64) in
         try registry.series(runId: id, name: m).map { "\($0.step):\($0.value.bitPattern)" }
@@ -98,7 +106,7 @@ final class PredictionImportTests: XCTestCase {
     XCTAssertEqual(run.status, .finished)
     try assertSameScores(registry, p.runId, s.runId)
     XCTAssertEqual(
-      try scores(registry, p.runId).count, 3 * 4 * s.sequences, "3 metrics × 4 steps × every test sequence")
+      try scores(registry, p.runId).count, Self.scoredMetrics.count * 4 * s.sequences, "each metric × 4 steps × every test sequence")
 
     // The inputs and the setup are recorded; the reference run is found from its truth/ folder.
     let params = Dictionary(

@@ -21,12 +21,13 @@ public struct FrameScoreRow: Sendable, Equatable {
 
 extension MetricDirection {
   /// The direction of a metric known by name: `psnr*`, `ssim*` higher is better; `lpips*`,
-  /// `mse*`, `*error*` lower is better; nil for anything else (the caller must say).
+  /// `mse*`, `*error*` and feature distances (`*-dist`, `effnet-lite0-dist-randombackbone`) lower
+  /// is better; nil for anything else (the caller must say).
   public init?(metricName name: String) {
     let n = name.lowercased()
     if n.hasPrefix("psnr") || n.hasPrefix("ssim") {
       self = .higherIsBetter
-    } else if n.hasPrefix("lpips") || n.hasPrefix("mse") || n.contains("error") {
+    } else if n.hasPrefix("lpips") || n.hasPrefix("mse") || n.contains("error") || n.hasSuffix("-dist") || n.contains("-dist-") {
       self = .lowerIsBetter
     } else {
       return nil

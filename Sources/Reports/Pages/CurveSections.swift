@@ -10,7 +10,9 @@ enum CurveSections {
   static func axis(_ metric: String) -> ChartAxis {
     if metric.hasPrefix("psnr") { return ChartAxis(title: "PSNR, higher is better", unit: "dB") }
     if metric.hasPrefix("ssim") { return ChartAxis(title: "SSIM, higher is better", unit: "index") }
-    if metric.hasPrefix("lpips") { return ChartAxis(title: "\(metric), lower is better", unit: "distance") }
+    if metric.hasPrefix("lpips") || metric.hasPrefix("effnet") {
+      return ChartAxis(title: "\(metric), lower is better", unit: "distance")
+    }
     if metric.contains("error-px") { return ChartAxis(title: "Landmark-mean error, lower is better", unit: "px") }
     return ChartAxis(title: metric)
   }

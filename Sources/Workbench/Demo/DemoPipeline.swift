@@ -76,10 +76,18 @@ public enum DemoPipeline {
     // Each config is loaded once; the dynamics config is read over the landmark config, as a
     // dynamics run's config is read over its landmark run's.
     var landmarks = try ConfigLoader.load(file: r.landmarksConfig, overrides: r.landmarkOverrides)
-    if let m = r.minutes { try scaleLandmarks(&landmarks, toMinutes: m, r, print: out) }
+    let landmarkSteps = landmarks.config.run.maxSteps
+    if let m = r.minutes { try scaleLandmarks(&landmarks, toMinutes: m, r) }
     var dynamics = try ConfigLoader.load(
       file: r.dynamicsConfig, overrides: r.dynamicsOverrides, base: landmarks.config, baseName: r.landmarksConfig)
-    if let m = r.minutes { try scaleDynamics(&dynamics, toMinutes: m, print: out) }
+    if let m = r.minutes {
+      let dynamicsSteps = dynamics.config.dynamics.dynSteps
+      try scaleDynamics(&dynamics, toMinutes: m)
+      out(
+        "demo: --minutes \(formatMinutes(m)) scales training by \(String(format: "%.2f", m / DemoRequest.budgetMinutes)) of "
+          + "the \(formatMinutes(DemoRequest.budgetMinutes))-minute recipe: landmarks \(landmarkSteps) → \(landmarks.config.run.maxSteps) "
+          + "steps, dynamics \(dynamicsSteps) → \(dynamics.config.dynamics.dynSteps) steps")
+    }
     var result = DemoResult()
     result.lpipsWeights = r.lpipsWeights ?? defaultLPIPSWeights(near: r.landmarksConfig)
     let overall = OverallProgress(stages: stages(), print: out)
@@ -204,30 +212,24 @@ public enum DemoPipeline {
 extension DemoPipeline {
   /// Scales `max_steps` by minutes / `budgetMinutes` (an override, so the run records it). Only
   /// training scales; the frame stages keep their size.
-  static func scaleLandmarks(_ l: inout LoadedConfig, toMinutes minutes: Double, _ r: DemoRequest, print out: (String) -> Void)
-    throws
-  {
+  static func scaleLandmarks(_ l: inout LoadedConfig, toMinutes minutes: Double, _ r: DemoRequest) throws {
     guard minutes > 0 && minutes.isFinite else { throw DemoError.stage("--minutes must be > 0, got \(minutes)") }
     let steps = l.config.run.maxSteps
     guard steps > 0 else { throw DemoError.stage("--minutes: \(r.landmarksConfig) sets no max_steps to scale") }
     let scaled = Swift.max(1, Int((Double(steps) * minutes / DemoRequest.budgetMinutes).rounded()))
     try ConfigLoader.apply(override: "max_steps=\(scaled)", to: &l.config)
     l.sources.append("--minutes \(formatMinutes(minutes)): max_steps=\(scaled)")
-    out(
-      "demo: --minutes \(formatMinutes(minutes)) scales training by \(String(format: "%.2f", minutes / DemoRequest.budgetMinutes)) "
-        + "of the \(formatMinutes(DemoRequest.budgetMinutes))-minute recipe: landmarks \(steps) → \(scaled) steps")
   }
 
   /// Scales `dyn_steps` as `scaleLandmarks` scales `max_steps`.
-  static func scaleDynamics(_ d: inout LoadedConfig, toMinutes minutes: Double, print out: (String) -> Void) throws {
+  static func scaleDynamics(_ d: inout LoadedConfig, toMinutes minutes: Double) throws {
     let steps = d.config.dynamics.dynSteps
     let scaled = Swift.max(1, Int((Double(steps) * minutes / DemoRequest.budgetMinutes).rounded()))
     try ConfigLoader.apply(override: "dyn_steps=\(scaled)", to: &d.config)
     d.sources.append("--minutes \(formatMinutes(minutes)): dyn_steps=\(scaled)")
-    out("demo: dynamics \(steps) → \(scaled) steps")
   }
 
-  private static func formatMinutes(_ m: Double) -> String { m == m.rounded() ? String(Int(m)) : String(m) }
+  static func formatMinutes(_ m: Double) -> String { m == m.rounded() ? String(Int(m)) : String(m) }
 }
 
 /// One line per stage: which stage of how many, elapsed time, and an ETA from the stages'

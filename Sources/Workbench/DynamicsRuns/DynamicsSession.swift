@@ -46,17 +46,10 @@ final class DynamicsSession: SteppedTraining {
   func checkpointName(step: Int) -> String { String(format: "dynamics_%07d.h5", step) }
 
   func save(to path: String) throws {
-    try trainer.save(to: path, configJSON: configJSON, extraState: samplerState.checkpointState)
+    try SessionCheckpoint.save(trainer, to: path, configJSON: configJSON, sampler: samplerState)
   }
 
-  func restore(from path: String) throws {
-    let ckpt = try trainer.restore(from: path)
-    guard let saved = SamplerState(checkpoint: ckpt) else {
-      throw TrainError.setup("\(path) has no sampler state (state/sampler_rng, state/sampler_position)")
-    }
-    samplerState = saved
-    sampler.restore(samplerState)
-  }
+  func restore(from path: String) throws { samplerState = try SessionCheckpoint.restore(trainer, sampler, from: path) }
 
   func headline(_ life: RunLifecycle) -> String {
     let d = config.dynamics
@@ -64,7 +57,17 @@ final class DynamicsSession: SteppedTraining {
       + "\(d.dynSteps) steps of \(d.dynBatchSize) windows, \(train.states.count) train sequences; \(life.dir)"
   }
 
-  func begin(_ life: RunLifecycle) throws { try validate(life) }
+  /// The first validation, and how many landmarks are live on the training sequences (move more
+  /// than `PoseState.liveThresholdPixels` within a sequence): logged as `live_landmarks`.
+  func begin(_ life: RunLifecycle) throws {
+    let motion = PoseState.motionPixels(train.states, imageSize: config.model.imgSize)
+    let live = motion.filter { $0 > PoseState.liveThresholdPixels }.count
+    try life.log("live_landmarks", 0, Double(live))
+    life.out(
+      "run \(life.runId): \(live) of \(motion.count) landmarks move more than \(PoseState.liveThresholdPixels) px within a "
+        + "training sequence (motion px: " + motion.map { String(format: "%.1f", $0) }.joined(separator: " ") + ")")
+    try validate(life)
+  }
 
   func trainStep() throws -> StepOutcome {
     let r = trainer.step(windows: nextWindows())

@@ -46,17 +46,10 @@ final class LandmarkSession: SteppedTraining {
   func checkpointName(step: Int) -> String { String(format: "step_%07d.h5", step) }
 
   func save(to path: String) throws {
-    try trainer.save(to: path, configJSON: configJSON, extraState: samplerState.checkpointState)
+    try SessionCheckpoint.save(trainer, to: path, configJSON: configJSON, sampler: samplerState)
   }
 
-  func restore(from path: String) throws {
-    let ckpt = try trainer.restore(from: path)
-    guard let saved = SamplerState(checkpoint: ckpt) else {
-      throw TrainError.setup("\(path) has no sampler state (state/sampler_rng, state/sampler_position)")
-    }
-    samplerState = saved
-    sampler.restore(samplerState)
-  }
+  func restore(from path: String) throws { samplerState = try SessionCheckpoint.restore(trainer, sampler, from: path) }
 
   func headline(_ life: RunLifecycle) -> String {
     "run \(life.runId): \(life.dir), \(totalSteps) steps, batch \(config.pairs.batchSize), "

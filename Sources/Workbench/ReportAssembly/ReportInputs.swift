@@ -91,7 +91,24 @@ public enum ReportInputs {
     if metrics.contains(where: { $0.contains("randombackbone") }) {
       notes.append("LPIPS here uses a random-backbone stand-in (no trained LPIPS weights were given): its values rank frames but are not comparable with published LPIPS.")
     } else if !frameRuns.isEmpty && !metrics.contains(where: { $0.hasPrefix("lpips") }) {
-      notes.append("LPIPS was not scored (no LPIPS weights were given); worst cases are ranked by SSIM.")
+      notes.append(
+        "LPIPS was not scored (no LPIPS weights were given); worst cases are ranked by "
+          + (metrics.contains("effnet-lite0-dist") ? "effnet-lite0-dist." : "SSIM."))
+    }
+    if metrics.contains("effnet-lite0-dist") {
+      notes.append(
+        "effnet-lite0-dist is LPIPS's uncalibrated recipe over ImageNet EfficientNet-Lite0 features (unit-normalised "
+          + "channels, squared differences, spatial mean, uniform layer weights): it ranks frames by ImageNet features, "
+          + "but it is not LPIPS and its values are not comparable with published LPIPS.")
+    }
+    // How each landmark model decodes (the report's model is MSE or VGG, no skip, no GAN).
+    for r in table where r.kind == LandmarkTraining.runKind {
+      guard let p = params[r.id] else { continue }
+      let perceptual = p["use_vgg"] == "true" && p["perceptual_net"] != "none"
+        ? "perceptual term over \(p["perceptual_net"] ?? "vgg19") (weight \(p["vgg_lambda"] ?? "?"))" : "no perceptual term"
+      let skip = p["decoder_skip"] == "reference" ? "reference-frame skip (\(p["skip_channels"] ?? "?") channels per scale)" : "no reference-frame skip"
+      let gan = p["use_gan"] == "true" ? "LSGAN at weight \(p["gan_lambda"] ?? "?")" : "no GAN"
+      notes.append("Landmarks run \(r.id) decodes with: pixel MSE at weight \(p["mse_lambda"] ?? "?"), \(perceptual), \(skip), \(gan).")
     }
     // The Gaussian schemes differ only in how the covariance moves: a model that decodes with a
     // fixed covariance draws them on top of each other.

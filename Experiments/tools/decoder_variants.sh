@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# decoder_variants.sh — the decoder table of issue "Decoded video that looks like video": the demo's
+# recipe (Experiments/landmarks-learn.yaml, dynamics-demo.yaml) trained once per decoder variant,
+# each in its own registry and output folder, ending with each demo's headline (keypoint accuracy,
+# live landmarks, the reconstruction bound, the LSTM and copy-last at horizons 10 / 28 on PSNR, SSIM,
+# LPIPS and effnet-lite0-dist). Run from the checkout after `make build`:
+#
+#   Experiments/tools/decoder_variants.sh OUT [VARIANT...]     (default: every variant below)
+#
+# Variants (landmark-config overrides; the dynamics and frame stages are the demo's):
+#   mse        the demo as shipped (pixel MSE only)
+#   perc       + perceptual term over ImageNet EfficientNet-Lite0 features (weight 1 beside MSE 1)
+#   skip       + reference-frame skip (decoder_skip: reference)
+#   both       perc + skip
+#   both-gan   both + LSGAN at weight 0.1
+set -euo pipefail
+out=${1:?usage: decoder_variants.sh OUT [VARIANT...]}
+shift || true
+lmlab=${LMLAB:-.build/release/lmlab}
+declare -A sets=(
+  [mse]=""
+  [perc]="use_vgg=true perceptual_net=effnet-lite0 vgg_lambda=1"
+  [skip]="decoder_skip=reference"
+  [both]="use_vgg=true perceptual_net=effnet-lite0 vgg_lambda=1 decoder_skip=reference"
+  [both-gan]="use_vgg=true perceptual_net=effnet-lite0 vgg_lambda=1 decoder_skip=reference use_gan=true gan_lambda=0.1"
+)
+variants=("$@")
+[ ${#variants[@]} -eq 0 ] && variants=(mse perc skip both both-gan)
+for v in "${variants[@]}"; do
+  [ -n "${sets[$v]+x}" ] || { echo "unknown variant $v (${!sets[*]})" >&2; exit 2; }
+  dir="$out/$v"
+  mkdir -p "$dir"
+  args=()
+  for kv in ${sets[$v]}; do args+=(--set "$kv"); done
+  echo "== $v: ${sets[$v]:-(as shipped)}"
+  # Each variant's runs go to its own folder (save_path) beside its own registry.
+  "$lmlab" demo --registry "$dir/lmlab.sqlite" --out "$dir/report" --set save_path="$dir/runs" \
+    --dyn-set save_path="$dir/runs" "${args[@]}" > "$dir/demo.log" 2>&1 || { echo "$v failed: see $dir/demo.log"; continue; }
+  sed -n '/^demo: landmarks run/,/rollout: /p' "$dir/demo.log"
+done
