@@ -174,7 +174,8 @@ public enum LandmarkSections {
       }
       let chart = SVGLineChart(
         title: "Keypoint accuracy during training", xAxis: ChartAxis(title: "Step", unit: "optimizer steps", integerTicks: true),
-        yAxis: ChartAxis(title: "PCK@5%", unit: "fraction", range: 0...1), series: acc, width: 640, height: 340, id: "train-acc")
+        yAxis: ChartAxis(title: "Keypoints within keypoint_threshold", unit: "fraction", range: 0...1), series: acc, width: 640,
+        height: 340, id: "train-acc")
       s.svg(chart.render(), caption: "Keypoint accuracy of the probe over training, beside the two baselines")
     }
     s.links([(text: "training_series.csv", href: "training_series.csv")])
