@@ -22,6 +22,8 @@ public struct DynamicsConfig: ConfigSection {
   public var nRollout = 98
   /// Floor on L's diagonal when a pose state is decoded.
   public var choleskyFloor = 1e-3
+  /// Which checkpoint predictions use: the last, or the one with the lowest validation error.
+  public var dynSelect = "last"
 
   public init() {}
 
@@ -42,6 +44,9 @@ public struct DynamicsConfig: ConfigSection {
     .double("dyn_grad_clip", \.dynGradClip, 0...1e6, "max LSTM gradient norm (0 = no clipping)"),
     .int("n_context", \.nContext, 1...1000, "context frames at inference"),
     .int("n_rollout", \.nRollout, 1...10_000, "frames rolled out at inference"),
+    .string(
+      "dyn_select", \.dynSelect, allowed: ["last", "best_val"],
+      "checkpoint predictions use: last, or best_val (lowest val_mu_error_px among the checkpoints; recorded as selected_checkpoint_step)"),
     .double(
       "cholesky_floor", \.choleskyFloor, 1e-6...1,
       "floor on the Cholesky factor's diagonal when a pose state is decoded (keeps Σ positive definite)"),

@@ -131,9 +131,13 @@ final class ConfigKeyConsumptionTests: XCTestCase {
     let loss = try ctx.registry.series(runId: s.runId, name: "loss").map { $0.value.bitPattern }
     let val = try ctx.registry.series(runId: s.runId, name: "val_mu_error_px").map { $0.value.bitPattern }
     let grad = try ctx.registry.series(runId: s.runId, name: "grad_norm").count
+    // What predictions would load (dyn_select).
+    let lstm = try DynamicsModels.resolve(s.runId, registry: ctx.registry).lstmCheckpoint.map { ($0 as NSString).lastPathComponent }
+    let selected = try ctx.registry.series(runId: s.runId, name: "selected_checkpoint_step").map(\.value)
     let states = try LandmarkFile.read(from: c.run.savePath + "/\(s.runId)/states_train.h5")
     return [
       "\(s.steps)", "\(loss)", "\(val)", "grad \(grad)", d.checkpoints.map { "\($0.step)" }.joined(separator: ","),
+      "predicts with \(lstm ?? "-") selected \(selected)",
       bits(states.covariance),
     ].joined(separator: " ")
   }
@@ -211,7 +215,7 @@ final class ConfigKeyConsumptionTests: XCTestCase {
       [
         "n_inputs": "3", "n_future": "1", "lstm_layers": "2", "lstm_hidden": "6", "dyn_learning_rate": "0.01",
         "dyn_batch_size": "3", "dyn_steps": "3", "dyn_checkpoint_every": "1", "dyn_residual_scale": "10",
-        "dyn_grad_clip": "0.5", "n_context": "3", "n_rollout": "2", "cholesky_floor": "0.5",
+        "dyn_grad_clip": "0.5", "n_context": "3", "n_rollout": "2", "cholesky_floor": "0.5", "dyn_select": "best_val",
       ], dynamicsRun)
     // eval
     add(["keypoint_threshold": "3.2"], probe)

@@ -85,6 +85,23 @@ final class DynamicsSession: SteppedTraining {
   func end(_ life: RunLifecycle) throws {
     try validate(life)
     life.out("run \(life.runId) finished at step \(trainer.step); checkpoint \(life.lastCheckpoint ?? "-")")
+    if config.dynamics.dynSelect == "best_val" { try selectBestCheckpoint(life) }
+  }
+
+  /// `dyn_select: best_val`: the checkpoint step with the lowest validation error (validation runs
+  /// at every checkpoint), recorded as `selected_checkpoint_step` for predictions to use.
+  func selectBestCheckpoint(_ life: RunLifecycle) throws {
+    try life.handle.flush()
+    let registry = life.handle.registry
+    let saved = Set(try registry.detail(life.runId).checkpoints.map(\.step))
+    let val = try registry.series(runId: life.runId, name: "val_mu_error_px").filter { saved.contains($0.step) && $0.value.isFinite }
+    guard let best = val.min(by: { $0.value < $1.value }) else {
+      throw TrainError.setup("dyn_select best_val: no validation error at any checkpoint (is there a val split?)")
+    }
+    try life.log("selected_checkpoint_step", trainer.step, Double(best.step))
+    life.out(
+      "run \(life.runId): predictions use the checkpoint of step \(best.step) (val error \(String(format: "%.3f", best.value)) px, "
+        + "lowest of \(val.count) checkpoints)")
   }
 
   /// The states of `sequences`, from the run folder's cache when a previous stretch wrote it.

@@ -71,10 +71,26 @@ struct DynamicsModels {
       let (_, ckpt, c) = try DynamicsSetup.finishedRun(id, kind: DynamicsSetup.dynamicsKind, registry: registry, role: "dynamics run")
       guard let parent = run.parentId else { throw DynamicsSetupError.run("dynamics run \(id) records no landmarks run") }
       let (_, lckpt, _) = try DynamicsSetup.finishedRun(parent, kind: DynamicsSetup.landmarkKind, registry: registry, role: "landmarks run")
-      return DynamicsModels(config: c, landmarkCheckpoint: lckpt, lstmCheckpoint: ckpt)
+      return DynamicsModels(config: c, landmarkCheckpoint: lckpt, lstmCheckpoint: try selected(ckpt, run: id, config: c, registry: registry))
     }
     let (_, lckpt, c) = try DynamicsSetup.finishedRun(id, kind: DynamicsSetup.landmarkKind, registry: registry, role: "--run")
     return DynamicsModels(config: c, landmarkCheckpoint: lckpt, lstmCheckpoint: nil)
+  }
+
+  /// The LSTM checkpoint predictions use: the latest, or with `dyn_select: best_val` the one the
+  /// run recorded as `selected_checkpoint_step`.
+  static func selected(_ latest: String, run id: Int64, config c: ExperimentConfig, registry: Registry) throws -> String {
+    guard c.dynamics.dynSelect == "best_val" else { return latest }
+    guard let step = try registry.series(runId: id, name: "selected_checkpoint_step").last.map({ Int64($0.value) }) else {
+      throw DynamicsSetupError.run("dynamics run \(id) (dyn_select: best_val) recorded no selected_checkpoint_step")
+    }
+    guard let ckpt = try registry.detail(id).checkpoints.last(where: { $0.step == step }) else {
+      throw DynamicsSetupError.run("dynamics run \(id): the selected checkpoint of step \(step) is not recorded")
+    }
+    guard FileManager.default.fileExists(atPath: ckpt.path) else {
+      throw DynamicsSetupError.run("dynamics run \(id): the selected checkpoint \(ckpt.path) is missing")
+    }
+    return ckpt.path
   }
 
   func decoder() throws -> StateDecoder {
