@@ -19,17 +19,3 @@ struct GlobalOptions: ParsableArguments {
     return try RegistryLocation.open(flag: registry, mustExist: mustExist)
   }
 }
-
-/// A user error with the option it concerns, printed as one line: "--where: ...".
-struct OptionError: Error, CustomStringConvertible, LocalizedError {
-  let option: String
-  let underlying: Error
-  var description: String { "\(option): \(underlying)" }
-  var errorDescription: String? { description }
-}
-
-/// Parses `text` as a run id.
-func parseRunID(_ text: String) throws -> Int64 {
-  guard let id = Int64(text), id > 0 else { throw RegistryError.badRunID(text) }
-  return id
-}
