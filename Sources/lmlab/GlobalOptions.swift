@@ -14,7 +14,7 @@ struct GlobalOptions: ParsableArguments {
 
   /// Sets up logging, then opens the registry. Commands that only read what is recorded
   /// pass `mustExist` so a mistyped path is an error, not a new empty file.
-  func openRegistry(mustExist: Bool = true) throws -> Registry {
+  func openRegistry(mustExist: Bool = true) throws -> RunRegistry {
     LMLabLogging.bootstrap(verbose: verbose)
     return try RegistryLocation.open(flag: registry, mustExist: mustExist)
   }

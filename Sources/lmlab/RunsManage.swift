@@ -29,7 +29,7 @@ func resumeRun(_ id: String, queueOnly: Bool, global: GlobalOptions) throws {
   case .claimedElsewhere:
     print("run \(id) was claimed by another worker first")
   case .trained(let s):
-    if s.status == .interrupted { throw ExitCode(130) }
+    if s.wasInterrupted { throw ExitCode(130) }
   }
 }
 
