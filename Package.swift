@@ -65,10 +65,12 @@ let package = Package(
       ]),
     // `lmlab bench ...`: speed against the reference implementations, measured in the same run.
     .target(name: "Benchmarks", dependencies: ["Workbench"]),
-    // The command line.
+    // The command line. MemberImportVisibility: members of modules it does not import (Registry's
+    // methods on the handle Workbench gives it) are invisible, so it can only pass the handle back.
     .executableTarget(
       name: "lmlab",
-      dependencies: ["Workbench", "Benchmarks", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+      dependencies: ["Workbench", "Benchmarks", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      swiftSettings: [.enableUpcomingFeature("MemberImportVisibility")]),
 
     // Test support: finds a python3 with h5py + numpy for the interop checks (no XCTest import).
     .target(name: "InteropPython", path: "Tests/InteropPython"),

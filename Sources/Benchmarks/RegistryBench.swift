@@ -21,6 +21,12 @@ public enum RegistryBench {
     /// `keep`), after SQLite's, and the two are printed side by side.
     public var postgres: String?
     public init() {}
+
+    /// `--registry`: a postgres:// URL runs the bench there too, beside SQLite; anything else
+    /// is a file path, the same as `path`.
+    public mutating func setRegistry(_ location: String) {
+      if Registry.isPostgresURL(location) { postgres = location } else { path = location }
+    }
   }
 
   public struct Result: Sendable {

@@ -1,6 +1,7 @@
 // `lmlab bench blas`: which OpenBLAS kernels this machine runs, and their sgemm speed.
 import Benchmarks
 import ArgumentParser
+import Foundation
 import Workbench
 
 struct BenchBLAS: ParsableCommand {

@@ -46,9 +46,7 @@ struct BenchRegistry: ParsableCommand {
     o.points = points
     o.batch = batch
     o.path = path
-    if let r = registry {
-      if Registry.isPostgresURL(r) { o.postgres = r } else { o.path = r }
-    }
+    if let r = registry { o.setRegistry(r) }
     o.keep = keep
     o.repeats = repeats
     o.cliExecutable = Bundle.main.executablePath

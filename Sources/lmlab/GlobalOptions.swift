@@ -14,22 +14,8 @@ struct GlobalOptions: ParsableArguments {
 
   /// Sets up logging, then opens the registry. Commands that only read what is recorded
   /// pass `mustExist` so a mistyped path is an error, not a new empty file.
-  func openRegistry(mustExist: Bool = true) throws -> Registry {
+  func openRegistry(mustExist: Bool = true) throws -> RunRegistry {
     LMLabLogging.bootstrap(verbose: verbose)
     return try RegistryLocation.open(flag: registry, mustExist: mustExist)
   }
-}
-
-/// A user error with the option it concerns, printed as one line: "--where: ...".
-struct OptionError: Error, CustomStringConvertible, LocalizedError {
-  let option: String
-  let underlying: Error
-  var description: String { "\(option): \(underlying)" }
-  var errorDescription: String? { description }
-}
-
-/// Parses `text` as a run id.
-func parseRunID(_ text: String) throws -> Int64 {
-  guard let id = Int64(text), id > 0 else { throw RegistryError.badRunID(text) }
-  return id
 }

@@ -84,11 +84,5 @@ struct Interpolate: ParsableCommand {
 }
 
 func printSummary(_ s: PredictSummary, what: String, out: String) {
-  print("run \(s.runId): \(what), means per frame index:")
-  print(s.table)
-  if let v = s.validity {
-    print("states: \(v.nonFinite) non-finite numbers, \(v.invalidCovariances) invalid covariances")
-  }
-  if let r = s.decodedRange { print(String(format: "decoded frames before clamping: [%.3f, %.3f]", r.lowerBound, r.upperBound)) }
-  print("frames in \(out)/frames, scores in \(out)/scores.csv")
+  for line in s.lines(what: what, out: out) { print(line) }
 }

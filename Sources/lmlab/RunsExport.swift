@@ -18,13 +18,9 @@ struct RunsExport: ParsableCommand {
   var csv: String
 
   func run() throws {
-    let filter = try `where`.map { w in
-      try wrap("--where") { try WhereExpr.parse(w).renamingParams(canonicalKey) }
-    }
-    let registry = try global.openRegistry()
-    let report = try wrap("--where") { try registry.exportCSV(filter: filter, to: csv) }
-    for (file, count) in report.rows {
-      print("\((csv as NSString).appendingPathComponent(file))  \(count) rows")
+    let filter = try RunFilter(where: `where`)
+    for (path, rows) in try RunQueries.exportCSV(filter, to: csv, registry: try global.openRegistry()) {
+      print("\(path)  \(rows) rows")
     }
   }
 }

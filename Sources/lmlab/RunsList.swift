@@ -38,51 +38,7 @@ struct RunsList: ParsableCommand {
 
   func run() throws {
     // Everything the user typed is parsed before the registry is opened.
-    let filter = try `where`.map { w in
-      try wrap("--where") { try WhereExpr.parse(w).renamingParams(canonicalKey) }
-    }
-    let sortKeys = try wrap("--sort") {
-      try (sort ?? "").split(separator: ",").map { k -> SortKey in
-        var key = try SortKey.parse(String(k))
-        key.field = key.field.renamingParam(canonicalKey)
-        return key
-      }
-    }
-    let extra = (columns ?? "").split(separator: ",").map {
-      WhereField.parse($0.trimmingCharacters(in: .whitespaces)).renamingParam(canonicalKey)
-    }
-    let registry = try global.openRegistry()
-    // An unknown field is reported against the option that named it.
-    let origin: (String) -> String = { label in
-      if filter?.fields.contains(where: { $0.label == label }) == true { return "--where" }
-      if sortKeys.contains(where: { $0.field.label == label }) { return "--sort" }
-      return "--columns"
-    }
-    let listing: RunListing
-    do {
-      listing = try registry.listRuns(filter: filter, sort: sortKeys, limit: limit, extraFields: extra)
-    } catch let e as RegistryError {
-      switch e {
-      case .unknownField(let field, _): throw OptionError(option: origin(field), underlying: e)
-      case .malformedExpression: throw OptionError(option: "--where", underlying: e)
-      default: throw e
-      }
-    }
-    print(RunFormat.listing(listing))
+    let query = try RunListQuery(where: `where`, sort: sort, limit: limit, columns: columns)
+    print(try query.listing(in: try global.openRegistry()))
   }
 }
-
-/// Runs `body`, prefixing registry expression errors with the option they came from.
-func wrap<T>(_ option: String, _ body: () throws -> T) throws -> T {
-  do {
-    return try body()
-  } catch let e as RegistryError {
-    switch e {
-    case .malformedExpression, .unknownField: throw OptionError(option: option, underlying: e)
-    default: throw e
-    }
-  }
-}
-
-/// Config aliases (`lr`) name the same param as their canonical key (`learning_rate`).
-func canonicalKey(_ key: String) -> String { ConfigKeys.aliases[key] ?? key }

@@ -29,7 +29,7 @@ func resumeRun(_ id: String, queueOnly: Bool, global: GlobalOptions) throws {
   case .claimedElsewhere:
     print("run \(id) was claimed by another worker first")
   case .trained(let s):
-    if s.status == .interrupted { throw ExitCode(130) }
+    if s.wasInterrupted { throw ExitCode(130) }
   }
 }
 
@@ -49,24 +49,18 @@ struct RunsDelete: ParsableCommand {
   func run() throws {
     let runID = try parseRunID(id)
     let registry = try global.openRegistry()
-    let plan = try registry.planDeletion(runID)
-    let existing = plan.files.filter { FileManager.default.fileExists(atPath: $0) }
-    print(
-      "run \(runID) (\(plan.run.name), \(plan.run.status.rawValue)): \(plan.seriesPoints) series points, "
-        + "\(plan.frameScores) per-frame scores, \(existing.count) file(s)")
-    for f in existing { print("  \(f)") }
+    let deletion = try RunDeletion.plan(runID, registry: registry)
+    print(deletion.summary)
+    for f in deletion.files { print("  \(f)") }
     if !yes {
-      guard isatty(STDIN_FILENO) == 1 else {
-        throw OptionError(
-          option: "delete", underlying: RegistryError.invalidState("not a terminal: pass --yes to confirm"))
-      }
+      guard isatty(STDIN_FILENO) == 1 else { throw RunDeletion.unconfirmed }
       print("delete? [y/N] ", terminator: "")
       guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else {
         print("nothing deleted")
         return
       }
     }
-    let removed = try registry.deleteRun(runID)
-    print("deleted run \(runID) and \(removed.count) file(s)")
+    let removed = try deletion.execute(registry: registry)
+    print("deleted run \(runID) and \(removed) file(s)")
   }
 }

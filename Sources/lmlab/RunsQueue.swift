@@ -39,7 +39,7 @@ struct RunsQueue: ParsableCommand {
     let runName =
       name ?? config.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension } ?? "run"
     let registry = try global.openRegistry(mustExist: false)
-    let run = try registry.createRun(loaded.runSpec(name: runName, kind: kind, experiment: experiment))
+    let run = try RunQueries.queue(loaded, name: runName, kind: kind, experiment: experiment, registry: registry)
     print("queued run \(run.id) (\(runName), config \(run.configHash.prefix(12)))")
   }
 }

@@ -19,12 +19,10 @@ struct RunsShow: ParsableCommand {
     let runID = try parseRunID(id)
     let registry = try global.openRegistry()
     if let name = series {
-      _ = try registry.run(runID)
-      print("step,value,time")
-      for p in try registry.series(runId: runID, name: name) { print("\(p.step),\(p.value),\(p.time)") }
+      print(try RunQueries.seriesCSV(runID, name: name, registry: registry))
       return
     }
-    print(RunFormat.detail(try registry.detail(runID)))
+    print(try RunQueries.detail(runID, registry: registry))
   }
 }
 
@@ -47,6 +45,6 @@ struct RunsCompare: ParsableCommand {
   func run() throws {
     let runIDs = try ids.map(parseRunID)
     let registry = try global.openRegistry()
-    print(try registry.compare(runIDs, onlyChanged: onlyChanged))
+    print(try RunQueries.compare(runIDs, onlyChanged: onlyChanged, registry: registry))
   }
 }

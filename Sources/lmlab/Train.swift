@@ -30,7 +30,7 @@ struct TrainLandmarks: ParsableCommand {
     options.runName = name ?? config.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension } ?? "landmarks"
     options.experiment = experiment
     let s = try LandmarkTraining.start(loaded, registry: registry, options: options)
-    if s.status == .interrupted { throw ExitCode(130) }
+    if s.wasInterrupted { throw ExitCode(130) }
   }
 }
 
@@ -54,7 +54,7 @@ struct TrainDynamics: ParsableCommand {
     options.experiment = experiment
     let s = try DynamicsTraining.start(
       landmarksRun: try parseRunID(landmarksRun), configFile: config, overrides: overrides, registry: registry, options: options)
-    if s.status == .interrupted { throw ExitCode(130) }
+    if s.wasInterrupted { throw ExitCode(130) }
   }
 }
 
@@ -101,7 +101,7 @@ struct TrainWorker: ParsableCommand {
     var count = 0
     while maxTrials == 0 || count < maxTrials, let s = try TrainingRuns.continueQueued(registry: registry) {
       count += 1
-      if s.status == .interrupted { throw ExitCode(130) }
+      if s.wasInterrupted { throw ExitCode(130) }
     }
     print("\(count) run(s) continued; no training run is queued")
   }

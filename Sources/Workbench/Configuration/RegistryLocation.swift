@@ -1,7 +1,11 @@
-// Where the registry lives: `--registry PATH`, else $LMLAB_REGISTRY, else ./lmlab.sqlite.
-// Re-exports the Registry module so the command line reaches it through Workbench only.
+// Where the registry lives: `--registry PATH`, else $LMLAB_REGISTRY, else ./lmlab.sqlite, and
+// the handle the command line holds: it opens the registry here and passes it back to
+// Workbench's functions (RegistryAccess/ and the pipelines), calling none of its methods itself.
 import Foundation
-@_exported import Registry
+import Registry
+
+/// An open registry, as the command line holds it.
+public typealias RunRegistry = Registry
 
 public enum RegistryLocation {
   public static let defaultPath = "lmlab.sqlite"

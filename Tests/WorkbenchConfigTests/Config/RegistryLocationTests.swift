@@ -1,5 +1,6 @@
 // Registry path precedence and config → run records.
 import Foundation
+import Registry
 import XCTest
 
 @testable import Workbench
