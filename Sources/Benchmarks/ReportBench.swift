@@ -41,7 +41,10 @@ public enum ReportBench {
           let base = 0.01 * Double(t) * Double(1 + i % methods.count)
           for m in metrics {
             let v = m == "psnr" ? 30 - 10 * base + noise() : m == "ssim" ? 0.9 - base + 0.05 * noise() : base + 0.05 * noise()
-            scores.append(FrameScore(runId: h.runId, method: method, sequence: String(format: "seq_%03d", s), frame: Int64(context + t - 1), metric: m, value: v))
+            scores.append(
+              FrameScore(
+                runId: h.runId, method: method, sequence: String(format: "seq_%03d", s), frame: Int64(context + t - 1),
+                metric: m, value: v, index: Int64(t)))
           }
         }
       }

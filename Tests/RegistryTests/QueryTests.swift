@@ -169,7 +169,7 @@ final class QueryTests: XCTestCase {
       XCTAssertEqual(counts["frame_scores.csv"], 1)
       let scores = try String(contentsOfFile: dir + "/csv/frame_scores.csv", encoding: .utf8)
       XCTAssertEqual(
-        scores, "run_id,method,sequence,frame,metric,value\n4,\"ours, v2\",\"s\"\"1\"\"\",3,ssim,0.5\n")
+        scores, "run_id,method,sequence,frame,frame_index,metric,value\n4,\"ours, v2\",\"s\"\"1\"\"\",3,,ssim,0.5\n")
       let series = try String(contentsOfFile: dir + "/csv/series.csv", encoding: .utf8)
       XCTAssertTrue(series.hasPrefix("run_id,name,step,value,time\n3,keypoint_acc,10,0.7"), series)
     }

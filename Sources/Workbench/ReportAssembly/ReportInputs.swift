@@ -1,10 +1,9 @@
 // ReportInputs: what a report is drawn from, read from the registry once — the selected runs
 // with their params, the landmark runs' training series, and the per-frame scores of predict,
 // imported-prediction and interpolate runs as curve rows (an import is drawn as a prediction
-// under its --method name, in the setup its `predict_context`/`predict_horizon` params name). A scored frame's index on its curve is its rank among
-// the run's scored frames of that sequence (1-based): predictions are written for consecutive
-// positions after the context and interpolations for consecutive frames after --from, so the
-// rank is the horizon step / interpolation frame whatever the source numbers its frames.
+// under its --method name, in the setup its `predict_context`/`predict_horizon` params name). A
+// scored frame's index on its curve (horizon step / interpolated frame, 1-based) is the one the
+// registry stores with the score (`frame_scores.frame_index`).
 import Foundation
 import EvalMetrics
 import Registry
@@ -172,8 +171,8 @@ public enum ReportInputs {
   /// Kinds of run with per-frame scores of frames.
   static let frameKinds = [Prediction.runKind, PredictionImport.runKind, InterpolationRun.runKind]
 
-  /// Finished predict/import/interpolate runs with per-frame scores. A scored frame's index on
-  /// its curve is its rank among the run's scored frames of that sequence (see the file comment).
+  /// Finished predict/import/interpolate runs with per-frame scores, on the curve index each
+  /// score was recorded with.
   static func frameRuns(_ runs: [Run], params: [Int64: [String: String]], registry: Registry) throws -> [FrameRunResult] {
     let scored = runs.filter { frameKinds.contains($0.kind) && $0.status == .finished }
     let scores = Dictionary(grouping: try registry.frameScores(runIds: scored.map(\.id)), by: \.runId)
@@ -189,18 +188,15 @@ public enum ReportInputs {
         ? "\(p["predict_context"] ?? "?") context frames → \(p["predict_horizon"] ?? "?") predicted"
         : "interpolation from frame \(p["interpolate_from"] ?? "first") to \(p["interpolate_to"] ?? "last")"
       let folder = try registry.artifacts(runId: r.id).first { $0.kind == "scores_csv" }.map { ($0.path as NSString).deletingLastPathComponent }
-      var framesOf: [String: Set<Int64>] = [:]
-      for s in list { framesOf[s.sequence, default: []].insert(s.frame) }
-      var rank: [String: [Int64: Int]] = [:]
       var frameNumber: [String: [Int: Int64]] = [:]
-      for (seq, frames) in framesOf {
-        for (i, f) in frames.sorted().enumerated() {
-          rank[seq, default: [:]][f] = i + 1
-          frameNumber[seq, default: [:]][i + 1] = f
+      var rows: [FrameScoreRow] = []
+      for s in list {
+        guard let index = s.index.map(Int.init) else {
+          throw ReportError.selection(
+            "run \(r.id): the score of \(s.sequence) frame \(s.frame) records no frame_index (on a curve every score has one)")
         }
-      }
-      let rows = list.map {
-        FrameScoreRow(method: method, sequence: $0.sequence, index: rank[$0.sequence]![$0.frame]!, metric: $0.metric, value: $0.value)
+        frameNumber[s.sequence, default: [:]][index] = s.frame
+        rows.append(FrameScoreRow(method: method, sequence: s.sequence, index: index, metric: s.metric, value: s.value))
       }
       out.append(FrameRunResult(runId: r.id, kind: isPredict ? .prediction : .interpolation, method: method, setup: setup, rows: rows, folder: folder, frameNumber: frameNumber))
     }
