@@ -114,7 +114,47 @@ public enum PoseState {
     return total.map { $0 / Double(Swift.max(counted, 1)) }
   }
 
-  /// Landmarks that move more than `threshold` pixels within a sequence (`motionPixels`): the
-  /// live ones, as opposed to landmarks parked on the background.
-  public static let liveThresholdPixels = 1.0
+  /// How well each landmark's mean follows the annotated figure: per landmark, the largest over
+  /// keypoints of the correlation between the landmark's displacement from its sequence average
+  /// and the keypoint's (2-D dot products summed over every frame of every sequence). A landmark
+  /// parked on the background moves only by noise and correlates with no keypoint; one that rides
+  /// on a limb correlates with that limb's keypoints. `keypoints[i]` holds, per frame of
+  /// `sequences[i]`, the P keypoints (any pixel scale: a correlation does not see it).
+  public static func followCorrelation(_ sequences: [Tensor], keypoints: [[[SIMD2<Float>]]]) -> [Double] {
+    guard let d = sequences.first?.shape.last else { return [] }
+    let k = d / width
+    let p = keypoints.first?.first?.count ?? 0
+    guard p > 0 else { return [Double](repeating: .nan, count: k) }
+    var dot = [[Double]](repeating: [Double](repeating: 0, count: p), count: k)
+    var landmarkEnergy = [Double](repeating: 0, count: k)
+    var keypointEnergy = [Double](repeating: 0, count: p)
+    for (s, kp) in zip(sequences, keypoints) {
+      let t = s.shape[0]
+      guard t >= 2, kp.count == t else { continue }
+      var lm = [SIMD2<Double>](repeating: .zero, count: k), km = [SIMD2<Double>](repeating: .zero, count: p)
+      for r in 0..<t {
+        for j in 0..<k { lm[j] += SIMD2(Double(s.data[r * d + j * width]), Double(s.data[r * d + j * width + 1])) / Double(t) }
+        for q in 0..<p { km[q] += SIMD2(Double(kp[r][q].x), Double(kp[r][q].y)) / Double(t) }
+      }
+      for r in 0..<t {
+        let kd = (0..<p).map { SIMD2(Double(kp[r][$0].x), Double(kp[r][$0].y)) - km[$0] }
+        for q in 0..<p { keypointEnergy[q] += (kd[q] * kd[q]).sum() }
+        for j in 0..<k {
+          let ld = SIMD2(Double(s.data[r * d + j * width]), Double(s.data[r * d + j * width + 1])) - lm[j]
+          landmarkEnergy[j] += (ld * ld).sum()
+          for q in 0..<p { dot[j][q] += (ld * kd[q]).sum() }
+        }
+      }
+    }
+    return (0..<k).map { j in
+      (0..<p).map { q in
+        let n = (landmarkEnergy[j] * keypointEnergy[q]).squareRoot()
+        return n > 0 ? dot[j][q] / n : 0
+      }.max() ?? 0
+    }
+  }
+
+  /// A landmark is live when it follows some keypoint with correlation above this
+  /// (`followCorrelation`).
+  public static let liveCorrelation = 0.5
 }

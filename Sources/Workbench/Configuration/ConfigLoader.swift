@@ -65,9 +65,11 @@ public enum ConfigLoader {
   }
 
   /// A run's recorded config (its canonical JSON): every key it records is read back and checked.
+  /// Keys removed since it was recorded are skipped: they were never read, so the run computed the
+  /// same without them (a registry from an earlier version stays usable).
   public static func recorded(_ json: String, runId: Int64) throws -> ExperimentConfig {
     var config = ExperimentConfig()
-    try apply(yaml: json, source: "run \(runId) config", to: &config)
+    try apply(yaml: json, source: "run \(runId) config", to: &config, skippingRemoved: true)
     return config
   }
 
@@ -82,7 +84,9 @@ public enum ConfigLoader {
   }
 
   /// Applies a YAML mapping of keys (flat, or grouped under section names) to `config`.
-  public static func apply(yaml: String, source: String, to config: inout ExperimentConfig) throws {
+  public static func apply(
+    yaml: String, source: String, to config: inout ExperimentConfig, skippingRemoved: Bool = false
+  ) throws {
     let root: Node?
     do {
       root = try Yams.compose(yaml: yaml)
@@ -93,11 +97,11 @@ public enum ConfigLoader {
     guard let mapping = node.mapping else {
       throw ConfigError.syntax(message: "expected a mapping of config keys", at: source + mark(node))
     }
-    try applyMapping(mapping, source: source, grouped: false, to: &config)
+    try applyMapping(mapping, source: source, grouped: false, skippingRemoved: skippingRemoved, to: &config)
   }
 
   private static func applyMapping(
-    _ mapping: Node.Mapping, source: String, grouped: Bool, to config: inout ExperimentConfig
+    _ mapping: Node.Mapping, source: String, grouped: Bool, skippingRemoved: Bool, to config: inout ExperimentConfig
   ) throws {
     for (k, v) in mapping {
       let at = source + mark(k)
@@ -105,10 +109,11 @@ public enum ConfigLoader {
         throw ConfigError.syntax(message: "a config key must be a string", at: at)
       }
       if !grouped, ConfigKeys.isGroup(name), let sub = v.mapping {
-        try applyMapping(sub, source: source, grouped: true, to: &config)
+        try applyMapping(sub, source: source, grouped: true, skippingRemoved: skippingRemoved, to: &config)
         continue
       }
       if ConfigKeys.ignoredReferenceKeys.contains(name) { continue }
+      if skippingRemoved && ConfigKeys.removed[name] != nil { continue }
       let key = try known(name, at: at)
       let raw: RawConfigValue
       switch v {

@@ -23,7 +23,9 @@ public struct DemoHeadline {
         + "mean-pose baseline \(f(try last(r.landmarksRun, "baseline_mean_pose")))  "
         + "untrained-model baseline \(f(try last(r.landmarksRun, "baseline_untrained")))")
     if let live = try last(r.dynamicsRun, "live_landmarks") {
-      lines.append("live landmarks (moving > \(String(format: "%g", PoseState.liveThresholdPixels)) px within a training sequence): \(Int(live))")
+      lines.append(
+        "live landmarks (following a keypoint with correlation > \(String(format: "%g", PoseState.liveCorrelation)) on the "
+          + "training sequences): \(Int(live))")
     }
     let lpips = try DemoPipeline.lpipsMetricName(r, registry: registry)
     let effnet = try DemoPipeline.effnetMetricName(r, registry: registry)

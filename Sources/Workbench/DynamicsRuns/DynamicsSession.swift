@@ -18,6 +18,8 @@ final class DynamicsSession: SteppedTraining {
   let val: StateSequences?
   let configJSON: String
   private var samplerState: SamplerState
+  /// How the landmarks move on the training sequences (which follow the figure).
+  let liveness: LandmarkLiveness
 
   init(config c: ExperimentConfig, landmarkCheckpoint: String, dir: String, options: TrainOptions) throws {
     config = c
@@ -36,6 +38,7 @@ final class DynamicsSession: SteppedTraining {
       source: source, sequences: trainSeqs, length: d.windowLength, batchSize: d.dynBatchSize, imageSize: c.model.imgSize,
       seed: UInt64(c.run.seed) ^ 0x77_696e)
     trainer = try DynamicsTrainer(model: DynamicsSetup.makeLSTM(c), config: d)
+    liveness = LandmarkLiveness(states: train, source: source, imageSize: c.model.imgSize)
     trainer.lossInjection = options.lossInjection
     samplerState = sampler.state
   }
@@ -57,15 +60,10 @@ final class DynamicsSession: SteppedTraining {
       + "\(d.dynSteps) steps of \(d.dynBatchSize) windows, \(train.states.count) train sequences; \(life.dir)"
   }
 
-  /// The first validation, and how many landmarks are live on the training sequences (move more
-  /// than `PoseState.liveThresholdPixels` within a sequence): logged as `live_landmarks`.
+  /// The first validation, and how the landmarks move on the training sequences (`live_landmarks`).
   func begin(_ life: RunLifecycle) throws {
-    let motion = PoseState.motionPixels(train.states, imageSize: config.model.imgSize)
-    let live = motion.filter { $0 > PoseState.liveThresholdPixels }.count
-    try life.log("live_landmarks", 0, Double(live))
-    life.out(
-      "run \(life.runId): \(live) of \(motion.count) landmarks move more than \(PoseState.liveThresholdPixels) px within a "
-        + "training sequence (motion px: " + motion.map { String(format: "%.1f", $0) }.joined(separator: " ") + ")")
+    if let live = liveness.live { try life.log("live_landmarks", 0, Double(live)) }
+    life.out("run \(life.runId): " + liveness.summary)
     try validate(life)
   }
 

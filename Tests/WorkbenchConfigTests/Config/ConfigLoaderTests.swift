@@ -128,6 +128,14 @@ final class ConfigLoaderTests: XCTestCase {
         + "(a run continues from its own latest checkpoint)")
   }
 
+  /// A run recorded before keys were removed still reads (they were never read, so skipping
+  /// them changes nothing the run computed); a config file naming one is refused.
+  func testRecordedConfigsWithRemovedKeysStillRead() throws {
+    let json = #"{"n_landmarks":16,"resume_ckpt":"","save_freq":2,"val_frac":0.01,"val_freq":2}"#
+    XCTAssertEqual(try ConfigLoader.recorded(json, runId: 7).model.nLandmarks, 16)
+    XCTAssertThrowsError(try load(json)) { XCTAssertTrue("\($0)".contains("was removed"), "\($0)") }
+  }
+
   /// A rule spanning keys is blamed on `--set` when overrides were given, not on the file.
   func testRulesBrokenByASetNameTheFlag() throws {
     let file = NSTemporaryDirectory() + "cfg-\(UUID().uuidString).yaml"
