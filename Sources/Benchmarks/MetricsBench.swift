@@ -156,16 +156,18 @@ public enum MetricsBench {
         if let w = t?["weights"] as? String, !notes.contains("\(r.key) reference: \(w) weights") {
           notes.append("\(r.key) reference: \(w) weights")
         }
+        // Swift padding: String(format:)'s width on %@ is ignored on Linux.
+        func right(_ text: String, _ width: Int) -> String { String(repeating: " ", count: Swift.max(0, width - text.count)) + text }
         lines.append(
-          String(
-            format: "%-32@ %4d px  %5d  %10.1f  %12.1f  %-13@ %12@  %8@  %@", r.metric as NSString, s, r.batch,
-            r.framesPerSecond, r.framesPerCPUSecond, what as NSString,
-            (fps.map { String(format: "%.1f", $0) } ?? "-") as NSString,
-            (fps.map { String(format: "%.2f", r.framesPerSecond / $0) } ?? "-") as NSString, load))
+          r.metric.padding(toLength: 32, withPad: " ", startingAt: 0)
+            + String(format: " %4d px  %5d  %10.1f  %12.1f  ", s, r.batch, r.framesPerSecond, r.framesPerCPUSecond)
+            + what.padding(toLength: 13, withPad: " ", startingAt: 0)
+            + right(fps.map { String(format: "%.1f", $0) } ?? "-", 9)
+            + right(fps.map { String(format: "%.2f", r.framesPerSecond / $0) } ?? "-", 10) + "  " + load)
       }
     }
     out("")
-    out("metric                           size     batch  ours fr/s  ours fr/CPU-s  reference     ref fr/s  ours/ref  load")
+    out("metric                           size     batch   ours fr/s  ours fr/CPU-s  reference     ref fr/s  ours/ref  load")
     lines.forEach(out)
     if reference.available { out("ours/ref = ours frames/s ÷ the reference side's (above 1: ours is faster)") }
     notes.forEach { out("note: " + $0) }
