@@ -1,24 +1,25 @@
 """PyTorch reference side of `lmlab bench dynamics`: times the residual-LSTM dynamics
 (DESIGN §2, "Extrapolation") and the rollout → decode path. CPU, float32, random weights.
 
-`lmlab bench dynamics` runs this script as a subprocess with `--json` and reads one JSON
-object per line from stdout (nothing else goes to stdout; warnings go to stderr).
+`lmlab bench dynamics` runs this script right after its own rows of a case with
+    --config-json '<the case's canonical config JSON>' --case NAME --seconds S --json --threads T
+and reads one JSON object per line from stdout (nothing else goes to stdout; warnings go to
+stderr). `--versions --json` prints only the versions line.
 
 OMP_WAIT_POLICY=PASSIVE: under CPU contention OpenMP's spinning workers otherwise lose their
 time slices and every figure gets several times (measured: up to 20x) worse. The script sets
 it itself before importing torch unless the environment already sets OMP_WAIT_POLICY (e.g.
 OMP_WAIT_POLICY=ACTIVE to measure spinning). Threads: torch.set_num_threads (--threads,
-default 2).
+default 2); lmlab also sets OMP_NUM_THREADS and MKL_NUM_THREADS to the same count.
 
-Cases (--case demo|bair|all, default all):
-
-  demo  K = 10, state D = 5K = 50, LSTM input 2D = 100, 3 layers x 256 hidden, Linear(256, D);
-        window n = 10 inputs, m = 10 future (L = 20). Landmark model "landmarks-learn":
-        img_size 64, n_landmarks 10, nsf 4, naf 0, ngc 16, n_filters 16,
-        pose_decoder_channels [128, 64, 32], spade_hidden 32, identity covariance 0.008.
-  bair  K = 30, D = 150, input 300, 3 x 256, Linear(256, 150); window n = 10, m = 0 (L = 10).
-        Landmark model: img_size 64, n_landmarks 30, nsf 6, naf 0, ngc 64, n_filters 32,
-        pose_decoder_channels [512, 256, 128], spade_hidden 128, full covariance.
+The case is the config lmlab hands over (the cases are named for the files lmlab loads:
+`dynamics-demo` = landmarks-learn.yaml then dynamics-demo.yaml over it, as `lmlab demo` does;
+`dynamics-bair` = bair.yaml then dynamics-bair.yaml). Keys read: n_landmarks (K, state D = 5K,
+LSTM input 2D), lstm_layers x lstm_hidden, dyn_residual_scale c, n_inputs n and n_future m
+(window L = n + m), dyn_batch_size B, dyn_learning_rate, dyn_grad_clip (0 = none), n_context,
+n_rollout (horizon M), cholesky_floor, and the landmark model's keys (img_size, nsf, naf, ngc,
+n_filters, pose_decoder_channels, spade_hidden, disable_spade, use_identity_covariance,
+fixed_covar; decoder_skip must be none).
 
 Model weights: make_landmark_fixtures.init_weights(model, 0) (Xavier-uniform, biases 0.1);
 nn.LSTM(2D, 256, 3, batch_first) and nn.Linear(256, D) with PyTorch's default initialization.
@@ -26,21 +27,22 @@ nn.LSTM(2D, 256, 3, batch_first) and nn.Linear(256, D) with PyTorch's default in
 What is timed (time.perf_counter around exactly this, nothing else):
 
 lstm_train (one training step, model in train mode):
-    x = randn(B=32, L, D) * 0.3, made once before timing. Steps t = 0 .. L-2, one LSTM time step
+    x = randn(B, L, D) * 0.3, made once before timing. Steps t = 0 .. L-2, one LSTM time step
     per call carrying (h, c) (zeros at t = 0) through all 3 layers:
         s_t = x[:, t] if t < n else p_t        (own prediction, not detached)
         v_t = s_t - s_{t-1}, v_0 = 0
-        h   = LSTM(concat([s_t, c * v_t]))     c = 1 (the residual scale)
+        h   = LSTM(concat([s_t, c * v_t]))     c = dyn_residual_scale
         r_t = Linear(top-layer h)
         p_{t+1} = s_t + r_t / c
     loss = mean squared error of (p_1 .. p_{L-1}) against x[:, 1:] (mean over B, L-1, D);
-    loss.backward(); Adam(lr 1e-3).step(); zero_grad().
+    loss.backward(); clip_grad_norm_(dyn_grad_clip) when > 0; Adam(dyn_learning_rate).step();
+    zero_grad().
     Warm-up 3 steps; then steps until >= --seconds elapsed and >= 5 steps. Reported:
     seconds_per_step = median, sequences_per_s = B / median.
 
 rollout_decode (one inference call, torch.no_grad(), both models in eval mode, so spectral
 norm uses its stored u, v without a power iteration):
-    Inputs made once before timing: B = 8 sequences of 2 context states [8, 2, D] (per landmark
+    Inputs made once before timing: 8 sequences of n_context states [8, n_context, D] (per landmark
     (mu_x, mu_y, L11, L21, L22): mu ~ U[-0.8, 0.8]; L11, L22 = sqrt(0.008) + 0.005 * N(0, 1);
     L21 = 0.005 * N(0, 1)) and the last context frame's image [8, 3, 64, 64] ~ U[-1, 1].
     The call:
@@ -48,25 +50,26 @@ norm uses its stored u, v without a power iteration):
          its first-block features, gaussian_fit's softmax maps, the appearance U-Net on
          concat([maps, first-block features]), then a = maps . features^T / (h w);
       2. LSTM rollout: one step per context state (ground truth in, same input form as in
-         training), then 27 steps on its own predictions: 29 LSTM steps of batch 8; the
-         prediction made at the last context state is future state 1; horizon M = 28;
-      3. decode all 8 x 28 = 224 states (sequence-major) in batches of 32 frames:
+         training), then M - 1 steps on its own predictions (batch 8); the prediction made at
+         the last context state is future state 1; horizon M = n_rollout;
+      3. decode all 8 x M states (sequence-major) in batches of 32 frames:
          state -> mu and Sigma = L L^T, L = [[L11, 0], [L21, L22]] with the diagonal floored as
-         lmlab's PoseState.decode does (L11 >= 1e-3, L22 >= max(1e-3, 1e-3 |L21|)) ->
+         lmlab's PoseState.decode does (L11 >= floor, L22 >= max(floor, 1e-3 |L21|)) ->
          render_heatmaps(mu, Sigma, 64) -> projection P = a^T heat / (1 + sum_k heat) with each
          frame's own sequence's vectors -> SPADE generator(heat, P) -> [32, 3, 64, 64].
     Warm-up 1 call (--warmup-calls); then calls until >= --seconds elapsed and >= 3 calls
     (--min-calls). Reported:
-    seconds_per_call = median wall time of steps 1-3, frames_per_s = 224 / that;
+    seconds_per_call = median wall time of steps 1-3, frames_per_s = 8 M / that;
     decode_seconds_per_call = median of step 3 alone (timed inside the same calls),
-    decode_frames_per_s = 224 / that.
+    decode_frames_per_s = 8 M / that.
 
-Cost: rollout_decode is dominated by the generator's convolutions (about 6 GFLOP per bair
-frame, 1.3 TFLOP per call); at 2 threads a bair call takes tens of seconds, so `--case bair`
-with the default protocol (1 + 3 calls) runs for minutes, `--case demo` for about half a
-minute. `--what lstm_train|rollout_decode` runs one measurement only.
+Cost: rollout_decode is dominated by the generator's convolutions (about 6 GFLOP per frame at
+the reference widths, 1.3 TFLOP per call); at 2 threads a dynamics-bair call takes tens of
+seconds, so that case runs for minutes with the default protocol (1 + 3 calls).
+`--what lstm_train|rollout_decode` runs one measurement only.
 
 JSON lines (extra keys may be added; readers should ignore unknown keys):
+  {"what": "versions", "python", "torch", "numpy", "torch_threads", "omp_wait_policy"}
   {"case", "what": "lstm_train", "seconds_per_step", "sequences_per_s", "batch", "window",
    "inputs", "steps", "torch", "threads"}
   {"case", "what": "rollout_decode", "seconds_per_call", "frames_per_s",
@@ -92,34 +95,38 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from make_landmark_fixtures import (LandmarkModel, gaussian_fit, init_weights,  # noqa: E402
                                     render_heatmaps)
 
-CASES = {
-    "demo": dict(
-        landmarks=10, inputs=10, future=10,
-        model=dict(img_size=64, n_landmarks=10, nsf=4, naf=0, ngc=16, n_filters=16,
-                   pose_decoder_channels=[128, 64, 32], spade_hidden=32,
-                   use_identity_covariance=True, fixed_covar=0.008)),
-    "bair": dict(
-        landmarks=30, inputs=10, future=0,
-        model=dict(img_size=64, n_landmarks=30, nsf=6, naf=0, ngc=64, n_filters=32,
-                   pose_decoder_channels=[512, 256, 128], spade_hidden=128,
-                   use_identity_covariance=False)),
-}
-
-HIDDEN, LAYERS = 256, 3
-RESIDUAL_SCALE = 1.0
-TRAIN_BATCH = 32
-TRAIN_WARMUP, TRAIN_MIN_STEPS = 3, 5
-SEQUENCES, CONTEXT, HORIZON = 8, 2, 28
+MODEL_KEYS = ("img_size", "n_landmarks", "nsf", "naf", "ngc", "n_filters", "pose_decoder_channels",
+              "spade_hidden", "disable_spade", "use_identity_covariance", "fixed_covar")
+SEQUENCES = 8
 DECODE_BATCH = 32
+TRAIN_WARMUP, TRAIN_MIN_STEPS = 3, 5
 CALL_WARMUP, CALL_MIN = 1, 3
-CHOLESKY_FLOOR = 1e-3
+
+
+def case_from_config(cfg):
+    """The bench case of an lmlab config (canonical JSON keys; docstring)."""
+    if cfg.get("decoder_skip", "none") != "none":
+        sys.exit("decoder_skip: reference is not implemented on the PyTorch side")
+    return dict(landmarks=cfg["n_landmarks"], inputs=cfg["n_inputs"], future=cfg["n_future"],
+                hidden=cfg["lstm_hidden"], layers=cfg["lstm_layers"], scale=cfg["dyn_residual_scale"],
+                batch=cfg["dyn_batch_size"], lr=cfg["dyn_learning_rate"], clip=cfg["dyn_grad_clip"],
+                context=cfg["n_context"], horizon=cfg["n_rollout"], floor=cfg["cholesky_floor"],
+                model={k: cfg[k] for k in MODEL_KEYS})
+
+
+def versions():
+    import platform
+    import numpy
+    return dict(what="versions", python=platform.python_version(), torch=torch.__version__,
+                numpy=numpy.__version__, torch_threads=torch.get_num_threads(),
+                omp_wait_policy=os.environ.get("OMP_WAIT_POLICY"))
 
 
 class ResidualLSTM(nn.Module):
     """LSTM over [s_t, c (s_t - s_{t-1})] and a linear layer predicting s_{t+1} = s_t + r_t / c.
     Parameter names: lstm.weight_ih_l0 ..., linear.weight, linear.bias."""
 
-    def __init__(self, d, hidden=HIDDEN, layers=LAYERS, scale=RESIDUAL_SCALE):
+    def __init__(self, d, hidden, layers, scale):
         super().__init__()
         self.d, self.hidden, self.layers, self.scale = d, hidden, layers, scale
         self.lstm = nn.LSTM(2 * d, hidden, layers, batch_first=True)
@@ -158,14 +165,14 @@ class ResidualLSTM(nn.Module):
         return torch.stack(out, 1)  # [B, M, D]
 
 
-def states_to_gaussians(states, floor=CHOLESKY_FLOOR):
+def states_to_gaussians(states, floor):
     """[N, 5K] -> mu [N, K, 2], Sigma [N, K, 2, 2] (Sigma = L L^T, floored diagonal)."""
     n = states.shape[0]
     s = states.reshape(n, -1, 5)
     mu = s[..., 0:2]
     l11 = s[..., 2].clamp_min(floor)
     l21 = s[..., 3]
-    l22 = torch.maximum(s[..., 4].clamp_min(floor), 1e-3 * l21.abs())
+    l22 = torch.maximum(s[..., 4].clamp_min(floor), 1e-3 * l21.abs())  # as PoseState.decode
     a, b, d = l11 * l11, l11 * l21, l21 * l21 + l22 * l22
     cov = torch.stack((a, b, b, d), -1).reshape(n, -1, 2, 2)
     return mu.contiguous(), cov
@@ -213,14 +220,17 @@ def bench_lstm_train(name, spec, seconds):
     torch.manual_seed(0)
     d = 5 * spec["landmarks"]
     n, length = spec["inputs"], spec["inputs"] + spec["future"]
-    net = ResidualLSTM(d)
+    net = ResidualLSTM(d, spec["hidden"], spec["layers"], spec["scale"])
     net.train()
-    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
-    x = torch.randn(TRAIN_BATCH, length, d) * 0.3
+    opt = torch.optim.Adam(net.parameters(), lr=spec["lr"])
+    batch = spec["batch"]
+    x = torch.randn(batch, length, d) * 0.3
 
     def step():
         loss = net.schedule_loss(x, n)
         loss.backward()
+        if spec["clip"] > 0:
+            nn.utils.clip_grad_norm_(net.parameters(), spec["clip"])
         opt.step()
         opt.zero_grad()
         return loss.item()
@@ -230,7 +240,8 @@ def bench_lstm_train(name, spec, seconds):
         print(f"warning: {name} lstm_train: non-finite loss", file=sys.stderr)
     med = statistics.median(times)
     return dict(case=name, what="lstm_train", seconds_per_step=med,
-                sequences_per_s=TRAIN_BATCH / med, batch=TRAIN_BATCH, window=length,
+                sequences_per_s=batch / med, batch=batch, window=length, hidden=spec["hidden"],
+                layers=spec["layers"], parameters=sum(p.numel() for p in net.parameters()),
                 inputs=n, steps=len(times), torch=torch.__version__,
                 threads=torch.get_num_threads())
 
@@ -241,31 +252,32 @@ def bench_rollout_decode(name, spec, seconds, warmup=CALL_WARMUP, min_calls=CALL
     d = 5 * k
     model = init_weights(LandmarkModel(spec["model"]), 0)
     model.eval()
-    net = ResidualLSTM(d)
+    net = ResidualLSTM(d, spec["hidden"], spec["layers"], spec["scale"])
     net.eval()
+    context, horizon, floor = spec["context"], spec["horizon"], spec["floor"]
     s = model.cfg["img_size"]
     g = torch.Generator().manual_seed(1)
-    ctx = torch.zeros(SEQUENCES, CONTEXT, k, 5)
-    ctx[..., 0:2] = torch.rand(SEQUENCES, CONTEXT, k, 2, generator=g) * 1.6 - 0.8
+    ctx = torch.zeros(SEQUENCES, context, k, 5)
+    ctx[..., 0:2] = torch.rand(SEQUENCES, context, k, 2, generator=g) * 1.6 - 0.8
     diag = math.sqrt(0.008)
-    ctx[..., 2] = diag + 0.005 * torch.randn(SEQUENCES, CONTEXT, k, generator=g)
-    ctx[..., 3] = 0.005 * torch.randn(SEQUENCES, CONTEXT, k, generator=g)
-    ctx[..., 4] = diag + 0.005 * torch.randn(SEQUENCES, CONTEXT, k, generator=g)
-    ctx = ctx.reshape(SEQUENCES, CONTEXT, d)
+    ctx[..., 2] = diag + 0.005 * torch.randn(SEQUENCES, context, k, generator=g)
+    ctx[..., 3] = 0.005 * torch.randn(SEQUENCES, context, k, generator=g)
+    ctx[..., 4] = diag + 0.005 * torch.randn(SEQUENCES, context, k, generator=g)
+    ctx = ctx.reshape(SEQUENCES, context, d)
     images = torch.rand(SEQUENCES, 3, s, s, generator=g) * 2 - 1
-    frames = SEQUENCES * HORIZON
+    frames = SEQUENCES * horizon
     decode_times = []
 
     def call():
         with torch.no_grad():
             vectors = appearance_vectors(model, images)  # [8, K, C]
-            states = net.rollout(ctx, HORIZON).reshape(frames, d)  # sequence-major
+            states = net.rollout(ctx, horizon).reshape(frames, d)  # sequence-major
             t0 = time.perf_counter()
-            per_frame = vectors.repeat_interleave(HORIZON, 0)  # [224, K, C]
+            per_frame = vectors.repeat_interleave(horizon, 0)  # [8 M, K, C]
             out = torch.empty(frames, 3, s, s)
             for i in range(0, frames, DECODE_BATCH):
                 j = min(frames, i + DECODE_BATCH)
-                mu, cov = states_to_gaussians(states[i:j])
+                mu, cov = states_to_gaussians(states[i:j], floor)
                 out[i:j] = decode(model, mu, cov, per_frame[i:j])
             decode_times.append(time.perf_counter() - t0)
             return bool(torch.isfinite(out).all())
@@ -277,8 +289,8 @@ def bench_rollout_decode(name, spec, seconds, warmup=CALL_WARMUP, min_calls=CALL
     med, dmed = statistics.median(times), statistics.median(dec)
     return dict(case=name, what="rollout_decode", seconds_per_call=med, frames_per_s=frames / med,
                 decode_seconds_per_call=dmed, decode_frames_per_s=frames / dmed,
-                sequences=SEQUENCES, context=CONTEXT, horizon=HORIZON,
-                decode_batch=DECODE_BATCH, calls=len(times), torch=torch.__version__,
+                sequences=SEQUENCES, context=context, horizon=horizon,
+                decode_batch=DECODE_BATCH, model_parameters=sum(p.numel() for p in model.parameters()), calls=len(times), torch=torch.__version__,
                 threads=torch.get_num_threads())
 
 
@@ -299,7 +311,8 @@ def report(r, as_json):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--case", choices=list(CASES) + ["all"], default="all")
+    ap.add_argument("--config-json", help="the case's full config (lmlab's canonical JSON)")
+    ap.add_argument("--case", default="case", help="the case's name (echoed back)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seconds", type=float, default=3.0,
                     help="minimum timed seconds per measurement (default 3)")
@@ -309,19 +322,26 @@ def main():
     ap.add_argument("--min-calls", type=int, default=CALL_MIN,
                     help=f"rollout_decode minimum timed calls (default {CALL_MIN})")
     ap.add_argument("--json", action="store_true", help="one JSON object per line on stdout")
+    ap.add_argument("--versions", action="store_true", help="print the versions line only")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.set_default_dtype(torch.float32)
-    names = list(CASES) if args.case == "all" else [args.case]
+    v = versions()
+    if args.versions or args.json:
+        print(json.dumps(v) if args.json else v, flush=True)
+    if args.versions:
+        return 0
+    if not args.config_json:
+        ap.error("--config-json is required (lmlab bench dynamics passes it)")
+    spec = case_from_config(json.loads(args.config_json))
     if not args.json:
         print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, float32, CPU")
         print(f"{'case':<6} {'what':<15} {'s/unit':>9} {'rate':>18} {'decode only':>22}")
-    for name in names:
-        if args.what in ("lstm_train", "all"):
-            report(bench_lstm_train(name, CASES[name], args.seconds), args.json)
-        if args.what in ("rollout_decode", "all"):
-            report(bench_rollout_decode(name, CASES[name], args.seconds, args.warmup_calls,
-                                        args.min_calls), args.json)
+    if args.what in ("lstm_train", "all"):
+        report(bench_lstm_train(args.case, spec, args.seconds), args.json)
+    if args.what in ("rollout_decode", "all"):
+        report(bench_rollout_decode(args.case, spec, args.seconds, args.warmup_calls, args.min_calls),
+               args.json)
     return 0
 
 

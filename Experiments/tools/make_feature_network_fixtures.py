@@ -26,11 +26,12 @@ Usage (from the repository root; needs torch, numpy, h5py, scikit-image, pillow)
         effnet-lite0-dist (float64 reference) of a batch of four frame pairs at each size.
 
     python3 Experiments/tools/make_feature_network_fixtures.py --bench
-        Prints PyTorch CPU timings with torch.set_num_threads(2) (best of 5 rounds; on a loaded machine
-        also try OMP_WAIT_POLICY=PASSIVE, see the README): the depthwise convs of the
+        Prints PyTorch CPU timings with torch.set_num_threads(--threads, default 2) (best of 5 rounds;
+        on a loaded machine also try OMP_WAIT_POLICY=PASSIVE, see the README): the depthwise convs of the
         network (forward; forward + input gradient) and the full forward at 224 px batch 1 and
         64 px batch 8, the reference side of the Swift speed test (FeatureNetworksTests,
-        LMLAB_BENCH=1).
+        LMLAB_BENCH=1). effnet-lite0-dist's frames/s beside lmlab's: `lmlab bench metrics`
+        (bench_metrics.py, same batches and threads).
 
 The network below is this script's own PyTorch code of the architecture the weights imply:
 stem conv 3x3/2 (3->32) + BN + ReLU6; MBConv blocks without squeeze-excite (expand 1x1 + BN +
@@ -351,8 +352,8 @@ def write_keys(path, sd):
 # Speed baseline
 
 
-def bench(sd):
-    torch.set_num_threads(2)
+def bench(sd, threads=2):
+    torch.set_num_threads(threads)
     sd32 = {k: v for k, v in sd.items()}
 
     def timeit(fn, reps):
@@ -406,7 +407,8 @@ def main():
     ap.add_argument("--out", default=os.path.join(weights_dir(), H5_NAME), help="HDF5 path for --convert")
     ap.add_argument("--fixtures", default=FIXTURE_DIR, help="output folder for the test fixtures")
     ap.add_argument("--metrics-fixtures", default=METRICS_FIXTURE_DIR, help="output folder for effnet_dist.h5")
-    ap.add_argument("--bench", action="store_true", help="print PyTorch timings (2 threads)")
+    ap.add_argument("--bench", action="store_true", help="print PyTorch timings (--threads, default 2)")
+    ap.add_argument("--threads", type=int, default=2, help="torch threads for --bench")
     args = ap.parse_args()
 
     if args.convert:
@@ -414,7 +416,7 @@ def main():
         return
     sd = load_pth(args.pth)
     if args.bench:
-        bench(sd)
+        bench(sd, args.threads)
         return
     torch.set_num_threads(1)
     sd64 = {k: (v.double() if v.is_floating_point() else v) for k, v in sd.items()}

@@ -12,10 +12,16 @@ Config keys (DESIGN §4 names): n_landmarks, img_size, nsf, naf, ngc, n_filters,
 pose_decoder_channels, spade_hidden, disable_spade, use_identity_covariance, fixed_covar.
 """
 
-import torch
-import torch.nn as nn
-import torch.nn.functional as F
-from torch.nn.utils import spectral_norm
+import os
+import sys
+
+if "--bench" in sys.argv:  # before torch loads OpenMP: spinning workers distort a loaded machine
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+from torch.nn.utils import spectral_norm  # noqa: E402
 
 DEFAULTS = dict(n_landmarks=30, img_size=128, nsf=6, naf=0, ngc=64, n_filters=32,
                 pose_decoder_channels=[512, 256, 128], spade_hidden=128, disable_spade=False,
@@ -501,45 +507,40 @@ def make_converted_case():
 
 
 # ---------------------------------------------------------------------------------------------
-# Timing (forward + backward + Adam step), 2 threads
+# Timing (forward + loss + backward + Adam step): bench_train.py, on lmlab's configs
 
+# The trainer keys of lmlab's defaults (TrainerConfig): ref-64 trains with them, so VGG19 is on
+# (vgg_lambda 5, reduced weights) and MSE off, as in `lmlab bench train --config ref-64`.
+BENCH_TRAINER = dict(use_vgg=True, perceptual_net="vgg19", vgg_lambda=5.0, reduced_w=True, mse_lambda=0.0,
+                     use_gan=False, gan_lambda=1.0, no_lsgan=False, num_D=2, n_layers_D=3, ndf=64,
+                     learning_rate=1e-4, weight_decay=5e-6, no_grad_clip=True, grad_clip_norm=1.0,
+                     concentration_lambda=0.0, separation_lambda=0.0, separation_sigma=0.1,
+                     equivariance_lambda=0.0, equivariance_rotation=0.3, equivariance_scale=0.1,
+                     equivariance_translation=0.1, decoder_skip="none")
 BENCH = {
     "ref-64": dict(img_size=64, n_landmarks=30, nsf=6, naf=0, ngc=64, n_filters=32),
+    # landmarks-demo.yaml's model and loss (MSE only); `lmlab bench train` reads the yaml itself.
     "slim": dict(img_size=64, n_landmarks=10, nsf=4, naf=0, ngc=16, n_filters=16,
                  pose_decoder_channels=[128, 64, 32], spade_hidden=32),
 }
 
 
-def bench(name, batch, steps, use_vgg):
-    """Median seconds per training step. Under CPU contention run with OMP_WAIT_POLICY=PASSIVE:
-    OpenMP's spinning workers otherwise lose their time slices and a step takes 3-10x longer."""
-    torch.set_num_threads(2)
-    torch.manual_seed(0)
-    model = init_weights(LandmarkModel(BENCH[name]), 0)
-    model.train()
-    s = model.cfg["img_size"]
-    x = torch.rand(batch, 3, s, s) * 2 - 1
-    y = torch.rand(batch, 3, s, s) * 2 - 1
-    loss_vgg = PerceptualLoss(vgg19_features(1)) if use_vgg else None
-    opt = torch.optim.Adam(model.parameters(), lr=1e-4, weight_decay=5e-6)
-    times = []
-    for i in range(steps + 2):
-        t0 = time.perf_counter()
-        opt.zero_grad()
-        out = model(x, y)["reconstruction"]
-        loss = F.mse_loss(out, x)
-        if loss_vgg is not None:
-            loss = loss + loss_vgg(out, x)
-        loss.backward()
-        opt.step()
-        if i >= 2:
-            times.append(time.perf_counter() - t0)
-    n = sum(p.numel() for p in model.parameters())
-    import resource
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3  # KB on Linux
-    print(f"{name} batch {batch} vgg {use_vgg}: median {np.median(times):.3f} s/step "
-          f"(min {min(times):.3f}, {steps} steps, {n / 1e6:.2f} M params, torch {torch.__version__},"
-          f" {torch.get_num_threads()} threads, peak RSS {peak:.0f} MB)")
+def bench(name, batch, steps, use_vgg, threads):
+    """Median seconds per training step of BENCH[name] with the loss lmlab's config gives it
+    (ref-64: VGG19 to relu4_2, reduced weights, lambda 5; slim: MSE), via bench_train.py. Under
+    CPU contention OMP_WAIT_POLICY=PASSIVE matters (bench_train sets it unless the environment does)."""
+    import bench_train
+    torch.set_num_threads(threads)
+    cfg = dict(DEFAULTS, **BENCH[name], **BENCH_TRAINER, batch_size=batch)
+    if name == "slim":
+        cfg.update(use_vgg=False, mse_lambda=1.0)
+    if use_vgg is not None:
+        cfg["use_vgg"] = use_vgg
+    r = bench_train.bench(cfg, name, steps)
+    print(f"{name} batch {batch} vgg {cfg['use_vgg']}: median {r['seconds_per_step']:.3f} s/step "
+          f"(min {min(r['times']):.3f}, {r['steps']} steps, {r['parameters'] / 1e6:.2f} M params, "
+          f"torch {torch.__version__}, {torch.get_num_threads()} threads, OMP_WAIT_POLICY "
+          f"{os.environ.get('OMP_WAIT_POLICY', '(default)')})")
 
 
 CONV_GEOMETRIES = [((8, 128, 64, 64), 64), ((8, 128, 32, 32), 128), ((8, 432, 16, 16), 432),
@@ -570,14 +571,16 @@ def main():
     ap.add_argument("--bench", choices=list(BENCH), help="time one config instead of writing fixtures")
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--steps", type=int, default=5)
-    ap.add_argument("--vgg", action="store_true", help="add the VGG19 loss (random full-width VGG)")
+    ap.add_argument("--vgg", action=argparse.BooleanOptionalAction, default=None,
+                    help="force the VGG19 loss on or off (default: as lmlab's config: on for ref-64)")
+    ap.add_argument("--threads", type=int, default=2, help="torch threads for --bench (default 2)")
     ap.add_argument("--bench-conv", action="store_true", help="time the dominant conv geometries")
     args = ap.parse_args()
     if args.bench_conv:
         bench_conv()
         return
     if args.bench:
-        bench(args.bench, args.batch, args.steps, args.vgg)
+        bench(args.bench, args.batch, args.steps, args.vgg, args.threads)
         return
     torch.set_num_threads(1)
     os.makedirs(FIXTURE_DIR, exist_ok=True)

@@ -34,10 +34,10 @@ Writes Tests/MetricsTests/Fixtures/:
 Everything is seeded; reruns give the same numbers for given library versions.
 
     python3 Experiments/tools/make_metrics_fixtures.py --bench
-        Prints the Python baselines `lmlab bench metrics` is compared with, on this machine:
-        frames/s of skimage SSIM (both modes) and PSNR, one frame pair per call as an evaluation
-        loop calls them, and of lpips.LPIPS (alex, vgg, squeeze; torch on 2 CPU threads, frames
-        batched 32 at 64 px and 8 at 128 px), at 64 and 128 px.
+        Prints the Python baselines `lmlab bench metrics` is compared with, on this machine: runs
+        bench_metrics.py (scikit-image PSNR and SSIM in both modes, lpips.LPIPS alex/vgg/squeeze,
+        effnet-lite0-dist in PyTorch) at 64 and 128 px on 2 threads with lmlab's batch sizes.
+        `lmlab bench metrics` runs the same script itself, beside its own rows.
 """
 
 import os
@@ -170,33 +170,12 @@ def keypoint_fixtures():
 
 
 def bench():
-    import time
-    import lpips
-    torch.set_num_threads(2)
-
-    def fps(fn, frames, min_seconds=2.0):
-        """Frames per wall second and per process-CPU second (all threads)."""
-        fn()
-        n, t0, c0 = 0, time.perf_counter(), time.process_time()
-        while time.perf_counter() - t0 < min_seconds:
-            fn()
-            n += frames
-        return "%10.1f frames/s %10.1f frames/CPU-s" % (n / (time.perf_counter() - t0), n / (time.process_time() - c0))
-
-    rng = np.random.default_rng(0)
+    """The Python baselines of `lmlab bench metrics`: bench_metrics.py (what lmlab runs in the same
+    invocation, on its batch sizes and thread count) at 64 and 128 px, 2 threads."""
+    import subprocess
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bench_metrics.py")
     for size in SIZES:
-        a = rng.uniform(0, 1, (size, size, 3))
-        b = np.clip(a + rng.normal(0, 0.05, a.shape), 0, 1)
-        print(f"skimage ssim gaussian  {size:4d} px {fps(lambda: structural_similarity(a, b, gaussian_weights=True, sigma=1.5, use_sample_covariance=False, data_range=1, channel_axis=-1), 1)}")
-        print(f"skimage ssim uniform   {size:4d} px {fps(lambda: structural_similarity(a, b, data_range=1, channel_axis=-1), 1)}")
-        print(f"skimage psnr           {size:4d} px {fps(lambda: peak_signal_noise_ratio(a, b, data_range=1), 1)}")
-        batch = 32 if size <= 64 else 8
-        t0 = torch.rand(batch, 3, size, size) * 2 - 1
-        t1 = torch.rand(batch, 3, size, size) * 2 - 1
-        for net in NETS:
-            m = lpips.LPIPS(net=net, pnet_rand=True, verbose=False).eval()
-            with torch.no_grad():
-                print(f"torch lpips {net:8s}   {size:4d} px {fps(lambda: m(t0, t1), batch)}")
+        subprocess.run([sys.executable, script, "--size", str(size), "--threads", "2"], check=True)
 
 
 def main():

@@ -1,11 +1,14 @@
-// `lmlab bench dynamics`: LSTM training sequences/s and rollout+decode frames/s at the demo and
-// BAIR sizes, beside the same work in PyTorch (Experiments/tools/bench_dynamics.py, run as a
-// subprocess right after ours when `pytorch` is on), with the ratios from that same run.
-//   lstm_train      one Adam step on 32 windows of states (demo: K 10, 10 in / 10 future; BAIR:
-//                   K 30, 10 in / 0 future), LSTM 3×256 + linear, residual scale 1
-//   rollout_decode  8 sequences: appearance of the last of 2 context frames, 2 context LSTM steps,
-//                   28 rolled out, 224 states decoded (heatmaps → projection → SPADE) in
-//                   batches of 32; demo = landmarks-learn's model, BAIR = the reference widths, K 30
+// `lmlab bench dynamics`: LSTM training sequences/s and rollout+decode frames/s of each case,
+// beside the same work in PyTorch (Experiments/tools/bench_dynamics.py, run as a subprocess right
+// after ours on the case's full config), with the ratios from that same run. Cases are named for
+// the config files they load:
+//   dynamics-demo   landmarks-learn.yaml, then dynamics-demo.yaml over it (as `lmlab demo` does)
+//   dynamics-bair   bair.yaml, then dynamics-bair.yaml over it (the reference widths, K 30)
+//   lstm_train      one Adam step on dyn_batch_size windows of n_inputs + n_future random states,
+//                   LSTM lstm_layers × lstm_hidden + linear, residual scale dyn_residual_scale
+//   rollout_decode  8 sequences: appearance of the last of n_context frames, n_context LSTM steps,
+//                   n_rollout rolled out, 8 × n_rollout states decoded (heatmaps → projection →
+//                   SPADE) in batches of 32, with the case's landmark model
 import Workbench
 import Dynamics
 import Foundation
@@ -15,26 +18,32 @@ import TensorEngine
 public enum DynamicsBench {
   public struct Case {
     public var label: String
-    public var landmarks: Int
-    public var nInputs: Int
-    public var nFuture: Int
-    public var model: ModelConfig
+    /// The files the config came from, in the order applied.
+    public var sources: [String]
+    public var config: ExperimentConfig
+    public var landmarks: Int { config.model.nLandmarks }
+    public var model: ModelConfig { config.model }
+    public var dynamics: DynamicsConfig { config.dynamics }
   }
 
-  public static var cases: [Case] {
-    // landmarks-learn.yaml's model: the demo widths with the fixed isotropic covariance.
-    var demo = TrainBench.demo().model
-    demo.useIdentityCovariance = true
-    var bair = ModelConfig()
-    bair.imgSize = 64
-    bair.nLandmarks = 30
-    return [
-      Case(label: "demo", landmarks: demo.nLandmarks, nInputs: 10, nFuture: 10, model: demo),
-      Case(label: "bair", landmarks: 30, nInputs: 10, nFuture: 0, model: bair),
-    ]
+  /// Case name → (landmark config, dynamics config) files in Experiments/.
+  public static let caseFiles: [(label: String, landmarks: String, dynamics: String)] = [
+    ("dynamics-demo", "landmarks-learn", "dynamics-demo"),
+    ("dynamics-bair", "bair", "dynamics-bair"),
+  ]
+  public static var labels: [String] { caseFiles.map(\.label) }
+
+  /// The case's config: its landmark config, then its dynamics config over it.
+  public static func loadCase(_ label: String) throws -> Case {
+    guard let f = caseFiles.first(where: { $0.label == label }) else {
+      throw ConfigError.unreadable(path: label, detail: "no such dynamics bench case (known: \(labels.joined(separator: ", ")))")
+    }
+    let (base, basePath) = try BenchConfigs.load(f.landmarks)
+    let (config, path) = try BenchConfigs.load(f.dynamics, base: base, baseName: basePath)
+    return Case(label: label, sources: [basePath, path], config: config)
   }
 
-  static let batch = 32, sequences = 8, context = 2, horizon = 28
+  static let sequences = 8, decodeBatch = 32
 
   static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
@@ -48,20 +57,21 @@ public enum DynamicsBench {
       body()
       times.append(now() - t0)
     }
-    times.sort()
-    return times[times.count / 2]
+    return BenchInfo.median(times)
+  }
+
+  static func makeLSTM(_ c: Case, rng: inout SeededRNG) -> ResidualLSTM {
+    ResidualLSTM(
+      stateSize: c.landmarks * PoseState.width, hidden: c.dynamics.lstmHidden, layers: c.dynamics.lstmLayers,
+      residualScale: Float(c.dynamics.dynResidualScale), rng: &rng)
   }
 
   /// Seconds per LSTM training step.
   public static func lstmTrain(_ c: Case, seconds: Double) throws -> Double {
     var rng = SeededRNG(seed: 1)
     let d = c.landmarks * PoseState.width
-    let model = ResidualLSTM(stateSize: d, hidden: 256, layers: 3, rng: &rng)
-    var tc = DynamicsConfig()
-    tc.nInputs = c.nInputs
-    tc.nFuture = c.nFuture
-    let trainer = try DynamicsTrainer(model: model, config: tc)
-    let windows = Tensor.normal([batch, tc.windowLength, d], std: 0.3, rng: &rng)
+    let trainer = try DynamicsTrainer(model: makeLSTM(c, rng: &rng), config: c.dynamics)
+    let windows = Tensor.normal([c.dynamics.dynBatchSize, c.dynamics.windowLength, d], std: 0.3, rng: &rng)
     return median(warmup: 3, minCalls: 5, seconds: seconds) { _ = trainer.step(windows: windows) }
   }
 
@@ -70,10 +80,11 @@ public enum DynamicsBench {
   public static func rolloutDecode(_ c: Case, seconds: Double, profile: ((String) -> Void)? = nil) throws -> (call: Double, decode: Double) {
     var rng = SeededRNG(seed: 2)
     let k = c.landmarks, d = k * PoseState.width
-    let lstm = ResidualLSTM(stateSize: d, hidden: 256, layers: 3, rng: &rng)
+    let (context, horizon) = (c.dynamics.nContext, c.dynamics.nRollout)
+    let lstm = makeLSTM(c, rng: &rng)
     lstm.eval()
     let model = try LandmarkModel(config: c.model, rng: &rng)
-    let decoder = StateDecoder(model: model, floor: 1e-3, batch: 32)
+    let decoder = StateDecoder(model: model, floor: c.dynamics.choleskyFloor, batch: decodeBatch)
     let s = c.model.imgSize
     let images = Tensor.uniform([sequences, 3, s, s], -1, 1, rng: &rng)
     let ctx = Tensor(zeros: [sequences, context, d])
@@ -113,67 +124,53 @@ public enum DynamicsBench {
     return (call, decode)
   }
 
-  /// The PyTorch figures of one case, by "what" (lstm_train, rollout_decode); nil with a reason
-  /// when the script or torch is not available.
-  static func pytorch(_ label: String, seconds: Double, script: String) -> (figures: [String: [String: Any]], error: String?) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["python3", script, "--json", "--case", label, "--seconds", String(seconds)]
-    var env = ProcessInfo.processInfo.environment
-    env["OMP_WAIT_POLICY"] = env["OMP_WAIT_POLICY"] ?? "PASSIVE"
-    p.environment = env
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    do { try p.run() } catch { return ([:], "cannot run python3: \(error)") }
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    let errText = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    p.waitUntilExit()
-    guard p.terminationStatus == 0 else {
-      return ([:], "\(script) exited \(p.terminationStatus): " + (errText.split(separator: "\n").last.map(String.init) ?? ""))
-    }
-    var figures: [String: [String: Any]] = [:]
-    for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
-      guard let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let what = obj["what"] as? String
-      else { continue }
-      figures[what] = obj
-    }
-    return (figures, nil)
-  }
-
   public static func run(
-    seconds: Double = 3, only: String? = nil, pytorch usePyTorch: Bool, script: String, profile: Bool = false, print out: (String) -> Void
+    seconds: Double = 3, only: String? = nil, threads: BenchThreads, reference: ReferenceSide, profile: Bool = false,
+    print out: (String) -> Void
   ) throws {
-    out("LandmarkLab dynamics benchmark (float32; OpenBLAS \(NativeBLAS.description), threads \(blasThreads), engine threads \(engineThreads))")
-    out("lstm_train: Adam step on \(batch) windows, LSTM 3x256 + linear; rollout_decode: \(sequences) sequences, \(context) context,")
-    out("\(horizon) rolled out, \(sequences * horizon) frames decoded in batches of 32 (medians; ours, then PyTorch right after)")
-    out("case  what             ours                  PyTorch               ours/PyTorch speed")
+    let cases = try (only.map { [$0] } ?? labels).map(loadCase)
+    BenchInfo.header("dynamics benchmark", threads: threads, reference: reference, print: out)
+    out("lstm_train: Adam step on dyn_batch_size windows; rollout_decode: \(sequences) sequences, n_context context frames,")
+    out("n_rollout rolled out, 8 × n_rollout frames decoded in batches of \(decodeBatch); medians over at least --seconds \(seconds)")
+    out("(ours, then PyTorch right after on the same config)")
+    for c in cases {
+      let dy = c.dynamics, m = c.model
+      out(
+        "case \(c.label) (\(c.sources.joined(separator: " ← "))): K \(m.nLandmarks), LSTM \(dy.lstmLayers)x\(dy.lstmHidden) + linear, "
+          + "residual scale \(dy.dynResidualScale), \(dy.nInputs) in / \(dy.nFuture) future, batch \(dy.dynBatchSize), "
+          + "lr \(dy.dynLearningRate); rollout \(dy.nContext) → \(dy.nRollout); decoder \(m.imgSize) px, nsf \(m.nsf), naf \(m.naf), "
+          + "ngc \(m.ngc), n_filters \(m.nFilters), pose decoder \(m.poseDecoderChannels), spade_hidden \(m.spadeHidden)"
+          + (m.useIdentityCovariance ? ", fixed covariance" : ""))
+    }
+    out("")
+    out("case           what             ours                  PyTorch               ours/PyTorch speed  load")
     var profiles: [String] = []  // printed after the table, so its rows stay together
-    for c in cases where only == nil || c.label == only {
+    for c in cases {
+      let frames = Double(sequences * c.dynamics.nRollout)
       let train = try lstmTrain(c, seconds: seconds)
       let (call, decode) = try rolloutDecode(c, seconds: seconds, profile: profile ? { profiles.append($0) } : nil)
-      let oursTrain = Double(batch) / train, oursFrames = Double(sequences * horizon) / call
-      let oursDecode = Double(sequences * horizon) / decode
+      let oursTrain = Double(c.dynamics.dynBatchSize) / train, oursFrames = frames / call, oursDecode = frames / decode
       var torch: [String: [String: Any]] = [:]
-      if usePyTorch {
-        let (f, e) = pytorch(c.label, seconds: seconds, script: script)
-        if let e { out("PyTorch not measured: \(e)") }
-        torch = f
+      if reference.available {
+        let (lines, e) = reference.run(["--config-json", c.config.canonicalJSON(), "--case", c.label, "--seconds", String(seconds)])
+        if let e { out("\(c.label): PyTorch not measured: \(e)") }
+        for l in lines { if let what = l["what"] as? String { torch[what] = l } }
       }
+      let load = BenchInfo.load
       func row(_ what: String, _ ours: Double, _ unit: String, _ key: String) {
         let theirs = torch[what == "decode_only" ? "rollout_decode" : what]?[key] as? Double
         let t = theirs.map { String(format: "%8.1f %@", $0, unit) } ?? "-"
         let ratio = theirs.map { String(format: "%.2f", ours / $0) } ?? "-"
         out(
-          c.label.padding(toLength: 6, withPad: " ", startingAt: 0) + what.padding(toLength: 17, withPad: " ", startingAt: 0)
+          c.label.padding(toLength: 15, withPad: " ", startingAt: 0) + what.padding(toLength: 17, withPad: " ", startingAt: 0)
             + String(format: "%8.1f %@", ours, unit).padding(toLength: 22, withPad: " ", startingAt: 0)
-            + t.padding(toLength: 22, withPad: " ", startingAt: 0) + ratio)
+            + t.padding(toLength: 22, withPad: " ", startingAt: 0) + ratio.padding(toLength: 20, withPad: " ", startingAt: 0) + load)
       }
       row("lstm_train", oursTrain, "seq/s", "sequences_per_s")
       row("rollout_decode", oursFrames, "frames/s", "frames_per_s")
       row("decode_only", oursDecode, "frames/s", "decode_frames_per_s")
-      if let v = torch["lstm_train"]?["torch"] as? String { out("      (torch \(v))") }
     }
+    if reference.available { out("ours/PyTorch speed = ours ÷ PyTorch (above 1: ours is faster)") }
     profiles.forEach(out)
   }
 }

@@ -3,8 +3,14 @@ import Dispatch
 import TensorEngine
 import Foundation
 
-/// Number of worker threads metrics use (all active cores).
-public var metricWorkers: Int { Swift.max(1, ProcessInfo.processInfo.activeProcessorCount) }
+/// Caps the worker threads metrics use (nil: all active cores); `lmlab bench metrics --threads`
+/// sets it so that both sides of the comparison use the same count.
+nonisolated(unsafe) public var metricWorkerLimit: Int?
+
+/// Number of worker threads metrics use (all active cores, or `metricWorkerLimit` when smaller).
+public var metricWorkers: Int {
+  Swift.max(1, Swift.min(metricWorkerLimit ?? Int.max, ProcessInfo.processInfo.activeProcessorCount))
+}
 
 /// Calls `body(range, worker)` for contiguous, near-equal ranges covering 0..<count, one per
 /// worker, concurrently. Workers never share a range, so each may write its own outputs.

@@ -1,7 +1,8 @@
-// `lmlab bench dynamics`: LSTM training and rollout+decode speed at the demo and BAIR sizes,
-// with PyTorch's figures from the same run (Experiments/tools/bench_dynamics.py).
+// `lmlab bench dynamics`: LSTM training and rollout+decode speed of dynamics-demo and
+// dynamics-bair, with PyTorch's figures from the same run (Experiments/tools/bench_dynamics.py).
 import Benchmarks
 import ArgumentParser
+import Foundation
 import Workbench
 
 struct BenchDynamics: ParsableCommand {
@@ -9,18 +10,25 @@ struct BenchDynamics: ParsableCommand {
     commandName: "dynamics", abstract: "LSTM training sequences/s and rollout+decode frames/s, beside PyTorch.")
 
   @Option(help: "Seconds each figure is timed for (medians).") var seconds = 3.0
-  @Option(help: "Only this size: demo or bair.") var size: String?
+  @Option(help: "Only this case: \(DynamicsBench.labels.joined(separator: " or ")).") var config: String?
+  @Option(help: "Threads for both sides: OpenBLAS, the engine's workers and PyTorch.") var threads = 2
   @Flag(help: "Skip the PyTorch side (needs python3 with torch).") var noPytorch = false
   @Option(help: "The PyTorch benchmark script.") var script = "Experiments/tools/bench_dynamics.py"
   @Flag(help: "Also print where decoding spends its time: per op and per conv shape.") var profile = false
 
   func validate() throws {
-    if let size, !DynamicsBench.cases.contains(where: { $0.label == size }) {
-      throw ValidationError("--size \(size): expected demo or bair")
+    if threads < 1 { throw ValidationError("--threads must be ≥ 1 (got \(threads))") }
+    if let config, !DynamicsBench.labels.contains(config) {
+      throw ValidationError("--config \(config): expected \(DynamicsBench.labels.joined(separator: " or "))")
     }
   }
 
   func run() throws {
-    try DynamicsBench.run(seconds: seconds, only: size, pytorch: !noPytorch, script: script, profile: profile) { print($0) }
+    let t = BenchThreads.apply(threads)
+    let reference = ReferenceSide(script: script, threads: t, disabled: noPytorch ? "--no-pytorch" : nil)
+    try DynamicsBench.run(seconds: seconds, only: config, threads: t, reference: reference, profile: profile) {
+      print($0)
+      fflush(stdout)
+    }
   }
 }
