@@ -52,8 +52,9 @@ struct TrainDynamics: ParsableCommand {
     var options = TrainOptions()
     options.runName = name ?? config.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension } ?? "dynamics"
     options.experiment = experiment
-    let s = try DynamicsTraining.start(
-      landmarksRun: try parseRunID(landmarksRun), configFile: config, overrides: overrides, registry: registry, options: options)
+    let id = try parseRunID(landmarksRun)
+    let loaded = try DynamicsTraining.config(landmarksRun: id, file: config, overrides: overrides, registry: registry)
+    let s = try DynamicsTraining.start(loaded, landmarksRun: id, registry: registry, options: options)
     if s.wasInterrupted { throw ExitCode(130) }
   }
 }

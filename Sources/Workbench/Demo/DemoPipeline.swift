@@ -104,11 +104,10 @@ public enum DemoPipeline {
     }
     try overall.stage("dynamics") { reused in
       options.runName = "demo-dynamics"
-      let p = try DynamicsTraining.plan(dynamics, landmarksRun: result.landmarksRun, registry: registry)
-      let spec = p.loaded.runSpec(
+      let spec = dynamics.runSpec(
         name: options.runName, kind: DynamicsTraining.runKind, experiment: r.experiment, parentId: result.landmarksRun)
       result.dynamicsRun = try trained(spec, registry: registry, reused: &reused, what: "dynamics training", options: options) {
-        try DynamicsTraining.start(p, landmarksRun: result.landmarksRun, registry: registry, options: options)
+        try DynamicsTraining.start(dynamics, landmarksRun: result.landmarksRun, registry: registry, options: options)
       }
     }
     let models = try DynamicsModels.resolve(result.dynamicsRun, registry: registry)

@@ -45,6 +45,22 @@ public enum DynamicsTraining {
     return Plan(loaded: loaded, landmarkCheckpoint: landmarkCheckpoint)
   }
 
+  /// The config of a dynamics run on landmark run `id`: that run's recorded config ← `file` ←
+  /// `overrides`, checked against it (K and image size must agree).
+  public static func config(landmarksRun id: Int64, file: String?, overrides: [String], registry: Registry) throws
+    -> LoadedConfig
+  {
+    try plan(landmarksRun: id, file: file, overrides: overrides, registry: registry).loaded
+  }
+
+  /// Starts a dynamics run of a loaded config on landmark run `id` and trains it — as
+  /// `LandmarkTraining.start` takes a loaded config (everything is checked before the run exists).
+  public static func start(_ loaded: LoadedConfig, landmarksRun id: Int64, registry: Registry, options: TrainOptions = .init())
+    throws -> TrainSummary
+  {
+    try start(try plan(loaded, landmarksRun: id, registry: registry), landmarksRun: id, registry: registry, options: options)
+  }
+
   /// Checks everything, then starts a dynamics run on landmark run `id` and trains it.
   public static func start(
     landmarksRun id: Int64, configFile: String?, overrides: [String], registry: Registry, options: TrainOptions = .init()
