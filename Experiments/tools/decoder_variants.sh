@@ -12,6 +12,7 @@
 #   perc       + perceptual term over ImageNet EfficientNet-Lite0 features (weight 1 beside MSE 1)
 #   skip       + reference-frame skip (decoder_skip: reference)
 #   both       perc + skip
+#   both-l01   both with the perceptual term at weight 0.1
 #   both-gan   both + LSGAN at weight 0.1
 set -euo pipefail
 out=${1:?usage: decoder_variants.sh OUT [VARIANT...]}
@@ -22,6 +23,7 @@ declare -A sets=(
   [perc]="use_vgg=true perceptual_net=effnet-lite0 vgg_lambda=1"
   [skip]="decoder_skip=reference"
   [both]="use_vgg=true perceptual_net=effnet-lite0 vgg_lambda=1 decoder_skip=reference"
+  [both-l01]="use_vgg=true perceptual_net=effnet-lite0 vgg_lambda=0.1 decoder_skip=reference"
   [both-gan]="use_vgg=true perceptual_net=effnet-lite0 vgg_lambda=1 decoder_skip=reference use_gan=true gan_lambda=0.1"
 )
 variants=("$@")
