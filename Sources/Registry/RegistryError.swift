@@ -13,6 +13,8 @@ public enum RegistryError: Error, CustomStringConvertible, LocalizedError, Equat
   case cannotOpen(path: String, detail: String)
   /// A command that only reads found no registry at the path.
   case missing(path: String)
+  /// This user cannot write the registry (file or folder read-only); `action` is what was refused.
+  case readOnly(path: String, action: String)
   case noSuchRun(Int64)
   case badRunID(String)
   /// A `--where` or `--sort` expression that does not parse, with the 1-based column.
@@ -36,6 +38,8 @@ public enum RegistryError: Error, CustomStringConvertible, LocalizedError, Equat
       return "registry \(path): cannot open (\(detail))"
     case .missing(let path):
       return "registry \(path): no such file (give --registry PATH or set LMLAB_REGISTRY)"
+    case .readOnly(let path, let action):
+      return "registry \(path): read-only (this user cannot write the file or its folder), so lmlab cannot \(action); nothing written"
     case .noSuchRun(let id):
       return "no run with id \(id) in the registry"
     case .badRunID(let text):

@@ -14,15 +14,18 @@ struct RunsExport: ParsableCommand {
   @Option(name: .long, help: "Filter expression, as for `runs list`.")
   var `where`: String?
 
-  @Option(name: .long, help: "Directory for the CSV files (created if missing).")
+  @Option(name: .long, help: "Folder for the CSV files: a new or empty folder, or an earlier export (replaced whole).")
   var csv: String
+
+  @Flag(help: "Replace --csv even when it holds files this command did not write (they are deleted).")
+  var force = false
 
   func run() throws {
     let filter = try `where`.map { w in
       try wrap("--where") { try WhereExpr.parse(w).renamingParams(canonicalKey) }
     }
     let registry = try global.openRegistry()
-    let report = try wrap("--where") { try registry.exportCSV(filter: filter, to: csv) }
+    let report = try wrap("--where") { try registry.exportCSV(filter: filter, to: csv, force: force) }
     for (file, count) in report.rows {
       print("\((csv as NSString).appendingPathComponent(file))  \(count) rows")
     }
