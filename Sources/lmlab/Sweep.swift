@@ -3,6 +3,7 @@
 // sweep stands. The logic is in Workbench/Sweep.
 import ArgumentParser
 import Foundation
+import SafeIO
 import Workbench
 
 struct SweepCommand: ParsableCommand {
@@ -41,7 +42,7 @@ struct SweepRun: ParsableCommand {
     let plan = try s.plan(registry: s.trainer == .dynamics ? try global.openRegistry() : nil)
     let registryPath = URL(fileURLWithPath: global.registryPath).standardizedFileURL.path
     func logFolder(_ id: String) -> String {
-      logDir ?? (((registryPath as NSString).deletingLastPathComponent as NSString).appendingPathComponent("sweeps/\(id)-\(s.name)"))
+      logDir ?? ((Paths.parentFolder(of: registryPath) as NSString).appendingPathComponent("sweeps/\(id)-\(s.name)"))
     }
     func array(_ sweep: String, tasks: Int) -> SlurmArray {
       SlurmArray(

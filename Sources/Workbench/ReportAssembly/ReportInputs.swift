@@ -6,6 +6,7 @@
 // positions after the context and interpolations for consecutive frames after --from, so the
 // rank is the horizon step / interpolation frame whatever the source numbers its frames.
 import Foundation
+import SafeIO
 import EvalMetrics
 import Registry
 import Reports
@@ -171,7 +172,7 @@ public enum ReportInputs {
         isPredict
         ? "\(p["predict_context"] ?? "?") context frames → \(p["predict_horizon"] ?? "?") predicted"
         : "interpolation from frame \(p["interpolate_from"] ?? "first") to \(p["interpolate_to"] ?? "last")"
-      let folder = try registry.artifacts(runId: r.id).first { $0.kind == "scores_csv" }.map { ($0.path as NSString).deletingLastPathComponent }
+      let folder = try registry.artifacts(runId: r.id).first { $0.kind == "scores_csv" }.map { Paths.parentFolder(of: $0.path) }
       var framesOf: [String: Set<Int64>] = [:]
       for s in list { framesOf[s.sequence, default: []].insert(s.frame) }
       var rank: [String: [Int64: Int]] = [:]
