@@ -50,6 +50,12 @@ public struct ModelConfig: ConfigSection {
     var p: [String] = []
     if imgSize % 16 != 0 { p.append("img_size must be divisible by 16, got \(imgSize)") }
     if ngc % 2 != 0 { p.append("ngc must be even (the last SPADE block has ngc/2 channels), got \(ngc)") }
+    if p.isEmpty && stateValueCount > Self.maxStateValues {
+      p.append(
+        String(
+          format: "the model would hold %.2f G values (%.1f GB); at most %.2f G: lower nsf, naf, ngc, n_filters, pose_decoder_channels or spade_hidden",
+          Double(stateValueCount) / 1e9, Double(stateValueCount) * 4 / 1e9, Double(Self.maxStateValues) / 1e9))
+    }
     return p
   }
 
