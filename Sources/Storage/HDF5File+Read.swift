@@ -104,6 +104,7 @@ extension HDF5File {
       let space = H5Dget_space(ds)
       defer { _ = H5Sclose(space) }
       let count = try checkAllocation(HDF5Library.shape(of: space), elementBytes: 64, object: normalizedPath(name))
+      if H5Tis_variable_str(t) > 0 { try checkVariableLengthData(dataset: name, count: count, object: normalizedPath(name)) }
       let result = HDF5Strings.read(fileType: t, count: count) { mem, buf in
         H5Dread(ds, mem, HDF5Library.allSelection, HDF5Library.allSelection, HDF5Library.defaultPlist, buf)
       }

@@ -26,6 +26,8 @@ public final class HDF5File {
   public let mode: Mode
   /// The HDF5 file identifier; negative once closed.
   private(set) var id: hid_t
+  /// The global heap collections, checked once before the first variable-length read.
+  var globalHeapCache: GlobalHeapIndex?
 
   /// Opens or creates the file at `path`.
   /// - Throws: `StorageError.fileNotFound`, `.notHDF5` (for `.readOnly`/`.readWrite`),
