@@ -99,6 +99,14 @@ let package = Package(
     .testTarget(name: "ReportsTests", dependencies: ["TestSupport", "Reports", "Imaging", "EvalMetrics"]),
     .testTarget(name: "WorkbenchConfigTests", dependencies: ["Workbench"]),
     .testTarget(name: "TrainingTests", dependencies: ["TestSupport", "Workbench", "Benchmarks", "InteropPython"]),
+    // Careless and hostile input (issue 24): crafted files through the built `lmlab` under a memory
+    // ceiling and a deadline, and a bounded, seeded fuzz round through the parsers.
+    .testTarget(
+      name: "HostileInputTests",
+      dependencies: [
+        "TestSupport", "Workbench", "SafeIO", "Storage", "Imaging", "Datasets", "Landmarks", "Registry", "EvalMetrics",
+        "TensorEngine",
+      ]),
   ],
   swiftLanguageModes: [.v5]
 )
