@@ -56,6 +56,10 @@ extension HDF5File {
     }
     guard let raw else { return }
     let element = 4 + sizeofAddr + 4
+    guard raw.count == count * element else {
+      throw StorageError.invalidContents(
+        path: path, object: object, reason: "its \(count) string references run past the end of the file: the file is corrupt")
+    }
     func le(_ at: Int, _ n: Int) -> UInt64 {
       var v: UInt64 = 0
       for k in 0..<n { v |= UInt64(raw[at + k]) << (8 * UInt64(k)) }
