@@ -45,7 +45,7 @@ public enum RegistryError: Error, CustomStringConvertible, LocalizedError, Equat
     case .badRunID(let text):
       return "'\(text)' is not a run id (expected a positive integer)"
     case .malformedExpression(let expr, let column, let message):
-      return "malformed expression at column \(column): \(message) in `\(expr)`"
+      return "malformed expression at column \(column): \(message) in `\(RegistryError.excerpt(expr, around: column))`"
     case .unknownField(let field, let suggestion):
       if let s = suggestion { return "unknown field '\(field)' (did you mean '\(s)'?)" }
       return "unknown field '\(field)'"
@@ -54,6 +54,16 @@ public enum RegistryError: Error, CustomStringConvertible, LocalizedError, Equat
     }
   }
   public var errorDescription: String? { description }
+
+  /// `text` whole when short, else the 40 characters either side of `column` with "…" marks
+  /// (a 60,000-character expression is not echoed back whole).
+  static func excerpt(_ text: String, around column: Int) -> String {
+    let chars = Array(text)
+    guard chars.count > 120 else { return text }
+    let at = Swift.min(Swift.max(column - 1, 0), chars.count)
+    let lo = Swift.max(0, at - 40), hi = Swift.min(chars.count, at + 40)
+    return (lo > 0 ? "…" : "") + String(chars[lo..<hi]) + (hi < chars.count ? "…" : "")
+  }
 
   static func untouched(_ path: String) -> String {
     Registry.isPostgresURL(path) ? "nothing written" : "file left untouched"
