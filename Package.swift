@@ -28,14 +28,18 @@ let package = Package(
     // Config sections: typed keys (name, type, range, default, help) each module declares beside
     // the code that reads them; Workbench composes them into the experiment config.
     .target(name: "ConfigSchema"),
+    // What a careless user or a hostile file cannot do: names from data checked before they become
+    // paths, files written through a rename, output folders that never replace a user's files,
+    // special files refused by kind, sizes from headers checked against the memory available.
+    .target(name: "SafeIO"),
     // Float32 tensors, kernels on OpenBLAS, reverse-mode autograd, layers, optimizers.
     .target(name: "TensorEngine", dependencies: ["COpenBLAS", "CKernels"]),
     // HDF5 files: checkpoints, landmark files, video arrays.
-    .target(name: "Storage", dependencies: ["TensorEngine", "CHDF5"]),
+    .target(name: "Storage", dependencies: ["TensorEngine", "CHDF5", "SafeIO"]),
     // PNG codec, resize, color jitter, TPS warp, drawing.
-    .target(name: "Imaging", dependencies: ["TensorEngine", "CPNG"]),
+    .target(name: "Imaging", dependencies: ["TensorEngine", "CPNG", "SafeIO"]),
     // Synthetic videos, frame folders, keypoints, pair and window sampling.
-    .target(name: "Datasets", dependencies: ["Imaging", "Storage", "ConfigSchema"]),
+    .target(name: "Datasets", dependencies: ["Imaging", "Storage", "ConfigSchema", "SafeIO"]),
     // ImageNet feature networks in the engine (EfficientNet-Lite0, eval mode), weights loaded strictly.
     .target(name: "FeatureNetworks", dependencies: ["TensorEngine", "Storage"]),
     // The landmark model, its losses and trainer.
@@ -52,16 +56,16 @@ let package = Package(
     .target(
       name: "Registry",
       dependencies: [
-        .product(name: "GRDB", package: "GRDB.swift"), .product(name: "PostgresNIO", package: "postgres-nio"),
+        "SafeIO", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "PostgresNIO", package: "postgres-nio"),
       ]),
     // HTML/SVG/CSV reports drawn from the registry.
-    .target(name: "Reports", dependencies: ["Registry", "Imaging", "EvalMetrics"]),
+    .target(name: "Reports", dependencies: ["Registry", "Imaging", "EvalMetrics", "SafeIO"]),
     // Wiring only: the config schema composed from the modules' sections, the run lifecycle, pipelines, sweeps.
     .target(
       name: "Workbench",
       dependencies: [
         "ConfigSchema", "TensorEngine", "Storage", "Imaging", "Datasets", "Landmarks", "Dynamics", "EvalMetrics",
-        "Registry", "Reports", "Yams", .product(name: "Logging", package: "swift-log"),
+        "Registry", "Reports", "SafeIO", "Yams", .product(name: "Logging", package: "swift-log"),
       ]),
     // `lmlab bench ...`: speed against the reference implementations, measured in the same run.
     .target(name: "Benchmarks", dependencies: ["Workbench"]),
@@ -69,7 +73,7 @@ let package = Package(
     // methods on the handle Workbench gives it) are invisible, so it can only pass the handle back.
     .executableTarget(
       name: "lmlab",
-      dependencies: ["Workbench", "Benchmarks", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      dependencies: ["Workbench", "Benchmarks", "SafeIO", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       swiftSettings: [.enableUpcomingFeature("MemberImportVisibility")]),
 
     // Test support: finds a python3 with h5py + numpy for the interop checks (no XCTest import).
@@ -97,6 +101,14 @@ let package = Package(
     .testTarget(name: "ReportsTests", dependencies: ["TestSupport", "Reports", "Imaging", "EvalMetrics"]),
     .testTarget(name: "WorkbenchConfigTests", dependencies: ["Workbench"]),
     .testTarget(name: "TrainingTests", dependencies: ["TestSupport", "Workbench", "Benchmarks", "InteropPython"]),
+    // Careless and hostile input (issue 24): crafted files through the built `lmlab` under a memory
+    // ceiling and a deadline, and a bounded, seeded fuzz round through the parsers.
+    .testTarget(
+      name: "HostileInputTests",
+      dependencies: [
+        "TestSupport", "Workbench", "SafeIO", "Storage", "Imaging", "Datasets", "Landmarks", "Registry", "EvalMetrics",
+        "TensorEngine",
+      ]),
   ],
   swiftLanguageModes: [.v5]
 )

@@ -11,6 +11,8 @@ public enum DatasetError: Error, CustomStringConvertible {
   case badLine(path: String, line: Int, detail: String)
   case image(ImagingError)
   case invalidArgument(String)
+  /// A write stopped on request (SIGINT/SIGTERM), with the reason.
+  case interrupted(String)
 
   public var description: String {
     switch self {
@@ -23,6 +25,7 @@ public enum DatasetError: Error, CustomStringConvertible {
     case .badLine(let p, let l, let d): return "\(p):\(l): \(d)"
     case .image(let e): return e.description
     case .invalidArgument(let d): return d
+    case .interrupted(let d): return "interrupted (\(d))"
     }
   }
 }

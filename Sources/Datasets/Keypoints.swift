@@ -1,6 +1,8 @@
 // Keypoint annotations: CSV `sequence,frame,keypoint,x,y` in pixels of the stored frames
-// (DESIGN §4); `frame` is the number in the frame's file name. Parsing reports file and line.
+// (DESIGN §4); `frame` is the number in the frame's file name. Parsing reports file and line;
+// sequence and keypoint names are checked as every name from data is (SafeIO's DataName).
 import Foundation
+import SafeIO
 
 public struct KeypointTable: Sendable {
   /// Keypoint names in first-seen order.
@@ -30,10 +32,17 @@ public struct KeypointTable: Sendable {
   /// Keypoints of a frame (NaN where missing), or nil if the frame has none.
   public func keypoints(sequence: String, frame: Int) -> [SIMD2<Float>]? { points[sequence]?[frame] }
 
+  /// Most distinct keypoint names a CSV may have (human pose sets have tens).
+  public static let maxKeypointNames = 1000
+
   /// Reads and parses a CSV file. A header row `sequence,frame,keypoint,x,y` is required.
   public static func read(_ path: String) throws -> KeypointTable {
-    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-      throw DatasetError.badFile(path: path, detail: "cannot read keypoints CSV")
+    let data: Data
+    do { data = try FileKind.read(path, maxBytes: 1 << 30) } catch let e as InputRefused {
+      throw DatasetError.badFile(path: path, detail: "cannot read keypoints CSV (\(e.message.replacingOccurrences(of: path + ": ", with: "")))")
+    }
+    guard let text = String(data: data, encoding: .utf8) else {
+      throw DatasetError.badFile(path: path, detail: "cannot read keypoints CSV (not UTF-8 text)")
     }
     var table = KeypointTable()
     var sawHeader = false
@@ -51,11 +60,18 @@ public struct KeypointTable: Sendable {
         continue
       }
       guard cols.count == 5 else { throw DatasetError.badLine(path: path, line: lineNo, detail: "expected 5 columns, got \(cols.count)") }
-      guard let f = Int(cols[1]) else { throw DatasetError.badLine(path: path, line: lineNo, detail: "frame `\(cols[1])` is not an integer") }
+      guard let f = Int(cols[1]) else { throw DatasetError.badLine(path: path, line: lineNo, detail: "frame \(DataName.quoted(cols[1])) is not an integer") }
       guard let x = Float(cols[3]), let y = Float(cols[4]), x.isFinite, y.isFinite else {
-        throw DatasetError.badLine(path: path, line: lineNo, detail: "x/y `\(cols[3])`, `\(cols[4])` are not finite numbers")
+        throw DatasetError.badLine(path: path, line: lineNo, detail: "x/y \(DataName.quoted(cols[3])), \(DataName.quoted(cols[4])) are not finite numbers")
       }
       guard !cols[0].isEmpty, !cols[2].isEmpty else { throw DatasetError.badLine(path: path, line: lineNo, detail: "empty sequence or keypoint name") }
+      for (kind, name) in [("sequence name", cols[0]), ("keypoint name", cols[2])] {
+        if let p = DataName.problem(name) { throw DatasetError.badLine(path: path, line: lineNo, detail: "\(kind) \(DataName.quoted(name)) \(p)") }
+      }
+      // Each new keypoint name widens every row seen so far: a bound keeps a crafted file linear.
+      if table.names.count >= maxKeypointNames && !table.names.contains(cols[2]) {
+        throw DatasetError.badLine(path: path, line: lineNo, detail: "more than \(maxKeypointNames) distinct keypoint names")
+      }
       table.set(sequence: cols[0], frame: f, keypoint: cols[2], x: x, y: y, line: lineNo)
     }
     if !sawHeader { throw DatasetError.badFile(path: path, detail: "empty keypoints CSV (no header)") }

@@ -2,8 +2,11 @@
 // generator's parameters and each sequence's appearance id. Only `splits` is required when
 // reading (README: {"splits": {"train": [...], "val": [...], "test": [...]}}); a missing
 // `format` means the current one. Read errors are one line naming the file and the field.
+// Split members are checked as names from data (SafeIO's DataName) and the splits must not
+// overlap: a sequence in two splits (or twice in one) would score a model on what it trained on.
 // Written with sorted keys (same content, same bytes).
 import Foundation
+import SafeIO
 
 public struct DatasetManifest: Encodable, Equatable, Sendable {
   /// The only manifest format so far; written by `lmlab data synth` and assumed when absent.
@@ -29,7 +32,9 @@ public struct DatasetManifest: Encodable, Equatable, Sendable {
   /// - Throws: `DatasetError.badFile` naming the file and the field (or JSON line) at fault.
   public static func read(_ path: String) throws -> DatasetManifest {
     let data: Data
-    do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+    do { data = try FileKind.read(path, maxBytes: 256 << 20) } catch let e as InputRefused {
+      throw DatasetError.badFile(path: path, detail: "cannot read manifest (\(e.message.replacingOccurrences(of: path + ": ", with: "")))")
+    } catch {
       throw DatasetError.badFile(path: path, detail: "cannot read manifest")
     }
     func bad(_ detail: String) -> DatasetError { .badFile(path: path, detail: detail) }
@@ -44,8 +49,20 @@ public struct DatasetManifest: Encodable, Equatable, Sendable {
       throw bad("field `splits` must be an object of split name → list of sequence names, got \(jsonKind(rawSplits))")
     }
     var splits: [String: [String]] = [:]
-    for (name, value) in splitObject {
-      splits[name] = try strings(value, field: "splits.\(name)", bad)
+    var home: [String: String] = [:]  // sequence → the split that holds it
+    for name in splitObject.keys.sorted() {
+      let members = try strings(splitObject[name]!, field: "splits.\(name)", bad)
+      for s in members {
+        if let p = DataName.problem(s) { throw bad("split \(DataName.quoted(name)) names sequence \(DataName.quoted(s)), which \(p)") }
+        if let other = home[s] {
+          throw bad(
+            other == name
+              ? "split \(DataName.quoted(name)) names sequence \(DataName.quoted(s)) twice"
+              : "sequence \(DataName.quoted(s)) is in split \(DataName.quoted(other)) and in split \(DataName.quoted(name)); splits must not overlap")
+        }
+        home[s] = name
+      }
+      splits[name] = members
     }
     var m = DatasetManifest(splits: splits)
     if let f = root["format"] {

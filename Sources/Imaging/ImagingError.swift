@@ -7,6 +7,10 @@ public enum ImagingError: Error, CustomStringConvertible, Equatable {
   case truncated(path: String, detail: String)
   case unreadable(path: String, detail: String)
   case writeFailed(path: String, detail: String)
+  /// The header claims more pixels than the limits allow (or than the file can hold).
+  case tooLarge(path: String, detail: String)
+  /// A FIFO, socket, device or folder where a PNG file was expected.
+  case notAFile(path: String, detail: String)
 
   public var description: String {
     switch self {
@@ -15,13 +19,17 @@ public enum ImagingError: Error, CustomStringConvertible, Equatable {
     case .truncated(let p, let d): return "\(p): truncated or corrupt PNG (\(d))"
     case .unreadable(let p, let d): return "\(p): cannot read (\(d))"
     case .writeFailed(let p, let d): return "\(p): cannot write PNG (\(d))"
+    case .tooLarge(let p, let d): return "\(p): \(d)"
+    case .notAFile(let p, let d): return "\(p): \(d)"
     }
   }
 
   /// The file the error is about.
   public var path: String {
     switch self {
-    case .notFound(let p), .notPNG(let p), .truncated(let p, _), .unreadable(let p, _), .writeFailed(let p, _): return p
+    case .notFound(let p), .notPNG(let p), .truncated(let p, _), .unreadable(let p, _), .writeFailed(let p, _), .tooLarge(let p, _),
+      .notAFile(let p, _):
+      return p
     }
   }
 }

@@ -5,9 +5,12 @@
 // 16-bit (value / 65535). NOTE: libpng's simplified reader treats 16-bit data as linear and 8-bit
 // data as sRGB; a file whose gAMA chunk says otherwise is converted accordingly (PIL ignores gAMA).
 // 16-bit files with alpha come back premultiplied from libpng and are un-premultiplied here.
-// Out: 8-bit RGB, values clamped to [0, 1] and rounded.
+// Out: 8-bit RGB, values clamped to [0, 1] and rounded, through a temporary file renamed into
+// place. Reads check the file's kind (a FIFO named x.png would block) and the header's claims
+// (PNGInfo's limits) before anything is allocated.
 import CPNG
 import Foundation
+import SafeIO
 
 private let formatAlpha: UInt32 = 0x01
 private let formatColor: UInt32 = 0x02
@@ -23,7 +26,24 @@ private func message(of image: png_image) -> String {
 
 /// Reads a PNG file into an RGBImage (values in [0, 1]).
 public func readPNG(_ path: String) throws -> RGBImage {
-  guard FileManager.default.fileExists(atPath: path) else { throw ImagingError.notFound(path: path) }
+  switch FileKind.of(path) {
+  case .regular: break
+  case .missing: throw ImagingError.notFound(path: path)
+  case .directory: throw ImagingError.notAFile(path: path, detail: "a folder, not a PNG file")
+  case .special(let k): throw ImagingError.notAFile(path: path, detail: "\(k), not a PNG file")
+  }
+  // The header first: a file claiming too many pixels is refused before it is read whole.
+  if let h = FileHandle(forReadingAtPath: path) {
+    let head = [UInt8](h.readData(ofLength: 33))
+    try? h.close()
+    let size = FileKind.size(path) ?? 0
+    if let info = try? PNGInfo.parse(head, path: path) { try info.checkLimits(path: path, fileBytes: size) }
+    if size > 64 << 20 {
+      do { try MemoryBudget.check(size, "a \(byteCount(Double(size))) PNG file") } catch let e as InputRefused {
+        throw ImagingError.tooLarge(path: path, detail: e.message)
+      }
+    }
+  }
   let data: Data
   do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
     throw ImagingError.unreadable(path: path, detail: error.localizedDescription)
@@ -39,6 +59,8 @@ public func decodePNG(_ data: Data, path: String = "<memory>") throws -> RGBImag
     }
     throw ImagingError.notPNG(path: path)
   }
+  // The header's claims against the limits before libpng allocates anything.
+  try PNGInfo.parse([UInt8](data.prefix(33)), path: path).checkLimits(path: path, fileBytes: data.count)
   return try data.withUnsafeBytes { raw -> RGBImage in
     var image = png_image()
     image.version = UInt32(PNG_IMAGE_VERSION)
@@ -118,20 +140,27 @@ public func rgb8Bytes(_ image: RGBImage) -> [UInt8] {
   return out
 }
 
-/// Writes an 8-bit RGB PNG (values clamped to [0, 1] and rounded). Same image, same bytes.
+/// Writes an 8-bit RGB PNG (values clamped to [0, 1] and rounded) through a temporary file
+/// renamed into place. Same image, same bytes.
 public func writePNG(_ image: RGBImage, to path: String) throws {
   precondition(image.width > 0 && image.height > 0, "writePNG: empty image")
   var bytes = rgb8Bytes(image)
-  var png = png_image()
-  png.version = UInt32(PNG_IMAGE_VERSION)
-  png.width = UInt32(image.width)
-  png.height = UInt32(image.height)
-  png.format = formatColor
-  let ok = bytes.withUnsafeMutableBytes { png_image_write_to_file(&png, path, 0, $0.baseAddress, 0, nil) }
-  if ok == 0 {
-    let m = message(of: png)
-    png_image_free(&png)
-    throw ImagingError.writeFailed(path: path, detail: m.isEmpty ? "libpng refused the file" : m)
+  do {
+    try AtomicFile.write(to: path) { tmp in
+      var png = png_image()
+      png.version = UInt32(PNG_IMAGE_VERSION)
+      png.width = UInt32(image.width)
+      png.height = UInt32(image.height)
+      png.format = formatColor
+      let ok = bytes.withUnsafeMutableBytes { png_image_write_to_file(&png, tmp, 0, $0.baseAddress, 0, nil) }
+      if ok == 0 {
+        let m = message(of: png)
+        png_image_free(&png)
+        throw ImagingError.writeFailed(path: path, detail: m.isEmpty ? "libpng refused the file" : m)
+      }
+      png_image_free(&png)
+    }
+  } catch let e as InputRefused {
+    throw ImagingError.writeFailed(path: path, detail: e.message.hasPrefix(path + ": ") ? String(e.message.dropFirst(path.count + 2)) : e.message)
   }
-  png_image_free(&png)
 }

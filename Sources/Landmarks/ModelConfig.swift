@@ -61,6 +61,12 @@ public struct ModelConfig: ConfigSection {
     if decoderSkip == "reference" && disableSpade {
       p.append("decoder_skip: reference feeds SPADE; it needs disable_spade: false")
     }
+    if p.isEmpty && stateValueCount > Self.maxStateValues {
+      p.append(
+        String(
+          format: "the model would hold %.2f G values (%.1f GB); at most %.2f G: lower nsf, naf, ngc, n_filters, pose_decoder_channels or spade_hidden",
+          Double(stateValueCount) / 1e9, Double(stateValueCount) * 4 / 1e9, Double(Self.maxStateValues) / 1e9))
+    }
     return p
   }
 

@@ -1,6 +1,9 @@
 // CSV export of a filtered set of runs: runs, params, full series, summaries, per-frame
 // scores, checkpoints and artifacts, one file each, streamed (no table is held in memory).
+// The folder is written whole (SafeIO's OutputFolder): staged beside it and renamed into place;
+// an existing folder is replaced only when it is empty, an earlier export, or `force`.
 import Foundation
+import SafeIO
 
 public struct ExportReport: Sendable {
   /// File name → data rows written (header excluded).
@@ -9,10 +12,19 @@ public struct ExportReport: Sendable {
 
 extension Registry {
   /// Writes `runs.csv`, `params.csv`, `series.csv`, `summaries.csv`, `frame_scores.csv`,
-  /// `checkpoints.csv`, `artifacts.csv` into `directory` (created if missing).
-  public func exportCSV(filter: WhereExpr?, to directory: String) throws -> ExportReport {
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    return try read { c in
+  /// `checkpoints.csv`, `artifacts.csv` as the folder `directory` (see the header for when an
+  /// existing one is replaced).
+  public func exportCSV(filter: WhereExpr?, to directory: String, force: Bool = false) throws -> ExportReport {
+    try OutputFolder.check(directory, command: "runs export", option: "--csv", force: force, policy: .replaceOwn)
+    var report = ExportReport(rows: [])
+    _ = try OutputFolder.write(to: directory, command: "runs export", option: "--csv", force: force, policy: .replaceOwn) { folder in
+      report = try exportTables(filter: filter, to: folder.staging)
+    }
+    return report
+  }
+
+  private func exportTables(filter: WhereExpr?, to directory: String) throws -> ExportReport {
+    try read { c in
       if let f = filter { try Registry.checkFieldsExist(c, f.fields) }
       var cond = "1 = 1"
       var args: [Any?] = []
@@ -71,11 +83,19 @@ extension Registry {
   }
 
   static func writeCSV(_ c: SQLConnection, sql: String, to path: String) throws -> Int {
-    _ = FileManager.default.createFile(atPath: path, contents: nil)
-    guard let fh = FileHandle(forWritingAtPath: path) else {
-      throw RegistryError.cannotOpen(path: path, detail: "not writable")
+    var count = 0
+    try AtomicFile.write(to: path) { tmp in
+      _ = FileManager.default.createFile(atPath: tmp, contents: nil)
+      guard let fh = FileHandle(forWritingAtPath: tmp) else {
+        throw RegistryError.cannotOpen(path: path, detail: "not writable")
+      }
+      defer { try? fh.close() }
+      count = try streamCSV(c, sql: sql, to: fh)
     }
-    defer { try? fh.close() }
+    return count
+  }
+
+  private static func streamCSV(_ c: SQLConnection, sql: String, to fh: FileHandle) throws -> Int {
     var out = csvHeader(of: sql).map(csvField).joined(separator: ",") + "\n"
     var count = 0
     try c.forEachRow(sql, []) { row in
@@ -91,11 +111,11 @@ extension Registry {
       out += cells.joined(separator: ",") + "\n"
       count += 1
       if out.utf8.count > 1 << 20 {
-        fh.write(Data(out.utf8))
+        try fh.write(contentsOf: Data(out.utf8))
         out = ""
       }
     }
-    fh.write(Data(out.utf8))
+    try fh.write(contentsOf: Data(out.utf8))
     return count
   }
 }

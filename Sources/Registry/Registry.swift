@@ -127,7 +127,10 @@ public final class Registry: @unchecked Sendable {
       database = try SQLiteDatabase(path: location, busyTimeout: options.busyTimeout)
       path = location
     }
-    if options.reapOnOpen { reapedOnOpen = try reapInterrupted() }
+    if options.reapOnOpen {
+      // A read-only registry is looked at as it is: runs whose process died stay `running` in it.
+      do { reapedOnOpen = try reapInterrupted() } catch RegistryError.readOnly {}
+    }
   }
 
   /// Which engine holds this registry.

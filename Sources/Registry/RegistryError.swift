@@ -13,6 +13,8 @@ public enum RegistryError: Error, CustomStringConvertible, LocalizedError, Equat
   case cannotOpen(path: String, detail: String)
   /// A command that only reads found no registry at the path.
   case missing(path: String)
+  /// This user cannot write the registry (file or folder read-only); `action` is what was refused.
+  case readOnly(path: String, action: String)
   case noSuchRun(Int64)
   case badRunID(String)
   /// A `--where` or `--sort` expression that does not parse, with the 1-based column.
@@ -36,12 +38,14 @@ public enum RegistryError: Error, CustomStringConvertible, LocalizedError, Equat
       return "registry \(path): cannot open (\(detail))"
     case .missing(let path):
       return "registry \(path): no such file (give --registry PATH or set LMLAB_REGISTRY)"
+    case .readOnly(let path, let action):
+      return "registry \(path): read-only (this user cannot write the file or its folder), so lmlab cannot \(action); nothing written"
     case .noSuchRun(let id):
       return "no run with id \(id) in the registry"
     case .badRunID(let text):
       return "'\(text)' is not a run id (expected a positive integer)"
     case .malformedExpression(let expr, let column, let message):
-      return "malformed expression at column \(column): \(message) in `\(expr)`"
+      return "malformed expression at column \(column): \(message) in `\(RegistryError.excerpt(expr, around: column))`"
     case .unknownField(let field, let suggestion):
       if let s = suggestion { return "unknown field '\(field)' (did you mean '\(s)'?)" }
       return "unknown field '\(field)'"
@@ -50,6 +54,16 @@ public enum RegistryError: Error, CustomStringConvertible, LocalizedError, Equat
     }
   }
   public var errorDescription: String? { description }
+
+  /// `text` whole when short, else the 40 characters either side of `column` with "…" marks
+  /// (a 60,000-character expression is not echoed back whole).
+  static func excerpt(_ text: String, around column: Int) -> String {
+    let chars = Array(text)
+    guard chars.count > 120 else { return text }
+    let at = Swift.min(Swift.max(column - 1, 0), chars.count)
+    let lo = Swift.max(0, at - 40), hi = Swift.min(chars.count, at + 40)
+    return (lo > 0 ? "…" : "") + String(chars[lo..<hi]) + (hi < chars.count ? "…" : "")
+  }
 
   static func untouched(_ path: String) -> String {
     Registry.isPostgresURL(path) ? "nothing written" : "file left untouched"

@@ -4,11 +4,18 @@
 //   expr    := term ('or' term)*
 //   term    := factor ('and' factor)*
 //   factor  := 'not' factor | '(' expr ')' | field op value
-//   op      := = | == | != | <> | < | <= | > | >= | ~ (contains) | !~
+//   op      := = | == | != | <> | < | <= | > | >= | ~ (contains) | !~ (does not contain)
 //   field   := run column (id status kind name seed host parent experiment config_hash
 //              git_commit dataset_fingerprint) | param.KEY | KEY (a param) |
 //              metric.NAME (latest value) | best.NAME | min.NAME | max.NAME
 //   value   := number | true | false | word | 'quoted' | "quoted"
+//
+// `~` tests whether the field's text contains the value's text, ignoring ASCII letter case; the
+// value is literal (`%`, `_` and `\` match themselves: they are escaped for SQL's LIKE).
+// Limits, so that no input crashes the parser or the database's: at most `WhereParser.maxDepth`
+// nested parentheses / `not`s and `WhereParser.maxComparisons` comparisons (SQLite's own parser
+// overflows its stack near 100 nested terms; PostgreSQL has a similar limit), chains of `and` /
+// `or` compiled flat (a OR b OR c, not nested pairs).
 //
 // Example: n_landmarks=30 and status=finished and metric.keypoint_acc>0.7
 import Foundation
@@ -119,23 +126,40 @@ public indirect enum WhereExpr: Equatable, Sendable {
     return try p.parseAll()
   }
 
-  /// SQL condition on `runs r` and its arguments, in order.
+  /// SQL condition on `runs r` and its arguments, in order. A chain of one connective is written
+  /// flat, `(a AND b AND c)`, so its length does not nest the SQL.
   public func sql() throws -> (String, [Any?]) {
     switch self {
-    case .and(let a, let b):
-      let (sa, xa) = try a.sql()
-      let (sb, xb) = try b.sql()
-      return ("(\(sa) AND \(sb))", xa + xb)
-    case .or(let a, let b):
-      let (sa, xa) = try a.sql()
-      let (sb, xb) = try b.sql()
-      return ("(\(sa) OR \(sb))", xa + xb)
+    case .and, .or:
+      let isAnd: Bool
+      if case .and = self { isAnd = true } else { isAnd = false }
+      var parts: [String] = []
+      var args: [Any?] = []
+      for term in chain(isAnd: isAnd) {
+        let (t, x) = try term.sql()
+        parts.append(t)
+        args += x
+      }
+      return ("(" + parts.joined(separator: isAnd ? " AND " : " OR ") + ")", args)
     case .not(let a):
       let (sa, xa) = try a.sql()
       return ("(NOT \(sa))", xa)
     case .compare(let field, let op, let value):
       return try WhereExpr.compareSQL(field, op, value)
     }
+  }
+
+  /// The operands of a chain of one connective, left to right (a and b and c → [a, b, c]).
+  func chain(isAnd: Bool) -> [WhereExpr] {
+    var out: [WhereExpr] = []
+    var stack: [WhereExpr] = [self]
+    while let e = stack.popLast() {
+      switch (e, isAnd) {
+      case (.and(let a, let b), true), (.or(let a, let b), false): stack += [b, a]
+      default: out.append(e)
+      }
+    }
+    return out
   }
 
   private static func compareSQL(_ field: WhereField, _ op: WhereOp, _ value: WhereValue) throws
@@ -149,11 +173,13 @@ public indirect enum WhereExpr: Equatable, Sendable {
       case .number(let n): s = formatNumber(n)
       case .bool(let b): s = b ? "true" : "false"
       }
-      return like ? "%" + s + "%" : s
+      return like ? "%" + likeEscaped(s) + "%" : s
     }
     // `~` matches without regard to case on both engines (SQLite's LIKE already ignores ASCII
-    // case, PostgreSQL's does not).
-    func compare(_ lhs: String) -> String { like ? "LOWER(\(lhs)) \(op.sql) LOWER(?)" : "\(lhs) \(op.sql) ?" }
+    // case, PostgreSQL's does not); the text is literal: LIKE's wildcards are escaped with '\'.
+    func compare(_ lhs: String) -> String {
+      like ? "LOWER(\(lhs)) \(op.sql) LOWER(?) ESCAPE '\\'" : "\(lhs) \(op.sql) ?"
+    }
     switch field {
     case .column(let name):
       let col = "r." + WhereField.runColumns[name]!
@@ -190,6 +216,16 @@ public indirect enum WhereExpr: Equatable, Sendable {
         [name, n]
       )
     }
+  }
+
+  /// `text` with LIKE's wildcards and the escape character escaped ("p_ain" → "p\\_ain").
+  static func likeEscaped(_ text: String) -> String {
+    var out = ""
+    for c in text {
+      if c == "%" || c == "_" || c == "\\" { out.append("\\") }
+      out.append(c)
+    }
+    return out
   }
 
   static func statSQL(_ stat: WhereField.Stat) -> String {
@@ -253,8 +289,15 @@ public struct SortKey: Equatable, Sendable {
   }
 }
 
-/// Recursive-descent parser with 1-based column positions in its errors.
+/// Recursive-descent parser with 1-based column positions in its errors; its recursion is
+/// bounded by `maxDepth`, and an expression by `maxComparisons`.
 struct WhereParser {
+  /// Deepest nesting of parentheses and `not`s.
+  static let maxDepth = 12
+  /// Most comparisons in one expression.
+  static let maxComparisons = 64
+  var depth = 0
+  var comparisons = 0
   enum Token: Equatable {
     case word(String)
     case quoted(String)
@@ -372,14 +415,26 @@ struct WhereParser {
     return lhs
   }
 
+  /// Enters one level of nesting at `col`, refusing one too many.
+  mutating func nest(_ col: Int) throws {
+    depth += 1
+    if depth > Self.maxDepth {
+      throw fail(col, "more than \(Self.maxDepth) nested parentheses or 'not's")
+    }
+  }
+
   mutating func parseFactor() throws -> WhereExpr {
     let (tok, col) = current
     if isKeyword(tok, "not") {
+      try nest(col)
+      defer { depth -= 1 }
       pos += 1
       return .not(try parseFactor())
     }
     switch tok {
     case .lparen:
+      try nest(col)
+      defer { depth -= 1 }
       pos += 1
       let e = try parseOr()
       guard case .rparen = current.0 else {
@@ -418,6 +473,10 @@ struct WhereParser {
           "expected a value after '\(op.rawValue)', found \(describe(current.0))")
       }
       pos += 1
+      comparisons += 1
+      if comparisons > Self.maxComparisons {
+        throw fail(col, "more than \(Self.maxComparisons) comparisons in one expression")
+      }
       return .compare(WhereField.parse(w), op, value)
     default:
       throw fail(col, "expected a field name or '(', found \(describe(tok))")

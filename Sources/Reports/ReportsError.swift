@@ -1,5 +1,6 @@
 // ReportsError: what can go wrong writing or reading report files; each names the file.
 import Foundation
+import SafeIO
 
 public enum ReportsError: Error, Equatable, CustomStringConvertible, LocalizedError {
   /// A report file could not be written.
@@ -20,11 +21,12 @@ public enum ReportsError: Error, Equatable, CustomStringConvertible, LocalizedEr
   public var errorDescription: String? { description }
 }
 
-/// Writes `text` to `path` atomically (a reader never sees half a file).
+/// Writes `text` to `path` through a temporary file and a rename (a reader never sees half a file).
 func writeReportFile(_ text: String, to path: String) throws {
   do {
-    try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-  } catch {
-    throw ReportsError.write(path: path, reason: (error as NSError).localizedDescription)
+    try AtomicFile.write(Data(text.utf8), to: path)
+  } catch let e as InputRefused {
+    let m = e.message
+    throw ReportsError.write(path: path, reason: m.hasPrefix(path + ": ") ? String(m.dropFirst(path.count + 2)) : m)
   }
 }

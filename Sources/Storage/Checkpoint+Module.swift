@@ -1,7 +1,35 @@
 // Checkpoint+Module: saving a Module's state dict as a checkpoint and loading one back
-// strictly (a missing, unexpected or mis-shaped tensor is an error naming the key and file).
+// strictly (a missing, unexpected or mis-shaped tensor is an error naming the key and file, and
+// so is a tensor holding NaN or infinite values: a model loaded from it would compute garbage
+// without a word).
 import Foundation
 import TensorEngine
+
+extension Checkpoint {
+  /// Throws naming the file and the first tensor (parameters and buffers, then optimizer state)
+  /// that holds a NaN or an infinite value, with how many.
+  public func checkFinite() throws {
+    for (prefix, list) in [("", tensors), (Self.optimizerGroup + "/", optimizer)] {
+      for (name, t) in list {
+        if let problem = nonFiniteSummary(t) {
+          throw StorageError.invalidContents(path: sourcePath ?? "<checkpoint in memory>", object: prefix + name, reason: problem)
+        }
+      }
+    }
+  }
+}
+
+/// "holds 12 NaN and 1 infinite values (of 864)" or nil when every value is finite.
+public func nonFiniteSummary(_ t: Tensor) -> String? {
+  let p = UnsafeBufferPointer(start: t.data, count: t.count)
+  var nan = 0, inf = 0
+  for v in p where !v.isFinite {
+    if v.isNaN { nan += 1 } else { inf += 1 }
+  }
+  guard nan + inf > 0 else { return nil }
+  let parts = [nan > 0 ? "\(nan) NaN" : nil, inf > 0 ? "\(inf) infinite" : nil].compactMap { $0 }
+  return "holds \(parts.joined(separator: " and ")) value\(nan + inf == 1 ? "" : "s") (of \(t.count)); a model loaded from it would compute NaN"
+}
 
 extension Checkpoint {
   /// A checkpoint of `module`'s parameters and buffers (`stateDict()` names). The tensors are
@@ -30,6 +58,7 @@ extension Checkpoint {
   /// Loads the optimizer/ state into `adam`, strictly.
   /// - Throws: `StorageError.stateDict(path:_:)` naming the file and the key at fault.
   public func restoreOptimizer(into adam: Adam) throws {
+    try checkFinite()
     do {
       try adam.loadStateDict(optimizerDictionary, step: Int(optimizerAttributes["step"] ?? 0))
     } catch let error as StateDictError {
@@ -56,6 +85,7 @@ extension Module {
   /// tensor of the same shape and every tensor of the module must be present.
   /// - Throws: `StorageError.stateDict(path:_:)` wrapping the `StateDictError` that names the key.
   public func load(_ checkpoint: Checkpoint) throws {
+    try checkpoint.checkFinite()
     do {
       try loadStateDict(checkpoint.tensorDictionary)
     } catch let error as StateDictError {

@@ -84,7 +84,7 @@ public struct Checkpoint {
 
   // MARK: Writing
 
-  /// Writes the checkpoint to `path` atomically (via `path.tmp` and a rename).
+  /// Writes the checkpoint to `path` atomically (via a hidden temporary file and a rename).
   /// - Throws: `StorageError.writeFailed` (names the dataset) on invalid names, duplicates or
   ///   I/O failure; `path` is then left as it was.
   public func write(to path: String) throws {

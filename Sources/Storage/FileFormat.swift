@@ -1,7 +1,8 @@
 // FileFormat: the `format` / `format_version` root attributes that tag LandmarkLab's own files,
-// and atomic writes (write `path.tmp`, flush, fsync, rename) so a crash never leaves a
-// half-written file under the final name.
+// and atomic writes (write a hidden temporary file beside `path`, flush, fsync, rename) so a crash
+// never leaves a half-written file under the final name.
 import Foundation
+import SafeIO
 
 /// A file kind and the newest version of it this build reads and writes.
 struct FileFormat {
@@ -37,11 +38,15 @@ struct FileFormat {
   }
 }
 
-/// Creates `path + ".tmp"`, lets `body` fill it, closes and fsyncs it, then renames it over
-/// `path`. On any error the temporary file is removed and `path` is left untouched.
+/// Creates a hidden temporary file beside `path`, lets `body` fill it, closes and fsyncs it, then
+/// renames it over `path`. On any error the temporary file is removed and `path` is left
+/// untouched. A `path` that is a folder or a special file is refused first, naming it.
 func writeAtomically(to path: String, _ body: (HDF5File) throws -> Void) throws {
-  let tmp = path + ".tmp"
-  try? FileManager.default.removeItem(atPath: tmp)
+  do { try AtomicFile.checkTarget(path) } catch let e as InputRefused {
+    throw StorageError.badTarget(
+      path: path, reason: e.message.hasPrefix(path + ": ") ? String(e.message.dropFirst(path.count + 2)) : e.message)
+  }
+  let tmp = AtomicFile.temporaryPath(for: path)
   do {
     let file = try HDF5File(path: tmp, mode: .create)
     do {
@@ -59,8 +64,7 @@ func writeAtomically(to path: String, _ body: (HDF5File) throws -> Void) throws 
     }
     // Make the rename itself durable (best effort: some file systems refuse fsync on folders).
     try? fsyncFile(
-      (path as NSString).deletingLastPathComponent.isEmpty
-        ? "." : (path as NSString).deletingLastPathComponent)
+      Paths.folder(of: path))
   } catch {
     try? FileManager.default.removeItem(atPath: tmp)
     throw error

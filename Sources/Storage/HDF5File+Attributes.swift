@@ -63,6 +63,7 @@ extension HDF5File {
   public func readStringAttribute(_ name: String, on object: String = "/") throws -> String {
     let label = "\(normalizedPath(object))@\(name)"
     return try withAttribute(name, on: object) { aid, type, count in
+      if H5Tis_variable_str(type) > 0 { try checkVariableLengthData(dataset: nil, count: count, object: label) }
       let result = HDF5Strings.read(fileType: type, count: count) { mem, buf in H5Aread(aid, mem, buf) }
       switch result {
       case nil:
@@ -151,7 +152,8 @@ extension HDF5File {
       defer { _ = H5Tclose(type) }
       let space = H5Aget_space(aid)
       defer { _ = H5Sclose(space) }
-      let count = HDF5Library.shape(of: space).reduce(1, *)
+      // A crafted shape must not overflow (nor ask for more than memory holds).
+      let count = try checkAllocation(HDF5Library.shape(of: space), elementBytes: 16, object: "\(normalizedPath(object))@\(name)")
       return try body(aid, type, count)
     }
   }

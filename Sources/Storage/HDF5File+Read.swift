@@ -2,8 +2,11 @@
 // [UInt8], [String] and names (strings or integers as text), whole or as a range of rows along the first axis (a hyperslab).
 // Numeric reads go straight into the destination buffer through HDF5's type conversion
 // (float64/float16/integers → float32 and so on), with no per-element Swift loop.
+// A shape is a claim of the file (a 1 kB chunked file may declare 10 GB): every read checks the
+// bytes it is about to allocate against the memory available (SafeIO's MemoryBudget) first.
 import CHDF5
 import Foundation
+import SafeIO
 import TensorEngine
 
 extension HDF5File {
@@ -100,7 +103,8 @@ extension HDF5File {
       defer { _ = H5Tclose(t) }
       let space = H5Dget_space(ds)
       defer { _ = H5Sclose(space) }
-      let count = Tensor.elementCount(HDF5Library.shape(of: space))
+      let count = try checkAllocation(HDF5Library.shape(of: space), elementBytes: 64, object: normalizedPath(name))
+      if H5Tis_variable_str(t) > 0 { try checkVariableLengthData(dataset: name, count: count, object: normalizedPath(name)) }
       let result = HDF5Strings.read(fileType: t, count: count) { mem, buf in
         H5Dread(ds, mem, HDF5Library.allSelection, HDF5Library.allSelection, HDF5Library.defaultPlist, buf)
       }
@@ -129,6 +133,20 @@ extension HDF5File {
   }
 
   // MARK: Internals
+
+  /// The element count of `shape`, after checking that `elementBytes` each fit in the memory
+  /// available; a shape whose product overflows is refused too. Errors name the file and dataset.
+  func checkAllocation(_ shape: [Int], elementBytes: Int, object: String) throws -> Int {
+    guard let n = MemoryBudget.product(shape), let bytes = MemoryBudget.product([n, Swift.max(elementBytes, 1)]) else {
+      throw StorageError.invalidContents(path: path, object: object, reason: "shape \(shape) is too large to hold")
+    }
+    if bytes > 64 << 20 {
+      do { try MemoryBudget.check(bytes, "shape \(shape)") } catch let e as InputRefused {
+        throw StorageError.invalidContents(path: path, object: object, reason: e.message)
+      }
+    }
+    return n
+  }
 
   /// Opens dataset `name` (caller closes it). Call inside `HDF5Library.call`.
   func openDataset(_ name: String) throws -> hid_t {
@@ -208,7 +226,7 @@ extension HDF5File {
       defer { if memSpace != HDF5Library.allSelection { _ = H5Sclose(memSpace) } }
       let mem = memType()
       let selection = memSpace == HDF5Library.allSelection ? HDF5Library.allSelection : fileSpace
-      let n = Tensor.elementCount(shape)
+      let n = try checkAllocation(shape, elementBytes: Int(H5Tget_size(mem)), object: object)
       return try body(shape) { buffer in
         guard n > 0 else { return }
         guard H5Dread(ds, mem, memSpace, selection, HDF5Library.defaultPlist, buffer) >= 0 else {

@@ -6,6 +6,7 @@
 // '/' is optional; "/" (or "") is the root group.
 import CHDF5
 import Foundation
+import SafeIO
 
 /// An open HDF5 file. Not meant to be shared between threads while in use (all HDF5 calls
 /// are serialised by one process-wide lock, so doing so is safe but slow).
@@ -25,6 +26,8 @@ public final class HDF5File {
   public let mode: Mode
   /// The HDF5 file identifier; negative once closed.
   private(set) var id: hid_t
+  /// The global heap collections, checked once before the first variable-length read.
+  var globalHeapCache: GlobalHeapIndex?
 
   /// Opens or creates the file at `path`.
   /// - Throws: `StorageError.fileNotFound`, `.notHDF5` (for `.readOnly`/`.readWrite`),
@@ -35,8 +38,12 @@ public final class HDF5File {
     let fid: hid_t = try HDF5Library.call {
       switch mode {
       case .readOnly, .readWrite:
-        guard FileManager.default.fileExists(atPath: path) else {
-          throw StorageError.fileNotFound(path: path)
+        // By kind first: HDF5 would block opening a FIFO and fail obscurely on a folder.
+        switch FileKind.of(path) {
+        case .regular: break
+        case .missing: throw StorageError.fileNotFound(path: path)
+        case .directory: throw StorageError.openFailed(path: path, reason: "a folder, not an HDF5 file")
+        case .special(let k): throw StorageError.openFailed(path: path, reason: "\(k), not an HDF5 file")
         }
         guard H5Fis_hdf5(path) > 0 else { throw StorageError.notHDF5(path: path) }
         let flags = mode == .readOnly ? HDF5Library.accReadOnly : HDF5Library.accReadWrite

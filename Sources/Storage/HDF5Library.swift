@@ -116,7 +116,7 @@ enum HDF5Library {
       guard rank > 0 else { return [] }
       var dims = [hsize_t](repeating: 0, count: rank)
       _ = H5Sget_simple_extent_dims(space, &dims, nil)
-      return dims.map { Int($0) }
+      return dims.map { Int(clamping: $0) }
     }
   }
 

@@ -3,7 +3,11 @@
 // validation on write and read that names the file, the dataset and the sizes that disagree.
 // Files from other tools may label sequences by integer (read as decimal text, "7") or leave
 // `sequence` out (one sequence, named `LandmarkFile.unnamedSequence`); we always write strings.
+// Read files are held to what the format promises: finite means and covariances (a NaN would
+// turn a keypoint fit into a "rank-deficient" one or an accuracy of 0 without a word) and
+// sequence names safe to use as names (SafeIO's DataName).
 import Foundation
+import SafeIO
 import TensorEngine
 
 /// Landmark means and covariances for N frames, K landmarks each.
@@ -60,7 +64,7 @@ public struct LandmarkFile {
     }
   }
 
-  /// Writes the file atomically (via `path.tmp`).
+  /// Writes the file atomically (via a hidden temporary file and a rename).
   public func write(to path: String) throws {
     try validate(path: path)
     try writeAtomically(to: path) { f in
@@ -96,6 +100,16 @@ public struct LandmarkFile {
       unchecked: mu, covariance: covariance, sequence: sequence, frame: try f.readInt64s("frame").values)
     file.sequenceStored = stored
     try file.validate(path: path)
+    for (name, t) in [("mu", mu), ("covariance", covariance)] {
+      if let problem = nonFiniteSummary(t, perRow: t.rank > 0 ? t.count / Swift.max(t.shape[0], 1) : 1, names: (sequence, file.frame)) {
+        throw StorageError.invalidContents(path: path, object: name, reason: problem)
+      }
+    }
+    for (i, s) in sequence.enumerated() where stored {
+      if let p = DataName.problem(s) {
+        throw StorageError.invalidContents(path: path, object: "sequence", reason: "row \(i) names sequence \(DataName.quoted(s)), which \(p)")
+      }
+    }
     return file
   }
 
@@ -105,4 +119,21 @@ public struct LandmarkFile {
     self.sequence = sequence
     self.frame = frame
   }
+}
+
+/// "holds 80 NaN values (of 80; first in frame 0 of sequence `s`)" or nil when all are finite.
+func nonFiniteSummary(_ t: Tensor, perRow: Int, names: (sequence: [String], frame: [Int64])) -> String? {
+  let p = UnsafeBufferPointer(start: t.data, count: t.count)
+  var nan = 0, inf = 0, first = -1
+  for (i, v) in p.enumerated() where !v.isFinite {
+    if first < 0 { first = i }
+    if v.isNaN { nan += 1 } else { inf += 1 }
+  }
+  guard nan + inf > 0 else { return nil }
+  let row = first / Swift.max(perRow, 1)
+  let parts = [nan > 0 ? "\(nan) NaN" : nil, inf > 0 ? "\(inf) infinite" : nil].compactMap { $0 }
+  let whereFirst =
+    row < names.sequence.count && row < names.frame.count
+    ? "; first in frame \(names.frame[row]) of sequence \(DataName.quoted(names.sequence[row]))" : ""
+  return "holds \(parts.joined(separator: " and ")) value\(nan + inf == 1 ? "" : "s") (of \(t.count)\(whereFirst)): landmarks must be finite"
 }

@@ -36,6 +36,8 @@ public enum StorageError: Error, Equatable {
   case wrongFormat(path: String, expected: String, found: String)
   /// Strict loading of a checkpoint into a model failed.
   case stateDict(path: String, StateDictError)
+  /// `path` cannot be written as a file (a folder, a special file, a missing folder).
+  case badTarget(path: String, reason: String)
 }
 
 extension StorageError: CustomStringConvertible, LocalizedError {
@@ -72,6 +74,8 @@ extension StorageError: CustomStringConvertible, LocalizedError {
       return "\(p): file format is '\(f)', expected '\(e)'"
     case .stateDict(let p, let e):
       return "\(p): \(e)"
+    case .badTarget(let p, let r):
+      return "\(p): \(r)"
     }
   }
 

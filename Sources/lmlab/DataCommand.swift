@@ -18,6 +18,7 @@ struct DataSynth: ParsableCommand {
   @Option(help: "Frames per sequence.") var frames = 100
   @Option(help: "Frame size S (S×S pixels).") var size = 64
   @Option(help: "Random seed: same seed, same bytes.") var seed: UInt64 = 0
+  @Flag(help: "Replace --out even when it holds files (by default a non-empty folder is refused).") var force = false
 
   func validate() throws {
     guard sequences >= 1, frames >= 1 else { throw ValidationError("--sequences and --frames must be ≥ 1") }
@@ -25,7 +26,13 @@ struct DataSynth: ParsableCommand {
   }
 
   func run() throws {
-    let r = try DataTools.synthesize(sequences: sequences, frames: frames, size: size, seed: seed, to: out)
+    let r: (frames: Int, seconds: Double)
+    do {
+      r = try DataTools.synthesize(sequences: sequences, frames: frames, size: size, seed: seed, to: out, force: force)
+    } catch let e where DataTools.interruption(e) != nil {
+      print("data synth: interrupted by \(DataTools.interruption(e)!); nothing written to \(out)")
+      throw ExitCode(130)
+    }
     print(String(format: "wrote %d sequences × %d frames (%d×%d) to %@ in %.2f s (%.0f frames/s)",
       sequences, frames, size, size, out, r.seconds, Double(r.frames) / r.seconds))
   }
@@ -42,11 +49,12 @@ struct DataInspect: ParsableCommand {
   @Flag(help: "Decode every frame (finds truncated files).") var verify = false
 
   func run() throws {
+    let trimmed = path.hasSuffix("/") ? String(path.dropLast()) : path
+    let out = sheet ?? (trimmed + "_contact.png")
+    try OutputFiles.check(out, option: sheet == nil ? "contact sheet" : "--sheet")
     let source = try DataTools.open(path)
     let summary = try DataTools.inspect(source, rows: rows, columns: columns, verify: verify)
     summary.lines.forEach { print($0) }
-    let trimmed = path.hasSuffix("/") ? String(path.dropLast()) : path
-    let out = sheet ?? (trimmed + "_contact.png")
     try DataTools.writeSheet(summary, to: out)
     print("contact sheet: \(out)")
   }

@@ -8,7 +8,10 @@ struct Demo: ParsableCommand {
     abstract: "Synthetic data → landmarks → keypoints → dynamics → prediction and interpolation → scores; resumable.")
 
   @OptionGroup var global: GlobalOptions
-  @Option(help: "Output folder (frame folders and the report).") var out = "reports/demo"
+  @Option(help: "Output folder (frame folders and the report): new, empty, or an earlier demo's (continued).")
+  var out = "reports/demo"
+  @Flag(help: "Use --out even when it holds files the demo did not write (its stage folders there are replaced).")
+  var force = false
   @Option(help: "Experiment the demo's runs are filed under.") var experiment = "demo"
   @Option(name: .customLong("set"), help: "Landmark config override key=value (repeatable).") var landmarkSet: [String] = []
   @Option(name: .customLong("dyn-set"), help: "Dynamics config override key=value (repeatable).") var dynamicsSet: [String] = []
@@ -24,6 +27,7 @@ struct Demo: ParsableCommand {
     let registry = try global.openRegistry(mustExist: false)
     var r = try DemoRequest.presets()
     r.out = out
+    r.force = force
     r.experiment = experiment
     r.landmarkOverrides = landmarkSet
     r.dynamicsOverrides = dynamicsSet

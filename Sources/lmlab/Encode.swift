@@ -22,6 +22,7 @@ struct Encode: ParsableCommand {
   }
 
   func run() throws {
+    try OutputFiles.check(out, option: "--out")
     let path: String
     if let c = checkpoint {
       path = c

@@ -22,13 +22,12 @@ struct EvalFrames: ParsableCommand {
   }
 
   func run() throws {
+    if let csv { try OutputFiles.check(csv, option: "--csv") }
     let result = try evaluateFrames(
       reference: reference, predicted: predicted, method: method, metrics: try FrameMetric.parseList(metrics),
       lpipsWeights: lpipsWeights)
     if let csv {
-      do { try result.csv().write(toFile: csv, atomically: true, encoding: .utf8) } catch {
-        throw EvalError.writeFailed(path: csv, detail: error.localizedDescription)
-      }
+      try OutputFiles.write(result.csv(), to: csv, option: "--csv")
     }
     print(result.summary())
     if let csv { print("per-frame values: \(csv)") }

@@ -23,13 +23,12 @@ struct EvalKeypoints: ParsableCommand {
   }
 
   func run() throws {
+    if let csv { try OutputFiles.check(csv, option: "--csv") }
     let result = try evaluateKeypoints(
       trainLandmarks: trainLandmarks, trainKeypoints: trainKeypoints, testLandmarks: testLandmarks,
       testKeypoints: testKeypoints, imageSize: imageSize, threshold: threshold)
     if let csv {
-      do { try result.csv(method: method).write(toFile: csv, atomically: true, encoding: .utf8) } catch {
-        throw EvalError.writeFailed(path: csv, detail: error.localizedDescription)
-      }
+      try OutputFiles.write(result.csv(method: method), to: csv, option: "--csv")
     }
     print(result.summary())
   }

@@ -9,7 +9,8 @@ extension PredictionMethod: ExpressibleByArgument {}
 /// Options both commands share: the split read, the output folder, LPIPS weights, experiment.
 struct FrameRunOptions: ParsableArguments {
   @Option(help: "Split whose sequences are used.") var split = "test"
-  @Option(help: "Output folder (frames/, truth/, unscored/, scores.csv).") var out: String
+  @Option(help: "Output folder (frames/, truth/, unscored/, scores.csv): a new or empty folder.") var out: String
+  @Flag(help: "Replace --out even when it holds files (a run that recorded them loses its frames).") var force = false
   @Option(help: "LPIPS weights file or folder (default: $LMLAB_LPIPS_WEIGHTS, else weights/).") var lpipsWeights: String?
   @Option(help: "Experiment to file the run under.") var experiment: String?
 
@@ -18,6 +19,7 @@ struct FrameRunOptions: ParsableArguments {
     t.split = split
     t.lpipsWeights = lpipsWeights
     t.experiment = experiment
+    t.force = force
     return t
   }
 }

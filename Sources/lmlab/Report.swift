@@ -28,16 +28,21 @@ struct Report: ParsableCommand {
 
   @OptionGroup var global: GlobalOptions
   @OptionGroup var select: ReportSelectionOptions
-  @Option(help: "Output folder (replaced only once the new report is complete).") var out: String
+  @Option(
+    help:
+      "Output folder: a new or empty folder, or a report written before (replaced only once the new report is complete); any other folder is refused.")
+  var out: String
+  @Flag(help: "Replace --out even when it holds files this command did not write (they are deleted).") var force = false
   @Option(help: "Metric the worst-case galleries rank by (default: the first LPIPS, else SSIM).") var metric: String?
   @Option(help: "Worst sequences per method.") var top = 3
   @Option(help: "Page title.") var title = "LandmarkLab report"
 
   func run() throws {
+    try ReportFolder.check(out, command: "report", force: force)
     let registry = try global.openRegistry()
     let start = Date()
     let data = try ReportInputs.load(try select.selection(), registry: registry, title: title)
-    let page = try ExperimentReport(data, worstMetric: metric, worstTop: top).write(to: out)
+    let page = try ExperimentReport(data, worstMetric: metric, worstTop: top).write(to: out, force: force)
     print(String(format: "report: %@ (%d runs, %.1f s)", page, data.runs.count, Date().timeIntervalSince(start)))
   }
 }
@@ -50,15 +55,18 @@ struct Worst: ParsableCommand {
   @Option(parsing: .upToNextOption, help: "Predict, import-predictions or interpolate run ids.") var runs: [Int64]
   @Option(help: "Ranking metric (default: the first LPIPS, else SSIM).") var metric: String?
   @Option(help: "Worst sequences per method.") var top = 3
-  @Option(help: "Output folder.") var out: String
+  @Option(help: "Output folder: a new or empty folder, or one this command wrote before; any other folder is refused.")
+  var out: String
+  @Flag(help: "Replace --out even when it holds files this command did not write (they are deleted).") var force = false
 
   func run() throws {
+    try ReportFolder.check(out, command: "worst", force: force)
     let registry = try global.openRegistry()
     let data = try ReportInputs.load(.runs(runs), registry: registry, title: "worst cases")
     guard !data.frameRuns.isEmpty else {
       throw ValidationError("runs \(runs.map(String.init).joined(separator: ", ")): none has per-frame scores")
     }
-    let page = try ExperimentReport.writeWorst(data.frameRuns, title: "Worst cases", metric: metric, top: top, to: out)
+    let page = try ExperimentReport.writeWorst(data.frameRuns, title: "Worst cases", metric: metric, top: top, to: out, force: force)
     print("worst cases: \(page)")
   }
 }

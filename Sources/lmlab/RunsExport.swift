@@ -14,12 +14,15 @@ struct RunsExport: ParsableCommand {
   @Option(name: .long, help: "Filter expression, as for `runs list`.")
   var `where`: String?
 
-  @Option(name: .long, help: "Directory for the CSV files (created if missing).")
+  @Option(name: .long, help: "Folder for the CSV files: a new or empty folder, or an earlier export (replaced whole).")
   var csv: String
+
+  @Flag(help: "Replace --csv even when it holds files this command did not write (they are deleted).")
+  var force = false
 
   func run() throws {
     let filter = try RunFilter(where: `where`)
-    for (path, rows) in try RunQueries.exportCSV(filter, to: csv, registry: try global.openRegistry()) {
+    for (path, rows) in try RunQueries.exportCSV(filter, to: csv, force: force, registry: try global.openRegistry()) {
       print("\(path)  \(rows) rows")
     }
   }

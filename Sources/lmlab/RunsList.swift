@@ -8,8 +8,9 @@ struct RunsList: ParsableCommand {
     commandName: "list",
     abstract: "List runs, newest first, optionally filtered and sorted.",
     discussion: """
-      EXPR combines comparisons (= != < <= > >= ~ for 'contains') with and/or/not and
-      parentheses. Fields: id status kind name seed host parent experiment config_hash
+      EXPR combines comparisons (= != < <= > >= ~ !~) with and/or/not and parentheses.
+      `~` means "contains": literal text (no wildcards), ignoring ASCII case.
+      Fields: id status kind name seed host parent experiment config_hash
       git_commit; any config key (n_landmarks, param.lr...); metric.NAME (latest value),
       best.NAME, min.NAME, max.NAME. Example:
         lmlab runs list --where 'n_landmarks=30 and status=finished and metric.keypoint_acc>0.7'

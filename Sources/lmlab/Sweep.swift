@@ -3,6 +3,7 @@
 // sweep stands. The logic is in Workbench/Sweeps.
 import ArgumentParser
 import Foundation
+import SafeIO
 import Workbench
 
 struct SweepCommand: ParsableCommand {

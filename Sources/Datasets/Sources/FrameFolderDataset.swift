@@ -2,9 +2,10 @@
 // their name, optional DIR/keypoints.csv and DIR/manifest.json. Validated on open: empty folders,
 // frame names without a number or with a repeated number, non-PNG files, mixed frame sizes,
 // manifest splits naming missing sequences and keypoint rows for missing frames are errors
-// naming the file (and line).
+// naming the file (and line); so is a frame size whose decoded pixels would not fit in memory.
 import Foundation
 import Imaging
+import SafeIO
 
 public final class FrameFolderDataset: VideoSource {
   public let root: String
@@ -43,6 +44,12 @@ public final class FrameFolderDataset: VideoSource {
       numbers.append(sequence.frames.map(\.number))
     }
     guard let size, !names.isEmpty else { throw DatasetError.noSequences(path: root) }
+    let frameBytes = ImageLimits.decodedBytes(width: size.0, height: size.1)
+    if frameBytes > 64 << 20 {
+      do { try MemoryBudget.check(frameBytes, "frames of \(size.0)×\(size.1) pixels") } catch let e as InputRefused {
+        throw DatasetError.badFile(path: paths[0][0], detail: e.message)
+      }
+    }
     sequenceNames = names
     framePaths = paths
     frameNumbers = numbers

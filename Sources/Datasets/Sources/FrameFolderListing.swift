@@ -5,8 +5,13 @@
 // aside). Entries are checked by type before anything is opened, so a FIFO, socket or device
 // named like a frame is refused instead of blocking a read. Files beside the sequence folders
 // (manifest.json, keypoints.csv, scores.csv) are not frames and are left alone; a PNG there is
-// an error. Also the PNG header read (size, color kind) every reader checks frames with.
+// an error. Sequence and frame names are checked where they are read (SafeIO's DataName: no
+// separators, control characters or hidden names, at most 255 bytes), and a folder still being
+// written by lmlab (it holds `.lmlab-incomplete`) is refused. Also the PNG header read (size,
+// color kind, and the limits of Imaging's PNGInfo) every reader checks frames with.
 import Foundation
+import Imaging
+import SafeIO
 
 public struct FrameFolderListing: Sendable {
   public struct Frame: Sendable, Equatable {
@@ -26,6 +31,11 @@ public struct FrameFolderListing: Sendable {
   /// Lists `root`; throws on the first entry that breaks the layout (in name order).
   public init(root: String) throws {
     guard Self.kind(of: root) == .directory else { throw DatasetError.notADirectory(path: root) }
+    let incomplete = (root as NSString).appendingPathComponent(OutputFolder.incompleteName)
+    if Self.kind(of: incomplete) != .missing {
+      throw DatasetError.badFile(
+        path: root, detail: "an unfinished lmlab output (it holds \(OutputFolder.incompleteName): the command writing it was interrupted); delete it")
+    }
     self.root = root
     var out: [Sequence] = []
     for name in try Self.entries(root) {
@@ -42,6 +52,7 @@ public struct FrameFolderListing: Sendable {
       case .missing:
         continue  // gone since the listing (or a dangling link)
       }
+      try Self.checkName(name, kind: "sequence name", path: dir)
       var frames: [Frame] = []
       for f in try Self.entries(dir) {
         let path = (dir as NSString).appendingPathComponent(f)
@@ -54,6 +65,7 @@ public struct FrameFolderListing: Sendable {
         case .missing:
           throw DatasetError.badFrameName(path: path, detail: "a dangling link in a sequence folder")
         }
+        try Self.checkName(f, kind: "frame name", path: path)
         guard f.lowercased().hasSuffix(".png") else {
           throw DatasetError.badFrameName(
             path: path, detail: "not a PNG frame in a sequence folder (every file there must be <frame>.png)")
@@ -90,6 +102,14 @@ public struct FrameFolderListing: Sendable {
       if ch.isASCII && ch.isNumber { digits.append(ch) } else if !digits.isEmpty { break }
     }
     return digits.isEmpty ? nil : Int(String(digits.reversed()))
+  }
+
+  /// A name read from the disk, checked as every name from data is.
+  static func checkName(_ name: String, kind: String, path: String) throws {
+    if let p = DataName.problem(name) {
+      let folder = Paths.parentFolder(of: path)
+      throw DatasetError.badFrameName(path: folder + "/" + DataName.quoted(name), detail: "\(kind) \(p)")
+    }
   }
 
   // MARK: entries by type
@@ -129,20 +149,25 @@ public struct PNGHeader: Sendable, Equatable {
   public var height: Int
   public var isColor: Bool
 
-  /// Reads the first 26 bytes of a regular file; errors name it.
+  /// Reads the first 33 bytes of a regular file and checks the header against Imaging's limits
+  /// (side, file size for that many pixels); errors name the file.
   public static func read(_ path: String) throws -> PNGHeader {
-    guard FrameFolderListing.kind(of: path) == .file else {
-      throw DatasetError.image(.notFound(path: path))
+    switch FrameFolderListing.kind(of: path) {
+    case .file: break
+    case .missing: throw DatasetError.image(.notFound(path: path))
+    case .directory: throw DatasetError.image(.notAFile(path: path, detail: "a folder, not a PNG file"))
+    case .special(let k): throw DatasetError.image(.notAFile(path: path, detail: "\(k), not a PNG file"))
     }
     guard let h = FileHandle(forReadingAtPath: path) else { throw DatasetError.image(.notFound(path: path)) }
     defer { try? h.close() }
-    let d = [UInt8](h.readData(ofLength: 26))
-    let sig: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
-    guard d.count >= 8, Array(d[0..<8]) == sig else { throw DatasetError.image(.notPNG(path: path)) }
-    guard d.count == 26, d[12] == 0x49, d[13] == 0x48, d[14] == 0x44, d[15] == 0x52 else {
-      throw DatasetError.image(.truncated(path: path, detail: "no IHDR chunk"))
+    let d = [UInt8](h.readData(ofLength: 33))
+    do {
+      let info = try PNGInfo.parse(d, path: path)
+      // Memory is checked when a frame is decoded (and per data set, from one frame's size).
+      try info.checkLimits(path: path, fileBytes: FileKind.size(path) ?? 0, memory: false)
+      return PNGHeader(width: info.width, height: info.height, isColor: info.isColor)
+    } catch let e as ImagingError {
+      throw DatasetError.image(e)
     }
-    func be(_ i: Int) -> Int { Int(d[i]) << 24 | Int(d[i + 1]) << 16 | Int(d[i + 2]) << 8 | Int(d[i + 3]) }
-    return PNGHeader(width: be(16), height: be(20), isColor: !(d[25] == 0 || d[25] == 4))
   }
 }

@@ -1,9 +1,12 @@
 // HDF5 video arrays: dataset `videos`, uint8 [N, T, H, W, C] (C = 1 or 3), a common preprocessed
 // form of BAIR push and KTH. One video is read at a time (a hyperslab of one row) and kept in a
 // small cache; optional `sequence` names ([N] strings, or integers read as decimal text) are
-// used when present.
+// used when present, each checked as a name from data (SafeIO's DataName: it may become a folder
+// name of an output). The shape is a claim of the file: frames larger than Imaging's limit a side,
+// or a video larger than the memory available, are refused on open, before anything is read.
 import Foundation
 import Imaging
+import SafeIO
 import Storage
 
 public final class VideoArrayDataset: VideoSource {
@@ -31,6 +34,19 @@ public final class VideoArrayDataset: VideoSource {
       throw DatasetError.badFile(path: path, detail: "`\(dataset)` has shape \(shape); expected uint8 [N, T, H, W, C] with C 1 or 3")
     }
     (frames, height, width, channels) = (shape[1], shape[2], shape[3], shape[4])
+    guard width <= ImageLimits.maxSide, height <= ImageLimits.maxSide else {
+      throw DatasetError.badFile(
+        path: path, detail: "`\(dataset)` has shape \(shape): frames of \(width)×\(height) pixels; frames may be at most \(ImageLimits.maxSide) px a side")
+    }
+    // One video is read at a time ([T, H, W, C] bytes) and one frame decoded to floats.
+    guard let videoBytes = MemoryBudget.product([frames, height, width, channels]) else {
+      throw DatasetError.badFile(path: path, detail: "`\(dataset)` has shape \(shape), too large to read")
+    }
+    do {
+      try MemoryBudget.check(videoBytes + ImageLimits.decodedBytes(width: width, height: height), "one video of `\(dataset)` (shape \(shape))")
+    } catch let e as InputRefused {
+      throw DatasetError.badFile(path: path, detail: e.message)
+    }
     self.dataset = dataset
     if file.contains("sequence") {
       // Strings, or integer ids read as their decimal text (as in landmark files); a StorageError
@@ -38,6 +54,16 @@ public final class VideoArrayDataset: VideoSource {
       let names = try file.readNames("sequence")
       guard names.count == shape[0] else {
         throw DatasetError.badFile(path: path, detail: "`sequence` has \(names.count) names, `\(dataset)` has N = \(shape[0]) videos")
+      }
+      var first: [String: Int] = [:]
+      for (i, n) in names.enumerated() {
+        if let p = DataName.problem(n) {
+          throw DatasetError.badFile(path: path, detail: "`sequence`[\(i)] names video \(i) \(DataName.quoted(n)), which \(p)")
+        }
+        if let j = first[n] {
+          throw DatasetError.badFile(path: path, detail: "`sequence` names videos \(j) and \(i) both \(DataName.quoted(n))")
+        }
+        first[n] = i
       }
       sequenceNames = names
     } else {

@@ -1,9 +1,11 @@
 // A synthetic video set: N sequences of T frames of the articulated figure, two sequences per
 // appearance, split by appearance (test and val appearances never occur in train). Renders in
-// memory (a VideoSource) or writes a frame-folder dataset with keypoints.csv and manifest.json.
+// memory (a VideoSource) or writes a frame-folder dataset with keypoints.csv and manifest.json
+// (every file through a rename; `lmlab data synth` writes the whole set into a staging folder).
 // Same spec, same bytes.
 import Foundation
 import Imaging
+import SafeIO
 import TensorEngine
 
 public struct SyntheticSpec: Equatable, Sendable {
@@ -99,8 +101,9 @@ public final class SyntheticVideoSet: VideoSource {
   }
 
   /// Writes DIR/<sequence>/<frame>.png, DIR/keypoints.csv and DIR/manifest.json.
-  /// `progress` is called after each sequence with (done, total).
-  public func write(to dir: String, progress: ((Int, Int) -> Void)? = nil) throws {
+  /// `progress` is called after each sequence with (done, total); `stop` is asked before each
+  /// frame, and when it names a reason the write ends with `DatasetError.interrupted`.
+  public func write(to dir: String, progress: ((Int, Int) -> Void)? = nil, stop: (() -> String?)? = nil) throws {
     let fm = FileManager.default
     do { try fm.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
       throw DatasetError.badFile(path: dir, detail: "cannot create directory (\(error.localizedDescription))")
@@ -112,6 +115,7 @@ public final class SyntheticVideoSet: VideoSource {
         throw DatasetError.badFile(path: sd, detail: "cannot create directory")
       }
       for t in 0..<spec.frames {
+        if let why = stop?() { throw DatasetError.interrupted(why) }
         let path = (sd as NSString).appendingPathComponent(String(format: "%0\(digits)d.png", t))
         do { try writePNG(render(sequence: s, frame: t).image, to: path) } catch let e as ImagingError { throw DatasetError.image(e) }
       }
@@ -119,7 +123,11 @@ public final class SyntheticVideoSet: VideoSource {
     }
     let kp = (dir as NSString).appendingPathComponent("keypoints.csv")
     let mp = (dir as NSString).appendingPathComponent("manifest.json")
-    guard fm.createFile(atPath: kp, contents: Data((keypoints?.csv() ?? "").utf8)) else { throw DatasetError.badFile(path: kp, detail: "cannot write") }
-    guard fm.createFile(atPath: mp, contents: try manifest.encoded()) else { throw DatasetError.badFile(path: mp, detail: "cannot write") }
+    do {
+      try AtomicFile.write(Data((keypoints?.csv() ?? "").utf8), to: kp)
+      try AtomicFile.write(try manifest.encoded(), to: mp)
+    } catch let e as InputRefused {
+      throw DatasetError.badFile(path: dir, detail: e.message)
+    }
   }
 }

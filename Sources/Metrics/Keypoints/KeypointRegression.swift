@@ -23,11 +23,20 @@ public struct KeypointRegressor: Sendable {
 
   /// Fits on `frames` training frames: `means` [N, K, 2] landmark means, `keypoints` [N, P, 2]
   /// annotated keypoints in pixels of S×S frames.
-  /// - Throws: `MetricsError.regression` with too few frames or rank-deficient landmarks.
+  /// - Throws: `MetricsError.regression` with NaN/infinite inputs (named as such, not as the
+  ///   rank deficiency they would cause), too few frames or rank-deficient landmarks.
   public static func fit(
     means: [Float], keypoints: [Double], frames n: Int, landmarks k: Int, keypointCount p: Int, imageSize s: Int
   ) throws -> KeypointRegressor {
     precondition(keypoints.count == n * p * 2, "keypoints: \(keypoints.count) values for N \(n), P \(p)")
+    if let i = means.firstIndex(where: { !$0.isFinite }) {
+      let bad = means.lazy.filter { !$0.isFinite }.count
+      throw MetricsError.regression(
+        reason: "the training landmark means hold \(bad) NaN or infinite value(s) (first: frame \(i / Swift.max(2 * k, 1)), landmark \((i / 2) % Swift.max(k, 1)))")
+    }
+    if let i = keypoints.firstIndex(where: { !$0.isFinite }) {
+      throw MetricsError.regression(reason: "the training keypoints hold NaN or infinite values (first: frame \(i / Swift.max(2 * p, 1)))")
+    }
     let x = design(means, frames: n, landmarks: k, imageSize: s)
     let c = Double(s) / 2
     let y = keypoints.map { $0 - c }

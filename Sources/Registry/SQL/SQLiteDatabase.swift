@@ -1,23 +1,31 @@
 // The SQLite backend (GRDB): a registry file in WAL mode with a busy timeout, opened read-only
 // until the first write so that a command that only looks leaves the file as it was, and
 // checked before anything is written (foreign, corrupt and newer files are left untouched).
+// A registry this user cannot write (a read-only file or folder, e.g. a copy on a shared mount)
+// is opened for reading — when SQLite cannot make its shared-memory file beside it, as an
+// immutable file — and every write is refused with `RegistryError.readOnly`, never mistaken for
+// "not a SQLite database".
 // NOTE: the -wal and -shm files beside a registry belong to SQLite and to every process that
 // has it open: they are never removed here. Removing "empty" ones after a look (as this file
 // once did) split processes that had them open onto different shared memory, so two of them
 // gave out the same run id and the file was corrupted (ProcessTests).
 import Foundation
 import GRDB
+import SafeIO
 
 final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
   let path: String
   var dialect: SQLDialect { .sqlite }
   var location: String { path }
-  /// Read-only connections, used while nothing has been written through this handle.
-  private var readPool: DatabasePool?
+  /// Read-only connections, used while nothing has been written through this handle (a queue
+  /// on the immutable file when the registry is read-only and SQLite cannot read it in place).
+  private var readPool: (any DatabaseReader)?
   /// Read-write connections, opened at the first write (or at once for a new file).
   private var writePool: DatabasePool?
   private let poolLock = NSLock()
   private let configuration: Configuration
+  /// This user cannot write the file or its folder: reads only.
+  let readOnly: Bool
 
   /// What `inspect` found at a path.
   enum FileState: Equatable, Sendable {
@@ -31,6 +39,7 @@ final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
 
   init(path: String, busyTimeout: TimeInterval) throws {
     self.path = path
+    readOnly = SQLiteDatabase.isReadOnly(path)
     let state = try SQLiteDatabase.inspect(path: path)
     var config = Configuration()
     config.busyMode = .timeout(busyTimeout)
@@ -49,12 +58,43 @@ final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
       ro.readonly = true
       do {
         readPool = try DatabasePool(path: path, configuration: ro)
+      } catch let e as DatabaseError where readOnly {
+        // Without its -shm file and a writable folder, SQLite cannot read a WAL file in place:
+        // read the main file as immutable (it holds every checkpointed commit).
+        do { readPool = try DatabaseQueue(path: Self.immutableURI(path), configuration: ro) } catch {
+          throw RegistryError.cannotOpen(path: path, detail: e.message ?? "\(e.resultCode)")
+        }
       } catch let e as DatabaseError {
         throw RegistryError.cannotOpen(path: path, detail: e.message ?? "\(e.resultCode)")
       }
     } else {
+      if readOnly { throw RegistryError.readOnly(path: path, action: state == .new ? "create it" : "bring its schema up to date") }
       try migrate(try writer())
     }
+  }
+
+  /// True when this user cannot write the file (or, for a new file, its folder) or the folder
+  /// its -wal/-shm files go in.
+  static func isReadOnly(_ path: String) -> Bool {
+    let folder = SafeIO.Paths.folder(of: path)
+    if FileManager.default.fileExists(atPath: path) && access(path, W_OK) != 0 { return true }
+    return access(folder, W_OK) != 0
+  }
+
+  /// `file:PATH?immutable=1` with the path percent-escaped for SQLite's URI parser.
+  static func immutableURI(_ path: String) -> String {
+    let abs = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+    var allowed = CharacterSet.urlPathAllowed
+    allowed.remove(charactersIn: "?#%")
+    return "file:" + (abs.addingPercentEncoding(withAllowedCharacters: allowed) ?? abs) + "?immutable=1"
+  }
+
+  /// Maps SQLite's read-only refusals to `RegistryError.readOnly`.
+  func mapReadOnly(_ error: Error) -> Error {
+    if let e = error as? DatabaseError, e.resultCode.primaryResultCode == .SQLITE_READONLY || (readOnly && e.resultCode.primaryResultCode == .SQLITE_CANTOPEN) {
+      return RegistryError.readOnly(path: path, action: "write to it")
+    }
+    return error
   }
 
   /// The read-write pool, opened on first use.
@@ -62,17 +102,19 @@ final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
     poolLock.lock()
     defer { poolLock.unlock() }
     if let w = writePool { return w }
+    if readOnly { throw RegistryError.readOnly(path: path, action: "write to it") }
     do {
       // Opening in WAL mode writes (GRDB makes sure a -wal file exists): only done here.
       let w = try DatabasePool(path: path, configuration: configuration)
       writePool = w
       return w
     } catch let e as DatabaseError {
+      if e.resultCode.primaryResultCode == .SQLITE_READONLY { throw RegistryError.readOnly(path: path, action: "write to it") }
       throw RegistryError.cannotOpen(path: path, detail: e.message ?? "\(e.resultCode)")
     }
   }
 
-  private func reader() -> DatabasePool {
+  private func reader() -> any DatabaseReader {
     poolLock.lock()
     defer { poolLock.unlock() }
     return writePool ?? readPool!
@@ -85,6 +127,7 @@ final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
     var isDir: ObjCBool = false
     guard fm.fileExists(atPath: path, isDirectory: &isDir) else { return .new }
     if isDir.boolValue { throw RegistryError.cannotOpen(path: path, detail: "is a directory") }
+    if case .special(let kind) = FileKind.of(path) { throw RegistryError.cannotOpen(path: path, detail: "\(kind), not a registry file") }
     guard let fh = FileHandle(forReadingAtPath: path) else {
       throw RegistryError.cannotOpen(path: path, detail: "not readable")
     }
@@ -98,30 +141,40 @@ final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
     config.readonly = true
     config.busyMode = .timeout(10)
     do {
-      let queue = try DatabaseQueue(path: path, configuration: config)
-      defer { try? queue.close() }
-      return try queue.read { db -> FileState in
-        let tables = try String.fetchAll(
-          db,
-          sql:
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
-        if tables.isEmpty { return .new }
-        let appID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
-        if appID != RegistrySchema.applicationID && !tables.contains("registry_info") {
-          throw RegistryError.foreignDatabase(path: path, tables: tables)
-        }
-        var applied: [String] = []
-        if tables.contains("grdb_migrations") {
-          applied = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
-        }
-        try RegistrySchema.checkNotNewer(
-          location: path, applied: applied,
-          version: try String.fetchOne(db, sql: "SELECT value FROM registry_info WHERE key = 'schema_version'"))
-        let complete = Set(RegistrySchema.migrationNames).isSubset(of: applied)
-        return complete && appID == RegistrySchema.applicationID ? .current : .older
+      return try inspectTables(path: path, open: path, config: config)
+    } catch let e as DatabaseError where isReadOnly(path) {
+      // A WAL file SQLite cannot read in place without writing beside it: read it as immutable.
+      do { return try inspectTables(path: path, open: immutableURI(path), config: config) } catch let e2 as DatabaseError {
+        throw RegistryError.notADatabase(path: path, detail: e2.message ?? e.message ?? "\(e2.resultCode)")
       }
     } catch let e as DatabaseError {
       throw RegistryError.notADatabase(path: path, detail: e.message ?? "\(e.resultCode)")
+    }
+  }
+
+  /// The state of the registry tables of `open` (a path or an SQLite URI); errors name `path`.
+  private static func inspectTables(path: String, open: String, config: Configuration) throws -> FileState {
+    let queue = try DatabaseQueue(path: open, configuration: config)
+    defer { try? queue.close() }
+    return try queue.read { db -> FileState in
+      let tables = try String.fetchAll(
+        db,
+        sql:
+          "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+      if tables.isEmpty { return .new }
+      let appID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+      if appID != RegistrySchema.applicationID && !tables.contains("registry_info") {
+        throw RegistryError.foreignDatabase(path: path, tables: tables)
+      }
+      var applied: [String] = []
+      if tables.contains("grdb_migrations") {
+        applied = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
+      }
+      try RegistrySchema.checkNotNewer(
+        location: path, applied: applied,
+        version: try String.fetchOne(db, sql: "SELECT value FROM registry_info WHERE key = 'schema_version'"))
+      let complete = Set(RegistrySchema.migrationNames).isSubset(of: applied)
+      return complete && appID == RegistrySchema.applicationID ? .current : .older
     }
   }
 
@@ -151,13 +204,17 @@ final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
   /// A write transaction that takes the write lock up front (BEGIN IMMEDIATE) so the busy
   /// timeout applies and a read never has to be upgraded under contention.
   func write<T>(_ body: (SQLConnection) throws -> T) throws -> T {
-    try writer().writeWithoutTransaction { db in
-      var result: T?
-      try db.inTransaction(.immediate) {
-        result = try body(SQLiteConnection(db))
-        return .commit
+    do {
+      return try writer().writeWithoutTransaction { db in
+        var result: T?
+        try db.inTransaction(.immediate) {
+          result = try body(SQLiteConnection(db))
+          return .commit
+        }
+        return result!
       }
-      return result!
+    } catch {
+      throw mapReadOnly(error)
     }
   }
 

@@ -14,10 +14,11 @@ public struct ExperimentReport {
     (self.data, self.worstMetric, self.worstTop) = (data, worstMetric, worstTop)
   }
 
-  /// Writes the report folder at `out`; returns the path of its index.html.
+  /// Writes the report folder at `out`; returns the path of its index.html. An existing `out` is
+  /// replaced only when it is empty, is a report written before, or `force` (see ReportFolder).
   @discardableResult
-  public func write(to out: String) throws -> String {
-    try ReportFolder.write(to: out) { folder in
+  public func write(to out: String, force: Bool = false) throws -> String {
+    try ReportFolder.write(to: out, command: "report", force: force) { folder in
       var page = HTMLReport(title: data.title, subtitle: data.subtitle)
       if !data.notes.isEmpty {
         var notes = HTMLSection("Notes")
@@ -41,9 +42,9 @@ public struct ExperimentReport {
   /// The worst-case part alone (`lmlab worst`), over any frame runs.
   @discardableResult
   public static func writeWorst(
-    _ runs: [FrameRunResult], title: String, metric: String?, top: Int, to out: String
+    _ runs: [FrameRunResult], title: String, metric: String?, top: Int, to out: String, force: Bool = false
   ) throws -> String {
-    try ReportFolder.write(to: out) { folder in
+    try ReportFolder.write(to: out, command: "worst", force: force) { folder in
       var page = HTMLReport(title: title, subtitle: "runs \(runs.map { "\($0.runId)" }.joined(separator: ", "))")
       if let s = try WorstCaseSection.build(runs, metric: metric, top: top, folder: folder) { page.add(s) }
       try page.write(to: folder.path("index.html"))

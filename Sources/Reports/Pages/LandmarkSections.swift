@@ -3,6 +3,7 @@
 // beside the baselines), accuracy against threshold (Fig. 9), training curves, and the learned
 // landmarks drawn on test frames. Every number shown is also written to a CSV beside the page.
 import Foundation
+import SafeIO
 import EvalMetrics
 
 public enum LandmarkSections {
@@ -128,7 +129,8 @@ public enum LandmarkSections {
     try trainingCurves(runs, into: &s, folder: folder)
     // Landmarks on test frames.
     for r in runs {
-      guard let src = r.landmarkImage else { continue }
+      // An artifact path from the registry: only a regular file is copied (a FIFO would block).
+      guard let src = r.landmarkImage, FileKind.of(src) == .regular else { continue }
       let name = "landmarks-run\(r.runId).png"
       try FileManager.default.copyItem(atPath: src, toPath: folder.path(name))
       s.image(src: name, alt: "landmarks of run \(r.runId) on test frames", caption: "Run \(r.runId): learned landmarks on test frames (appearances not seen in training)", width: 768)

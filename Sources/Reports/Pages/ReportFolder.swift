@@ -1,61 +1,67 @@
-// ReportFolder: a report is written into a temporary folder beside its destination and renamed
-// into place only when complete, so a failed or interrupted report never half-overwrites an
-// existing one (the old folder is moved aside, replaced, then removed).
+// ReportFolder: a report is a whole folder (SafeIO's OutputFolder): written into a hidden staging
+// folder beside its destination and renamed into place only when complete, so a failed or
+// interrupted report never half-overwrites an existing one. A destination that exists is replaced
+// only when it is empty, holds a report this command wrote (its `.lmlab-output` marker says so)
+// or `force` says so; anything else — a folder of the user's files, `.`, the working or home
+// folder — is refused with one line. A replaced report keeps nothing the new one did not write.
 import Foundation
+import SafeIO
 
 public struct ReportFolder {
-  public let destination: String
+  let folder: OutputFolder
+  public var destination: String { folder.destination }
   /// Where files go while the report is written.
-  public let staging: String
+  public var staging: String { folder.staging }
 
-  /// Creates the staging folder; an unwritable parent is one error naming it.
-  public init(_ destination: String) throws {
-    let fm = FileManager.default
-    let dest = (destination as NSString).standardizingPath
-    let parent = (dest as NSString).deletingLastPathComponent.isEmpty ? "." : (dest as NSString).deletingLastPathComponent
+  /// Checks the destination and creates the staging folder; every refusal is one error naming it.
+  /// `command` is what the folder's marker records ("report", "worst").
+  public init(_ destination: String, command: String = "report", force: Bool = false) throws {
     do {
-      try fm.createDirectory(atPath: parent, withIntermediateDirectories: true)
-    } catch {
-      throw ReportsError.write(path: destination, reason: "cannot create its parent folder \(parent)")
-    }
-    guard fm.isWritableFile(atPath: parent) else {
-      throw ReportsError.write(path: destination, reason: "its parent folder \(parent) is not writable")
-    }
-    var isDir: ObjCBool = false
-    if fm.fileExists(atPath: dest, isDirectory: &isDir) && !isDir.boolValue {
-      throw ReportsError.write(path: destination, reason: "it exists and is not a folder")
-    }
-    self.destination = dest
-    staging = dest + ".partial-\(getpid())"
-    try? fm.removeItem(atPath: staging)
-    do {
-      try fm.createDirectory(atPath: staging, withIntermediateDirectories: false)
-    } catch {
-      throw ReportsError.write(path: staging, reason: "\(error.localizedDescription)")
+      folder = try OutputFolder(destination, command: command, force: force, policy: .replaceOwn)
+    } catch let e as InputRefused {
+      throw ReportsError.option(e.message)
     }
   }
 
-  /// A path inside the staging folder.
-  public func path(_ name: String) -> String { staging + "/" + name }
+  /// Everything `init` checks, without creating anything.
+  public static func check(_ destination: String, command: String = "report", force: Bool = false) throws {
+    do {
+      try OutputFolder.check(destination, command: command, force: force, policy: .replaceOwn)
+    } catch let e as InputRefused {
+      throw ReportsError.option(e.message)
+    }
+  }
+
+  /// A file name inside the staging folder (checked: it may not lead outside).
+  public func path(_ name: String) throws -> String {
+    do { return try folder.path(name) } catch let e as InputRefused {
+      throw ReportsError.write(path: destination, reason: e.message)
+    }
+  }
+
+  /// A file name made from data (a sequence name, a method): characters other than letters,
+  /// digits, '.', '_' and '-' become '_', at most 80 of them.
+  public static func fileName(_ text: String) -> String {
+    let safe = text.unicodeScalars.map { s -> Character in
+      s.isASCII && (CharacterSet.alphanumerics.contains(s) || s == "." || s == "_" || s == "-") ? Character(s) : "_"
+    }
+    let cut = String(safe.prefix(80))
+    return cut.hasPrefix(".") ? "_" + cut.dropFirst() : cut
+  }
 
   /// Moves the finished report into place.
   public func commit() throws {
-    let fm = FileManager.default
-    let old = destination + ".old-\(getpid())"
-    if fm.fileExists(atPath: destination) { try fm.moveItem(atPath: destination, toPath: old) }
-    do {
-      try fm.moveItem(atPath: staging, toPath: destination)
-    } catch {
-      if fm.fileExists(atPath: old) { try? fm.moveItem(atPath: old, toPath: destination) }
-      throw ReportsError.write(path: destination, reason: "could not move the new report into place: \(error.localizedDescription)")
+    do { try folder.commit() } catch let e as InputRefused {
+      throw ReportsError.write(path: destination, reason: Self.reason(e.message, destination))
     }
-    try? fm.removeItem(atPath: old)
   }
 
   /// Stages a report with `body`, then moves it into place; on any error the staging folder is
   /// removed and the old report stays as it was. Returns the path of `index.html`.
-  public static func write(to destination: String, _ body: (ReportFolder) throws -> Void) throws -> String {
-    let folder = try ReportFolder(destination)
+  public static func write(
+    to destination: String, command: String = "report", force: Bool = false, _ body: (ReportFolder) throws -> Void
+  ) throws -> String {
+    let folder = try ReportFolder(destination, command: command, force: force)
     do {
       try body(folder)
       try folder.commit()
@@ -67,5 +73,14 @@ public struct ReportFolder {
   }
 
   /// Removes the staging folder (after a failure).
-  public func discard() { try? FileManager.default.removeItem(atPath: staging) }
+  public func discard() { folder.discard() }
+
+  /// The message without a leading "<destination>: " or "--out <destination>: " (the error adds
+  /// the path itself).
+  static func reason(_ message: String, _ destination: String) -> String {
+    for prefix in ["--out \(destination): ", "\(destination): "] where message.hasPrefix(prefix) {
+      return String(message.dropFirst(prefix.count))
+    }
+    return message
+  }
 }

@@ -101,7 +101,7 @@ public enum WorstCaseSection {
           },
           scale: 2, scoreDecimals: metric.hasPrefix("psnr") ? 1 : 3, scoreName: metric)
         let image = try strip.compose()
-        let name = "worst-\(k)-\(q.replacingOccurrences(of: "/", with: "_")).png"
+        let name = "worst-\(k)-\(ReportFolder.fileName(q)).png"
         try image.writePNG(to: folder.path(name))
         let ranks = rankings.compactMap { r in r.sequences.first { $0.sequence == q }.map { "\(r.method) #\($0.rank)" } }
         sub.svg(

@@ -5,6 +5,7 @@
 import ConfigSchema
 import Foundation
 import Registry
+import SafeIO
 import Yams
 
 public enum ConfigError: Error, CustomStringConvertible, LocalizedError, Equatable {
@@ -74,19 +75,27 @@ public enum ConfigLoader {
   }
 
   public static func apply(yamlFile path: String, to config: inout ExperimentConfig) throws {
-    let text: String
-    do {
-      text = try String(contentsOfFile: path, encoding: .utf8)
-    } catch {
-      throw ConfigError.unreadable(path: path, detail: (error as NSError).localizedDescription)
+    try apply(yaml: try readText(path), source: path, to: &config)
+  }
+
+  /// Most bytes a config or sweep spec may have (a real one has a few kB).
+  static let maxFileBytes = 16 << 20
+
+  /// A config or spec file's text: a regular file (a FIFO would block), of sane size, in UTF-8.
+  static func readText(_ path: String) throws -> String {
+    let data: Data
+    do { data = try FileKind.read(path, maxBytes: maxFileBytes) } catch let e as InputRefused {
+      throw ConfigError.unreadable(path: path, detail: e.message.replacingOccurrences(of: path + ": ", with: ""))
     }
-    try apply(yaml: text, source: path, to: &config)
+    guard let text = String(data: data, encoding: .utf8) else { throw ConfigError.unreadable(path: path, detail: "not UTF-8 text") }
+    return text
   }
 
   /// Applies a YAML mapping of keys (flat, or grouped under section names) to `config`.
   public static func apply(
     yaml: String, source: String, to config: inout ExperimentConfig, skippingRemoved: Bool = false
   ) throws {
+    if let line = YAMLDepth.firstLineTooDeep(yaml) { throw ConfigError.syntax(message: YAMLDepth.message, at: "\(source):\(line)") }
     let root: Node?
     do {
       root = try Yams.compose(yaml: yaml)

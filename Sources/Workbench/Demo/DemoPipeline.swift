@@ -7,6 +7,7 @@
 // (StageReuse), so a demo stopped anywhere (even kill -9) and started again finishes with the
 // same numbers and no duplicate runs. Workbench only wires stages; each stage is its own module.
 import Foundation
+import SafeIO
 import EvalMetrics
 import Registry
 import Reports
@@ -28,6 +29,8 @@ public struct DemoRequest: Sendable {
   public var minutes: Double?
   /// The budget the shipped demo configs are sized for.
   public static let budgetMinutes = 15.0
+  /// Take over an `out` folder that holds files the demo did not write (by default refused).
+  public var force = false
 
   public init(landmarksConfig: String, dynamicsConfig: String) {
     self.landmarksConfig = landmarksConfig
@@ -88,6 +91,9 @@ public enum DemoPipeline {
           + "the \(formatMinutes(DemoRequest.budgetMinutes))-minute recipe: landmarks \(landmarkSteps) → \(landmarks.config.run.maxSteps) "
           + "steps, dynamics \(dynamicsSteps) → \(dynamics.config.dynamics.dynSteps) steps")
     }
+    // The demo fills `out` stage by stage and continues there after an interruption: a folder it
+    // did not start (no demo marker) is refused, so its stages never replace the user's files.
+    try OutputFolder.claim(r.out, command: "demo", force: r.force)
     var result = DemoResult()
     result.lpipsWeights = r.lpipsWeights ?? defaultLPIPSWeights(near: r.landmarksConfig)
     let overall = OverallProgress(stages: stages(), print: out)
@@ -202,7 +208,7 @@ public enum DemoPipeline {
   /// random AlexNet backbone: their scores are labelled lpips-alex-randombackbone).
   static func defaultLPIPSWeights(near config: String) -> String? {
     if (try? LPIPSModel.locate(net: .alex)) != nil { return nil }
-    let repo = ((config as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
+    let repo = Paths.parentFolder(of: Paths.parentFolder(of: config))
     let p = repo + "/Tests/MetricsTests/Fixtures/lpips_alex.h5"
     return FileManager.default.fileExists(atPath: p) ? p : nil
   }

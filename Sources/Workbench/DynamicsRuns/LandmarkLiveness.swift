@@ -7,6 +7,7 @@
 import Datasets
 import Dynamics
 import Foundation
+import SafeIO
 import Registry
 
 public struct LandmarkLiveness: Sendable {
@@ -55,7 +56,7 @@ public struct LandmarkLiveness: Sendable {
   /// The liveness of dynamics run `id`'s training sequences, from the states it cached.
   public static func of(dynamicsRun id: Int64, registry: Registry) throws -> LandmarkLiveness {
     let (_, ckpt, c) = try DynamicsSetup.finishedRun(id, kind: DynamicsSetup.dynamicsKind, registry: registry, role: "--run")
-    let path = (ckpt as NSString).deletingLastPathComponent + "/states_train.h5"
+    let path = Paths.parentFolder(of: ckpt) + "/states_train.h5"
     let source = try TrainSetup.dataset(c)
     let states = try StateSequences.read(from: path, source: source, sequences: try TrainSetup.trainSequences(source))
     return LandmarkLiveness(states: states, source: source, imageSize: c.model.imgSize)

@@ -1,18 +1,33 @@
 // LandmarkEncoding: `lmlab encode` — a trained model (from a checkpoint file or a run's latest
 // checkpoint) encodes every frame of a frame folder in batches without autograd and writes the
 // DESIGN §4 landmark file (mu [N,K,2], covariance [N,K,2,2], sequence, frame).
+import ConfigSchema
 import Datasets
 import Foundation
 import Landmarks
 import Registry
+import SafeIO
 import Storage
 import TensorEngine
 
 public enum LandmarkEncoding {
-  /// The model of a checkpoint, built from its `config` attribute and loaded strictly.
+  /// The model of a checkpoint, built from its `config` attribute and loaded strictly. The config
+  /// is held to the ranges a YAML config is (a crafted `n_landmarks: 1000000` would otherwise ask
+  /// for terabytes), and a tensor holding NaN or infinite values is refused.
   public static func loadModel(checkpoint path: String) throws -> LandmarkModel {
     let ckpt = try Storage.Checkpoint.read(from: path)
-    let config = try ModelConfig.fromJSON(ckpt.config)
+    let config: ModelConfig
+    do { config = try ModelConfig(json: ckpt.config) } catch let e as ConfigJSONError {
+      throw InputRefused("\(path): attribute `config`: \(e.detail)")
+    }
+    // Strict loading needs every tensor of the model, of its shape: a config describing a model
+    // far larger than the tensors could fill is refused before the model is built (a small
+    // mismatch is left to the strict loader, which names the tensor).
+    let held = ckpt.tensors.reduce(0) { $0 + $1.1.count }
+    guard config.stateValueCount <= Swift.max(held, 16 << 20) else {
+      throw InputRefused(
+        "\(path): attribute `config` describes a model of \(config.stateValueCount) values, the checkpoint's tensors hold \(held): config and tensors do not match")
+    }
     var rng = SeededRNG(seed: 0)
     let model = try LandmarkModel(config: config, rng: &rng)
     try model.load(ckpt)

@@ -6,6 +6,10 @@
 // Scores come from `evaluateFrames` on the written folders (what any evaluator of these PNGs
 // computes) plus the state-space `landmark-error-px`; all go to the run's frame scores, and
 // each metric's mean per horizon index goes to a series (step = index, 1-based).
+// The folder is written whole (SafeIO's OutputFolder): staged beside DIR and renamed into place
+// once every frame is written and scored; an existing non-empty DIR is refused unless --force
+// (a registry run refers to the scores.csv in it). Every frame path is built from sequence names
+// through DataName.path, which refuses a name that would lead outside the folder.
 import Dynamics
 import FeatureNetworks
 import Foundation
@@ -13,6 +17,7 @@ import Imaging
 import EvalMetrics
 import Registry
 import Reports
+import SafeIO
 import TensorEngine
 
 /// Where a predict/interpolate run reads from and writes to, and how it is filed.
@@ -25,6 +30,8 @@ public struct FrameRunTarget: Sendable {
   public var lpipsWeights: String?
   /// Experiment to file the run under.
   public var experiment: String?
+  /// Replace a non-empty `out` (by default it is refused).
+  public var force = false
 
   public init(out: String) { self.out = out }
 }
@@ -37,12 +44,10 @@ struct FrameRunOutput {
   /// Frame number → 1-based index in the scored part (horizon step, or interpolation frame).
   var indexOf: [String: [Int: Int]] = [:]
 
-  /// Refuses a folder that already holds frames (nothing is overwritten or mixed).
-  static func checkFree(_ dir: String) throws {
-    let fm = FileManager.default
-    for sub in ["frames", "truth", "unscored", "scores.csv"] where fm.fileExists(atPath: (dir as NSString).appendingPathComponent(sub)) {
-      throw DynamicsSetupError.value("--out \(dir) already holds \(sub): choose a new folder or delete it")
-    }
+  /// Refuses an output folder that exists and holds anything (unless `force`), before any work:
+  /// nothing is overwritten or mixed.
+  static func checkFree(_ target: FrameRunTarget, command: String) throws {
+    try OutputFolder.check(target.out, command: command, force: target.force, policy: .refuseNonEmpty)
   }
 
   init(dir: String, method: String) throws {
@@ -51,14 +56,15 @@ struct FrameRunOutput {
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
   }
 
-  func path(_ kind: String, _ sequence: String, _ frame: Int) -> String {
-    "\(dir)/\(kind)/\(sequence)/" + String(format: "%05d.png", frame)
+  /// DIR/kind/sequence/00012.png; a sequence name that would lead outside DIR is refused.
+  func path(_ kind: String, _ sequence: String, _ frame: Int) throws -> String {
+    try DataName.path(in: dir, kind, sequence, String(format: "%05d.png", frame))
   }
 
   /// Writes frame `i` of `images` [N, 3, S, S] in [-1, 1] (clamped) as a PNG.
   func write(_ images: Tensor, _ i: Int, kind: String, sequence: String, frame: Int) throws {
-    let p = path(kind, sequence, frame)
-    try FileManager.default.createDirectory(atPath: (p as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    let p = try path(kind, sequence, frame)
+    try FileManager.default.createDirectory(atPath: Paths.parentFolder(of: p), withIntermediateDirectories: true)
     try writePNG(RGBImage(tensor: images, index: i).clamped(), to: p)
   }
 
@@ -84,13 +90,6 @@ struct FrameRunOutput {
   }
 
   static let landmarkMetric = "landmark-error-px"
-
-  /// Scores the folders, writes scores.csv, records frame scores and per-index mean series.
-  func score(metrics: [FrameMetric], lpipsWeights: String?, handle: RunHandle) throws -> FrameEvaluation {
-    let eval = try evaluate(metrics: metrics, lpipsWeights: lpipsWeights)
-    try record(eval, handle: handle)
-    return eval
-  }
 
   /// Scores frames/ against truth/ (what any evaluator of these PNGs computes); no run needed.
   func evaluate(metrics: [FrameMetric], lpipsWeights: String?, progress: ((Int) -> Void)? = nil) throws -> FrameEvaluation {
@@ -119,7 +118,7 @@ struct FrameRunOutput {
           runId: handle.runId, method: method, sequence: e.sequence, frame: Int64(e.frame), metric: Self.landmarkMetric,
           value: e.value, index: Int64(e.index)))
     }
-    try csv.write(to: dir + "/scores.csv")
+    try csv.write(to: try DataName.path(in: dir, "scores.csv"))
     try handle.addFrameScores(rows)
     for (m, series) in valuesByIndex(eval).values {
       for (index, vs) in series { try handle.log(m, step: Int64(index), value: vs.reduce(0, +) / Double(vs.count)) }
@@ -168,18 +167,31 @@ struct FrameRunOutput {
   /// The run's life: starts the registry run of `spec`, lets `write` fill a new output folder,
   /// scores and finishes the run; on any error the run is marked failed with it.
   static func record(
-    _ spec: RunSpec, registry: Registry, target: FrameRunTarget, method: String, metrics: [FrameMetric], notes: [String],
-    print out: (String) -> Void, write: (inout FrameRunOutput) throws -> Void
+    _ spec: RunSpec, registry: Registry, target: FrameRunTarget, command: String, method: String, metrics: [FrameMetric],
+    notes: [String], print out: (String) -> Void, write: (inout FrameRunOutput) throws -> Void
   ) throws -> PredictSummary {
-    let handle = try registry.startRun(spec)
+    let folder = try OutputFolder(target.out, command: command, force: target.force, policy: .refuseNonEmpty)
+    let handle: RunHandle
+    do { handle = try registry.startRun(spec) } catch {
+      folder.discard()
+      throw error
+    }
     do {
-      var output = try FrameRunOutput(dir: target.out, method: method)
+      var output = try FrameRunOutput(dir: folder.staging, method: method)
       output.notes = notes
       try write(&output)
-      guard FileManager.default.fileExists(atPath: target.out + "/truth") else {
+      guard FileManager.default.fileExists(atPath: folder.staging + "/truth") else {
         throw DynamicsSetupError.value("no output frame has ground truth in split \(target.split); nothing to score")
       }
-      let eval = try output.score(metrics: metrics, lpipsWeights: target.lpipsWeights, handle: handle)
+      var eval = try output.evaluate(metrics: metrics, lpipsWeights: target.lpipsWeights)
+      // Complete: into place, then recorded with the paths it has there.
+      try folder.commit()
+      output.dir = folder.destination
+      for i in eval.pairs.indices {
+        eval.pairs[i].reference = try output.path("truth", eval.pairs[i].sequence, eval.pairs[i].frame)
+        eval.pairs[i].predicted = try output.path("frames", eval.pairs[i].sequence, eval.pairs[i].frame)
+      }
+      try output.record(eval, handle: handle)
       if let v = output.validity { try handle.log("invalid_states", step: 0, value: Double(v.nonFinite + v.invalidCovariances)) }
       try handle.finish(.finished)
       for note in output.notes { out("note: \(note)") }
@@ -187,6 +199,7 @@ struct FrameRunOutput {
         runId: handle.runId, table: output.table(eval), validity: output.validity, decodedRange: output.decodedRange,
         notes: output.notes, evaluation: eval)
     } catch {
+      folder.discard()
       try? handle.finish(.failed, error: "\(error)")
       throw error
     }

@@ -91,14 +91,14 @@ public enum InterpolationRun {
         throw DynamicsSetupError.value("--from \(f) --to \(g) in sequence \(source.sequenceNames[q]): no frame lies between them")
       }
     }
-    try FrameRunOutput.checkFree(r.target.out)
+    try FrameRunOutput.checkFree(r.target, command: "interpolate")
     let (metrics, lpipsNote) = dynamicsMetrics(c.eval, lpipsWeights: r.target.lpipsWeights)
     let decoder = try models.decoder()
 
     let spec = runSpec(r, config: c)
     let s = decoder.imageSize
     return try FrameRunOutput.record(
-      spec, registry: registry, target: r.target, method: r.method.name, metrics: metrics, notes: lpipsNote.map { [$0] } ?? [],
+      spec, registry: registry, target: r.target, command: "interpolate", method: r.method.name, metrics: metrics, notes: lpipsNote.map { [$0] } ?? [],
       print: out
     ) { output in
       let progress = ProgressReporter(label: "interpolate \(r.method.name)", total: sequences.count)

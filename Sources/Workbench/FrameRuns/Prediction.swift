@@ -154,7 +154,7 @@ public enum Prediction {
       throw DynamicsSetupError.value(
         "--context \(n) (from frame \(r.start)) is longer than sequence \(source.sequenceNames[q]) (\(source.frameCount(sequence: q)) frames)")
     }
-    try FrameRunOutput.checkFree(r.target.out)
+    try FrameRunOutput.checkFree(r.target, command: "predict")
     let (metrics, lpipsNote) = dynamicsMetrics(c.eval, lpipsWeights: r.target.lpipsWeights)
     let decoder = try models.decoder()
     let lstm = try models.lstm()
@@ -162,7 +162,7 @@ public enum Prediction {
     let spec = runSpec(r, config: c, context: n, horizon: m)
     let s = decoder.imageSize, d = decoder.stateSize
     return try FrameRunOutput.record(
-      spec, registry: registry, target: r.target, method: r.method.rawValue, metrics: metrics, notes: lpipsNote.map { [$0] } ?? [],
+      spec, registry: registry, target: r.target, command: "predict", method: r.method.rawValue, metrics: metrics, notes: lpipsNote.map { [$0] } ?? [],
       print: out
     ) { output in
       let progress = ProgressReporter(label: "predict \(r.method.rawValue)", total: sequences.count)

@@ -12,6 +12,7 @@
 // import takes that run's setup and LPIPS backbone instead, so the two share plots.
 import EvalMetrics
 import Foundation
+import SafeIO
 import Imaging
 import Registry
 
@@ -121,8 +122,8 @@ public enum PredictionImport {
     var output = try FrameRunOutput(dir: staging, method: name)
     var origin: [String: String] = [:]  // staged PNG → the input it holds, for messages
     for f in plan.frames {
-      let truth = output.path("truth", f.sequence, f.frame)
-      let target = output.path("frames", f.sequence, f.frame)
+      let truth = try output.path("truth", f.sequence, f.frame)
+      let target = try output.path("frames", f.sequence, f.frame)
       try place(f.reference, at: truth)
       origin[truth] = f.reference
       switch f.predicted {
@@ -131,7 +132,7 @@ public enum PredictionImport {
         origin[target] = p
       case .video(let v, let t):
         try fm.createDirectory(
-          atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+          atPath: Paths.parentFolder(of: target), withIntermediateDirectories: true)
         try writePNG(try plan.video!.frame(sequence: v, index: t), to: target)
         origin[target] = "\(r.dir) (video `\(f.sequence)`, frame \(t))"
       }
@@ -162,8 +163,8 @@ public enum PredictionImport {
       try fm.moveItem(atPath: staging, toPath: folder)
       output.dir = folder
       for i in eval.pairs.indices {
-        eval.pairs[i].reference = output.path("truth", eval.pairs[i].sequence, eval.pairs[i].frame)
-        eval.pairs[i].predicted = output.path("frames", eval.pairs[i].sequence, eval.pairs[i].frame)
+        eval.pairs[i].reference = try output.path("truth", eval.pairs[i].sequence, eval.pairs[i].frame)
+        eval.pairs[i].predicted = try output.path("frames", eval.pairs[i].sequence, eval.pairs[i].frame)
       }
       try output.record(eval, handle: handle)
       try handle.finish(.finished)
@@ -221,7 +222,7 @@ public enum PredictionImport {
     for run in runs.sorted(by: { $0.id > $1.id }) {
       for a in try registry.artifacts(runId: run.id) where a.kind == "scores_csv" {
         if resolved(
-          ((a.path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("truth"))
+          (Paths.parentFolder(of: a.path) as NSString).appendingPathComponent("truth"))
           == want
         {
           let params = Dictionary(
@@ -242,6 +243,7 @@ public enum PredictionImport {
     case .sizeMismatch(let r, let p, let d): return .sizeMismatch(reference: o(r), predicted: o(p), detail: d)
     case .channelMismatch(let r, let p, let d):
       return .channelMismatch(reference: o(r), predicted: o(p), detail: d)
+    case .refused(let p, let d): return .refused(path: o(p), detail: d)
     default: return e
     }
   }
@@ -250,7 +252,7 @@ public enum PredictionImport {
   static func place(_ source: String, at path: String) throws {
     let fm = FileManager.default
     try fm.createDirectory(
-      atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+      atPath: Paths.parentFolder(of: path), withIntermediateDirectories: true)
     let real = resolved(source)
     do { try fm.linkItem(atPath: real, toPath: path) } catch { try fm.copyItem(atPath: real, toPath: path) }
   }

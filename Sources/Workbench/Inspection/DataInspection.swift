@@ -4,33 +4,53 @@
 import Datasets
 import Foundation
 import Imaging
+import SafeIO
 
 public enum DataTools {
-  /// Writes a synthetic set; returns (frames written, seconds).
-  public static func synthesize(_ spec: SyntheticSpec, to dir: String, progress: ((Int, Int) -> Void)? = nil) throws -> (frames: Int, seconds: Double) {
+  /// Writes a synthetic set as a new folder `dir`: staged beside it and renamed into place when
+  /// complete, so an interrupted or failed write leaves no folder that reads as a data set. A
+  /// non-empty `dir` is refused unless `force` (then replaced once the new set is complete).
+  /// SIGINT/SIGTERM stop the write between frames (`DatasetError.interrupted`) and remove the
+  /// staging folder. Returns (frames written, seconds).
+  public static func synthesize(
+    _ spec: SyntheticSpec, to dir: String, force: Bool = false, progress: ((Int, Int) -> Void)? = nil
+  ) throws -> (frames: Int, seconds: Double) {
     let t0 = Date()
+    try spec.validate()
+    try OutputFolder.check(dir, command: "data synth", force: force, policy: .refuseNonEmpty)
     let set = try SyntheticVideoSet(spec)
-    try set.write(to: dir, progress: progress)
+    let previous = StopSignals.install()
+    defer { StopSignals.restore(previous) }
+    _ = try OutputFolder.write(to: dir, command: "data synth", force: force, policy: .refuseNonEmpty) { folder in
+      try set.write(to: folder.staging, progress: progress) { StopSignals.received.map(StopSignals.name) }
+    }
     return (set.totalFrames, Date().timeIntervalSince(t0))
   }
 
   /// Opens a frame folder (a directory) or an HDF5 video array (a file).
   /// `synthesize` from plain numbers (the CLI imports Workbench only).
   public static func synthesize(
-    sequences: Int, frames: Int, size: Int, seed: UInt64, to dir: String
+    sequences: Int, frames: Int, size: Int, seed: UInt64, to dir: String, force: Bool = false
   ) throws -> (frames: Int, seconds: Double) {
-    try synthesize(SyntheticSpec(sequences: sequences, frames: frames, size: size, seed: seed), to: dir)
+    try synthesize(SyntheticSpec(sequences: sequences, frames: frames, size: size, seed: seed), to: dir, force: force)
+  }
+
+  /// The signal that stopped a `synthesize` (nil: `error` is another error).
+  public static func interruption(_ error: Error) -> String? {
+    if case DatasetError.interrupted(let why) = error { return why }
+    return nil
   }
 
   /// Writes a summary's contact sheet as PNG.
   public static func writeSheet(_ summary: Summary, to path: String) throws { try writePNG(summary.sheet, to: path) }
 
   public static func open(_ path: String) throws -> VideoSource {
-    var isDir: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-      throw DatasetError.badFile(path: path, detail: "not found")
+    switch FileKind.of(path) {
+    case .missing: throw DatasetError.badFile(path: path, detail: "not found")
+    case .directory: return try FrameFolderDataset(root: path)
+    case .regular: return try VideoArrayDataset(path: path)
+    case .special(let k): throw DatasetError.badFile(path: path, detail: "\(k), not a frame folder or an HDF5 file")
     }
-    return isDir.boolValue ? try FrameFolderDataset(root: path) : try VideoArrayDataset(path: path)
   }
 
   public struct Summary {

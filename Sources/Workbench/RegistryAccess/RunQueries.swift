@@ -70,11 +70,11 @@ public enum RunQueries {
 
   /// `runs export --csv DIR`: writes one CSV file per table into `directory` (created if
   /// missing) and returns each file's path and data rows.
-  public static func exportCSV(_ filter: RunFilter, to directory: String, registry: Registry) throws
+  public static func exportCSV(_ filter: RunFilter, to directory: String, force: Bool = false, registry: Registry) throws
     -> [(path: String, rows: Int)]
   {
     let report = try RunFilter.attributing(to: "--where") {
-      try registry.exportCSV(filter: filter.expression, to: directory)
+      try registry.exportCSV(filter: filter.expression, to: directory, force: force)
     }
     return report.rows.map { ((directory as NSString).appendingPathComponent($0.file), $0.count) }
   }

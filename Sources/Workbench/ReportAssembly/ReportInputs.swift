@@ -5,6 +5,7 @@
 // scored frame's index on its curve (horizon step / interpolated frame, 1-based) is the one the
 // registry stores with the score (`frame_scores.frame_index`).
 import Foundation
+import SafeIO
 import EvalMetrics
 import Registry
 import Reports
@@ -187,7 +188,7 @@ public enum ReportInputs {
         isPredict
         ? "\(p["predict_context"] ?? "?") context frames → \(p["predict_horizon"] ?? "?") predicted"
         : "interpolation from frame \(p["interpolate_from"] ?? "first") to \(p["interpolate_to"] ?? "last")"
-      let folder = try registry.artifacts(runId: r.id).first { $0.kind == "scores_csv" }.map { ($0.path as NSString).deletingLastPathComponent }
+      let folder = try registry.artifacts(runId: r.id).first { $0.kind == "scores_csv" }.map { Paths.parentFolder(of: $0.path) }
       var frameNumber: [String: [Int: Int64]] = [:]
       var rows: [FrameScoreRow] = []
       for s in list {

@@ -13,6 +13,9 @@ public enum EvalError: Error, Equatable, CustomStringConvertible, LocalizedError
   case unknownMetric(name: String, known: [String])
   case keypoints(path: String, detail: String)
   case writeFailed(path: String, detail: String)
+  /// A file refused before it is read: too many pixels for the limits or the memory, or not a
+  /// regular file.
+  case refused(path: String, detail: String)
 
   public var description: String {
     switch self {
@@ -27,6 +30,7 @@ public enum EvalError: Error, Equatable, CustomStringConvertible, LocalizedError
     case .unknownMetric(let n, let k): return "unknown metric `\(n)`; known: \(k.joined(separator: ", "))"
     case .keypoints(let p, let d): return "\(p): \(d)"
     case .writeFailed(let p, let d): return "\(p): cannot write: \(d)"
+    case .refused(let p, let d): return "\(p): \(d)"
     }
   }
 

@@ -8,6 +8,7 @@ import Imaging
 import EvalMetrics
 import Registry
 import Reports
+import SafeIO
 import TensorEngine
 
 /// The metrics `lmlab eval frames` offers (CLI names).
@@ -129,10 +130,21 @@ public func evaluateFrames(
   var values: [String: [Double]] = [:]
   var start = 0
   while start < pairs.count {
-    // A batch: consecutive pairs of one size.
-    var end = start + 1
-    while end < pairs.count && end - start < batch && sizes[end] == sizes[start] { end += 1 }
+    // A batch: consecutive pairs of one size, as many as fit in half the memory available.
     let (w, h) = sizes[start]
+    let pairBytes = 2 * (ImageLimits.decodedBytes(width: w, height: h) + 3 * w * h * 4)
+    var fit = batch
+    if pairBytes * batch > 64 << 20 {
+      let available = MemoryBudget.available() / 2
+      guard pairBytes <= available else {
+        throw EvalError.refused(
+          path: pairs[start].reference,
+          detail: "frames of \(w)×\(h) pixels: a pair takes \(byteCount(Double(pairBytes))) to score, more than the \(byteCount(Double(available))) of memory available")
+      }
+      fit = Swift.max(1, Swift.min(batch, available / pairBytes))
+    }
+    var end = start + 1
+    while end < pairs.count && end - start < fit && sizes[end] == sizes[start] { end += 1 }
     let (ref, pred) = try decodeBatch(Array(pairs[start..<end]), width: w, height: h)
     for m in metrics {
       let scores: FrameScores
@@ -175,6 +187,11 @@ func decodeBatch(_ pairs: [FramePair], width w: Int, height h: Int) throws -> (T
       img.pixels.withUnsafeBufferPointer { dst.update(from: $0.baseAddress!, count: plane) }
     } catch let e as EvalError {
       errors.set(k, e)
+    } catch let e as ImagingError {
+      switch e {
+      case .tooLarge(let p, let d), .notAFile(let p, let d): errors.set(k, EvalError.refused(path: p, detail: d))
+      default: errors.set(k, EvalError.unreadableImage(path: path, detail: "\(e)"))
+      }
     } catch {
       errors.set(k, EvalError.unreadableImage(path: path, detail: "\(error)"))
     }

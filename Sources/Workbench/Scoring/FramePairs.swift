@@ -3,6 +3,7 @@
 // number. Anything unmatched is an error naming the file; nothing is skipped.
 import Datasets
 import Foundation
+import Imaging
 
 /// One reference/predicted frame pair.
 public struct FramePair: Sendable, Equatable {
@@ -52,6 +53,11 @@ func pngHeader(_ path: String) throws -> (width: Int, height: Int, kind: String)
   do {
     let h = try PNGHeader.read(path)
     return (h.width, h.height, h.isColor ? "color" : "gray")
+  } catch DatasetError.image(let e) {
+    switch e {
+    case .tooLarge(let p, let d), .notAFile(let p, let d): throw EvalError.refused(path: p, detail: d)
+    default: throw EvalError.unreadableImage(path: path, detail: "\(e)".replacingOccurrences(of: path + ": ", with: ""))
+    }
   } catch let e as DatasetError {
     throw EvalError.unreadableImage(path: path, detail: "\(e)".replacingOccurrences(of: path + ": ", with: ""))
   }

@@ -134,6 +134,12 @@ public func evaluateKeypoints(
     means: train.means, keypoints: train.keypoints, frames: train.frame.count, landmarks: train.landmarkCount,
     keypointCount: p, imageSize: imageSize)
   let pred = reg.predict(means: test.means, frames: test.frame.count)
+  // A NaN here would score as a miss at every threshold: an accuracy of 0 that is not one.
+  if let i = pred.firstIndex(where: { !$0.isFinite }) {
+    throw MetricsError.mismatch(
+      file: testLandmarks,
+      reason: "keypoints predicted from it are NaN or infinite (\(pred.lazy.filter { !$0.isFinite }.count) values; first in frame \(test.frame[i / (2 * p)]) of sequence `\(test.sequence[i / (2 * p)])`)")
+  }
   let dist = keypointDistances(predicted: pred, truth: test.keypoints)
   return KeypointEvaluation(
     regressor: reg, keypointNames: names, trainFrames: train.frame.count, sequence: test.sequence, frame: test.frame,

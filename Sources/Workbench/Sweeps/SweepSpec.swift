@@ -17,9 +17,12 @@
 //   rank: metric.keypoint_acc          # a `--where` metric field: metric./best./min./max.NAME
 //   goal: max                          # default: inferred from the metric's name
 //   max_resumes: 10                    # an interrupted trial is requeued at most this often
+// A sweep has at most `SweepSpec.maxTrials` trials (grid points × random samples × seeds), counted
+// before any is expanded: a spec of 9 keys × 10 values is refused in one line, not expanded.
 import ConfigSchema
 import Foundation
 import Registry
+import SafeIO
 import Yams
 
 public struct SweepSpecError: Error, CustomStringConvertible, LocalizedError, Equatable {
@@ -64,6 +67,15 @@ public struct SweepSpec: Sendable {
   public var rankGoal: MetricGoal
   public var maxResumes: Int64 = 10
 
+  /// Most trials one sweep may have (a cluster sweep of thousands fits; a typo of a billion does not).
+  public static let maxTrials = 10_000
+
+  /// The number of trials the spec expands to (grid points × random samples × seeds), nil when
+  /// it overflows.
+  public var trialCount: Int? {
+    MemoryBudget.product(grid.map(\.values.count) + [random.isEmpty ? 1 : randomSamples, Swift.max(seeds.count, 1)])
+  }
+
   /// The config keys the trials vary (grid then random), seed excluded.
   public var sweptKeys: [String] { grid.map(\.key) + random.map(\.key) }
 
@@ -76,15 +88,15 @@ public struct SweepSpec: Sendable {
   /// and distributions are errors naming the file, line and key.
   public static func load(path: String) throws -> SweepSpec {
     let text: String
-    do {
-      text = try String(contentsOfFile: path, encoding: .utf8)
-    } catch {
-      throw SweepSpecError("\(path): cannot read sweep spec (\((error as NSError).localizedDescription))")
+    do { text = try ConfigLoader.readText(path) } catch let e as ConfigError {
+      guard case .unreadable(_, let detail) = e else { throw e }
+      throw SweepSpecError("\(path): cannot read sweep spec (\(detail))")
     }
     return try parse(text, path: path)
   }
 
   public static func parse(_ text: String, path: String) throws -> SweepSpec {
+    if let line = YAMLDepth.firstLineTooDeep(text) { throw SweepSpecError("\(path):\(line): \(YAMLDepth.message)") }
     let root: Node?
     do {
       root = try Yams.compose(yaml: text)
@@ -160,6 +172,14 @@ public struct SweepSpec: Sendable {
     }
     if keys.contains("seed"), !spec.seeds.isEmpty {
       throw SweepSpecError("\(path): seed is swept and seeds: is given; use one of them")
+    }
+    let count = spec.trialCount
+    guard let count, count <= maxTrials else {
+      let axes = spec.grid.map { "\($0.values.count)" } + (spec.random.isEmpty ? [] : ["\(spec.randomSamples) samples"])
+        + (spec.seeds.isEmpty ? [] : ["\(spec.seeds.count) seeds"])
+      throw SweepSpecError(
+        "\(path): the sweep has \(count.map { "\($0)" } ?? "more than \(Int.max)") trials (\(axes.joined(separator: " × "))); at most \(maxTrials): "
+          + "sweep fewer keys or values, or split it into several sweeps")
     }
     switch (trainer, fields["landmarks_run"], fields["landmarks_sweep"]) {
     case (.landmarks, nil, nil): break
@@ -261,13 +281,17 @@ struct SpecReader {
       let (lo, hi, step) = (a[0], a[1], a.count == 3 ? a[2] : 1)
       if lo > hi { throw error(arg, "\(key).range: low \(overrideText(lo)) > high \(overrideText(hi))") }
       if step <= 0 { throw error(arg, "\(key).range: step must be > 0, got \(overrideText(step))") }
-      let n = Int(((hi - lo) / step + 1e-9).rounded(.down)) + 1
-      if n > 10_000 { throw error(arg, "\(key).range gives \(n) values") }
+      let count = ((hi - lo) / step + 1e-9).rounded(.down) + 1
+      if !(count <= Double(SweepSpec.maxTrials)) {
+        throw error(arg, "\(key).range gives \(overrideText(count)) values; at most \(SweepSpec.maxTrials)")
+      }
+      let n = Int(count)
       return try (0..<n).map { try number(lo + Double($0) * step, key: k, at: arg, section: "grid") }
     case "log_range":
       let a = try numbers(arg, "\(key).log_range", count: 3...3)
       let (lo, hi) = (a[0], a[1])
       guard let n = Int(exactly: a[2]), n >= 1 else { throw error(arg, "\(key).log_range: count must be an integer >= 1") }
+      if n > SweepSpec.maxTrials { throw error(arg, "\(key).log_range gives \(n) values; at most \(SweepSpec.maxTrials)") }
       if lo <= 0 { throw error(arg, "\(key).log_range: low must be > 0, got \(overrideText(lo))") }
       if lo > hi { throw error(arg, "\(key).log_range: low \(overrideText(lo)) > high \(overrideText(hi))") }
       if n == 1 { return [try number(lo, key: k, at: arg, section: "grid")] }
@@ -286,6 +310,7 @@ struct SpecReader {
       switch k.string ?? "" {
       case "samples":
         guard let n = Int(try string(v, "random.samples")), n >= 1 else { throw error(v, "random.samples must be an integer >= 1") }
+        if n > SweepSpec.maxTrials { throw error(v, "random.samples is \(n); at most \(SweepSpec.maxTrials)") }
         spec.randomSamples = n
       case "seed":
         guard let s = UInt64(try string(v, "random.seed")) else { throw error(v, "random.seed must be an integer >= 0") }
@@ -336,7 +361,7 @@ struct SpecReader {
 
   func resolveFile(_ name: String, _ n: Node) throws -> String {
     let fm = FileManager.default
-    let beside = ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(name)
+    let beside = (Paths.parentFolder(of: path) as NSString).appendingPathComponent(name)
     for c in [name.hasPrefix("/") ? name : beside, name] where fm.fileExists(atPath: c) { return c }
     throw error(n, "base config '\(name)' not found (looked beside the spec: \(beside), and in the current folder)")
   }

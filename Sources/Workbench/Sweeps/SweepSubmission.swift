@@ -4,6 +4,7 @@
 // submits a Slurm job array, prints the worker command, or keeps N local workers on the trials.
 // And `lmlab sweep status`: the sweeps of a registry, or where one stands.
 import Foundation
+import SafeIO
 import Registry
 
 /// `lmlab sweep SPEC`'s options.
@@ -64,7 +65,7 @@ public enum SweepSubmission {
     let plan = try s.plan(registry: s.trainer == .dynamics ? try openRegistry(true) : nil)
     func logFolder(_ id: String) -> String {
       r.logDir
-        ?? (((r.registryPath as NSString).deletingLastPathComponent as NSString).appendingPathComponent(
+        ?? ((Paths.parentFolder(of: r.registryPath) as NSString).appendingPathComponent(
           "sweeps/\(id)-\(s.name)"))
     }
     func array(_ sweep: String, tasks: Int) -> SlurmArray {
