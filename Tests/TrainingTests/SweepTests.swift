@@ -209,7 +209,14 @@ final class SweepTests: XCTestCase {
     var killedTrials = Set<Int64>()
     for round in 1...3 {
       let p = try SweepProcess(["sweep", spec, "--registry", killedPath, "--workers", "2"])
-      let delay = moments.uniform(2...6)
+      // Kill while trials run: wait for one to be running (a resumed sweep has less left to do
+      // each round, so a fixed delay can outlast it), then a seeded moment into it.
+      let deadline = Date().addingTimeInterval(120)
+      func anyRunning() -> Bool {
+        (try? Registry(path: killedPath).listRuns(filter: try WhereExpr.parse("status = running"), limit: 0).runs.isEmpty == false) ?? false
+      }
+      while p.process.isRunning && !anyRunning() && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+      let delay = moments.uniform(0.2...1.5)
       Thread.sleep(forTimeInterval: delay)
       // Whatever runs now dies without a chance to checkpoint: the launcher and its workers.
       let running = try Registry(path: killedPath).listRuns(filter: try WhereExpr.parse("status = running"), limit: 0).runs
