@@ -206,13 +206,15 @@ final class DemoPipelineTests: XCTestCase {
     XCTAssertTrue((k..<200).contains(reached), "kill 1 after checkpoint \(reached), aimed at \(k)…190: not mid-training")
     // The registry records a checkpoint just after its file: the latest row is that one or the one before.
     let resumable = [reached, reached - 10]
+    var loggedBeforeKill = 0
     do {
       let r = try Registry(path: "\(dir)/killed.sqlite")  // opening reaps the killed run
       let dyn = try dynamicsRun(r)
       XCTAssertEqual(dyn.status, .interrupted, "the dynamics run after kill 1")
       let latest = try r.detail(dyn.id).checkpoints.map(\.step).max() ?? -1
       XCTAssertTrue(resumable.contains(Int(latest)), "latest registered checkpoint \(latest), files up to \(reached)")
-      XCTAssertLessThan(try r.series(runId: dyn.id, name: "loss").count, 200, "kill 1 came before the last step")
+      loggedBeforeKill = try r.series(runId: dyn.id, name: "loss").count
+      XCTAssertLessThan(loggedBeforeKill, 200, "kill 1 came before the last step")
       try r.close()
     }
 
@@ -248,6 +250,15 @@ final class DemoPipelineTests: XCTestCase {
     XCTAssertEqual(try registry.listRuns(filter: try WhereExpr.parse("status = finished")).totalMatching, Self.runsPerDemo)
     let dyn = try dynamicsRun(registry)
     XCTAssertEqual(dyn.resumes, 1, "the dynamics run was resumed once")
+    // Resume observed in the registry, not only in the output: the step it continued from, and
+    // the optimizer steps it took after (the additive points_logged count, not the upserted rows):
+    // the steps logged before the kill plus 200 − c. A resume that ignored its checkpoint would
+    // record step 0 and log 200 more.
+    let c = try XCTUnwrap(dyn.resumedFromStep, "the dynamics run records no resumed_from_step")
+    XCTAssertTrue(resumable.contains(Int(c)) && c > 0, "resumed from step \(c), expected one of \(resumable)")
+    XCTAssertEqual(
+      try registry.summaries(runId: dyn.id).first { $0.name == "loss" }?.pointsLogged, Int64(loggedBeforeKill) + 200 - c,
+      "loss points logged: \(loggedBeforeKill) before the kill + \(200 - c) after resuming at \(c)")
     XCTAssertEqual(try registry.series(runId: dyn.id, name: "loss").map(\.step), (1...200).map { Int64($0) }, "one loss per step")
     XCTAssertEqual(try registry.integrityCheck(), ["ok"])
     let clean = try scores("\(dir)/clean.sqlite"), killed = try scores("\(dir)/killed.sqlite")
