@@ -15,6 +15,7 @@
 #   both       perc + skip
 #   both-l01   both with the perceptual term at weight 0.1 (the demo's recipe as shipped)
 #   both-gan   both + LSGAN at weight 0.1
+#   pose-l01   both-l01 with the reference's own landmark heatmaps beside its image (reference-pose)
 set -euo pipefail
 out=${1:?usage: decoder_variants.sh OUT [VARIANT...]}
 shift || true
@@ -25,6 +26,7 @@ declare -A sets=(
   [skip]="use_vgg=false decoder_skip=reference"
   [both]="use_vgg=true perceptual_net=effnet-lite0 vgg_lambda=1 decoder_skip=reference"
   [both-l01]="use_vgg=true perceptual_net=effnet-lite0 vgg_lambda=0.1 decoder_skip=reference"
+  [pose-l01]="use_vgg=true perceptual_net=effnet-lite0 vgg_lambda=0.1 decoder_skip=reference-pose"
   [both-gan]="use_vgg=true perceptual_net=effnet-lite0 vgg_lambda=1 decoder_skip=reference use_gan=true gan_lambda=0.1"
 )
 variants=("$@")

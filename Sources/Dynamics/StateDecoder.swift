@@ -27,18 +27,30 @@ public struct StateDecoder {
     withNoGrad { PoseState.encode(model.encode(images)) }
   }
 
-  /// What frames are decoded with: appearance vectors [A, K, C] of source frames, and the frames
-  /// themselves [A, 3, S, S] when the model decodes with the reference-frame skip.
+  /// What frames are decoded with: appearance vectors [A, K, C] of source frames, the frames
+  /// themselves [A, 3, S, S] when the model decodes with the reference-frame skip, and their
+  /// landmarks (μ [A, K, 2], Σ [A, K, 2, 2]) with `decoder_skip: reference-pose`.
   public struct AppearanceSource {
     public var vectors: Tensor
     public var references: Tensor?
+    public var referencePose: (mu: Tensor, covariance: Tensor)?
   }
 
   /// The appearance of images [N, 3, S, S] in [-1, 1].
   public func appearance(of images: Tensor) -> AppearanceSource {
-    AppearanceSource(
-      vectors: withNoGrad { model.appearance(of: images).vectors },
-      references: model.decodesWithReference ? images : nil)
+    let (vectors, landmarks) = withNoGrad { model.appearance(of: images) }
+    return AppearanceSource(
+      vectors: vectors,
+      references: model.decodesWithReference ? images : nil,
+      referencePose: model.decodesWithReferencePose ? (landmarks.mu, landmarks.covariance) : nil)
+  }
+
+  /// Rows `index[r]` of a [A, ...] tensor, as [index.count, ...].
+  private static func gather(_ all: Tensor, _ index: ArraySlice<Int>) -> Tensor {
+    let row = all.count / all.shape[0]
+    let out = Tensor(zeros: [index.count] + Array(all.shape.dropFirst()))
+    for (r, a) in index.enumerated() { (out.data + r * row).update(from: all.data + a * row, count: row) }
+    return out
   }
 
   /// Frames [N, 3, S, S] (the generator's output range, nominally [-1, 1]) of states [N, D],
@@ -59,15 +71,13 @@ public struct StateDecoder {
       for r in i..<j {
         (vectors.data + (r - i) * k * c).update(from: appearance.data + appearanceIndex[r] * k * c, count: k * c)
       }
-      var references: Tensor?
-      if let all = source.references {
-        let plane = 3 * s * s
-        let chosen = Tensor(zeros: [j - i, 3, s, s])
-        for r in i..<j { (chosen.data + (r - i) * plane).update(from: all.data + appearanceIndex[r] * plane, count: plane) }
-        references = chosen
-      }
+      let chosen = appearanceIndex[i..<j]
+      let references = source.references.map { Self.gather($0, chosen) }
+      let referencePose = source.referencePose.map { (Self.gather($0.mu, chosen), Self.gather($0.covariance, chosen)) }
       let (mu, cov) = PoseState.decode(chunk, floor: floor)
-      let image = withNoGrad { model.decode(mu: mu, covariance: cov, appearance: vectors, reference: references).image }
+      let image = withNoGrad {
+        model.decode(mu: mu, covariance: cov, appearance: vectors, reference: references, referencePose: referencePose).image
+      }
       (out.data + i * 3 * s * s).update(from: image.data, count: image.count)
       i = j
     }

@@ -73,16 +73,26 @@ public final class LandmarkModel: Module {
   /// heatmaps (eq. 5) → projection → generator. `reference` is the frame the appearance came
   /// from ([B, 3, S, S]), read by the reference-frame skip (`decoder_skip: reference`) and
   /// needed only then. Returns (image [B, 3, S, S], heatmaps).
-  public func decode(mu: Tensor, covariance: Tensor, appearance: Tensor, reference: Tensor? = nil)
-    -> (image: Tensor, heatmaps: Tensor)
-  {
+  /// `referencePose` (its landmarks μ, Σ) is read by `decoder_skip: reference-pose`.
+  public func decode(
+    mu: Tensor, covariance: Tensor, appearance: Tensor, reference: Tensor? = nil,
+    referencePose: (mu: Tensor, covariance: Tensor)? = nil
+  ) -> (image: Tensor, heatmaps: Tensor) {
     let heat = LandmarkGeometry.heatmaps(mu: mu, covariance: covariance, size: config.imgSize)
     let projected = Appearance.project(vectors: appearance, heatmaps: heat)
-    return (generator(heatmaps: heat, projected: projected, reference: generator.needsReference ? reference : nil), heat)
+    let referenceHeat = generator.needsReferencePose
+      ? referencePose.map { LandmarkGeometry.heatmaps(mu: $0.mu, covariance: $0.covariance, size: config.imgSize) }
+      : nil
+    let image = generator(
+      heatmaps: heat, projected: projected, reference: generator.needsReference ? reference : nil,
+      referenceHeatmaps: referenceHeat)
+    return (image, heat)
   }
 
-  /// Whether `decode` needs the reference frame (`decoder_skip: reference`).
+  /// Whether `decode` needs the reference frame (`decoder_skip: reference`, `reference-pose`).
   public var decodesWithReference: Bool { generator.needsReference }
+  /// Whether `decode` also needs the reference frame's landmarks (`decoder_skip: reference-pose`).
+  public var decodesWithReferencePose: Bool { generator.needsReferencePose }
 
   /// One training pair: the pose branch sees `pose` (T_cj(x)), the appearance branch sees
   /// `appearance` (T_tps(x) or another frame); the target is x.
@@ -91,7 +101,9 @@ public final class LandmarkModel: Module {
       pose.shape == images.shape, "forward: pose input \(pose.shape) vs appearance input \(images.shape)")
     let g = encode(pose)
     let (vectors, gw) = appearance(of: images)
-    let (image, heat) = decode(mu: g.mu, covariance: g.covariance, appearance: vectors, reference: images)
+    let (image, heat) = decode(
+      mu: g.mu, covariance: g.covariance, appearance: vectors, reference: images,
+      referencePose: (gw.mu, gw.covariance))
     return LandmarkOutput(
       reconstruction: image, pose: g, heatmaps: heat, appearancePose: gw, appearance: vectors)
   }

@@ -27,8 +27,10 @@ public struct ModelConfig: ConfigSection {
   public var useIdentityCovariance = false
   /// Diagonal of the fixed covariance.
   public var fixedCovar = 0.008
-  /// The reference-frame skip (DESIGN §2): `none` (the report's model) or `reference`, with the
-  /// reference encoder's channels at each scale.
+  /// The reference-frame skip (DESIGN §2): `none` (the report's model), `reference` (the
+  /// appearance frame's image features), or `reference-pose` (its image and its own landmark
+  /// heatmaps, so the decoder knows where the reference's parts were), with the reference
+  /// encoder's channels at each scale.
   public var decoderSkip = "none"
   public var skipChannels = 16
 
@@ -49,8 +51,8 @@ public struct ModelConfig: ConfigSection {
     .bool("use_identity_covariance", \.useIdentityCovariance, "isotropic fixed covariance fixed_covar·I"),
     .double("fixed_covar", \.fixedCovar, 1e-6...10, "covariance diagonal when use_identity_covariance"),
     .string(
-      "decoder_skip", \.decoderSkip, allowed: ["none", "reference"],
-      "reference: the appearance frame's image features enter the decoder's SPADE at every scale (not in the report's model)"),
+      "decoder_skip", \.decoderSkip, allowed: ["none", "reference", "reference-pose"],
+      "reference: the appearance frame's image features enter the decoder's SPADE at every scale; reference-pose: its image with its own landmark heatmaps (neither in the report's model)"),
     .int("skip_channels", \.skipChannels, 1...256, "channels of the reference-frame features at each scale (decoder_skip: reference)"),
   ]
 
@@ -58,8 +60,8 @@ public struct ModelConfig: ConfigSection {
     var p: [String] = []
     if imgSize % 16 != 0 { p.append("img_size must be divisible by 16, got \(imgSize)") }
     if ngc % 2 != 0 { p.append("ngc must be even (the last SPADE block has ngc/2 channels), got \(ngc)") }
-    if decoderSkip == "reference" && disableSpade {
-      p.append("decoder_skip: reference feeds SPADE; it needs disable_spade: false")
+    if decoderSkip != "none" && disableSpade {
+      p.append("decoder_skip: \(decoderSkip) feeds SPADE; it needs disable_spade: false")
     }
     if p.isEmpty && stateValueCount > Self.maxStateValues {
       p.append(

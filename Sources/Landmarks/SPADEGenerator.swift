@@ -27,7 +27,7 @@ public final class SPADEGenerator: Module {
     let k = config.nLandmarks
     useSpade = !config.disableSpade
     fc = Conv2d(config.nFilters + (useSpade ? 0 : k), 4 * nf, kernel: 3, padding: 1, rng: &rng)
-    let skip = config.decoderSkip == "reference" ? config.skipChannels : 0
+    let skip = config.decoderSkip == "none" ? 0 : config.skipChannels
     func block(_ a: Int, _ b: Int, _ rng: inout SeededRNG) -> SPADEResnetBlock {
       SPADEResnetBlock(
         a, b, labelChannels: k + skip, hidden: config.spadeHidden, spade: !config.disableSpade, rng: &rng)
@@ -39,7 +39,9 @@ public final class SPADEGenerator: Module {
     up1 = block(2 * nf, nf, &rng)
     up4 = block(nf, nf / 2, &rng)
     convImg = Conv2d(nf / 2, 3, kernel: 3, padding: 1, rng: &rng)
-    reference = skip > 0 ? ReferenceEncoder(channels: skip, rng: &rng) : nil
+    reference =
+      skip > 0
+      ? ReferenceEncoder(channels: skip, poseChannels: config.decoderSkip == "reference-pose" ? k : 0, rng: &rng) : nil
     super.init()
     child("fc", fc)
     child("head_0", head0)
@@ -54,20 +56,27 @@ public final class SPADEGenerator: Module {
 
   /// Whether decoding needs the reference (appearance) frame's image.
   public var needsReference: Bool { reference != nil }
+  /// Whether decoding also needs the reference frame's own landmark heatmaps (`reference-pose`).
+  public var needsReferencePose: Bool { (reference?.poseChannels ?? 0) > 0 }
 
   private func up(_ x: Tensor) -> Tensor {
     x.resizedBilinear(height: 2 * x.shape[2], width: 2 * x.shape[3], alignCorners: false)
   }
 
   /// heatmaps [B, K, S, S], projected [B, C, S, S] (and, with the skip, the reference frames
-  /// [B, 3, S, S]) → image [B, 3, S, S].
-  public func callAsFunction(heatmaps: Tensor, projected: Tensor, reference images: Tensor? = nil) -> Tensor {
+  /// [B, 3, S, S], with `reference-pose` also their own heatmaps [B, K, S, S]) → image [B, 3, S, S].
+  public func callAsFunction(
+    heatmaps: Tensor, projected: Tensor, reference images: Tensor? = nil, referenceHeatmaps: Tensor? = nil
+  ) -> Tensor {
     let s = heatmaps.shape[2]
     precondition(
       (reference == nil) || images?.shape == [heatmaps.shape[0], 3, s, s],
       "generator: decoder_skip reference needs the reference frames [B, 3, \(s), \(s)], got \(images?.shape ?? [])")
+    precondition(
+      !needsReferencePose || referenceHeatmaps?.shape == heatmaps.shape,
+      "generator: decoder_skip reference-pose needs the reference heatmaps \(heatmaps.shape), got \(referenceHeatmaps?.shape ?? [])")
     let input = useSpade ? projected : Tensor.concat([projected, heatmaps], axis: 1)
-    let features = reference.map { $0(images!) }
+    let features = reference.map { $0(needsReferencePose ? Tensor.concat([images!, referenceHeatmaps!], axis: 1) : images!) }
     let seg = useSpade ? SegmentationPyramid(heatmaps, reference: features) : nil
     let x0 = head0(fc(input.resizedNearest(height: s / 16, width: s / 16)), seg)
     let x1 = head0(fc(input.resizedNearest(height: s / 8, width: s / 8)), seg)

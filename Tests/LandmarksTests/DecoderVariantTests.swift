@@ -61,6 +61,33 @@ final class DecoderVariantTests: XCTestCase {
     XCTAssertGreaterThan(grad.values.map { abs($0) }.max() ?? 0, 0)
   }
 
+  func testReferencePoseReadsTheReferenceLandmarks() throws {
+    var config = Self.skipConfig
+    config.decoderSkip = "reference-pose"
+    var rng = SeededRNG(seed: 5)
+    let model = try LandmarkModel(config: config, rng: &rng)
+    // The encoder's first conv reads the image and the reference's K heatmaps.
+    let names = Dictionary(uniqueKeysWithValues: model.namedParameters().map { ($0.0, $0.1.shape) })
+    XCTAssertEqual(names["image_decoder.reference_encoder.level_0.weight"], [5, 3 + config.nLandmarks, 3, 3])
+    XCTAssertTrue(model.decodesWithReferencePose)
+    model.eval()
+    let x = Tensor.uniform([2, 3, 32, 32], -1, 1, rng: &rng)
+    let g = withNoGrad { model.encode(x) }
+    let (app, refLandmarks) = withNoGrad { model.appearance(of: x) }
+    // Same target landmarks, appearance vectors and reference image; the reference's own
+    // landmarks moved: another image.
+    let moved = Tensor(refLandmarks.mu.values.map { max(-1, min(1, $0 + 0.3)) }, shape: refLandmarks.mu.shape)
+    let a = withNoGrad {
+      model.decode(mu: g.mu, covariance: g.covariance, appearance: app, reference: x, referencePose: (refLandmarks.mu, refLandmarks.covariance)).image
+    }
+    let b = withNoGrad {
+      model.decode(mu: g.mu, covariance: g.covariance, appearance: app, reference: x, referencePose: (moved, refLandmarks.covariance)).image
+    }
+    let c = closeness(a, b, .absolute(1e-6))
+    XCTAssertFalse(c.passed, "the reference's landmarks changed nothing in the decoded image")
+    XCTAssertEqual(c.count, 2 * 3 * 32 * 32)
+  }
+
   func testSkipNeedsSPADE() {
     var c = Self.skipConfig
     c.disableSpade = true

@@ -106,7 +106,12 @@ public enum ReportInputs {
       guard let p = params[r.id] else { continue }
       let perceptual = p["use_vgg"] == "true" && p["perceptual_net"] != "none"
         ? "perceptual term over \(p["perceptual_net"] ?? "vgg19") (weight \(p["vgg_lambda"] ?? "?"))" : "no perceptual term"
-      let skip = p["decoder_skip"] == "reference" ? "reference-frame skip (\(p["skip_channels"] ?? "?") channels per scale)" : "no reference-frame skip"
+      let skip =
+        switch p["decoder_skip"] {
+        case "reference": "reference-frame skip (\(p["skip_channels"] ?? "?") channels per scale)"
+        case "reference-pose": "reference-frame skip with the reference's landmark heatmaps (\(p["skip_channels"] ?? "?") channels per scale)"
+        default: "no reference-frame skip"
+        }
       let gan = p["use_gan"] == "true" ? "LSGAN at weight \(p["gan_lambda"] ?? "?")" : "no GAN"
       notes.append("Landmarks run \(r.id) decodes with: pixel MSE at weight \(p["mse_lambda"] ?? "?"), \(perceptual), \(skip), \(gan).")
     }
