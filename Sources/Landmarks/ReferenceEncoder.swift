@@ -27,12 +27,13 @@ public final class ReferenceEncoder: Module {
   }
 
   /// Features of reference images [B, 3 (+K), S, S] by side length: S, S/2, ..., each [B, r, h, h]
-  /// (conv · InstanceNorm · ReLU per level).
+  /// (conv · LeakyReLU(0.2) per level). No normalization: InstanceNorm took each channel's
+  /// spatial mean away, and with it the frame's overall colour, which the decoder then drew grey.
   public func callAsFunction(_ images: Tensor) -> [Int: Tensor] {
     var out: [Int: Tensor] = [:]
     var h = images
     for conv in levels {
-      h = conv(h).instanceNorm(eps: 1e-5).relu()
+      h = conv(h).leakyRelu(0.2)
       out[h.shape[2]] = h
     }
     return out
