@@ -13,9 +13,10 @@
 #   perc       + perceptual term over ImageNet EfficientNet-Lite0 features (weight 1 beside MSE 1)
 #   skip       + reference-frame skip (decoder_skip: reference)
 #   both       perc + skip
-#   both-l01   both with the perceptual term at weight 0.1 (the demo's recipe as shipped)
+#   both-l01   both with the perceptual term at weight 0.1
 #   both-gan   both + LSGAN at weight 0.1
-#   pose-l01   both-l01 with the reference's own landmark heatmaps beside its image (reference-pose)
+#   pose-l01   both-l01 with the reference's own landmark heatmaps beside its image (reference-pose;
+#              the demo's recipe as shipped)
 set -euo pipefail
 out=${1:?usage: decoder_variants.sh OUT [VARIANT...]}
 shift || true
@@ -30,7 +31,7 @@ declare -A sets=(
   [both-gan]="use_vgg=true perceptual_net=effnet-lite0 vgg_lambda=1 decoder_skip=reference use_gan=true gan_lambda=0.1"
 )
 variants=("$@")
-[ ${#variants[@]} -eq 0 ] && variants=(mse perc skip both both-gan)
+[ ${#variants[@]} -eq 0 ] && variants=(mse perc skip both both-l01 pose-l01 both-gan)
 for v in "${variants[@]}"; do
   [ -n "${sets[$v]+x}" ] || { echo "unknown variant $v (${!sets[*]})" >&2; exit 2; }
   dir="$out/$v"
