@@ -53,7 +53,7 @@ public struct ModelConfig: ConfigSection {
     .string(
       "decoder_skip", \.decoderSkip, allowed: ["none", "reference", "reference-pose"],
       "reference: the appearance frame's image features enter the decoder's SPADE at every scale; reference-pose: its image with its own landmark heatmaps (neither in the report's model)"),
-    .int("skip_channels", \.skipChannels, 1...256, "channels of the reference-frame features at each scale (decoder_skip: reference)"),
+    .int("skip_channels", \.skipChannels, 1...256, "channels of the reference-frame features at each scale (decoder_skip: reference, reference-pose)"),
   ]
 
   public func problems() -> [String] {
