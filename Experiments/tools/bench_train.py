@@ -84,10 +84,13 @@ def load_average():
 
 def check_supported(cfg):
     """Refuses what this script does not implement: the comparison would be unfair."""
+    missing = []
     if cfg.get("decoder_skip", "none") != "none":
-        sys.exit("decoder_skip: reference is not implemented on the PyTorch side")
+        missing.append(f"decoder_skip: {cfg['decoder_skip']}")
     if cfg.get("use_vgg") and cfg.get("perceptual_net", "vgg19") not in ("vgg19", "none"):
-        sys.exit(f"perceptual_net: {cfg['perceptual_net']} is not implemented on the PyTorch side (vgg19 is)")
+        missing.append(f"perceptual_net: {cfg['perceptual_net']} (vgg19 is)")
+    if missing:
+        sys.exit(" and ".join(missing) + " not implemented on the PyTorch side")
     if cfg.get("use_gan") and cfg.get("no_lsgan"):
         sys.exit("no_lsgan (BCE GAN) is not implemented on the PyTorch side")
 
