@@ -219,7 +219,20 @@ final class DemoPipelineTests: XCTestCase {
     }
 
     // Kill 2: inside the 200-frame rollout (a frame stage): its run registered, frames being written.
-    func pngs() -> Int { ((try? FileManager.default.subpathsOfDirectory(atPath: frames)) ?? []).filter { $0.hasSuffix(".png") }.count }
+    // A frame stage writes into a hidden staging folder beside its destination
+    // (.rollout-200.partial-PID) and renames it only when complete and scored: count both, or the
+    // frames appear only once the stage is all but over and the kill lands in the next one.
+    let framesParent = URL(fileURLWithPath: frames).deletingLastPathComponent().path
+    let stageFolder = URL(fileURLWithPath: frames).lastPathComponent
+    func pngs() -> Int {
+      let fm = FileManager.default
+      let folders = ((try? fm.contentsOfDirectory(atPath: framesParent)) ?? []).filter {
+        $0 == stageFolder || $0.hasPrefix(".\(stageFolder).partial-")
+      }
+      return folders.reduce(0) { n, f in
+        n + ((try? fm.subpathsOfDirectory(atPath: framesParent + "/" + f)) ?? []).filter { $0.hasSuffix(".png") }.count
+      }
+    }
     var written = 0
     let second = try killedDemo(
       "killed", KillPoint(stage: Self.stageLine("rollout 200"), ready: { pngs() > 0 }, pause: moments.uniform(0...0.02)),
