@@ -3,7 +3,6 @@
 // each resolution stage): each layer unit-normalised over channels (eps 1e-10), squared
 // difference summed over channels, spatial mean, uniform layer weights, summed over layers.
 // Never labelled "lpips". Chunks of frames run on all cores (one BLAS and engine thread each).
-import Dispatch
 import FeatureNetworks
 import TensorEngine
 
@@ -38,24 +37,8 @@ public func effnetLite0Distance(
   precondition(reference.shape[1] == 3, "\(EffNetDistance.metricName): frames must have 3 channels, got \(reference.shape)")
   let n = reference.shape[0]
   let chunk = Swift.max(1, Swift.min(16, (n + metricWorkers - 1) / metricWorkers))
-  let chunks = (n + chunk - 1) / chunk
-  let workers = Swift.min(metricWorkers, chunks)
-  var values = [Double](repeating: 0, count: n)
-  withSingleThreadedKernels(workers: workers) {
-    withNoGrad {
-      values.withUnsafeMutableBufferPointer { out in
-        let dst = out.baseAddress!
-        let run: (Int) -> Void = { k in
-          var c = k
-          while c < chunks {
-            let frames = (c * chunk)..<Swift.min(n, (c + 1) * chunk)
-            effnetChunk(reference, predicted, frames, range, network, into: dst + frames.lowerBound)
-            c += workers
-          }
-        }
-        if workers > 1 { DispatchQueue.concurrentPerform(iterations: workers, execute: run) } else { run(0) }
-      }
-    }
+  let values = scoreInChunks(n, chunk: chunk) { frames, out in
+    effnetChunk(reference, predicted, frames, range, network, into: out)
   }
   let name = network.isPretrained ? EffNetDistance.metricName : EffNetDistance.randomBackboneName
   return FrameScores(metric: name, version: EffNetDistance.version, direction: .lowerIsBetter, values: values)

@@ -25,6 +25,34 @@ func forEachFrameRange(_ count: Int, workers: Int = metricWorkers, _ body: (Rang
   }
 }
 
+/// One value per frame of 0..<count: chunks of `chunk` frames dealt round-robin to the metric
+/// workers (one BLAS and engine thread each), no graph recorded; `score(frames, out)` writes the
+/// values of `frames` from `out` on. For the network metrics, whose chunk is a batch.
+func scoreInChunks(
+  _ count: Int, chunk: Int, _ score: (Range<Int>, UnsafeMutablePointer<Double>) -> Void
+) -> [Double] {
+  let chunks = (count + chunk - 1) / chunk
+  let workers = Swift.min(metricWorkers, chunks)
+  var values = [Double](repeating: 0, count: count)
+  withSingleThreadedKernels(workers: workers) {
+    withNoGrad {
+      values.withUnsafeMutableBufferPointer { out in
+        let dst = out.baseAddress!
+        func run(_ k: Int) {
+          var c = k
+          while c < chunks {
+            let frames = (c * chunk)..<Swift.min(count, (c + 1) * chunk)
+            score(frames, dst + frames.lowerBound)
+            c += workers
+          }
+        }
+        if workers > 1 { DispatchQueue.concurrentPerform(iterations: workers, execute: run) } else { run(0) }
+      }
+    }
+  }
+  return values
+}
+
 /// Checks that two frame batches are [N, C, H, W] of the same shape (programmer error if not:
 /// pipelines validate user files before calling a metric).
 func precondSameFrames(_ a: Tensor4Shape, _ b: Tensor4Shape, _ name: String) {

@@ -19,16 +19,8 @@ import XCTest
 @testable import Registry
 @testable import Workbench
 
-/// SplitMix64: a small seeded generator (same seed, same inputs).
-struct FuzzRNG {
-  var state: UInt64
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
+/// The fuzz round's draws, on the engine's seeded generator (same seed, same inputs).
+extension SeededRNG {
   mutating func int(_ n: Int) -> Int { n <= 0 ? 0 : Int(next() % UInt64(n)) }
   mutating func chance(_ p: Double) -> Bool { Double(next() >> 11) / Double(1 << 53) < p }
   mutating func pick<T>(_ items: [T]) -> T { items[int(items.count)] }
@@ -51,7 +43,7 @@ final class FuzzRoundTests: XCTestCase {
 
   /// Byte-level mutations: flips, overwrites with interesting values, insertions, deletions,
   /// truncation, duplicated runs.
-  func mutate(_ input: [UInt8], _ rng: inout FuzzRNG) -> [UInt8] {
+  func mutate(_ input: [UInt8], _ rng: inout SeededRNG) -> [UInt8] {
     var b = input
     for _ in 0...rng.int(4) {
       guard !b.isEmpty else { break }
@@ -96,7 +88,7 @@ final class FuzzRoundTests: XCTestCase {
       try writePNG(im, to: p)
       seeds.append([UInt8](try Data(contentsOf: URL(fileURLWithPath: p))))
     }
-    var rng = FuzzRNG(state: seed)
+    var rng = SeededRNG(seed: seed)
     var decoded = 0
     var refused = 0
     for n in 0..<cases {
@@ -162,7 +154,7 @@ final class FuzzRoundTests: XCTestCase {
     try FileManager.default.createDirectory(atPath: dir + "/frames/s", withIntermediateDirectories: true)
     try writePNG(RGBImage(width: 16, height: 16), to: dir + "/frames/s/0000.png")
     let seeds = try [video, lm, ck].map { [UInt8](try Data(contentsOf: URL(fileURLWithPath: $0))) }
-    var rng = FuzzRNG(state: seed ^ 0x4844_4635)
+    var rng = SeededRNG(seed: seed ^ 0x4844_4635)
     var read = 0, refused = 0
     var crashes: [String] = []
     let kept = NSTemporaryDirectory() + "lmlab-fuzz-crashes"
@@ -223,7 +215,7 @@ final class FuzzRoundTests: XCTestCase {
     XCTAssertFalse(names.isEmpty, "no configs in \(experiments)")
     let texts = try names.map { try String(contentsOfFile: experiments + "/" + $0, encoding: .utf8) }
     let alphabet = Array("[]{}:-,&*!|>'\"#\n %@`?\t\\0123456789.eE+_abc~=")
-    var rng = FuzzRNG(state: seed ^ 0x5941_4D4C)
+    var rng = SeededRNG(seed: seed ^ 0x5941_4D4C)
     var loaded = 0
     var refused = 0
     for n in 0..<cases {
@@ -286,7 +278,7 @@ final class FuzzRoundTests: XCTestCase {
       "-1e308", "1e309", "nan", "true", "false", "finished", "%", "_", "\\", ";", "--", "/*",
       "DROP TABLE runs", "\u{0}", "é",
     ]
-    var rng = FuzzRNG(state: seed ^ 0x5748_4552)
+    var rng = SeededRNG(seed: seed ^ 0x5748_4552)
     var parsed = 0
     var refused = 0
     for _ in 0..<cases {

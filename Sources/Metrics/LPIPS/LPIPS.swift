@@ -2,7 +2,6 @@
 // images together), each tapped layer unit-normalised over channels, squared difference
 // weighted by the calibrated lin layer, spatial mean, summed over layers. Chunks of frames run
 // on all cores (one BLAS and engine thread each); metrics never record a graph.
-import Dispatch
 import Foundation
 import TensorEngine
 
@@ -25,25 +24,7 @@ public func lpipsDistance(reference: Tensor, predicted: Tensor, model: LPIPSMode
   let perFrame = 2 * model.net.widestActivation(size: size)
   let balanced = (n + metricWorkers - 1) / metricWorkers
   let chunk = Swift.max(1, Swift.min(64, balanced, (2 << 20) / Swift.max(perFrame, 1)))
-  let chunks = (n + chunk - 1) / chunk
-  var values = [Double](repeating: 0, count: n)
-  let workers = Swift.min(metricWorkers, chunks)
-  withSingleThreadedKernels(workers: workers) {
-  withNoGrad {
-    values.withUnsafeMutableBufferPointer { out in
-      let dst = out.baseAddress!
-      let run: (Int) -> Void = { k in
-        var c = k
-        while c < chunks {
-          let range = (c * chunk)..<Swift.min(n, (c + 1) * chunk)
-          lpipsChunk(reference, predicted, range, model, into: dst + range.lowerBound)
-          c += workers
-        }
-      }
-      if workers > 1 { DispatchQueue.concurrentPerform(iterations: workers, execute: run) } else { run(0) }
-    }
-  }
-  }
+  let values = scoreInChunks(n, chunk: chunk) { frames, out in lpipsChunk(reference, predicted, frames, model, into: out) }
   return FrameScores(metric: model.metricName, version: LPIPSModel.version, direction: .lowerIsBetter, values: values)
 }
 
