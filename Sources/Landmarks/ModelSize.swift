@@ -59,8 +59,12 @@ extension ModelConfig {
     let nf = ngc
     let k = nLandmarks
     let spade = !disableSpade
+    // The reference-frame skip widens every SPADE label map and adds its encoder (ReferenceEncoder).
+    let skip = decoderSkip == "none" ? 0 : skipChannels
+    let referenceEncoder =
+      skip == 0 ? 0 : Self.conv(3 + (decoderSkip == "reference-pose" ? k : 0), skip, 3) + 4 * Self.conv(skip, skip, 3)
     func spadeNorm(_ channels: Int) -> Int {
-      Self.conv(k, spadeHidden, 3) + 2 * Self.conv(spadeHidden, channels, 3)
+      Self.conv(k + skip, spadeHidden, 3) + 2 * Self.conv(spadeHidden, channels, 3)
     }
     func block(_ fin: Int, _ fout: Int) -> Int {
       let mid = Swift.min(fin, fout)
@@ -72,6 +76,6 @@ extension ModelConfig {
     }
     return Self.conv(nFilters + (spade ? 0 : k), 4 * nf, 3) + 3 * block(4 * nf, 4 * nf)
       + block(4 * nf, 2 * nf)
-      + block(2 * nf, nf) + block(nf, nf / 2) + Self.conv(nf / 2, 3, 3)
+      + block(2 * nf, nf) + block(nf, nf / 2) + Self.conv(nf / 2, 3, 3) + referenceEncoder
   }
 }

@@ -238,6 +238,12 @@ final class ModelSizeTests: XCTestCase {
       3, 16, 2, 0, 4, 2, [4, 6, 8], 5
     )
     configs.append(c)
+    // Both reference-frame skips widen SPADE's label maps and add the reference encoder.
+    for skip in ["reference", "reference-pose"] {
+      var s = c
+      (s.decoderSkip, s.skipChannels) = (skip, 3)
+      configs.append(s)
+    }
     c.disableSpade = true
     c.nsf = 0
     c.naf = 3
