@@ -56,22 +56,17 @@ public struct StateDecoder {
   /// Frames [N, 3, S, S] (the generator's output range, nominally [-1, 1]) of states [N, D],
   /// each with source `appearanceIndex[i]` of `source`.
   public func decode(_ states: Tensor, appearance source: AppearanceSource, appearanceIndex: [Int]) -> Tensor {
-    let appearance = source.vectors
     let (n, d) = (states.shape[0], states.shape[1])
     precondition(states.rank == 2 && d == stateSize, "decode: states \(states.shape), need [N, \(stateSize)]")
     precondition(appearanceIndex.count == n, "decode: \(appearanceIndex.count) appearance indices for \(n) states")
-    let (k, c) = (appearance.shape[1], appearance.shape[2])
     let s = imageSize
     let out = Tensor(zeros: [n, 3, s, s])
     var i = 0
     while i < n {
       let j = Swift.min(n, i + batch)
       let chunk = states.slice(axis: 0, start: i, end: j)
-      let vectors = Tensor(zeros: [j - i, k, c])
-      for r in i..<j {
-        (vectors.data + (r - i) * k * c).update(from: appearance.data + appearanceIndex[r] * k * c, count: k * c)
-      }
       let chosen = appearanceIndex[i..<j]
+      let vectors = Self.gather(source.vectors, chosen)
       let references = source.references.map { Self.gather($0, chosen) }
       let referencePose = source.referencePose.map { (Self.gather($0.mu, chosen), Self.gather($0.covariance, chosen)) }
       let (mu, cov) = PoseState.decode(chunk, floor: floor)

@@ -44,8 +44,6 @@ public final class EfficientNetLite0: Module {
   public static let featureNames = ["stem", "block0", "block2", "block4", "block10", "block15"]
   /// Channels of the `features` outputs.
   public static let featureChannels = [32, 16, 24, 40, 112, 320]
-  /// Downsampling factor of each `features` output (output size ceil(input / factor)).
-  public static let featureStrides = [2, 2, 4, 8, 16, 32]
   public static let classCount = 1000
 
   let stem: SameConv2d

@@ -155,9 +155,6 @@ public final class PerceptualLoss {
     self.init(network: features, taps: 4, reducedWeights: reducedWeights)
   }
 
-  /// The VGG19 network (nil for another network).
-  public var features: VGG19Features? { network as? VGG19Features }
-
   /// x: reconstruction (carries the graph), y: target; both [B, 3, H, W].
   public func callAsFunction(_ x: Tensor, _ y: Tensor) -> Tensor {
     precondition(x.shape == y.shape, "perceptual loss: \(x.shape) vs \(y.shape)")
@@ -176,7 +173,7 @@ extension PerceptualLoss {
   /// loudly (`warn` gets the message, seeded by `seed`); EfficientNet-Lite0 from the weights
   /// cache (an error naming the path and how to fetch it when absent).
   public static func forTraining(_ c: TrainerConfig, seed: Int, warn: (String) -> Void) throws -> PerceptualLoss? {
-    guard c.useVgg, c.perceptualNet != "none" else { return nil }
+    guard c.perceptualOn else { return nil }
     if c.perceptualNet == "effnet-lite0" {
       let net = try EfficientNetLite0Weights.loadCached()
       return PerceptualLoss(network: net, taps: EfficientNetLite0.featureNames.count, reducedWeights: c.reducedW)

@@ -15,7 +15,6 @@ extension Registry {
   /// `checkpoints.csv`, `artifacts.csv` as the folder `directory` (see the header for when an
   /// existing one is replaced).
   public func exportCSV(filter: WhereExpr?, to directory: String, force: Bool = false) throws -> ExportReport {
-    try OutputFolder.check(directory, command: "runs export", option: "--csv", force: force, policy: .replaceOwn)
     var report = ExportReport(rows: [])
     _ = try OutputFolder.write(to: directory, command: "runs export", option: "--csv", force: force, policy: .replaceOwn) { folder in
       report = try exportTables(filter: filter, to: folder.staging)

@@ -84,7 +84,7 @@ public struct TrainerConfig: ConfigSection {
   ]
 
   public func problems() -> [String] {
-    if (useVgg && perceptualNet != "none" && vggLambda > 0) || mseLambda > 0 || (useGan && ganLambda > 0) { return [] }
+    if (perceptualOn && vggLambda > 0) || mseLambda > 0 || (useGan && ganLambda > 0) { return [] }
     return ["mse_lambda must be > 0 when neither the VGG nor the GAN loss is on (nothing to train)"]
   }
 

@@ -8,7 +8,6 @@
 // contiguous run over the whole plane, so small planes (7×7) vectorize as well as large ones.
 // The forward splits the N·C planes over the engine's workers; the backward splits channels
 // (each worker owns its channels' weight and bias gradients: nothing is reduced across workers).
-import Dispatch
 
 /// Zero padding on each side of an image (rows above and below, columns left and right).
 public struct Padding2d: Equatable, Sendable, CustomStringConvertible {
@@ -209,17 +208,6 @@ func depthwiseRow(
   }
 }
 
-/// Splits [0, count) over the engine's workers when each gets at least `minPerWorker` items.
-@inline(__always)
-func depthwiseParallel(_ count: Int, minPerWorker: Int, _ body: (Range<Int>) -> Void) {
-  let workers = Swift.min(engineThreads, count / Swift.max(minPerWorker, 1))
-  if workers <= 1 {
-    body(0..<count)
-    return
-  }
-  DispatchQueue.concurrentPerform(iterations: workers) { k in body((count * k / workers)..<(count * (k + 1) / workers)) }
-}
-
 /// Planes (or channels) per worker so that each gets roughly 64k multiply-adds or more.
 func depthwiseMinPerWorker(_ g: DepthwiseGeometry, planesPerItem: Int = 1) -> Int {
   Swift.max(1, (1 << 16) / Swift.max(1, g.ho * g.wo * g.taps * planesPerItem))
@@ -232,7 +220,7 @@ public func depthwiseForward(
 ) {
   let planes = g.n * g.c
   let direct = g.phaseWidth == g.wo  // flat rows are the output rows: no compaction
-  depthwiseParallel(planes, minPerWorker: depthwiseMinPerWorker(g)) { range in
+  parallelRanges(planes, minPerWorker: depthwiseMinPerWorker(g)) { range in
     let padded = UnsafeMutablePointer<Float>.allocate(capacity: g.paddedCount)
     let flat = UnsafeMutablePointer<Float>.allocate(capacity: direct ? 1 : g.flatCount)
     let taps = UnsafeMutablePointer<UnsafeMutablePointer<Float>>.allocate(capacity: g.taps)
@@ -276,7 +264,7 @@ public func depthwiseBackward(
   }
   let scatterGx = asForward ? nil : gx
   guard gw != nil || gb != nil || scatterGx != nil else { return }
-  depthwiseParallel(g.c, minPerWorker: depthwiseMinPerWorker(g, planesPerItem: g.n)) { channels in
+  parallelRanges(g.c, minPerWorker: depthwiseMinPerWorker(g, planesPerItem: g.n)) { channels in
     let padded = UnsafeMutablePointer<Float>.allocate(capacity: g.paddedCount)
     let gflat = UnsafeMutablePointer<Float>.allocate(capacity: g.flatCount)
     let taps = UnsafeMutablePointer<UnsafeMutablePointer<Float>>.allocate(capacity: g.taps)

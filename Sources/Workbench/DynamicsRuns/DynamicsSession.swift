@@ -18,14 +18,14 @@ final class DynamicsSession: SteppedTraining {
   let val: StateSequences?
   let configJSON: String
   private var samplerState: SamplerState
-  /// How the landmarks move on the training sequences (which follow the figure).
-  let liveness: LandmarkLiveness
+  /// The training data (read again by `begin` for the landmarks' liveness).
+  let source: VideoSource
 
   init(config c: ExperimentConfig, landmarkCheckpoint: String, dir: String, options: TrainOptions) throws {
     config = c
     configJSON = c.canonicalJSON()
     let d = c.dynamics
-    let source = try TrainSetup.dataset(c)
+    source = try TrainSetup.dataset(c)
     let decoder = StateDecoder(model: try LandmarkEncoding.loadModel(checkpoint: landmarkCheckpoint), floor: d.choleskyFloor)
     let trainSeqs = try TrainSetup.trainSequences(source)
     train = try Self.states(decoder, source, trainSeqs, path: dir + "/states_train.h5", floor: d.choleskyFloor)
@@ -38,7 +38,6 @@ final class DynamicsSession: SteppedTraining {
       source: source, sequences: trainSeqs, length: d.windowLength, batchSize: d.dynBatchSize, imageSize: c.model.imgSize,
       seed: UInt64(c.run.seed) ^ 0x77_696e)
     trainer = try DynamicsTrainer(model: DynamicsSetup.makeLSTM(c), config: d)
-    liveness = LandmarkLiveness(states: train, source: source, imageSize: c.model.imgSize)
     trainer.lossInjection = options.lossInjection
     samplerState = sampler.state
   }
@@ -62,6 +61,8 @@ final class DynamicsSession: SteppedTraining {
 
   /// The first validation, and how the landmarks move on the training sequences (`live_landmarks`).
   func begin(_ life: RunLifecycle) throws {
+    // Only a run starting at step 0 logs it: computed here, not for every resumed session.
+    let liveness = LandmarkLiveness(states: train, source: source, imageSize: config.model.imgSize)
     if let live = liveness.live { try life.log("live_landmarks", 0, Double(live)) }
     life.out("run \(life.runId): " + liveness.summary)
     try validate(life)
