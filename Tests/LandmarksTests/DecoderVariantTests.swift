@@ -47,10 +47,10 @@ final class DecoderVariantTests: XCTestCase {
     let app = withNoGrad { model.appearance(of: x).vectors }
     let a = withNoGrad { model.decode(mu: g.mu, covariance: g.covariance, appearance: app, reference: x).image }
     let b = withNoGrad { model.decode(mu: g.mu, covariance: g.covariance, appearance: app, reference: other).image }
-    // Same landmarks and appearance vectors, another reference frame: another image.
-    let c = closeness(a, b, .absolute(1e-6))
-    XCTAssertFalse(c.passed, "the reference frame changed nothing in the decoded image")
-    XCTAssertEqual(c.count, 2 * 3 * 32 * 32)
+    // Same landmarks and appearance vectors, another reference frame: another (finite) image.
+    assertAllFinite(a.values, "decoded with the reference")
+    assertAllFinite(b.values, "decoded with another reference")
+    XCTAssertGreaterThan(closeness(a, b, .absolute(1e-6)).worst, 1e-4, "the reference frame changed nothing in the decoded image")
     // Training: the reference encoder's first conv gets a finite, non-zero gradient.
     model.train()
     let out = model(pose: x, appearance: other)
@@ -83,9 +83,10 @@ final class DecoderVariantTests: XCTestCase {
     let b = withNoGrad {
       model.decode(mu: g.mu, covariance: g.covariance, appearance: app, reference: x, referencePose: (moved, refLandmarks.covariance)).image
     }
-    let c = closeness(a, b, .absolute(1e-6))
-    XCTAssertFalse(c.passed, "the reference's landmarks changed nothing in the decoded image")
-    XCTAssertEqual(c.count, 2 * 3 * 32 * 32)
+    assertAllFinite(a.values, "decoded with the reference's landmarks")
+    assertAllFinite(b.values, "decoded with moved reference landmarks")
+    XCTAssertGreaterThan(
+      closeness(a, b, .absolute(1e-6)).worst, 1e-4, "the reference's landmarks changed nothing in the decoded image")
   }
 
   func testSkipNeedsSPADE() {
@@ -113,8 +114,8 @@ final class DecoderVariantTests: XCTestCase {
     let g = try XCTUnwrap(x.grad)
     assertAllFinite(g.values, "gradient to the image")
     XCTAssertGreaterThan(g.values.map { abs($0) }.max() ?? 0, 0)
-    // The network stays frozen.
-    XCTAssertTrue(net.isFrozen)
+    // The network stays frozen: the backward pass reached the image, not its weights.
+    XCTAssertTrue(net.parameters.allSatisfy { $0.grad == nil }, "the perceptual term trained the feature network")
   }
 
   func testEffNetPerceptualTermWithoutWeightsNamesThePath() throws {

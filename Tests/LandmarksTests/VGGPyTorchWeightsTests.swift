@@ -38,9 +38,11 @@ final class VGGPyTorchWeightsTests: XCTestCase {
     let fromH5 = try VGG19Features.load(path: h5)
     var rng = SeededRNG(seed: 3)
     let x = Tensor.uniform([1, 3, 16, 16], -1, 1, rng: &rng)
-    for (a, b) in zip(vgg.taps(x), fromH5.taps(x)) {
+    let (fromPth, fromHDF5) = (vgg.taps(x), fromH5.taps(x))
+    XCTAssertEqual(fromPth.count, 4)
+    XCTAssertEqual(fromHDF5.count, 4)
+    for (a, b) in zip(fromPth, fromHDF5) {
       XCTAssertEqual(a.values.map(\.bitPattern), b.values.map(\.bitPattern))
     }
-    XCTAssertEqual(vgg.taps(x).count, 4)
   }
 }

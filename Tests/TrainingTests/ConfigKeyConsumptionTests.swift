@@ -131,13 +131,12 @@ final class ConfigKeyConsumptionTests: XCTestCase {
     let loss = try ctx.registry.series(runId: s.runId, name: "loss").map { $0.value.bitPattern }
     let val = try ctx.registry.series(runId: s.runId, name: "val_mu_error_px").map { $0.value.bitPattern }
     let grad = try ctx.registry.series(runId: s.runId, name: "grad_norm").count
-    // What predictions would load (dyn_select).
+    // What predictions load (dyn_select: the file itself, not the step it logs).
     let lstm = try DynamicsModels.resolve(s.runId, registry: ctx.registry).lstmCheckpoint.map { ($0 as NSString).lastPathComponent }
-    let selected = try ctx.registry.series(runId: s.runId, name: "selected_checkpoint_step").map(\.value)
     let states = try LandmarkFile.read(from: c.run.savePath + "/\(s.runId)/states_train.h5")
     return [
       "\(s.steps)", "\(loss)", "\(val)", "grad \(grad)", d.checkpoints.map { "\($0.step)" }.joined(separator: ","),
-      "predicts with \(lstm ?? "-") selected \(selected)",
+      "predicts with \(lstm ?? "-")",
       bits(states.covariance),
     ].joined(separator: " ")
   }
@@ -215,13 +214,18 @@ final class ConfigKeyConsumptionTests: XCTestCase {
       [
         "n_inputs": "3", "n_future": "1", "lstm_layers": "2", "lstm_hidden": "6", "dyn_learning_rate": "0.01",
         "dyn_batch_size": "3", "dyn_steps": "3", "dyn_checkpoint_every": "1", "dyn_residual_scale": "10",
-        "dyn_grad_clip": "0.5", "n_context": "3", "n_rollout": "2", "cholesky_floor": "0.5", "dyn_select": "best_val",
+        "dyn_grad_clip": "0.5", "n_context": "3", "n_rollout": "2", "cholesky_floor": "0.5",
       ], dynamicsRun)
+    // Six checkpoints at a rate that makes validation wander, so the best is not the last.
+    add(["dyn_select": "best_val"], base: ["dyn_steps=6", "dyn_checkpoint_every=1", "dyn_learning_rate=0.3"], dynamicsRun)
     // eval
     add(["keypoint_threshold": "3.2"], probe)
     add(["lpips_net": "vgg", "ssim_gaussian": "false"], frameMetrics)
     return p
   }()
+
+  /// Keys whose alternative the reader refuses (the refusal is what the probe observes).
+  static let refusedAlternatives: Set<String> = ["dataset", "vgg_weights"]
 
   func testEveryKeyHasAProbe() {
     let keys = Set(ConfigKeys.all.map(\.name))
@@ -261,6 +265,10 @@ final class ConfigKeyConsumptionTests: XCTestCase {
       }
       let a = observe(before), b = observe(after)
       XCTAssertNotEqual(a, b, "\(key)=\(p.alternative) does not change what its reader computes: \(a)")
+      // An error on either side would differ from any observation: only the probes whose
+      // alternative is meant to be refused may end in one.
+      XCTAssertFalse(a.hasPrefix("error:"), "\(key): the base config fails: \(a)")
+      if !Self.refusedAlternatives.contains(key) { XCTAssertFalse(b.hasPrefix("error:"), "\(key)=\(p.alternative) fails: \(b)") }
       checked += 1
     }
     XCTAssertEqual(checked, ConfigKeys.all.count, "keys probed")
