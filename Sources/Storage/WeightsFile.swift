@@ -6,6 +6,7 @@
 // a weights file into a Module.
 import CHDF5
 import Foundation
+import SafeIO
 import TensorEngine
 
 /// Reads and writes weight files by tensor name.
@@ -20,9 +21,11 @@ public enum WeightsFile {
   /// - Throws: `StorageError.fileNotFound`; `.invalidContents` when it is neither HDF5 nor a
   ///   torch.save file (naming its first bytes).
   public static func kind(ofFileAt path: String) throws -> Kind {
-    var isDir: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue else {
-      throw StorageError.fileNotFound(path: path)
+    switch FileKind.of(path) {
+    case .regular: break
+    case .missing: throw StorageError.fileNotFound(path: path)
+    case .directory: throw StorageError.openFailed(path: path, reason: "a folder, not a weights file")
+    case .special(let k): throw StorageError.openFailed(path: path, reason: "\(k), not a weights file")
     }
     if PyTorchCheckpoint.format(ofFileAt: path) != nil { return .pytorch }
     // H5Fis_hdf5 also finds the signature after a user block (at 512, 1024, ... bytes).

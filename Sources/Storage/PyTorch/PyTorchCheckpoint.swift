@@ -11,6 +11,7 @@
 // bare tensor saved on its own is named "tensor". Two tensors with one dotted name, a dict key
 // that is not a string or number, or nesting deeper than `maxDepth` are errors.
 import Foundation
+import SafeIO
 import TensorEngine
 
 /// A tensor of a PyTorch checkpoint, converted to float32.
@@ -111,7 +112,7 @@ public enum PyTorchCheckpoint {
   /// The torch.save layout the file's first bytes announce, or nil when it is neither (read
   /// errors also give nil).
   public static func format(ofFileAt path: String) -> PyTorchFormat? {
-    guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+    guard FileKind.of(path) == .regular, let handle = FileHandle(forReadingAtPath: path) else { return nil }
     defer { try? handle.close() }
     let head = (try? handle.read(upToCount: 4)) ?? Data()
     return detect(ByteView(data: head))
@@ -125,11 +126,13 @@ public enum PyTorchCheckpoint {
 
   /// The file's bytes, memory-mapped.
   static func mapFile(_ path: String) throws -> ByteView {
-    var isDir: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-      throw PyTorchError.unreadable(path: path, reason: "file not found")
+    // By kind first, as every reader of a user's file: mapping a FIFO would block.
+    switch FileKind.of(path) {
+    case .regular: break
+    case .missing: throw PyTorchError.unreadable(path: path, reason: "file not found")
+    case .directory: throw PyTorchError.unreadable(path: path, reason: "is a folder")
+    case .special(let k): throw PyTorchError.unreadable(path: path, reason: "\(k), not a regular file")
     }
-    guard !isDir.boolValue else { throw PyTorchError.unreadable(path: path, reason: "is a folder") }
     do {
       let data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
       return ByteView(data: data.startIndex == 0 ? data : Data(data))
