@@ -103,11 +103,18 @@ public final class EfficientNetLite0: Module {
   /// True when no parameter requires grad (the network is never trained here).
   public var isFrozen: Bool { parameters.allSatisfy { !$0.requiresGrad } }
 
+  /// The input map x · scale + shift, (p − 127) / 128 for pixels p, from frames in [−1, 1]
+  /// (p = (x + 1) · 127.5) and in [0, 1] (p = 255 x).
+  public static let inputFromMinusOneToOne: (scale: Float, shift: Float) = (127.5 / 128, 0.5 / 128)
+  public static let inputFromZeroToOne: (scale: Float, shift: Float) = (255 / 128, -127 / 128)
+
   /// x in [−1, 1] → the network's input, (p − 127) / 128 with p = (x + 1) · 127.5. Differentiable.
-  public static func input(fromMinusOneToOne x: Tensor) -> Tensor { x * (127.5 / 128) + (0.5 / 128) }
+  public static func input(fromMinusOneToOne x: Tensor) -> Tensor {
+    x * inputFromMinusOneToOne.scale + inputFromMinusOneToOne.shift
+  }
 
   /// x in [0, 1] → the network's input, (255 x − 127) / 128. Differentiable.
-  public static func input(fromZeroToOne x: Tensor) -> Tensor { x * (255 / 128) - (127 / 128) }
+  public static func input(fromZeroToOne x: Tensor) -> Tensor { x * inputFromZeroToOne.scale + inputFromZeroToOne.shift }
 
   /// Stem output (after BN · ReLU6) and the outputs of the blocks ending each resolution stage
   /// (after the projection BN and skip, before any activation), for x [N, 3, H, W] already in the

@@ -22,8 +22,6 @@ public enum EffNetDistance {
   /// Taps stem, block0, block2, block4, block10, block15; unit-normalised (eps 1e-10), squared
   /// differences summed over channels, spatial mean, weight 1 per layer, summed.
   public static let version = "effnet-lite0-dist-v1"
-  /// normalize_tensor's epsilon (as LPIPS).
-  static let eps: Float = 1e-10
 }
 
 /// effnet-lite0-dist of each frame pair; lower is better (0 = identical). `reference` and
@@ -53,9 +51,8 @@ private func effnetChunk(
   let (h, w) = (reference.shape[2], reference.shape[3])
   let frameSize = 3 * h * w
   // Input [2b, 3, H, W]: the b reference frames, then the b predicted ones, in the network's range.
-  // (p − 127) / 128 with p = (x + 1)·127.5 for [−1, 1], p = 255 x for [0, 1].
-  let (scale, shift): (Float, Float) =
-    range == .minusOneToOne ? (127.5 / 128, 0.5 / 128) : (255 / 128, -127 / 128)
+  let (scale, shift) =
+    range == .minusOneToOne ? EfficientNetLite0.inputFromMinusOneToOne : EfficientNetLite0.inputFromZeroToOne
   let x = Tensor(zeros: [2 * b, 3, h, w])
   for (half, src) in [reference, predicted].enumerated() {
     let s = src.data + frames.lowerBound * frameSize
@@ -63,39 +60,5 @@ private func effnetChunk(
     for i in 0..<(b * frameSize) { d[i] = s[i] * scale + shift }
   }
   for f in 0..<b { out[f] = 0 }
-  for tap in network.features(x) { addUnitNormalisedDistance(tap, frames: b, into: out) }
-}
-
-/// Adds each frame's layer distance: mean over positions of Σ_c (f0/(‖f0‖ + eps) − f1/(‖f1‖ + eps))²,
-/// for features x [2·frames, C, H, W] (reference frames first).
-private func addUnitNormalisedDistance(_ x: Tensor, frames b: Int, into out: UnsafeMutablePointer<Double>) {
-  let (c, hw) = (x.shape[1], x.shape[2] * x.shape[3])
-  let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 3 * hw)
-  defer { scratch.deallocate() }
-  let (inv0, inv1, acc) = (scratch, scratch + hw, scratch + 2 * hw)
-  for f in 0..<b {
-    let f0 = UnsafePointer(x.data + f * c * hw), f1 = UnsafePointer(x.data + (b + f) * c * hw)
-    scratch.update(repeating: 0, count: 3 * hw)
-    for ch in 0..<c {
-      let (r0, r1) = (f0 + ch * hw, f1 + ch * hw)
-      for p in 0..<hw {
-        inv0[p] += r0[p] * r0[p]
-        inv1[p] += r1[p] * r1[p]
-      }
-    }
-    for p in 0..<hw {
-      inv0[p] = 1 / (inv0[p].squareRoot() + EffNetDistance.eps)
-      inv1[p] = 1 / (inv1[p].squareRoot() + EffNetDistance.eps)
-    }
-    for ch in 0..<c {
-      let (r0, r1) = (f0 + ch * hw, f1 + ch * hw)
-      for p in 0..<hw {
-        let d = r0[p] * inv0[p] - r1[p] * inv1[p]
-        acc[p] += d * d
-      }
-    }
-    var s: Double = 0
-    for p in 0..<hw { s += Double(acc[p]) }
-    out[f] += s / Double(hw)
-  }
+  for tap in network.features(x) { addLayerDistance(tap, frames: b, lin: nil, into: out) }  // uniform weights
 }

@@ -82,9 +82,10 @@ private func convReLU(_ x: Tensor, _ model: LPIPSModel, _ key: String, stride: I
 }
 
 /// Adds each frame's layer distance: mean over positions of Σ_c lin_c (f0/‖f0‖ − f1/‖f1‖)²,
-/// with features x [2·frames, C, H, W] (reference images first).
-private func addLayerDistance(
-  _ x: Tensor, frames b: Int, lin: UnsafePointer<Float>, into out: UnsafeMutablePointer<Double>
+/// with features x [2·frames, C, H, W] (reference images first). `lin` nil: weight 1 per
+/// channel (the uncalibrated recipe, effnet-lite0-dist).
+func addLayerDistance(
+  _ x: Tensor, frames b: Int, lin: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Double>
 ) {
   let (c, hw) = (x.shape[1], x.shape[2] * x.shape[3])
   let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 3 * hw)
@@ -110,7 +111,7 @@ private func addLayerDistance(
     }
     for ch in 0..<c {
       let r0 = f0 + ch * hw, r1 = f1 + ch * hw
-      let wc = lin[ch]
+      let wc = lin?[ch] ?? 1
       for p in 0..<hw {
         let d = r0[p] * inv0[p] - r1[p] * inv1[p]
         acc[p] += wc * d * d
