@@ -23,6 +23,11 @@ extension DemoPipelineTests {
       XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/" + name), name)
       XCTAssertTrue(html.contains("href=\"\(name)\""), "page links \(name)")
     }
+    // The notes name the landmark run's decoder, read from its recorded config (landmarks-learn.yaml's).
+    XCTAssertTrue(
+      html.contains("decodes with: pixel MSE at weight 1.0, perceptual term over effnet-lite0 (weight 0.1), reference-frame skip with"),
+      "the decoder note")
+    XCTAssertTrue(html.contains("(16 channels per scale), no GAN."), "the decoder note's skip and GAN")
     // Nothing from the network (SVG namespace URIs are names, not loads).
     for load in ["src=\"http", "href=\"http", "url(http", "@import"] { XCTAssertFalse(html.contains(load), "page loads \(load)…") }
     // Every image the page shows is a PNG in the folder that decodes.

@@ -101,19 +101,20 @@ public enum ReportInputs {
           + "channels, squared differences, spatial mean, uniform layer weights): it ranks frames by ImageNet features, "
           + "but it is not LPIPS and its values are not comparable with published LPIPS.")
     }
-    // How each landmark model decodes (the report's model is MSE or VGG, no skip, no GAN).
-    for r in table where r.kind == LandmarkTraining.runKind {
-      guard let p = params[r.id] else { continue }
-      let perceptual = p["use_vgg"] == "true" && p["perceptual_net"] != "none"
-        ? "perceptual term over \(p["perceptual_net"] ?? "vgg19") (weight \(p["vgg_lambda"] ?? "?"))" : "no perceptual term"
+    // How each landmark model decodes (the report's model is MSE or VGG, no skip, no GAN), read
+    // from the run's recorded config (a config that no longer reads gets no note).
+    for r in runs where r.kind == LandmarkTraining.runKind {
+      guard let c = try? ConfigLoader.recorded(r.configJSON, runId: r.id) else { continue }
+      let (t, m) = (c.trainer, c.model)
+      let perceptual = t.perceptualOn ? "perceptual term over \(t.perceptualNet) (weight \(t.vggLambda))" : "no perceptual term"
       let skip =
-        switch p["decoder_skip"] {
-        case "reference": "reference-frame skip (\(p["skip_channels"] ?? "?") channels per scale)"
-        case "reference-pose": "reference-frame skip with the reference's landmark heatmaps (\(p["skip_channels"] ?? "?") channels per scale)"
+        switch m.decoderSkip {
+        case "reference": "reference-frame skip (\(m.skipChannels) channels per scale)"
+        case "reference-pose": "reference-frame skip with the reference's landmark heatmaps (\(m.skipChannels) channels per scale)"
         default: "no reference-frame skip"
         }
-      let gan = p["use_gan"] == "true" ? "LSGAN at weight \(p["gan_lambda"] ?? "?")" : "no GAN"
-      notes.append("Landmarks run \(r.id) decodes with: pixel MSE at weight \(p["mse_lambda"] ?? "?"), \(perceptual), \(skip), \(gan).")
+      let gan = t.useGan ? "LSGAN at weight \(t.ganLambda)" : "no GAN"
+      notes.append("Landmarks run \(r.id) decodes with: pixel MSE at weight \(t.mseLambda), \(perceptual), \(skip), \(gan).")
     }
     // The Gaussian schemes differ only in how the covariance moves: a model that decodes with a
     // fixed covariance draws them on top of each other.
