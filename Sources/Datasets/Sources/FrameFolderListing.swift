@@ -30,9 +30,9 @@ public struct FrameFolderListing: Sendable {
 
   /// Lists `root`; throws on the first entry that breaks the layout (in name order).
   public init(root: String) throws {
-    guard Self.kind(of: root) == .directory else { throw DatasetError.notADirectory(path: root) }
+    guard FileKind.of(root) == .directory else { throw DatasetError.notADirectory(path: root) }
     let incomplete = (root as NSString).appendingPathComponent(OutputFolder.incompleteName)
-    if Self.kind(of: incomplete) != .missing {
+    if FileKind.of(incomplete) != .missing {
       throw DatasetError.badFile(
         path: root, detail: "an unfinished lmlab output (it holds \(OutputFolder.incompleteName): the command writing it was interrupted); delete it")
     }
@@ -40,9 +40,9 @@ public struct FrameFolderListing: Sendable {
     var out: [Sequence] = []
     for name in try Self.entries(root) {
       let dir = (root as NSString).appendingPathComponent(name)
-      switch Self.kind(of: dir) {
+      switch FileKind.of(dir) {
       case .directory: break
-      case .file:
+      case .regular:
         if name.lowercased().hasSuffix(".png") {
           throw DatasetError.badFrameName(path: dir, detail: "a frame outside any sequence folder (expected DIR/<sequence>/<frame>.png)")
         }
@@ -56,8 +56,8 @@ public struct FrameFolderListing: Sendable {
       var frames: [Frame] = []
       for f in try Self.entries(dir) {
         let path = (dir as NSString).appendingPathComponent(f)
-        switch Self.kind(of: path) {
-        case .file: break
+        switch FileKind.of(path) {
+        case .regular: break
         case .directory:
           throw DatasetError.badFrameName(path: path, detail: "a folder in a sequence folder (expected DIR/<sequence>/<frame>.png)")
         case .special(let what):
@@ -112,27 +112,6 @@ public struct FrameFolderListing: Sendable {
     }
   }
 
-  // MARK: entries by type
-
-  enum Kind: Equatable {
-    case directory, file, missing
-    case special(String)
-  }
-
-  /// What `path` is, following links, without opening it.
-  static func kind(of path: String) -> Kind {
-    var st = stat()
-    guard stat(path, &st) == 0 else { return .missing }
-    switch st.st_mode & S_IFMT {
-    case S_IFDIR: return .directory
-    case S_IFREG: return .file
-    case S_IFIFO: return .special("a FIFO")
-    case S_IFSOCK: return .special("a socket")
-    case S_IFCHR, S_IFBLK: return .special("a device")
-    default: return .special("not a regular file")
-    }
-  }
-
   /// Non-hidden entries of a folder, sorted.
   static func entries(_ dir: String) throws -> [String] {
     do {
@@ -152,8 +131,8 @@ public struct PNGHeader: Sendable, Equatable {
   /// Reads the first 33 bytes of a regular file and checks the header against Imaging's limits
   /// (side, file size for that many pixels); errors name the file.
   public static func read(_ path: String) throws -> PNGHeader {
-    switch FrameFolderListing.kind(of: path) {
-    case .file: break
+    switch FileKind.of(path) {
+    case .regular: break
     case .missing: throw DatasetError.image(.notFound(path: path))
     case .directory: throw DatasetError.image(.notAFile(path: path, detail: "a folder, not a PNG file"))
     case .special(let k): throw DatasetError.image(.notAFile(path: path, detail: "\(k), not a PNG file"))
