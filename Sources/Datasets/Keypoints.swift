@@ -39,7 +39,7 @@ public struct KeypointTable: Sendable {
   public static func read(_ path: String) throws -> KeypointTable {
     let data: Data
     do { data = try FileKind.read(path, maxBytes: 1 << 30) } catch let e as InputRefused {
-      throw DatasetError.badFile(path: path, detail: "cannot read keypoints CSV (\(e.message.replacingOccurrences(of: path + ": ", with: "")))")
+      throw DatasetError.badFile(path: path, detail: "cannot read keypoints CSV (\(e.reason(without: path)))")
     }
     guard let text = String(data: data, encoding: .utf8) else {
       throw DatasetError.badFile(path: path, detail: "cannot read keypoints CSV (not UTF-8 text)")

@@ -33,7 +33,7 @@ public struct DatasetManifest: Encodable, Equatable, Sendable {
   public static func read(_ path: String) throws -> DatasetManifest {
     let data: Data
     do { data = try FileKind.read(path, maxBytes: 256 << 20) } catch let e as InputRefused {
-      throw DatasetError.badFile(path: path, detail: "cannot read manifest (\(e.message.replacingOccurrences(of: path + ": ", with: "")))")
+      throw DatasetError.badFile(path: path, detail: "cannot read manifest (\(e.reason(without: path)))")
     } catch {
       throw DatasetError.badFile(path: path, detail: "cannot read manifest")
     }

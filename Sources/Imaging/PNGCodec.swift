@@ -161,6 +161,6 @@ public func writePNG(_ image: RGBImage, to path: String) throws {
       png_image_free(&png)
     }
   } catch let e as InputRefused {
-    throw ImagingError.writeFailed(path: path, detail: e.message.hasPrefix(path + ": ") ? String(e.message.dropFirst(path.count + 2)) : e.message)
+    throw ImagingError.writeFailed(path: path, detail: e.reason(without: path))
   }
 }

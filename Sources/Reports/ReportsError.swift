@@ -26,7 +26,6 @@ func writeReportFile(_ text: String, to path: String) throws {
   do {
     try AtomicFile.write(Data(text.utf8), to: path)
   } catch let e as InputRefused {
-    let m = e.message
-    throw ReportsError.write(path: path, reason: m.hasPrefix(path + ": ") ? String(m.dropFirst(path.count + 2)) : m)
+    throw ReportsError.write(path: path, reason: e.reason(without: path))
   }
 }

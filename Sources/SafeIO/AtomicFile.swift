@@ -40,7 +40,11 @@ public enum AtomicFile {
 
   /// Lets `body` create the file at the temporary path it is given, then syncs it and renames it
   /// over `path`. On any error the temporary file is removed and `path` is left as it was.
-  public static func write(to path: String, option: String? = nil, _ body: (String) throws -> Void) throws {
+  /// `syncFolder` also makes the rename durable (an fsync of the folder: for checkpoints, not for
+  /// every frame of a frame stage).
+  public static func write(
+    to path: String, option: String? = nil, syncFolder: Bool = false, _ body: (String) throws -> Void
+  ) throws {
     try checkTarget(path, option: option)
     let tmp = temporaryPath(for: path)
     do {
@@ -50,6 +54,8 @@ public enum AtomicFile {
         throw InputRefused(
           "\(path): cannot move the new file into place (\(String(cString: strerror(errno))))")
       }
+      // Best effort: some file systems refuse fsync on folders.
+      if syncFolder { try? sync(folder(of: path)) }
     } catch {
       unlink(tmp)
       throw error

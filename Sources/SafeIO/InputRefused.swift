@@ -8,6 +8,15 @@ public struct InputRefused: Error, Equatable, CustomStringConvertible, Localized
 
   public init(_ message: String) { self.message = message }
 
+  /// The message without a leading "<subject>: " (or "--out <subject>: "), for an error of the
+  /// caller's that names the path itself.
+  public func reason(without subject: String) -> String {
+    for prefix in ["\(subject): ", "--out \(subject): "] where message.hasPrefix(prefix) {
+      return String(message.dropFirst(prefix.count))
+    }
+    return message
+  }
+
   public var description: String { message }
   public var errorDescription: String? { message }
 }

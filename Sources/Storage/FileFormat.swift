@@ -38,48 +38,22 @@ struct FileFormat {
   }
 }
 
-/// Creates a hidden temporary file beside `path`, lets `body` fill it, closes and fsyncs it, then
-/// renames it over `path`. On any error the temporary file is removed and `path` is left
-/// untouched. A `path` that is a folder or a special file is refused first, naming it.
+/// Writes an HDF5 file through `AtomicFile` (a hidden temporary file beside `path`, synced and
+/// renamed over it): on any error `path` is left untouched. A `path` that is a folder or a special
+/// file is refused first, naming it.
 func writeAtomically(to path: String, _ body: (HDF5File) throws -> Void) throws {
-  do { try AtomicFile.checkTarget(path) } catch let e as InputRefused {
-    throw StorageError.badTarget(
-      path: path, reason: e.message.hasPrefix(path + ": ") ? String(e.message.dropFirst(path.count + 2)) : e.message)
-  }
-  let tmp = AtomicFile.temporaryPath(for: path)
   do {
-    let file = try HDF5File(path: tmp, mode: .create)
-    do {
-      try body(file)
-      try file.close()
-    } catch {
-      try? file.close()
-      throw error
+    try AtomicFile.write(to: path, syncFolder: true) { tmp in
+      let file = try HDF5File(path: tmp, mode: .create)
+      do {
+        try body(file)
+        try file.close()
+      } catch {
+        try? file.close()
+        throw error
+      }
     }
-    try fsyncFile(tmp)
-    guard rename(tmp, path) == 0 else {
-      let reason = String(cString: strerror(errno))
-      throw StorageError.writeFailed(
-        path: path, object: "/", reason: "cannot rename \(tmp) into place: \(reason)")
-    }
-    // Make the rename itself durable (best effort: some file systems refuse fsync on folders).
-    try? fsyncFile(
-      Paths.folder(of: path))
-  } catch {
-    try? FileManager.default.removeItem(atPath: tmp)
-    throw error
-  }
-}
-
-private func fsyncFile(_ path: String) throws {
-  let fd = open(path, O_RDONLY)
-  guard fd >= 0 else {
-    throw StorageError.writeFailed(
-      path: path, object: "/", reason: "cannot reopen to sync: \(String(cString: strerror(errno)))")
-  }
-  defer { _ = Foundation.close(fd) }
-  guard fsync(fd) == 0 else {
-    throw StorageError.writeFailed(
-      path: path, object: "/", reason: "fsync failed: \(String(cString: strerror(errno)))")
+  } catch let e as InputRefused {
+    throw StorageError.badTarget(path: path, reason: e.reason(without: path))
   }
 }

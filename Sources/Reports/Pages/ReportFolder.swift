@@ -52,7 +52,7 @@ public struct ReportFolder {
   /// Moves the finished report into place.
   public func commit() throws {
     do { try folder.commit() } catch let e as InputRefused {
-      throw ReportsError.write(path: destination, reason: Self.reason(e.message, destination))
+      throw ReportsError.write(path: destination, reason: e.reason(without: destination))
     }
   }
 
@@ -74,13 +74,4 @@ public struct ReportFolder {
 
   /// Removes the staging folder (after a failure).
   public func discard() { folder.discard() }
-
-  /// The message without a leading "<destination>: " or "--out <destination>: " (the error adds
-  /// the path itself).
-  static func reason(_ message: String, _ destination: String) -> String {
-    for prefix in ["--out \(destination): ", "\(destination): "] where message.hasPrefix(prefix) {
-      return String(message.dropFirst(prefix.count))
-    }
-    return message
-  }
 }

@@ -85,7 +85,7 @@ public enum ConfigLoader {
   static func readText(_ path: String) throws -> String {
     let data: Data
     do { data = try FileKind.read(path, maxBytes: maxFileBytes) } catch let e as InputRefused {
-      throw ConfigError.unreadable(path: path, detail: e.message.replacingOccurrences(of: path + ": ", with: ""))
+      throw ConfigError.unreadable(path: path, detail: e.reason(without: path))
     }
     guard let text = String(data: data, encoding: .utf8) else { throw ConfigError.unreadable(path: path, detail: "not UTF-8 text") }
     return text
