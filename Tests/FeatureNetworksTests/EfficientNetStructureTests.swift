@@ -83,7 +83,7 @@ final class EfficientNetStructureTests: XCTestCase {
     let file = try HDF5File(path: path, mode: .create)
     for (key, t) in EfficientNetLite0(seed: 4).stateDict() where key != "_fc.bias" { try file.write(key, tensor: t) }
     try file.close()
-    XCTAssertThrowsError(try EfficientNetLite0Weights.load(hdf5Path: path)) {
+    XCTAssertThrowsError(try EfficientNetLite0Weights.load(path: path)) {
       XCTAssertEqual($0 as? StorageError, .stateDict(path: path, .missing(key: "_fc.bias")))
       XCTAssertTrue("\($0)".contains(path) && "\($0)".contains("_fc.bias"), "\($0)")
     }

@@ -38,7 +38,7 @@ enum PretrainedWeights {
       throw componentMissing(
         .imagenetWeights, "not found at \(path) (LMLAB_CACHE or ~/.cache/lmlab): fetch it with `bash scripts/fetch-weights.sh`")
     }
-    let net = try EfficientNetLite0Weights.load(pytorchPath: path)
+    let net = try EfficientNetLite0Weights.load(path: path)
     cached = net
     return net
   }

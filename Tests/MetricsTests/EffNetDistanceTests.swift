@@ -18,7 +18,7 @@ final class EffNetDistanceTests: XCTestCase {
     guard FileManager.default.fileExists(atPath: path) else {
       throw componentMissing(.imagenetWeights, "not found at \(path): fetch it with `bash scripts/fetch-weights.sh`")
     }
-    return try EfficientNetLite0Weights.load(pytorchPath: path)
+    return try EfficientNetLite0Weights.load(path: path)
   }
 
   /// The fixture's batches: (chelsea, coffee), (coffee, chelsea), (chelsea, chelsea flipped

@@ -6,6 +6,7 @@ import Datasets
 import FeatureNetworks
 import Foundation
 import Registry
+import TestSupport
 import XCTest
 
 @testable import Workbench
@@ -88,8 +89,8 @@ final class DynamicsPipelineTests: XCTestCase {
       // Landmark error only where states are predicted (reconstruction's would be 0 by construction).
       let predictsStates = method != .copyLast && method != .reconstruction
       // psnr, ssim (no LPIPS weights here), effnet-lite0-dist when its ImageNet weights are cached,
-      // and the landmark error.
-      let effnet = FileManager.default.fileExists(atPath: EfficientNetLite0Weights.pytorchPath)
+      // and the landmark error (effnet-lite0-dist always under CI=true, where setup fetches the weights).
+      let effnet = EfficientNetLite0Weights.cachedPath != nil || isCI
       XCTAssertEqual(s.evaluation.metricNames, ["psnr", "ssim"] + (effnet ? ["effnet-lite0-dist"] : []))
       let perFrame = s.evaluation.metricNames.count + (predictsStates ? 1 : 0)
       XCTAssertEqual(csv.split(separator: "\n").count, 1 + scored * perFrame)

@@ -220,8 +220,7 @@ func dynamicsMetrics(_ e: EvalConfig, lpipsWeights: String?) -> (metrics: [Frame
   } catch {
     notes.append("LPIPS (\(lpips.rawValue)) not scored: \(error)")
   }
-  let fm = FileManager.default
-  if fm.fileExists(atPath: EfficientNetLite0Weights.pytorchPath) || fm.fileExists(atPath: EfficientNetLite0Weights.hdf5Path) {
+  if EfficientNetLite0Weights.cachedPath != nil {
     metrics.append(.effnetDist)
   } else {
     notes.append(
