@@ -62,10 +62,15 @@ public struct BenchThreads: Sendable {
 }
 
 public enum BenchInfo {
-  /// The 1-minute load average ("-" when unreadable).
-  public static var load: String {
-    (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.map(String.init) ?? "-"
+  /// The 1-, 5- and 15-minute load averages (other work on the machine skews wall times; "-"
+  /// when unreadable).
+  public static var loadAverages: String {
+    let fields = ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "").split(separator: " ").prefix(3)
+    return fields.isEmpty ? "-" : fields.joined(separator: " ")
   }
+
+  /// The 1-minute load average ("-" when unreadable).
+  public static var load: String { loadAverages.split(separator: " ").first.map(String.init) ?? "-" }
 
   /// The CPU's model name from /proc/cpuinfo.
   public static var cpu: String {

@@ -45,11 +45,6 @@ public enum RegistryBench {
 
   static func now() -> Double { ProcessInfo.processInfo.systemUptime }
 
-  static func median(_ xs: [Double]) -> Double {
-    let s = xs.sorted()
-    return s.isEmpty ? 0 : s[s.count / 2]
-  }
-
   /// The bench on SQLite, and on PostgreSQL too when `o.postgres` is set (same data, same
   /// queries, one after the other in this process), ending with both side by side.
   public static func run(_ o: Options, print: (String) -> Void) throws -> [(backend: String, result: Result)] {
@@ -215,7 +210,7 @@ public enum RegistryBench {
         precondition(!text.isEmpty)
         try r.close()
       }
-      let m = median(times)
+      let m = BenchInfo.median(times)
       medians.append(m)
       var line = String(
         format: "list:    --where '%@'%@ → %d matches: median %.1f ms (min %.1f, max %.1f, %d runs)", q.where,
@@ -238,12 +233,12 @@ public enum RegistryBench {
           cpu.append(1000 * (childCPUSeconds() - u0))
           if p.terminationStatus != 0 { throw RegistryError.invalidState("lmlab runs list failed: \(args)") }
         }
-        cliMedians.append(median(cli))
-        line += String(format: "; as a process: median %.1f ms (CPU %.1f ms)", median(cli), median(cpu))
+        cliMedians.append(BenchInfo.median(cli))
+        line += String(format: "; as a process: median %.1f ms (CPU %.1f ms)", BenchInfo.median(cli), BenchInfo.median(cpu))
       }
       print(line)
     }
-    print("machine: load average \(loadAverage()) on \(ProcessInfo.processInfo.activeProcessorCount) cores")
+    print("machine: load average \(BenchInfo.loadAverages) on \(ProcessInfo.processInfo.activeProcessorCount) cores")
     let worstList = (cliMedians.isEmpty ? medians : cliMedians).max() ?? 0
     print(
       String(
@@ -267,11 +262,6 @@ func childCPUSeconds() -> Double {
     + Double(u.ru_stime.tv_usec) / 1e6
 }
 
-/// The 1-, 5- and 15-minute load averages (other work on the machine skews wall times).
-func loadAverage() -> String {
-  let text = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? ""
-  return text.split(separator: " ").prefix(3).joined(separator: " ")
-}
 
 /// Deterministic, fast generator for bench data.
 struct SplitMix {
