@@ -115,6 +115,9 @@ final class FuzzRoundTests: XCTestCase {
       _ = try? PNGHeader.read(p)
     }
     print("fuzz PNG: \(cases) inputs, \(decoded) decoded, \(refused) refused with ImagingError, 0 crashes")
+    // Both outcomes occur: the mutations neither all miss the decoder nor all get past it.
+    XCTAssertGreaterThan(decoded, 0, "no mutated PNG decoded")
+    XCTAssertGreaterThan(refused, 0, "no mutated PNG refused")
   }
 
   // MARK: HDF5
@@ -137,7 +140,7 @@ final class FuzzRoundTests: XCTestCase {
     var mu: [Float] = [], cov: [Float] = [], csv = "sequence,frame,keypoint,x,y\n"
     for i in 0..<8 {
       let x = Float(i) / 8 - 0.5, y = Float(i % 3) / 5
-      mu += [x, 0.1, -0.2, y]
+      mu += [x, 0.3 * sin(Float(i)), 0.3 * cos(1.7 * Float(i)), y]  // four independent coordinates: a regression the seed passes
       cov += [0.01, 0, 0, 0.01, 0.02, 0, 0, 0.02]
       csv += "s,\(i),head,\(4 + i % 5),\(3 + i % 7)\n"
     }
@@ -158,20 +161,28 @@ final class FuzzRoundTests: XCTestCase {
     var read = 0, refused = 0
     var crashes: [String] = []
     let kept = NSTemporaryDirectory() + "lmlab-fuzz-crashes"
+    func arguments(_ k: Int, _ p: String) -> [String] {
+      switch k {
+      case 0: return ["data", "inspect", p, "--sheet", dir + "/sheet.png"]
+      case 1:
+        return [
+          "eval", "keypoints", "--train-landmarks", p, "--train-keypoints", dir + "/kp.csv", "--test-landmarks", p,
+          "--test-keypoints", dir + "/kp.csv", "--image-size", "16",
+        ]
+      default: return ["encode", "--checkpoint", p, "--frames", dir + "/frames", "--out", dir + "/o.h5"]
+      }
+    }
+    // Each command reads its unmutated seed: the round reaches the HDF5 readers (a renamed flag
+    // would otherwise turn every case into a one-line "refusal").
+    for (k, seedFile) in [video, lm, ck].enumerated() {
+      let r = try runBounded(lmlab, arguments(k, seedFile), in: dir, memoryMB: 1536, seconds: 30, environment: ["LMLAB_REGISTRY": dir + "/reg.sqlite"])
+      XCTAssertEqual(r.status, 0, "the unmutated seed fails `lmlab \(arguments(k, seedFile).prefix(2).joined(separator: " "))`: \(r) \(r.stderr)")
+    }
     for n in 0..<Swift.max(1, cases / 4) {
       let k = rng.int(3)
       let p = dir + "/case-\(n).h5"
       try Data(mutate(seeds[k], &rng)).write(to: URL(fileURLWithPath: p))
-      let args: [String]
-      switch k {
-      case 0: args = ["data", "inspect", p, "--sheet", dir + "/sheet.png"]
-      case 1:
-        args = [
-          "eval", "keypoints", "--train-landmarks", p, "--train-keypoints", dir + "/kp.csv", "--test-landmarks", p,
-          "--test-keypoints", dir + "/kp.csv", "--image-size", "16",
-        ]
-      default: args = ["encode", "--checkpoint", p, "--frames", dir + "/frames", "--out", dir + "/o.h5"]
-      }
+      let args = arguments(k, p)
       func keep(_ what: String) {
         try? FileManager.default.createDirectory(atPath: kept, withIntermediateDirectories: true)
         let keep = kept + "/seed\(seed)-case\(n)-\(["video", "landmarks", "checkpoint"][k]).h5"
@@ -258,6 +269,8 @@ final class FuzzRoundTests: XCTestCase {
     print(
       "fuzz YAML: \(cases) inputs, \(loaded) loaded, \(refused) refused with ConfigError/SweepSpecError, 0 crashes"
     )
+    XCTAssertGreaterThan(loaded, 0, "no mutated config loaded")
+    XCTAssertGreaterThan(refused, 0, "no mutated config refused")
   }
 
   // MARK: --where / --sort
@@ -316,5 +329,7 @@ final class FuzzRoundTests: XCTestCase {
     print(
       "fuzz --where: \(cases) inputs, \(parsed) parsed and run on SQLite, \(refused) refused with RegistryError, 0 crashes"
     )
+    XCTAssertGreaterThan(parsed, 0, "no mutated --where parsed")
+    XCTAssertGreaterThan(refused, 0, "no mutated --where refused")
   }
 }
