@@ -141,11 +141,14 @@ public final class PerceptualLoss {
   public let network: PerceptualFeatures
   /// Weights of the network's taps, then of the image itself.
   public let layerWeights: [Float]
+  /// The loss series it is logged as: `loss_vgg` (the reference's name) or `loss_<network>`.
+  public let seriesName: String
 
   /// `reducedWeights` (the reference's `reduced_w`): tap i of n weighs 2^-(n - i + 2) (VGG19's
   /// 1/32, 1/16, 1/8, 1/4) and the image 1; else all 1.
   public init(network: PerceptualFeatures, taps: Int, reducedWeights: Bool = true) {
     self.network = network
+    seriesName = network.perceptualName == "vgg19" ? "loss_vgg" : "loss_" + network.perceptualName
     layerWeights =
       reducedWeights ? (1...taps).map { Float(pow(2.0, -Double(taps - $0 + 2))) } + [1] : [Float](repeating: 1, count: taps + 1)
   }

@@ -81,17 +81,14 @@ extension Registry {
     }
   }
 
+  /// Writes one table into the export's staging folder (the folder is moved into place whole,
+  /// so the file itself needs no temporary name).
   static func writeCSV(_ c: SQLConnection, sql: String, to path: String) throws -> Int {
-    var count = 0
-    try AtomicFile.write(to: path) { tmp in
-      _ = FileManager.default.createFile(atPath: tmp, contents: nil)
-      guard let fh = FileHandle(forWritingAtPath: tmp) else {
-        throw RegistryError.cannotOpen(path: path, detail: "not writable")
-      }
-      defer { try? fh.close() }
-      count = try streamCSV(c, sql: sql, to: fh)
+    guard FileManager.default.createFile(atPath: path, contents: nil), let fh = FileHandle(forWritingAtPath: path) else {
+      throw RegistryError.cannotOpen(path: path, detail: "not writable")
     }
-    return count
+    defer { try? fh.close() }
+    return try streamCSV(c, sql: sql, to: fh)
   }
 
   private static func streamCSV(_ c: SQLConnection, sql: String, to fh: FileHandle) throws -> Int {

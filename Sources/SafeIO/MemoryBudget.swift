@@ -50,18 +50,13 @@ public enum MemoryBudget {
     return n
   }
 
-  static func meminfo(_ key: String) -> Int? {
-    guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) else { return nil }
-    for line in text.split(separator: "\n") where line.hasPrefix(key + ":") {
-      let digits = line.dropFirst(key.count + 1).trimmingCharacters(in: .whitespaces).split(separator: " ")
-        .first
-      return digits.flatMap { Int($0) }.map { $0 * 1024 }
-    }
-    return nil
-  }
+  static func meminfo(_ key: String) -> Int? { kilobytes(key, in: "/proc/meminfo") }
 
-  static func status(_ key: String) -> Int? {
-    guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
+  static func status(_ key: String) -> Int? { kilobytes(key, in: "/proc/self/status") }
+
+  /// The "<key>: N kB" line of a /proc file, in bytes.
+  static func kilobytes(_ key: String, in path: String) -> Int? {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
     for line in text.split(separator: "\n") where line.hasPrefix(key + ":") {
       let digits = line.dropFirst(key.count + 1).trimmingCharacters(in: .whitespaces).split(separator: " ")
         .first

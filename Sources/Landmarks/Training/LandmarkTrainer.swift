@@ -79,7 +79,7 @@ public final class LandmarkTrainer {
     if let vgg = perceptual, config.vggLambda > 0 {
       let l = vgg(recon, target)
       losses.vgg = l.item
-      if vgg.network.perceptualName != "vgg19" { losses.perceptualSeries = "loss_" + vgg.network.perceptualName }
+      losses.perceptualSeries = vgg.seriesName
       total = total + l * Float(config.vggLambda)
     }
     if let d = discriminator, config.ganLambda > 0 {
