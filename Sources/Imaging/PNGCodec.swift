@@ -32,16 +32,12 @@ public func readPNG(_ path: String) throws -> RGBImage {
   case .directory: throw ImagingError.notAFile(path: path, detail: "a folder, not a PNG file")
   case .special(let k): throw ImagingError.notAFile(path: path, detail: "\(k), not a PNG file")
   }
-  // The header first: a file claiming too many pixels is refused before it is read whole.
-  if let h = FileHandle(forReadingAtPath: path) {
-    let head = [UInt8](h.readData(ofLength: 33))
-    try? h.close()
-    let size = FileKind.size(path) ?? 0
-    if let info = try? PNGInfo.parse(head, path: path) { try info.checkLimits(path: path, fileBytes: size) }
-    if size > 64 << 20 {
-      do { try MemoryBudget.check(size, "a \(byteCount(Double(size))) PNG file") } catch let e as InputRefused {
-        throw ImagingError.tooLarge(path: path, detail: e.message)
-      }
+  // A large file is checked against the memory available before it is read whole; the pixels
+  // its header claims are checked by decodePNG before libpng allocates anything.
+  let size = FileKind.size(path) ?? 0
+  if size > 64 << 20 {
+    do { try MemoryBudget.check(size, "a \(byteCount(Double(size))) PNG file") } catch let e as InputRefused {
+      throw ImagingError.tooLarge(path: path, detail: e.message)
     }
   }
   let data: Data
