@@ -94,6 +94,31 @@ final class FileRootTests: XCTestCase {
     XCTAssertTrue(try r.carryFiles(to: try Registry(path: top + "/a/second.sqlite")).sameRoot)
   }
 
+  /// Into either engine: the files land under the destination's root (a PostgreSQL registry's is
+  /// the working folder of the process that created it) and its rows resolve to them.
+  func testCopyCarriesTheFilesToEitherBackend() throws {
+    try forEachBackend { backend in
+      let top = temporaryDirectory()
+      let r = try Registry(path: try inNewFolder(top + "/a/reg.sqlite"))
+      let h = try r.startRun(RunSpec(name: "a", kind: "train-landmarks"))
+      try write(top + "/a/runs-reg/1/step_0000003.h5", "checkpoint bytes")
+      try h.addCheckpoint(step: 3, path: top + "/a/runs-reg/1/step_0000003.h5")
+      try h.finish(.finished)
+      let cwd = FileManager.default.currentDirectoryPath
+      defer { _ = FileManager.default.changeCurrentDirectoryPath(cwd) }
+      try FileManager.default.createDirectory(atPath: top + "/dest", withIntermediateDirectories: true)
+      XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(top + "/dest"))
+      let b = try Registry(path: backend == .sqlite ? top + "/dest/copy.sqlite" : freshLocation(backend, "carry"))
+      XCTAssertTrue(try r.copy(to: b).allSatisfy(\.matches))
+      XCTAssertEqual(try r.carryFiles(to: b).copied, 1)
+      XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(NSTemporaryDirectory()))
+      let path = try XCTUnwrap(try b.detail(1).checkpoints.first?.path)
+      XCTAssertEqual(path, FileRoot.absolutePath(top + "/dest") + "/runs-reg/1/step_0000003.h5")
+      XCTAssertEqual(fileDigest(path), fileDigest(top + "/a/runs-reg/1/step_0000003.h5"))
+      try b.close()
+    }
+  }
+
   /// A v5 registry used from working folder W as `--registry sub/old.sqlite` stored its paths
   /// relative to W. Opened from W by v6: a path found under W (not under sub/) is rewritten
   /// (absolute: it is outside sub/), one found under sub/ is kept, one found nowhere is kept and
