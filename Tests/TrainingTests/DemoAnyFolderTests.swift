@@ -44,6 +44,18 @@ final class DemoAnyFolderTests: XCTestCase {
       try runLmlab(["demo", "--out", out, "--lpips-weights", "none"] + sets, in: work, binary: binary, environment: env, within: 900)
     }
     let fm = FileManager.default
+    // A bad --set is refused before anything is created.
+    let refused = Process()
+    refused.executableURL = URL(fileURLWithPath: binary)
+    refused.arguments = ["demo", "--out", "bad", "--set", "no_such_key=1"]
+    refused.currentDirectoryURL = URL(fileURLWithPath: work)
+    refused.environment = env
+    refused.standardOutput = FileHandle.nullDevice
+    refused.standardError = FileHandle.nullDevice
+    try refused.run()
+    try waitForExit(refused, within: 60, "lmlab demo --set no_such_key=1")
+    XCTAssertNotEqual(refused.terminationStatus, 0)
+    XCTAssertEqual(try fm.contentsOfDirectory(atPath: work), [], "a refused demo leaves nothing")
     let first = try demo("one")
     XCTAssertEqual(try fm.contentsOfDirectory(atPath: work), ["one"], "nothing written beside --out\n\(first)")
     for name in ["lmlab.sqlite", "runs-lmlab", "frames", "report"] {

@@ -27,6 +27,7 @@ public enum DemoRegistry {
     _ r: DemoRequest, flag: String?, environment: [String: String] = ProcessInfo.processInfo.environment
   ) throws -> Registry {
     let path = location(out: r.out, flag: flag, environment: environment)
+    _ = try DemoPipeline.configs(r)  // a bad config or --set is refused before anything is created
     if path == (r.out as NSString).appendingPathComponent(fileName) {
       try OutputFolder.claim(r.out, command: "demo", force: r.force)
     }
