@@ -110,9 +110,11 @@ extension Registry {
       let recorded = try database.read { c in
         try c.queryOne("SELECT value FROM registry_info WHERE key = 'artifact_root'")?.string("value")
       }
-      return FileRoot(folder: recorded ?? FileManager.default.currentDirectoryPath, runFolderName: "runs-" + stem)
+      return FileRoot(
+        folder: recorded ?? FileManager.default.currentDirectoryPath, runFolderName: "runs-" + stem)
     }
-    return FileRoot(folder: Paths.folder(of: location), runFolderName: "runs-" + FileRoot.stem(ofFile: location))
+    return FileRoot(
+      folder: Paths.folder(of: location), runFolderName: "runs-" + FileRoot.stem(ofFile: location))
   }
 
   /// The v6 rewrite of paths stored relative to the working folder (see the file header). Runs
@@ -121,26 +123,31 @@ extension Registry {
     let fm = FileManager.default
     // Looked at first without the write lock: opening a migrated registry writes nothing.
     let pending = try database.read { c in
-      try c.queryOne("SELECT value FROM registry_info WHERE key = 'path_base'")?.string("value") == "working-folder"
+      try c.queryOne("SELECT value FROM registry_info WHERE key = 'path_base'")?.string("value")
+        == "working-folder"
     }
     guard pending else { return }
     try database.write { c in
       let base = try c.queryOne("SELECT value FROM registry_info WHERE key = 'path_base'")?.string("value")
       guard base == "working-folder" else { return }
       for (table, key, column) in pathColumns {
-        let rows = try c.query("SELECT \(key), \(column) FROM \(table) WHERE \(column) IS NOT NULL AND \(column) NOT LIKE '/%'")
+        let rows = try c.query(
+          "SELECT \(key), \(column) FROM \(table) WHERE \(column) IS NOT NULL AND \(column) NOT LIKE '/%'")
         for row in rows {
           let id = row.values[0]
           let old = try row.string(column)
           let underRoot = root.folder == "." ? old : root.folder + "/" + old
           guard !fm.fileExists(atPath: underRoot), fm.fileExists(atPath: old) else { continue }
           let new = root.stored(old)
-          if new != old { try c.execute("UPDATE \(table) SET \(column) = ? WHERE \(key) = ?", [.text(new), id]) }
+          if new != old {
+            try c.execute("UPDATE \(table) SET \(column) = ? WHERE \(key) = ?", [.text(new), id])
+          }
         }
       }
       if c.dialect == .postgres {
         try c.execute(
-          "INSERT INTO registry_info (key, value) VALUES ('artifact_root', ?) ON CONFLICT (key) DO NOTHING", root.absolute)
+          "INSERT INTO registry_info (key, value) VALUES ('artifact_root', ?) ON CONFLICT (key) DO NOTHING",
+          root.absolute)
       }
       try c.execute("UPDATE registry_info SET value = 'registry' WHERE key = 'path_base'")
     }

@@ -11,13 +11,15 @@ import XCTest
 
 final class FileRootTests: XCTestCase {
   func write(_ path: String, _ text: String = "x") throws {
-    try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+      atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
     try Data(text.utf8).write(to: URL(fileURLWithPath: path))
   }
 
   /// `path`'s folder, created (a registry file is created only in an existing folder).
   func inNewFolder(_ path: String) throws -> String {
-    try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+      atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
     return path
   }
 
@@ -33,7 +35,9 @@ final class FileRootTests: XCTestCase {
     try write(outside)
     let r = try Registry(path: try inNewFolder(top + "/home/reg.sqlite"))
     XCTAssertEqual(r.fileRoot.runFolder(3), top + "/home/runs-reg/3")
-    XCTAssertEqual(try Registry(path: try inNewFolder(top + "/home/other.db")).fileRoot.runFolder(3), top + "/home/runs-other/3")
+    XCTAssertEqual(
+      try Registry(path: try inNewFolder(top + "/home/other.db")).fileRoot.runFolder(3),
+      top + "/home/runs-other/3")
     let h = try r.startRun(RunSpec(name: "a", kind: "train-landmarks"))
     try write(top + "/home/runs-reg/1/step_0000003.h5")
     try h.addCheckpoint(step: 3, path: top + "/home/runs-reg/1/step_0000003.h5")
@@ -50,7 +54,9 @@ final class FileRootTests: XCTestCase {
     XCTAssertEqual(d.checkpoints.map(\.path), [top + "/moved/runs-reg/1/step_0000003.h5"])
     XCTAssertTrue(FileManager.default.fileExists(atPath: d.checkpoints[0].path))
     XCTAssertEqual(Set(try m.artifacts(runId: 1).map(\.path)), [outside, top + "/moved/runs-reg/1/samples"])
-    XCTAssertEqual(Set(try m.planDeletion(1).files), [top + "/moved/runs-reg/1/step_0000003.h5", top + "/moved/runs-reg/1/samples", outside])
+    XCTAssertEqual(
+      Set(try m.planDeletion(1).files),
+      [top + "/moved/runs-reg/1/step_0000003.h5", top + "/moved/runs-reg/1/samples", outside])
     // A failed run queued again continues from its checkpoint, found at the new place.
     let h2 = try m.startRun(RunSpec(name: "b", kind: "train-landmarks"))
     try write(top + "/moved/runs-reg/2/step_0000001.h5")
@@ -58,7 +64,9 @@ final class FileRootTests: XCTestCase {
     try h2.finish(.failed, error: "test")
     XCTAssertEqual(try m.requeue(2).resumeFrom, top + "/moved/runs-reg/2/step_0000001.h5")
     XCTAssertEqual(try m.run(2).resumeFrom, top + "/moved/runs-reg/2/step_0000001.h5")
-    XCTAssertEqual(try m.read { c in try c.strings("SELECT resume_from FROM runs WHERE id = 2") }, ["runs-reg/2/step_0000001.h5"])
+    XCTAssertEqual(
+      try m.read { c in try c.strings("SELECT resume_from FROM runs WHERE id = 2") },
+      ["runs-reg/2/step_0000001.h5"])
   }
 
   /// `carryFiles` copies what the rows name under the source's folder to the destination's folder
@@ -84,8 +92,10 @@ final class FileRootTests: XCTestCase {
     XCTAssertEqual(carry.bytes, Int64("checkpoint bytes".utf8.count + 3))
     XCTAssertEqual(carry.outside, [outside])
     XCTAssertEqual(carry.missing, ["runs-reg/1/gone.csv"])
-    XCTAssertTrue(carry.summary.contains("1 missing at the source, not copied: runs-reg/1/gone.csv"), carry.summary)
-    XCTAssertEqual(fileDigest(top + "/b/runs-reg/1/step_0000003.h5"), fileDigest(top + "/a/runs-reg/1/step_0000003.h5"))
+    XCTAssertTrue(
+      carry.summary.contains("1 missing at the source, not copied: runs-reg/1/gone.csv"), carry.summary)
+    XCTAssertEqual(
+      fileDigest(top + "/b/runs-reg/1/step_0000003.h5"), fileDigest(top + "/a/runs-reg/1/step_0000003.h5"))
     XCTAssertEqual(try b.detail(1).checkpoints.map(\.path), [top + "/b/runs-reg/1/step_0000003.h5"])
     XCTAssertTrue(FileManager.default.fileExists(atPath: top + "/b/runs-reg/1/samples/0001.png"))
     // Carried again: the files there are kept, not overwritten.
@@ -108,7 +118,8 @@ final class FileRootTests: XCTestCase {
       defer { _ = FileManager.default.changeCurrentDirectoryPath(cwd) }
       try FileManager.default.createDirectory(atPath: top + "/dest", withIntermediateDirectories: true)
       XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(top + "/dest"))
-      let b = try Registry(path: backend == .sqlite ? top + "/dest/copy.sqlite" : freshLocation(backend, "carry"))
+      let b = try Registry(
+        path: backend == .sqlite ? top + "/dest/copy.sqlite" : freshLocation(backend, "carry"))
       XCTAssertTrue(try r.copy(to: b).allSatisfy(\.matches))
       XCTAssertEqual(try r.carryFiles(to: b).copied, 1)
       XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(NSTemporaryDirectory()))
@@ -137,7 +148,8 @@ final class FileRootTests: XCTestCase {
           """)
       for (id, p) in [("c1", "runs/1/step_0000003.h5"), ("c2", "runs/2/kept.h5"), ("c3", "runs/3/gone.h5")] {
         try db.execute(
-          sql: "INSERT INTO checkpoints (id, run_id, step, path, sha256, bytes, created_at) VALUES (?, 1, 3, ?, '', 0, 0)",
+          sql:
+            "INSERT INTO checkpoints (id, run_id, step, path, sha256, bytes, created_at) VALUES (?, 1, 3, ?, '', 0, 0)",
           arguments: [id, p])
       }
     }
@@ -149,14 +161,23 @@ final class FileRootTests: XCTestCase {
     XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(w))
     let r = try Registry(path: "sub/old.sqlite")
     let real = FileRoot.absolutePath(w)
-    XCTAssertEqual(try storedPaths(r, "checkpoints"), [real + "/runs/1/step_0000003.h5", "runs/2/kept.h5", "runs/3/gone.h5"].sorted())
-    XCTAssertEqual(try r.read { c in try c.strings("SELECT resume_from FROM runs") }, [real + "/runs/1/step_0000003.h5"])
-    XCTAssertEqual(try r.read { c in try c.strings("SELECT value FROM registry_info WHERE key IN ('path_base', 'schema_version') ORDER BY key") }, ["registry", "6"])
+    XCTAssertEqual(
+      try storedPaths(r, "checkpoints"),
+      [real + "/runs/1/step_0000003.h5", "runs/2/kept.h5", "runs/3/gone.h5"].sorted())
+    XCTAssertEqual(
+      try r.read { c in try c.strings("SELECT resume_from FROM runs") }, [real + "/runs/1/step_0000003.h5"])
+    XCTAssertEqual(
+      try r.read { c in
+        try c.strings(
+          "SELECT value FROM registry_info WHERE key IN ('path_base', 'schema_version') ORDER BY key")
+      }, ["registry", "6"])
     try r.close()
     // From anywhere else, every file that exists is found.
     XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(NSTemporaryDirectory()))
     let again = try Registry(path: w + "/sub/old.sqlite")
-    let found = try again.detail(1).checkpoints.map(\.path).filter { FileManager.default.fileExists(atPath: $0) }
+    let found = try again.detail(1).checkpoints.map(\.path).filter {
+      FileManager.default.fileExists(atPath: $0)
+    }
     XCTAssertEqual(found.sorted(), [real + "/runs/1/step_0000003.h5", w + "/sub/runs/2/kept.h5"].sorted())
     // The path found nowhere at migration resolves against the working folder when it is there.
     try write(w + "/runs/3/gone.h5")
@@ -187,7 +208,9 @@ final class FileRootTests: XCTestCase {
       }
       let r = try Registry(path: location)
       let info = try r.read { c in
-        try c.query("SELECT key, value FROM registry_info ORDER BY key").map { "\(try $0.string("key"))=\(try $0.string("value"))" }
+        try c.query("SELECT key, value FROM registry_info ORDER BY key").map {
+          "\(try $0.string("key"))=\(try $0.string("value"))"
+        }
       }
       XCTAssertTrue(info.contains("path_base=registry"), "\(info)")
       XCTAssertTrue(info.contains("schema_version=6"), "\(info)")
@@ -195,7 +218,9 @@ final class FileRootTests: XCTestCase {
       if backend == .postgres {
         XCTAssertTrue(info.contains("artifact_root=\(cwd)"), "\(info)")
         XCTAssertTrue(r.fileRoot.runFolderName.hasPrefix("runs-"), r.fileRoot.runFolderName)
-        XCTAssertTrue(r.fileRoot.runFolderName.hasSuffix(String(location.split(separator: "=").last!)), r.fileRoot.runFolderName)
+        XCTAssertTrue(
+          r.fileRoot.runFolderName.hasSuffix(String(location.split(separator: "=").last!)),
+          r.fileRoot.runFolderName)
       }
       XCTAssertEqual(r.fileRoot.stored("/nowhere/x.h5"), "/nowhere/x.h5")
       XCTAssertEqual(r.fileRoot.stored(r.fileRoot.absolute + "/runs-x/1/a.h5"), "runs-x/1/a.h5")

@@ -26,8 +26,11 @@ final class DemoAnyFolderTests: XCTestCase {
     try fm.createDirectory(atPath: prefix + "/bin", withIntermediateDirectories: true)
     try fm.createDirectory(atPath: prefix + "/share/lmlab/Experiments", withIntermediateDirectories: true)
     try fm.copyItem(atPath: try lmlabBinary(), toPath: prefix + "/bin/lmlab")
-    for name in try fm.contentsOfDirectory(atPath: DemoPipelineTests.experiments) where name.hasSuffix(".yaml") {
-      try fm.copyItem(atPath: DemoPipelineTests.experiments + "/" + name, toPath: prefix + "/share/lmlab/Experiments/" + name)
+    for name in try fm.contentsOfDirectory(atPath: DemoPipelineTests.experiments)
+    where name.hasSuffix(".yaml") {
+      try fm.copyItem(
+        atPath: DemoPipelineTests.experiments + "/" + name,
+        toPath: prefix + "/share/lmlab/Experiments/" + name)
     }
     return prefix + "/bin/lmlab"
   }
@@ -39,9 +42,13 @@ final class DemoAnyFolderTests: XCTestCase {
     var env = ProcessInfo.processInfo.environment
     env["LMLAB_EXPERIMENTS"] = nil
     env["LMLAB_REGISTRY"] = nil
-    let sets = DemoPipelineTests.landmarkSets.flatMap { ["--set", $0] } + DemoPipelineTests.dynamicsSets.flatMap { ["--dyn-set", $0] }
+    let sets =
+      DemoPipelineTests.landmarkSets.flatMap { ["--set", $0] }
+      + DemoPipelineTests.dynamicsSets.flatMap { ["--dyn-set", $0] }
     func demo(_ out: String) throws -> String {
-      try runLmlab(["demo", "--out", out, "--lpips-weights", "none"] + sets, in: work, binary: binary, environment: env, within: 900)
+      try runLmlab(
+        ["demo", "--out", out, "--lpips-weights", "none"] + sets, in: work, binary: binary, environment: env,
+        within: 900)
     }
     let fm = FileManager.default
     // A bad --set is refused before anything is created.
@@ -57,11 +64,13 @@ final class DemoAnyFolderTests: XCTestCase {
     XCTAssertNotEqual(refused.terminationStatus, 0)
     XCTAssertEqual(try fm.contentsOfDirectory(atPath: work), [], "a refused demo leaves nothing")
     let first = try demo("one")
-    XCTAssertEqual(try fm.contentsOfDirectory(atPath: work), ["one"], "nothing written beside --out\n\(first)")
+    XCTAssertEqual(
+      try fm.contentsOfDirectory(atPath: work), ["one"], "nothing written beside --out\n\(first)")
     for name in ["lmlab.sqlite", "runs-lmlab", "frames", "report"] {
       XCTAssertTrue(fm.fileExists(atPath: work + "/one/" + name), "one/\(name)")
     }
-    let oneBefore = try fm.subpathsOfDirectory(atPath: work + "/one").filter { !$0.hasPrefix("lmlab.sqlite") }.sorted()
+    let oneBefore = try fm.subpathsOfDirectory(atPath: work + "/one").filter { !$0.hasPrefix("lmlab.sqlite") }
+      .sorted()
 
     try FileManager.default.removeItem(atPath: dir + "/prefix/share")
     let second = try demo("two")
@@ -71,7 +80,8 @@ final class DemoAnyFolderTests: XCTestCase {
       XCTAssertTrue(fm.fileExists(atPath: work + "/two/" + name), "two/\(name)")
     }
     XCTAssertEqual(
-      try fm.subpathsOfDirectory(atPath: work + "/one").filter { !$0.hasPrefix("lmlab.sqlite") }.sorted(), oneBefore,
+      try fm.subpathsOfDirectory(atPath: work + "/one").filter { !$0.hasPrefix("lmlab.sqlite") }.sorted(),
+      oneBefore,
       "the first demo's folder is left as it was")
   }
 }

@@ -29,11 +29,15 @@ final class MovableRegistryTests: XCTestCase {
   /// A finished 3-step landmarks run (32 px, K 3) in the registry's default run folder.
   func landmarksRun(_ registry: Registry) throws -> Int64 {
     let sets = [
-      "img_size=32", "n_landmarks=3", "nsf=2", "ngc=4", "n_filters=4", "pose_decoder_channels=[8,8,8]", "spade_hidden=4",
-      "batch_size=2", "use_vgg=false", "mse_lambda=1", "synth_sequences=10", "synth_frames=12", "temporal_min_gap=1",
-      "temporal_max_gap=4", "max_steps=3", "checkpoint_every=3", "sample_every=3", "probe_every=0", "probe_frames=16", "seed=2",
+      "img_size=32", "n_landmarks=3", "nsf=2", "ngc=4", "n_filters=4", "pose_decoder_channels=[8,8,8]",
+      "spade_hidden=4",
+      "batch_size=2", "use_vgg=false", "mse_lambda=1", "synth_sequences=10", "synth_frames=12",
+      "temporal_min_gap=1",
+      "temporal_max_gap=4", "max_steps=3", "checkpoint_every=3", "sample_every=3", "probe_every=0",
+      "probe_frames=16", "seed=2",
     ]
-    let s = try LandmarkTraining.start(try ConfigLoader.load(file: nil, overrides: sets), registry: registry, options: quiet())
+    let s = try LandmarkTraining.start(
+      try ConfigLoader.load(file: nil, overrides: sets), registry: registry, options: quiet())
     XCTAssertEqual(s.status, .finished)
     return s.runId
   }
@@ -45,7 +49,9 @@ final class MovableRegistryTests: XCTestCase {
     let lm = try landmarksRun(registry)
     let dyn = try DynamicsTraining.start(
       landmarksRun: lm, configFile: nil,
-      overrides: ["n_inputs=2", "n_future=3", "lstm_layers=1", "lstm_hidden=8", "dyn_batch_size=4", "dyn_steps=3", "dyn_checkpoint_every=3", "n_context=2",
+      overrides: [
+        "n_inputs=2", "n_future=3", "lstm_layers=1", "lstm_hidden=8", "dyn_batch_size=4", "dyn_steps=3",
+        "dyn_checkpoint_every=3", "n_context=2",
         "n_rollout=4",
       ],
       registry: registry, options: quiet())
@@ -54,9 +60,12 @@ final class MovableRegistryTests: XCTestCase {
     var q = PredictRequest(runId: dyn.runId, out: home + "/pred")
     q.horizon = 4
     let first = try Prediction.run(q, registry: registry, print: { _ in }).runId
-    let stored = try registry.read { c in try c.strings("SELECT path FROM checkpoints UNION ALL SELECT path FROM artifacts") }
+    let stored = try registry.read { c in
+      try c.strings("SELECT path FROM checkpoints UNION ALL SELECT path FROM artifacts")
+    }
     XCTAssertFalse(stored.isEmpty)
-    XCTAssertTrue(stored.allSatisfy { !$0.hasPrefix("/") }, "every file is inside the registry's folder: \(stored)")
+    XCTAssertTrue(
+      stored.allSatisfy { !$0.hasPrefix("/") }, "every file is inside the registry's folder: \(stored)")
     XCTAssertTrue(FileManager.default.fileExists(atPath: home + "/runs-reg/\(lm)"), "the default run folder")
     try registry.close()
 
@@ -64,8 +73,12 @@ final class MovableRegistryTests: XCTestCase {
     let elsewhere = dir + "/elsewhere"
     try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
     let reg = ["--registry", "../moved/reg.sqlite"]
-    try runLmlab(["predict", "--run", String(dyn.runId), "--horizon", "4", "--out", "p2", "--lpips-weights", "none"] + reg, in: elsewhere)
-    let encoded = try runLmlab(["encode", "--run", String(lm), "--frames", "../moved/pred/truth", "--out", "lm.h5"] + reg, in: elsewhere)
+    try runLmlab(
+      ["predict", "--run", String(dyn.runId), "--horizon", "4", "--out", "p2", "--lpips-weights", "none"]
+        + reg, in: elsewhere)
+    let encoded = try runLmlab(
+      ["encode", "--run", String(lm), "--frames", "../moved/pred/truth", "--out", "lm.h5"] + reg,
+      in: elsewhere)
     XCTAssertTrue(encoded.contains("../moved/runs-reg/\(lm)/"), encoded)
     XCTAssertTrue(FileManager.default.fileExists(atPath: elsewhere + "/lm.h5"))
     let moved = try Registry(path: dir + "/moved/reg.sqlite")
@@ -73,15 +86,19 @@ final class MovableRegistryTests: XCTestCase {
     XCTAssertEqual(try moved.run(second).kind, Prediction.runKind)
     // Frames made outside the registry's folder are recorded by their absolute path.
     let p2 = try moved.read { c in try c.strings("SELECT path FROM artifacts WHERE run_id = ?", second) }
-    XCTAssertTrue(p2.count == 1 && p2[0].hasPrefix("/") && p2[0].hasSuffix("/elsewhere/p2/scores.csv"), "\(p2)")
+    XCTAssertTrue(
+      p2.count == 1 && p2[0].hasPrefix("/") && p2[0].hasSuffix("/elsewhere/p2/scores.csv"), "\(p2)")
     try moved.close()
     // The report on the run made before the move: its frames are found in the moved folder.
     try runLmlab(["report", "--runs", String(first), "--out", "rep"] + reg, in: elsewhere)
     let html = try String(contentsOfFile: elsewhere + "/rep/index.html", encoding: .utf8)
-    let strips = html.components(separatedBy: "href=\"").dropFirst().map { String($0.prefix { $0 != "\"" }) }.filter { $0.hasPrefix("worst-") }
+    let strips = html.components(separatedBy: "href=\"").dropFirst().map { String($0.prefix { $0 != "\"" }) }
+      .filter { $0.hasPrefix("worst-") }
     XCTAssertFalse(strips.isEmpty, "filmstrips drawn from the moved frames")
     XCTAssertFalse(html.contains("no frame PNGs found"), "every worst sequence has its filmstrip")
-    for strip in strips { XCTAssertTrue(FileManager.default.fileExists(atPath: elsewhere + "/rep/" + strip), strip) }
+    for strip in strips {
+      XCTAssertTrue(FileManager.default.fileExists(atPath: elsewhere + "/rep/" + strip), strip)
+    }
   }
 
   /// Two registries in one folder, each with its run 1 in the default run folder: no collision.
@@ -92,7 +109,8 @@ final class MovableRegistryTests: XCTestCase {
     XCTAssertEqual(try landmarksRun(b), 1)
     for (r, name) in [(a, "a"), (b, "b")] {
       XCTAssertEqual(try r.detail(1).checkpoints.map(\.path), [dir + "/runs-\(name)/1/step_0000003.h5"])
-      XCTAssertEqual(try r.read { c in try c.strings("SELECT path FROM checkpoints") }, ["runs-\(name)/1/step_0000003.h5"])
+      XCTAssertEqual(
+        try r.read { c in try c.strings("SELECT path FROM checkpoints") }, ["runs-\(name)/1/step_0000003.h5"])
     }
     XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/runs-a/1/step_0000003.h5"))
     XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/runs-b/1/step_0000003.h5"))

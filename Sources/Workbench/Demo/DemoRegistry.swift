@@ -12,7 +12,9 @@ public enum DemoRegistry {
   public static let fileName = "lmlab.sqlite"
 
   /// `flag`, else $LMLAB_REGISTRY, else `<out>/lmlab.sqlite`.
-  public static func location(out: String, flag: String?, environment: [String: String] = ProcessInfo.processInfo.environment)
+  public static func location(
+    out: String, flag: String?, environment: [String: String] = ProcessInfo.processInfo.environment
+  )
     -> String
   {
     if let f = flag, !f.isEmpty { return f }

@@ -15,10 +15,12 @@ final class ExperimentsFolderTests: XCTestCase {
   func testBuiltInConfigsAreTheShippedFiles() throws {
     let names = try FileManager.default.contentsOfDirectory(atPath: experiments)
       .filter { $0.hasSuffix(".yaml") && $0 != "defaults.yaml" }.sorted()
-    XCTAssertEqual(ShippedConfigs.files.keys.sorted(), names, "scripts/embed-configs.sh after adding or removing a config")
+    XCTAssertEqual(
+      ShippedConfigs.files.keys.sorted(), names, "scripts/embed-configs.sh after adding or removing a config")
     for name in names {
       let file = try String(contentsOfFile: experiments + "/" + name, encoding: .utf8)
-      XCTAssertEqual(ShippedConfigs.files[name], file, "\(name): run scripts/embed-configs.sh after editing it")
+      XCTAssertEqual(
+        ShippedConfigs.files[name], file, "\(name): run scripts/embed-configs.sh after editing it")
     }
   }
 
