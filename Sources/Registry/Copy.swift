@@ -3,6 +3,7 @@
 // destination as it was), then verified by per-table row counts and content checksums read
 // back from both sides.
 import Foundation
+import SafeIO
 
 /// One table's result: rows in the source and the destination, and both checksums.
 public struct TableCopy: Sendable {
@@ -101,5 +102,86 @@ extension Registry {
       }
       return (n, SHA256.hex(hasher.finalize()))
     }
+  }
+}
+
+/// What `carryFiles` did with the files the registry's rows name.
+public struct FileCarry: Sendable {
+  /// Files (or folders) copied into the destination's root, and their bytes.
+  public var copied = 0
+  public var bytes: Int64 = 0
+  /// Both registries have the same file root: the rows name the same files, nothing to copy.
+  public var sameRoot = false
+  /// Stored absolute (outside the source's root): left where they are, still named by the rows.
+  public var outside: [String] = []
+  /// Named by a row but not found under the source's root (nor the working folder).
+  public var missing: [String] = []
+  /// Already present at the destination: left as they are, not overwritten.
+  public var kept: [String] = []
+
+  /// One line per kind of file, for the command line.
+  public var summary: String {
+    if sameRoot { return "files: the destination's file root is the source's; the rows name the same files (nothing copied)" }
+    var s = "files: copied \(copied) (\(bytes) bytes) to the destination's folder"
+    if !kept.isEmpty { s += "; \(kept.count) already there, left as they were: " + kept.joined(separator: ", ") }
+    if !outside.isEmpty {
+      s += "; \(outside.count) outside the source registry's folder, left in place (absolute paths): " + outside.joined(separator: ", ")
+    }
+    if !missing.isEmpty { s += "; \(missing.count) missing at the source, not copied: " + missing.joined(separator: ", ") }
+    return s
+  }
+}
+
+extension Registry {
+  /// Copies the files the rows name by a path relative to this registry's file root (checkpoints,
+  /// artifacts, `resume_from`) to the same relative path under `destination`'s root, so the copied
+  /// rows resolve there. Absolute paths stay as they are. An existing destination file is kept.
+  public func carryFiles(to destination: Registry) throws -> FileCarry {
+    var carry = FileCarry()
+    if fileRoot.absolute == destination.fileRoot.absolute {
+      carry.sameRoot = true
+      return carry
+    }
+    let stored = try read { c in
+      try Registry.pathColumns.flatMap { table, _, column in
+        try c.strings("SELECT DISTINCT \(column) FROM \(table) WHERE \(column) IS NOT NULL ORDER BY \(column)")
+      }
+    }
+    let fm = FileManager.default
+    var seen = Set<String>()
+    for p in stored where !p.isEmpty && seen.insert(p).inserted {
+      if p.hasPrefix("/") {
+        carry.outside.append(p)
+        continue
+      }
+      let from = fileRoot.resolved(p)
+      guard fm.fileExists(atPath: from) else {
+        carry.missing.append(p)
+        continue
+      }
+      let to = destination.fileRoot.absolute + "/" + p
+      if fm.fileExists(atPath: to) {
+        carry.kept.append(p)
+        continue
+      }
+      try fm.createDirectory(atPath: Paths.parentFolder(of: to), withIntermediateDirectories: true)
+      try fm.copyItem(atPath: from, toPath: to)
+      carry.copied += 1
+      carry.bytes += Registry.bytes(at: to)
+    }
+    return carry
+  }
+
+  /// A file's size, or the total of the files in a folder.
+  static func bytes(at path: String) -> Int64 {
+    let fm = FileManager.default
+    func size(_ p: String) -> Int64 {
+      guard let attrs = try? fm.attributesOfItem(atPath: p), (attrs[.type] as? FileAttributeType) == .typeRegular else { return 0 }
+      return (attrs[.size] as? NSNumber)?.int64Value ?? 0
+    }
+    guard let names = fm.enumerator(atPath: path) else { return size(path) }
+    var total = size(path)
+    while let name = names.nextObject() as? String { total += size(path + "/" + name) }
+    return total
   }
 }

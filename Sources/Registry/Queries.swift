@@ -165,14 +165,14 @@ extension Registry {
         )
       }
       return RunDetail(
-        run: run,
+        run: resolvingPaths(run),
         experiment: try run.experimentId.flatMap { try c.fetchOne(Experiment.self, "WHERE id = ?", $0) },
         params: try c.fetch(Param.self, "WHERE run_id = ? ORDER BY key", id),
         ancestors: ancestors,
         children: try c.fetch(Run.self, "WHERE parent_id = ? ORDER BY id", id),
         summaries: try c.fetch(SeriesSummary.self, "WHERE run_id = ? ORDER BY name", id),
-        checkpoints: try c.fetch(Checkpoint.self, "WHERE run_id = ? ORDER BY step", id),
-        artifacts: try c.fetch(Artifact.self, "WHERE run_id = ?", id),
+        checkpoints: try c.fetch(Checkpoint.self, "WHERE run_id = ? ORDER BY step", id).map(resolvingPath),
+        artifacts: try c.fetch(Artifact.self, "WHERE run_id = ?", id).map(resolvingPath),
         frameScoreGroups: groups)
     }
   }
@@ -206,7 +206,7 @@ extension Registry {
   }
 
   public func artifacts(runId: Int64) throws -> [Artifact] {
-    try read { c in try c.fetch(Artifact.self, "WHERE run_id = ?", runId).sorted { $0.path < $1.path } }
+    try read { c in try c.fetch(Artifact.self, "WHERE run_id = ?", runId).map(resolvingPath).sorted { $0.path < $1.path } }
   }
 
   /// The points of one series of a run, by step.
@@ -234,8 +234,8 @@ extension Registry {
     try read { c in
       guard let run = try c.fetchOne(Run.self, "WHERE id = ?", id) else { throw RegistryError.noSuchRun(id) }
       let files =
-        try c.strings("SELECT path FROM checkpoints WHERE run_id = ? ORDER BY step", id)
-        + c.strings("SELECT path FROM artifacts WHERE run_id = ? ORDER BY path", id)
+        (try c.strings("SELECT path FROM checkpoints WHERE run_id = ? ORDER BY step", id)
+        + c.strings("SELECT path FROM artifacts WHERE run_id = ? ORDER BY path", id)).map(fileRoot.resolved)
       let points = Int(try c.int("SELECT COUNT(*) FROM series_points WHERE run_id = ?", id) ?? 0)
       let scores = Int(try c.int("SELECT COUNT(*) FROM frame_scores WHERE run_id = ?", id) ?? 0)
       return DeletionPlan(run: run, files: files, seriesPoints: points, frameScores: scores)

@@ -99,6 +99,8 @@ public final class Registry: @unchecked Sendable {
   public let path: String
   public let options: RegistryOptions
   let database: SQLDatabase
+  /// Where relative stored file paths are rooted, and where runs keep their folders (FileRoot.swift).
+  public let fileRoot: FileRoot
   /// Runs marked interrupted when this handle was opened.
   public private(set) var reapedOnOpen: [Int64] = []
 
@@ -120,13 +122,17 @@ public final class Registry: @unchecked Sendable {
       }
       database = pg
       path = pg.location
+      fileRoot = try Registry.fileRoot(location: location, database: pg, postgresStem: pg.registryStem)
     } else {
       if !options.createIfMissing && !FileManager.default.fileExists(atPath: location) {
         throw RegistryError.missing(path: location)
       }
       database = try SQLiteDatabase(path: location, busyTimeout: options.busyTimeout)
       path = location
+      fileRoot = try Registry.fileRoot(location: location, database: database, postgresStem: nil)
     }
+    // Once per pre-v6 registry: paths stored relative to the working folder move to the root.
+    do { try Registry.rebaseLegacyPaths(database, root: fileRoot) } catch RegistryError.readOnly {}
     if options.reapOnOpen {
       // A read-only registry is looked at as it is: runs whose process died stay `running` in it.
       do { reapedOnOpen = try reapInterrupted() } catch RegistryError.readOnly {}
@@ -323,7 +329,7 @@ public final class Registry: @unchecked Sendable {
     guard let r = try read({ c in try c.fetchOne(Run.self, "WHERE id = ?", id) }) else {
       throw RegistryError.noSuchRun(id)
     }
-    return r
+    return resolvingPaths(r)
   }
 
   /// Puts an interrupted or failed run back in the queue, to restart from its latest
@@ -353,7 +359,7 @@ public final class Registry: @unchecked Sendable {
       run.resumeFrom = latest?.path
       run.error = nil
       try c.update(run, key: ["id"])
-      return run
+      return resolvingPaths(run)
     }
   }
 }

@@ -258,7 +258,7 @@ extension Registry {
   public func addCheckpoint(runId: Int64, step: Int64, path: String) throws -> Checkpoint {
     let (sha, bytes) = try fileDigest(path)
     let c = Checkpoint(
-      id: UUID().uuidString.lowercased(), runId: runId, step: step, path: path, sha256: sha,
+      id: UUID().uuidString.lowercased(), runId: runId, step: step, path: fileRoot.stored(path), sha256: sha,
       bytes: bytes, createdAt: Sys.now())
     try write { db in try db.insert(c) }
     return c
@@ -269,14 +269,16 @@ extension Registry {
   public func addArtifact(runId: Int64, kind: String, path: String) throws -> Artifact {
     let (sha, bytes) = try fileDigest(path)
     let a = Artifact(
-      id: UUID().uuidString.lowercased(), runId: runId, kind: kind, path: path, sha256: sha,
+      id: UUID().uuidString.lowercased(), runId: runId, kind: kind, path: fileRoot.stored(path), sha256: sha,
       bytes: bytes, createdAt: Sys.now())
     try write { db in try db.insert(a) }
     return a
   }
 
   private func fileDigest(_ path: String) throws -> (String, Int64) {
-    guard FileManager.default.fileExists(atPath: path) else { return ("", 0) }
+    // A folder (a frame folder recorded as a whole) has no digest; reading it as a file would trap.
+    var isFolder: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue else { return ("", 0) }
     return try SHA256.hexAndSize(ofFile: path)
   }
 }

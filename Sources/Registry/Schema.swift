@@ -17,9 +17,10 @@ public enum RegistrySchema {
   /// Identifies a LandmarkLab registry in the SQLite header (`PRAGMA application_id`): 'LMLB'.
   public static let applicationID: Int32 = 0x4C4D_4C42
   /// Bumped with every migration; stored in `registry_info.schema_version`.
-  public static let version = 5
+  public static let version = 6
   /// Every migration this build knows, in order.
   public static let migrationNames = ["v1-initial-schema", "v2-run-attempt-time", "v3-sweeps", "v4-scheduler-jobs", "v5-resume-step-frame-index",
+    "v6-paths-relative-to-registry",
   ]
 
   /// Refuses a registry written by a newer lmlab: a migration this build does not know, or a
@@ -188,6 +189,13 @@ public enum RegistrySchema {
     // used to re-derive from frame ranks: existing rows get exactly that rank.
     m.registerMigration("v5-resume-step-frame-index") { db in
       for s in RegistrySchema.v5Statements { try db.execute(sql: s) }
+    }
+    // File paths were stored relative to the working folder; from v6 they are relative to the
+    // registry's file root (FileRoot.swift). This marks the registry's paths as the old kind;
+    // `Registry.rebaseLegacyPaths`, which needs the file system, rewrites them on open and sets
+    // `path_base` to 'registry'.
+    m.registerMigration("v6-paths-relative-to-registry") { db in
+      for s in RegistrySchema.v6Statements { try db.execute(sql: s) }
     }
     return m
   }

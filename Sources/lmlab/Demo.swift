@@ -8,7 +8,10 @@ struct Demo: ParsableCommand {
     abstract: "Synthetic data → landmarks → keypoints → dynamics → prediction and interpolation → scores; resumable.")
 
   @OptionGroup var global: GlobalOptions
-  @Option(help: "Output folder (frame folders and the report): new, empty, or an earlier demo's (continued).")
+  @Option(
+    help:
+      "Output folder (frame folders, the report and, unless --registry or $LMLAB_REGISTRY names one, the registry lmlab.sqlite and its run folders): new, empty, or an earlier demo's (continued)."
+  )
   var out = "reports/demo"
   @Flag(help: "Use --out even when it holds files the demo did not write (its stage folders there are replaced).")
   var force = false
@@ -24,7 +27,6 @@ struct Demo: ParsableCommand {
   var minutes: Double?
 
   func run() throws {
-    let registry = try global.openRegistry(mustExist: false)
     var r = try DemoRequest.presets()
     r.out = out
     r.force = force
@@ -33,6 +35,8 @@ struct Demo: ParsableCommand {
     r.dynamicsOverrides = dynamicsSet
     r.lpipsWeights = lpipsWeights
     r.minutes = minutes
+    LMLabLogging.bootstrap(verbose: global.verbose)
+    let registry = try DemoRegistry.open(r, flag: global.registry)
     let result = try DemoPipeline.run(r, registry: registry)
     print(try DemoHeadline(result, registry: registry).text)
     for s in result.stages {

@@ -35,5 +35,6 @@ struct RegistryCopyCommand: ParsableCommand {
     print(copy.table)
     if let mismatch = copy.mismatch { throw ValidationError(mismatch) }
     print(copy.summary)
+    print(copy.filesSummary)
   }
 }

@@ -14,3 +14,26 @@ func lmlabBinary() throws -> String {
   }
   throw ProcessFailure("lmlab is not built next to the tests (looked in \(dirs.map(\.path))): swift build --build-tests")
 }
+
+/// Runs `lmlab args` (or `binary`) in working folder `cwd` to its end: its output (stdout and
+/// stderr), and a failure naming the command when it does not exit 0.
+@discardableResult
+func runLmlab(
+  _ args: [String], in cwd: String, binary: String? = nil, environment: [String: String]? = nil, within seconds: Double = 300,
+  file: StaticString = #filePath, line: UInt = #line
+) throws -> String {
+  let p = Process()
+  p.executableURL = URL(fileURLWithPath: try binary ?? lmlabBinary())
+  p.arguments = args
+  p.currentDirectoryURL = URL(fileURLWithPath: cwd)
+  if let environment { p.environment = environment }
+  let pipe = Pipe()
+  p.standardOutput = pipe
+  p.standardError = pipe
+  try p.run()
+  let what = "lmlab " + args.joined(separator: " ") + " (in \(cwd))"
+  let text = try LineReader(pipe).readToEnd(within: seconds, what)
+  try waitForExit(p, within: 30, what)
+  assertExitedCleanly(p, what, output: text, file: file, line: line)
+  return text
+}

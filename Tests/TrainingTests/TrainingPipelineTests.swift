@@ -76,7 +76,7 @@ final class TrainingPipelineTests: XCTestCase {
     XCTAssertEqual(la, try losses(registry, b.runId), "resumed run's losses differ from the uninterrupted run's")
   }
 
-  /// Two registries whose runs share a folder: the second's run 1 refuses runs/1, which holds
+  /// Two registries whose runs share a save_path: the second's run 1 refuses runs/1, which holds
   /// the first's checkpoints, instead of overwriting them; the first's files are untouched.
   func testANewRunRefusesAFolderHoldingAnotherRunsCheckpoints() throws {
     let first = try Registry(path: dir + "/first.sqlite")

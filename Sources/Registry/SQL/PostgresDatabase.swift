@@ -11,6 +11,8 @@ public final class PostgresDatabase: SQLDatabase, @unchecked Sendable {
   public let location: String
 
   private let url: PostgresURL
+  /// What the registry's run folders are named after (`runs-<stem>`): the database, and the schema when one is given.
+  var registryStem: String { url.database + (url.schema.map { "-" + $0 } ?? "") }
   private let connectTimeout: TimeInterval
   private let tls: PostgresConnection.Configuration.TLS
   /// Our own single event loop, so close() can shut it down without touching anyone else's.

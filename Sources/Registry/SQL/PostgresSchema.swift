@@ -98,6 +98,13 @@ extension RegistrySchema {
       ]
     ),
     ("v5-resume-step-frame-index", v5Statements),
+    ("v6-paths-relative-to-registry", v6Statements),
+  ]
+
+  /// v6 is the same plain SQL on both engines.
+  static let v6Statements = [
+    "INSERT INTO registry_info (key, value) VALUES ('path_base', 'working-folder')",
+    "UPDATE registry_info SET value = '6' WHERE key = 'schema_version'",
   ]
 
   /// v5 is the same plain SQL on both engines.

@@ -68,6 +68,11 @@ final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
         throw RegistryError.cannotOpen(path: path, detail: e.message ?? "\(e.resultCode)")
       }
     } else {
+      // A new file in a folder that is not there: say so, not "read-only".
+      let folder = Paths.folder(of: path)
+      if state == .new, !FileManager.default.fileExists(atPath: folder) {
+        throw RegistryError.cannotOpen(path: path, detail: "its folder \(folder) does not exist (lmlab creates the file, not the folder)")
+      }
       if readOnly { throw RegistryError.readOnly(path: path, action: state == .new ? "create it" : "bring its schema up to date") }
       try migrate(try writer())
     }

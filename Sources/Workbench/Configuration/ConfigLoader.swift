@@ -83,6 +83,7 @@ public enum ConfigLoader {
 
   /// A config or spec file's text: a regular file (a FIFO would block), of sane size, in UTF-8.
   static func readText(_ path: String) throws -> String {
+    if let text = ExperimentsFolder.builtInText(path) { return text }
     let data: Data
     do { data = try FileKind.read(path, maxBytes: maxFileBytes) } catch let e as InputRefused {
       throw ConfigError.unreadable(path: path, detail: e.reason(without: path))

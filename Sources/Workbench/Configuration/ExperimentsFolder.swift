@@ -1,6 +1,7 @@
 // ExperimentsFolder: where the shipped experiment configs are — `$LMLAB_EXPERIMENTS`, else an
 // `Experiments/` folder in the working folder or one of its parents (a checkout), else the one
-// installed beside the binary (`make install`: PREFIX/share/lmlab/Experiments).
+// installed beside the binary (`make install`: PREFIX/share/lmlab/Experiments), else the copies
+// built into the binary (ShippedConfigs, named `(built in)/NAME.yaml`), so the demo runs anywhere.
 import Foundation
 
 public enum ExperimentsFolder {
@@ -22,12 +23,31 @@ public enum ExperimentsFolder {
       if up.path == dir.path { break }
       dir = up
     }
-    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-    let installed = binary.deletingLastPathComponent().appendingPathComponent("share/lmlab/Experiments").path
+    let installed = installedFolder(binary: executablePath())
     if holdsConfigs(installed) { return installed }
-    throw ConfigError.unreadable(
-      path: "Experiments",
-      detail: "no Experiments/ folder with the shipped configs in the working folder or its parents, none installed at "
-        + "\(installed) (make install), and $LMLAB_EXPERIMENTS is not set")
+    return builtIn
+  }
+
+  /// The folder name of the configs built into the binary: `(built in)/landmarks-learn.yaml`
+  /// reads ShippedConfigs' copy (a run records that name as its config's source).
+  public static let builtIn = "(built in)"
+
+  /// The built-in text of `path` when it names one (`(built in)/NAME`) and no such file exists.
+  static func builtInText(_ path: String) -> String? {
+    guard path.hasPrefix(builtIn + "/"), !FileManager.default.fileExists(atPath: path) else { return nil }
+    return ShippedConfigs.files[String(path.dropFirst(builtIn.count + 1))]
+  }
+
+  /// `PREFIX/share/lmlab/Experiments` for a binary at `PREFIX/bin/lmlab` (symbolic links followed).
+  static func installedFolder(binary: String) -> String {
+    URL(fileURLWithPath: binary).resolvingSymlinksInPath().deletingLastPathComponent().deletingLastPathComponent()
+      .appendingPathComponent("share/lmlab/Experiments").path
+  }
+
+  /// This process's executable. NOTE: argv[0] is a bare `lmlab` when the binary was found on
+  /// $PATH, which would be taken relative to the working folder; /proc/self/exe is the file itself.
+  static func executablePath() -> String {
+    if let p = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"), p.hasPrefix("/") { return p }
+    return CommandLine.arguments[0]
   }
 }

@@ -73,11 +73,10 @@ public enum DemoPipeline {
     return s
   }
 
-  public static func run(_ r: DemoRequest, registry: Registry, print out: @escaping (String) -> Void = { Swift.print($0) }) throws
-    -> DemoResult
-  {
-    // Each config is loaded once; the dynamics config is read over the landmark config, as a
-    // dynamics run's config is read over its landmark run's.
+  /// The demo's two configs as it trains them (the dynamics config read over the landmark config,
+  /// as a dynamics run's is read over its landmark run's; `--minutes` applied). Checked before
+  /// anything is written: a bad config or `--set` leaves no folder behind.
+  public static func configs(_ r: DemoRequest, print out: (String) -> Void = { _ in }) throws -> (LoadedConfig, LoadedConfig) {
     var landmarks = try ConfigLoader.load(file: r.landmarksConfig, overrides: r.landmarkOverrides)
     let landmarkSteps = landmarks.config.run.maxSteps
     if let m = r.minutes { try scaleLandmarks(&landmarks, toMinutes: m, r) }
@@ -91,6 +90,13 @@ public enum DemoPipeline {
           + "the \(formatMinutes(DemoRequest.budgetMinutes))-minute recipe: landmarks \(landmarkSteps) → \(landmarks.config.run.maxSteps) "
           + "steps, dynamics \(dynamicsSteps) → \(dynamics.config.dynamics.dynSteps) steps")
     }
+    return (landmarks, dynamics)
+  }
+
+  public static func run(_ r: DemoRequest, registry: Registry, print out: @escaping (String) -> Void = { Swift.print($0) }) throws
+    -> DemoResult
+  {
+    let (landmarks, dynamics) = try configs(r, print: out)
     // The demo fills `out` stage by stage and continues there after an interruption: a folder it
     // did not start (no demo marker) is refused, so its stages never replace the user's files.
     try OutputFolder.claim(r.out, command: "demo", force: r.force)

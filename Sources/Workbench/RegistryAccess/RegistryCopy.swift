@@ -1,6 +1,8 @@
 // `lmlab registry copy --from A --to B`: a whole registry into an empty one, any backend to any
 // backend, with a progress line every few seconds, then the table of checks (rows and sha256
-// of every table on both sides). A destination file made only for a copy that failed is removed.
+// of every table on both sides), then the files the rows name relative to the source's folder
+// copied to the same place under the destination's (what is left behind is listed). A
+// destination file made only for a copy that failed is removed.
 import Foundation
 import Registry
 
@@ -14,6 +16,10 @@ public struct RegistryCopyResult: Sendable {
   public var sourcePath: String
   public var destinationPath: String
   public var seconds: Double
+  /// The files the rows name, carried to the destination's folder (Registry.carryFiles).
+  public var files: FileCarry
+  /// What happened to the files, in one line.
+  public var filesSummary: String { files.summary }
 
   /// Why the copy is not to be trusted, or nil.
   public var mismatch: String? {
@@ -65,6 +71,7 @@ public enum RegistryCopy {
       }
       throw error
     }
+    let files = try source.carryFiles(to: destination)
     try destination.close()
     try source.close()
     var table = TextTable(header: ["table", "rows", "copied", "sha256 (source)", "check"])
@@ -78,6 +85,6 @@ public enum RegistryCopy {
       table: table.render(), mismatched: tables.filter { !$0.matches }.map(\.table),
       rows: tables.reduce(0) { $0 + $1.sourceRows }, sourcePath: source.path,
       destinationPath: destination.path,
-      seconds: Date().timeIntervalSince(start))
+      seconds: Date().timeIntervalSince(start), files: files)
   }
 }

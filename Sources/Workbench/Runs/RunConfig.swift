@@ -4,7 +4,8 @@
 import ConfigSchema
 
 public struct RunConfig: ConfigSection {
-  /// Where run folders go ('' = runs/, beside the working folder).
+  /// Where run folders go ('' = runs-<registry stem>/ beside the registry file; a relative path
+  /// is relative to the working folder).
   public var savePath = ""
   public var seed = 0
   public var epochs = 2000
@@ -22,7 +23,7 @@ public struct RunConfig: ConfigSection {
   public static let sectionName = "run"
   public static let reader = "Workbench training run (RunLifecycle, KeypointProbe)"
   public static let fields: [ConfigField<RunConfig>] = [
-    .string("save_path", \.savePath, "where run folders go ('' = runs/<run id>)"),
+    .string("save_path", \.savePath, "where run folders go ('' = runs-<registry stem>/<run id> beside the registry)"),
     .int("seed", \.seed, 0...Int(Int32.max), "random seed (model init, pair and window draws, the synthetic set)"),
     .int("epochs", \.epochs, 1...1_000_000, "landmark training epochs, when max_steps is 0"),
     .int("max_steps", \.maxSteps, 0...100_000_000, "landmark training steps (0 = epochs decide)"),

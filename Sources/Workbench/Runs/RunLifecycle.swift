@@ -59,13 +59,15 @@ final class RunLifecycle {
     summary = TrainSummary(runId: handle.runId, status: .running, steps: 0)
   }
 
-  /// The run's folder (`save_path`/ID, default runs/ID), created. A run that starts for the
+  /// The run's folder (`save_path`/ID; default `<registry folder>/runs-<registry stem>/ID`, so
+  /// the folders move with the registry and two registries in one folder keep theirs apart;
+  /// Registry/FileRoot.swift), created. A run that starts for the
   /// first time refuses a folder that already holds checkpoints: they belong to another run of
   /// the same id, from another registry whose runs go to the same folder, and would be mixed
   /// with (or overwritten by) this one's.
   static func runDirectory(savePath: String, handle: RunHandle, resuming: Bool) throws -> String {
     let runId = handle.runId
-    let dir = savePath.isEmpty ? "runs/\(runId)" : (savePath as NSString).appendingPathComponent("\(runId)")
+    let dir = savePath.isEmpty ? handle.registry.fileRoot.runFolder(runId) : (savePath as NSString).appendingPathComponent("\(runId)")
     if !resuming, try handle.registry.run(runId).resumes == 0,
       let foreign = (try? FileManager.default.contentsOfDirectory(atPath: dir))?.sorted().first(where: { $0.hasSuffix(".h5") })
     {
