@@ -13,7 +13,7 @@ SCRATCH="${TEST_SCRATCH:-.build-test}"
 log="$(mktemp)"
 ci=0
 case "${CI:-}" in true | TRUE | True | 1 | yes) ci=1 ;; esac
-[ $ci -eq 1 ] && echo "tests: CI=$CI: a missing PostgreSQL, Slurm, Chromium or h5py fails its tests (outside CI they skip)"
+[ $ci -eq 1 ] && echo "tests: CI=$CI: a missing PostgreSQL, Slurm, Chromium, ffmpeg or h5py fails its tests (outside CI they skip)"
 # The registry tests also run on PostgreSQL when a server answers: the one scripts/dev-cluster.sh
 # started (make test starts it), unless LMLAB_TEST_POSTGRES already names one. When there is
 # none, what dev-cluster.sh says about it goes to the tests, which name it in their skip or failure.

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages LandmarkLab builds against, only when one is missing. With the
 # argument `test` also what the tests check against: python3-h5py/numpy (another HDF5 reader
-# of our files) and chromium (the report is rendered in a real browser).
+# of our files), chromium (the report is rendered in a real browser) and ffmpeg (the video tool).
 set -euo pipefail
 build=(libopenblas-dev libhdf5-dev libpng-dev libsqlite3-dev pkg-config)
 # Test-only: without these the h5py cross-checks skip; a check that skips cannot fail.
 interop=()
-[ "${1:-}" = "test" ] && interop=(python3-h5py python3-numpy chromium)
+# ffmpeg: the test of Experiments/tools/video_to_frame_folders.sh makes and cuts a small video.
+[ "${1:-}" = "test" ] && interop=(python3-h5py python3-numpy chromium ffmpeg)
 missing() {
   for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"
@@ -15,7 +16,7 @@ missing() {
 if ! command -v apt-get >/dev/null || ! command -v dpkg-query >/dev/null; then
   # No Debian package manager: the build needs the libraries from elsewhere, and run-tests.sh
   # reports the h5py and Chromium checks as skipped with their reasons (failed under CI=true).
-  echo "setup: apt-get/dpkg-query not found; install ${build[*]}, chromium and python3 with h5py+numpy yourself," \
+  echo "setup: apt-get/dpkg-query not found; install ${build[*]}, chromium, ffmpeg and python3 with h5py+numpy yourself," \
     "and start PostgreSQL and Slurm with scripts/dev-cluster.sh (Debian) or your own"
   exit 0
 fi

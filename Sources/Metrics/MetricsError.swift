@@ -17,11 +17,11 @@ public enum MetricsError: Error, Equatable, CustomStringConvertible, LocalizedEr
   public var description: String {
     switch self {
     case .lpipsWeightsMissing(let net, let looked):
-      let where_ = looked.isEmpty ? "" : " (looked for \(looked.joined(separator: ", ")))"
-      return "lpips-\(net) is unavailable: no weights file\(where_). Make one with "
-        + "`python3 Experiments/tools/export_lpips_weights.py --net \(net) --out lpips_\(net).h5` on a machine "
-        + "where torchvision can load its ImageNet-pretrained \(net) weights (they cannot be downloaded here), "
-        + "then pass it with --lpips-weights."
+      let where_ = looked.isEmpty ? "" : " (looked at \(looked.joined(separator: ", ")))"
+      return "lpips-\(net) is unavailable: no weights file\(where_); make one with "
+        + "`python3 Experiments/tools/export_lpips_weights.py --net \(net) --out weights/lpips_\(net).h5` "
+        + "(needs torch, torchvision, lpips and h5py, and torchvision's ImageNet \(net) weights) "
+        + "and put it in one of those places."
     case .lpipsWeights(let p, let k, let r): return "\(p): LPIPS weights `\(k)`: \(r)"
     case .lpipsWrongFile(let p, let r): return "\(p): not usable as LPIPS weights: \(r)"
     case .regression(let r): return "keypoint regression: \(r)"

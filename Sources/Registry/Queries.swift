@@ -230,6 +230,11 @@ extension Registry {
     public var frameScores: Int
   }
 
+  /// The runs whose parent is `id`, oldest first (what `runs delete` must not orphan).
+  public func childRuns(of id: Int64) throws -> [Run] {
+    try read { c in try c.fetch(Run.self, "WHERE parent_id = ? ORDER BY id", id) }
+  }
+
   public func planDeletion(_ id: Int64) throws -> DeletionPlan {
     try read { c in
       guard let run = try c.fetchOne(Run.self, "WHERE id = ?", id) else { throw RegistryError.noSuchRun(id) }

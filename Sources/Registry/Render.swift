@@ -72,6 +72,15 @@ public enum RunFormat {
     return out
   }
 
+  /// What the run read: its `dataset` and `dataset_path` params ("frames /data/street"; the
+  /// synthetic set has no path), and the fingerprint when one was recorded.
+  static func datasetText(_ d: RunDetail) -> String {
+    let param = { (key: String) in d.params.first { $0.key == key }?.text }
+    var parts = [param("dataset"), param("dataset_path")].compactMap { $0 }.filter { !$0.isEmpty }
+    if let f = d.run.datasetFingerprint { parts.append("(fingerprint \(f))") }
+    return parts.isEmpty ? "-" : parts.joined(separator: " ")
+  }
+
   public static func detail(_ d: RunDetail) -> String {
     let r = d.run
     var lines: [String] = []
@@ -90,7 +99,7 @@ public enum RunFormat {
     lines.append("  host         \(r.host)\(r.pid.map { "  pid \($0)" } ?? "")")
     lines.append("  seed         \(r.seed.map(String.init) ?? "-")")
     lines.append("  git commit   \(r.gitCommit ?? "-")")
-    lines.append("  dataset      \(r.datasetFingerprint ?? "-")")
+    lines.append("  dataset      \(datasetText(d))")
     lines.append("  config hash  \(r.configHash)")
     lines.append("  command      \(r.commandLine)")
     if let e = r.error { lines.append("  error        \(e)") }

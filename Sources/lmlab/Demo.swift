@@ -18,7 +18,7 @@ struct Demo: ParsableCommand {
   @Option(help: "Experiment the demo's runs are filed under.") var experiment = "demo"
   @Option(name: .customLong("set"), help: "Landmark config override key=value (repeatable).") var landmarkSet: [String] = []
   @Option(name: .customLong("dyn-set"), help: "Dynamics config override key=value (repeatable).") var dynamicsSet: [String] = []
-  @Option(help: "LPIPS weights file or folder (default: the usual places, else the repository's random-backbone test weights).")
+  @Option(help: "LPIPS weights file or folder (default: $LMLAB_LPIPS_WEIGHTS, else weights/ in the working folder; none found: LPIPS is not scored, one note says so).")
   var lpipsWeights: String?
   @Option(
     help: ArgumentHelp(

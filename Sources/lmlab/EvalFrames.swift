@@ -13,7 +13,7 @@ struct EvalFrames: ParsableCommand {
   @Option(help: "Method name written to the CSV.") var method: String = "method"
   @Option(help: "Comma-separated metrics: psnr, ssim, ssim-uniform, lpips-alex, lpips-vgg, lpips-squeeze, effnet-lite0-dist.")
   var metrics: String = "psnr,ssim"
-  @Option(help: "LPIPS weights: an HDF5 file or a folder of lpips_<net>.h5 (made by Experiments/tools/export_lpips_weights.py).")
+  @Option(help: "LPIPS weights: an HDF5 file or a folder of lpips_<net>.h5 (made by Experiments/tools/export_lpips_weights.py; default: $LMLAB_LPIPS_WEIGHTS, else weights/ in the working folder; an lpips metric without a file is an error naming them).")
   var lpipsWeights: String?
   @Option(help: "Write the per-frame CSV (method,sequence,frame,metric,value) here.") var csv: String?
 

@@ -33,7 +33,7 @@ struct Report: ParsableCommand {
       "Output folder: a new or empty folder, or a report written before (replaced only once the new report is complete); any other folder is refused.")
   var out: String
   @Flag(help: "Replace --out even when it holds files this command did not write (they are deleted).") var force = false
-  @Option(help: "Metric the worst-case galleries rank by (default: the first LPIPS, else SSIM).") var metric: String?
+  @Option(help: "Metric the worst-case galleries rank by (default: a calibrated lpips-<net>, else effnet-lite0-dist, else any LPIPS, else SSIM, else PSNR).") var metric: String?
   @Option(help: "Worst sequences per method.") var top = 3
   @Option(help: "Page title.") var title = "LandmarkLab report"
 
@@ -53,7 +53,7 @@ struct Worst: ParsableCommand {
 
   @OptionGroup var global: GlobalOptions
   @Option(parsing: .upToNextOption, help: "Predict, import-predictions or interpolate run ids.") var runs: [Int64]
-  @Option(help: "Ranking metric (default: the first LPIPS, else SSIM).") var metric: String?
+  @Option(help: "Ranking metric (default: a calibrated lpips-<net>, else effnet-lite0-dist, else any LPIPS, else SSIM, else PSNR).") var metric: String?
   @Option(help: "Worst sequences per method.") var top = 3
   @Option(help: "Output folder: a new or empty folder, or one this command wrote before; any other folder is refused.")
   var out: String

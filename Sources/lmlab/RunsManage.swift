@@ -36,7 +36,8 @@ func resumeRun(_ id: String, queueOnly: Bool, global: GlobalOptions) throws {
 struct RunsDelete: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "delete",
-    abstract: "Delete a run, everything recorded under it, and its checkpoint and artifact files.")
+    abstract: "Delete a run, everything recorded under it, and its checkpoint and artifact files.",
+    discussion: "A run other runs were built on (a landmarks run under its dynamics runs, ...) is refused, naming them, unless --with-children deletes them too.")
 
   @OptionGroup var global: GlobalOptions
 
@@ -46,10 +47,13 @@ struct RunsDelete: ParsableCommand {
   @Flag(name: .shortAndLong, help: "Do not ask for confirmation.")
   var yes = false
 
+  @Flag(help: "Also delete every run built on this one (its children, their children, ...).")
+  var withChildren = false
+
   func run() throws {
     let runID = try parseRunID(id)
     let registry = try global.openRegistry()
-    let deletion = try RunDeletion.plan(runID, registry: registry)
+    let deletion = try RunDeletion.plan(runID, withChildren: withChildren, registry: registry)
     print(deletion.summary)
     for f in deletion.files { print("  \(f)") }
     if !yes {
@@ -61,6 +65,7 @@ struct RunsDelete: ParsableCommand {
       }
     }
     let removed = try deletion.execute(registry: registry)
-    print("deleted run \(runID) and \(removed) file(s)")
+    let also = deletion.descendants.isEmpty ? "" : ", its descendant run(s) \(deletion.descendants.map(String.init).joined(separator: ", "))"
+    print("deleted run \(runID)\(also) and \(removed) file(s)")
   }
 }

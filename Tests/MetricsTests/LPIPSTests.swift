@@ -67,6 +67,30 @@ final class LPIPSTests: XCTestCase {
       let text = "\(error)"
       XCTAssertTrue(text.contains("export_lpips_weights.py"), text)
       XCTAssertTrue(text.contains("lpips-vgg is unavailable"), text)
+      XCTAssertTrue(text.contains("/nonexistent/dir/lpips_vgg.h5"), text)
+    }
+  }
+
+  /// Without --lpips-weights the message names both default places, $LMLAB_LPIPS_WEIGHTS and
+  /// weights/ in the working folder, and the export command with its required --out.
+  func testMissingWeightsNamesTheDefaultPlaces() throws {
+    let saved = ProcessInfo.processInfo.environment["LMLAB_LPIPS_WEIGHTS"]
+    defer { if let saved { setenv("LMLAB_LPIPS_WEIGHTS", saved, 1) } else { unsetenv("LMLAB_LPIPS_WEIGHTS") } }
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lpips-env-\(getpid())").path
+    setenv("LMLAB_LPIPS_WEIGHTS", dir, 1)
+    guard !FileManager.default.fileExists(atPath: "weights/lpips_squeeze.h5") else {
+      throw XCTSkip("weights/lpips_squeeze.h5 exists in the working folder")
+    }
+    XCTAssertThrowsError(try LPIPSModel.locate(net: .squeeze)) { error in
+      let text = "\(error)"
+      XCTAssertTrue(text.contains("$LMLAB_LPIPS_WEIGHTS \(dir)/lpips_squeeze.h5"), text)
+      XCTAssertTrue(text.contains("weights/lpips_squeeze.h5 in the working folder"), text)
+      XCTAssertTrue(text.contains("--net squeeze --out weights/lpips_squeeze.h5"), text)
+      XCTAssertTrue(text.contains("torchvision"), text)
+    }
+    unsetenv("LMLAB_LPIPS_WEIGHTS")
+    XCTAssertThrowsError(try LPIPSModel.locate(net: .squeeze)) { error in
+      XCTAssertTrue("\(error)".contains("$LMLAB_LPIPS_WEIGHTS (not set)"), "\(error)")
     }
   }
 }

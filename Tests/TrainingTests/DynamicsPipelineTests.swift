@@ -110,6 +110,34 @@ final class DynamicsPipelineTests: XCTestCase {
     }
   }
 
+  /// `--extrapolate E` between frames F and G writes the frames strictly between them and then
+  /// G+1 … G+E (α > 1), never G itself; past a sequence's end it stops there with a note.
+  func testExtrapolateProducesFramesPastTo() throws {
+    let registry = try Registry(path: dir + "/reg.sqlite")
+    let lm = try landmarksRun(registry)
+    var r = InterpolateRequest(runId: lm, out: "\(dir)/extrap")
+    r.method = InterpolationMethod(name: "cholesky")!
+    (r.from, r.to, r.extrapolate) = (2, 8, 2)
+    let s = try InterpolationRun.run(r, registry: registry, print: { _ in })
+    XCTAssertEqual(Set(s.evaluation.pairs.map(\.frame)), [3, 4, 5, 6, 7, 9, 10], "between 2 and 8, then 9 and 10")
+    let sequence = try XCTUnwrap(s.evaluation.pairs.first?.sequence)
+    let written = try FileManager.default.contentsOfDirectory(atPath: "\(dir)/extrap/frames/\(sequence)").sorted()
+    XCTAssertEqual(written.count, 7, "\(written)")
+    // The landmark error of an extrapolated frame is a real error (the model's states at α > 1
+    // against the encoding of the true frame 9), not frame 8's own encoding (error 0).
+    let csv = try String(contentsOfFile: "\(dir)/extrap/scores.csv", encoding: .utf8)
+    let past = csv.split(separator: "\n").filter { $0.contains(",\(sequence),") && $0.contains("landmark-error-px") }
+      .filter { $0.split(separator: ",")[2] == "9" }
+    XCTAssertEqual(past.count, 1, csv)
+    XCTAssertGreaterThan(Double(past.first?.split(separator: ",").last ?? "") ?? 0, 0)
+
+    r.target.out = "\(dir)/extrap-end"
+    (r.from, r.to, r.extrapolate) = (2, 10, 3)  // 12-frame sequences: only frame 11 exists past 10
+    let e = try InterpolationRun.run(r, registry: registry, print: { _ in })
+    XCTAssertEqual(Set(e.evaluation.pairs.map(\.frame)), Set([3, 4, 5, 6, 7, 8, 9, 11]))
+    XCTAssertTrue(e.notes.contains { $0.contains("extrapolated 1 of 3 frames") }, "\(e.notes)")
+  }
+
   /// dyn_select best_val: the run records the checkpoint step with the lowest validation error
   /// among its checkpoints, and predictions load that checkpoint (not the last).
   func testBestValidationCheckpointIsSelectedAndUsed() throws {

@@ -103,23 +103,34 @@ public final class LPIPSModel {
   }
 
   /// Finds the weights file for `net`: `explicit` if given (a file, or a folder holding
-  /// lpips_<net>.h5), else $LMLAB_LPIPS_WEIGHTS (same rules), else ./weights/lpips_<net>.h5.
-  /// - Throws: `.lpipsWeightsMissing` with the places looked at and how to make a file.
+  /// lpips_<net>.h5), else $LMLAB_LPIPS_WEIGHTS (same rules), else ./weights/lpips_<net>.h5 (in
+  /// the working folder). These are the only places: no fallback weights are ever used.
+  /// - Throws: `.lpipsWeightsMissing` naming each place looked at and how to make a file.
   public static func locate(net: LPIPSNet, explicit: String? = nil) throws -> String {
     let fm = FileManager.default
     let fileName = "lpips_\(net.rawValue).h5"
-    var candidates: [String] = []
-    for base in [explicit, ProcessInfo.processInfo.environment["LMLAB_LPIPS_WEIGHTS"], "weights"].compactMap({ $0 }) {
+    func candidate(_ base: String) -> String {
       var isDir: ObjCBool = false
-      if fm.fileExists(atPath: base, isDirectory: &isDir), !isDir.boolValue {
-        candidates.append(base)
+      if fm.fileExists(atPath: base, isDirectory: &isDir), !isDir.boolValue { return base }
+      return (base as NSString).appendingPathComponent(fileName)
+    }
+    var looked: [String] = []
+    var candidates: [String] = []
+    if let explicit {
+      candidates = [candidate(explicit)]
+      looked = ["--lpips-weights \(candidates[0])"]
+    } else {
+      if let env = ProcessInfo.processInfo.environment["LMLAB_LPIPS_WEIGHTS"], !env.isEmpty {
+        candidates.append(candidate(env))
+        looked.append("$LMLAB_LPIPS_WEIGHTS \(candidates[0])")
       } else {
-        candidates.append((base as NSString).appendingPathComponent(fileName))
+        looked.append("$LMLAB_LPIPS_WEIGHTS (not set)")
       }
-      if explicit != nil { break }
+      candidates.append("weights/" + fileName)
+      looked.append("weights/\(fileName) in the working folder")
     }
     if let found = candidates.first(where: { fm.fileExists(atPath: $0) }) { return found }
-    throw MetricsError.lpipsWeightsMissing(net: net.rawValue, looked: candidates)
+    throw MetricsError.lpipsWeightsMissing(net: net.rawValue, looked: looked)
   }
 }
 

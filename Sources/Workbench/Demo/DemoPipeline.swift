@@ -21,7 +21,8 @@ public struct DemoRequest: Sendable {
   /// `key=value` overrides of the landmark and dynamics configs.
   public var landmarkOverrides: [String] = []
   public var dynamicsOverrides: [String] = []
-  /// LPIPS weights (nil: `LPIPSModel.locate`'s defaults, else the repository's random-backbone test weights).
+  /// LPIPS weights (nil: `LPIPSModel.locate`'s places). Without a file LPIPS is not scored
+  /// (one note naming those places), as in `predict`; effnet-lite0-dist is the perceptual metric.
   public var lpipsWeights: String?
   /// A time budget in minutes on 2 cores: both training stages' step counts are scaled by
   /// minutes / `budgetMinutes` (deterministic: the same budget gives the same runs and numbers
@@ -101,7 +102,9 @@ public enum DemoPipeline {
     // did not start (no demo marker) is refused, so its stages never replace the user's files.
     try OutputFolder.claim(r.out, command: "demo", force: r.force)
     var result = DemoResult()
-    result.lpipsWeights = r.lpipsWeights ?? defaultLPIPSWeights(near: r.landmarksConfig)
+    result.lpipsWeights = r.lpipsWeights
+    // Every frame stage notes the same missing LPIPS (or EfficientNet) weights: say it once.
+    let notes = NotesOnce(out)
     let overall = OverallProgress(stages: stages(), print: out)
     var options = TrainOptions()
     options.experiment = r.experiment
@@ -132,7 +135,7 @@ public enum DemoPipeline {
         q.target.experiment = r.experiment
         q.target.lpipsWeights = result.lpipsWeights
         let id = try frameStage(Prediction.runSpec(q, config: models.config, context: context, horizon: horizon), out: q.target.out, registry: registry, reused: &reused) {
-          try Prediction.run(q, registry: registry, print: out).runId
+          try Prediction.run(q, registry: registry, print: notes.print).runId
         }
         result.predictRuns.append((method.rawValue, id))
       }
@@ -144,7 +147,7 @@ public enum DemoPipeline {
       q.target.experiment = r.experiment
       q.target.lpipsWeights = result.lpipsWeights
       result.rolloutRun = try frameStage(Prediction.runSpec(q, config: models.config, context: context, horizon: longRollout), out: q.target.out, registry: registry, reused: &reused) {
-        let s = try Prediction.run(q, registry: registry, print: out)
+        let s = try Prediction.run(q, registry: registry, print: notes.print)
         if let v = s.validity { out("rollout \(longRollout): \(v.nonFinite) non-finite numbers, \(v.invalidCovariances) invalid covariances") }
         return s.runId
       }
@@ -156,7 +159,7 @@ public enum DemoPipeline {
         q.target.experiment = r.experiment
         q.target.lpipsWeights = result.lpipsWeights
         let id = try frameStage(InterpolationRun.runSpec(q, config: models.config), out: q.target.out, registry: registry, reused: &reused) {
-          try InterpolationRun.run(q, registry: registry, print: out).runId
+          try InterpolationRun.run(q, registry: registry, print: notes.print).runId
         }
         result.interpolateRuns.append((name, id))
       }
@@ -208,15 +211,6 @@ public enum DemoPipeline {
       if FileManager.default.fileExists(atPath: out) { try FileManager.default.removeItem(atPath: out) }
     }
     return try make()
-  }
-
-  /// LPIPS weights for the demo: the usual locations, else the repository's test weights (a
-  /// random AlexNet backbone: their scores are labelled lpips-alex-randombackbone).
-  static func defaultLPIPSWeights(near config: String) -> String? {
-    if (try? LPIPSModel.locate(net: .alex)) != nil { return nil }
-    let repo = Paths.parentFolder(of: Paths.parentFolder(of: config))
-    let p = repo + "/Tests/MetricsTests/Fixtures/lpips_alex.h5"
-    return FileManager.default.fileExists(atPath: p) ? p : nil
   }
 }
 
@@ -279,5 +273,17 @@ final class OverallProgress {
 
   func finish() {
     print("demo: all \(stages.count) stages done in \(ProgressReporter.formatDuration(Date().timeIntervalSince(started)))")
+  }
+}
+
+/// Passes lines on, but each "note: " line only the first time: the demo's frame stages all note
+/// the same missing weights.
+final class NotesOnce: @unchecked Sendable {
+  private var seen = Set<String>()
+  private let out: (String) -> Void
+  init(_ out: @escaping (String) -> Void) { self.out = out }
+  func print(_ line: String) {
+    if line.hasPrefix("note: ") && !seen.insert(line).inserted { return }
+    out(line)
   }
 }

@@ -2,7 +2,8 @@
 // encodes frames F and G; the frames between are the states of one interpolation scheme
 // (Dynamics' InterpolationScheme) decoded with the appearance of frame F, or the pixel
 // cross-fade of F and G. With `extrapolate` E > 0, E more frames continue past G at α > 1
-// (schemes that extrapolate only). Frames strictly between F and G (and past G) are written,
+// (frames G + 1 ... G + E; schemes that extrapolate only). Frames strictly between F and G (and
+// past G; never G itself) are written,
 // scored against the true frames and registered (FrameRunOutput), with the landmark error
 // against the encoding of the true frames for the state schemes. Default: first to last frame
 // of each sequence, as the report's Fig. 6.
@@ -109,8 +110,17 @@ public enum InterpolationRun {
         let span = g - f
         let extra = Swift.min(r.extrapolate, t - 1 - g)  // frames past G that have ground truth
         if extra < r.extrapolate { output.notes.append("\(name): extrapolated \(extra) of \(r.extrapolate) frames (the sequence ends)") }
-        let alphas = (1..<(span + extra)).map { Double($0) / Double(span) }  // past 1 for the extra frames
-        let truth = try source.frames(sequence: q, from: f + 1, count: alphas.count, size: s)  // frame f + 1 + j ↔ alphas[j]
+        // Offsets from F: the frames strictly between F and G, then G + 1 ... G + extra (α > 1);
+        // G itself (α = 1, its own encoding) is neither written nor scored.
+        let offsets = Array(1..<span) + Array((span + 1)..<(span + 1 + extra))
+        let alphas = offsets.map { Double($0) / Double(span) }
+        let between = try source.frames(sequence: q, from: f + 1, count: span - 1, size: s)
+        let truth =
+          extra == 0
+          ? between
+          : Tensor(
+            between.values + (try source.frames(sequence: q, from: g + 1, count: extra, size: s)).values,
+            shape: [alphas.count, 3, s, s])  // truth[j] is frame f + offsets[j]
         let first = try source.frames(sequence: q, from: f, count: 1, size: s)
         let last = try source.frames(sequence: q, from: g, count: 1, size: s)
         let frames: Tensor
@@ -128,10 +138,10 @@ public enum InterpolationRun {
           errors = PoseState.meanErrorPixels(states, decoder.encode(truth), imageSize: s)
         }
         for j in 0..<alphas.count {
-          let frame = source.frameNumber(sequence: q, index: f + 1 + j)
+          let frame = source.frameNumber(sequence: q, index: f + offsets[j])
           try output.write(frames, j, kind: "frames", sequence: name, frame: frame)
           try output.write(truth, j, kind: "truth", sequence: name, frame: frame)
-          output.scored(sequence: name, frame: frame, index: j + 1, landmarkError: errors?[j])
+          output.scored(sequence: name, frame: frame, index: offsets[j], landmarkError: errors?[j])
         }
         progress.update(step: done + 1)
       }

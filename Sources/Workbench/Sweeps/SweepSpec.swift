@@ -66,6 +66,14 @@ public struct SweepSpec: Sendable {
   public var rankField: String
   public var rankGoal: MetricGoal
   public var maxResumes: Int64 = 10
+  /// Where each config key (set, grid, random) and `base`, `landmarks_run`, `landmarks_sweep`
+  /// stand in the spec (":line:column"): errors found later, when trials are loaded, name it.
+  public var marks: [String: String] = [:]
+
+  /// "FILE:LINE:COL KEY" for a key the spec names, else "FILE" (the key comes from the base).
+  func location(_ key: String) -> String {
+    marks[key].map { "\(path)\($0) \(key)" } ?? path
+  }
 
   /// Most trials one sweep may have (a cluster sweep of thousands fits; a typo of a billion does not).
   public static let maxTrials = 10_000
@@ -139,11 +147,13 @@ public struct SweepSpec: Sendable {
       goal = v
     }
     var spec = SweepSpec(name: name, path: path, text: text, trainer: trainer, rankField: rankField, rankGoal: goal)
+    for key in ["base", "landmarks_run", "landmarks_sweep"] { if let n = fields[key] { spec.marks[key] = ConfigLoader.mark(n) } }
     if let b = fields["base"] { spec.base = try p.resolveFile(try p.string(b, "base"), b) }
     if let s = fields["set"] {
       guard let m = s.mapping else { throw p.error(s, "set must be a mapping of config keys to values") }
       for (k, v) in m {
         let key = try p.configKey(k, section: "set")
+        spec.marks[key.name] = ConfigLoader.mark(k)
         spec.fixed.append((key.name, try p.typedValue(v, key: key, section: "set")))
       }
     }
@@ -152,6 +162,7 @@ public struct SweepSpec: Sendable {
       if m.count == 0 { throw p.error(g, "grid is empty") }
       for (k, v) in m {
         let key = try p.configKey(k, section: "grid")
+        spec.marks[key.name] = ConfigLoader.mark(k)
         spec.grid.append((key.name, try p.gridValues(v, key: key)))
       }
     }
@@ -324,6 +335,7 @@ struct SpecReader {
     for (k, v) in keys {
       let configKey = try configKey(k, section: "random.keys")
       let key = configKey.name
+      spec.marks[key] = ConfigLoader.mark(k)
       guard let dm = v.mapping, dm.count == 1, let (kind, arg) = dm.first.map({ ($0.key.string ?? "", $0.value) }) else {
         throw error(v, "random \(key): expected {uniform|log_uniform|int_uniform: [lo, hi]} or {choice: [...]}")
       }

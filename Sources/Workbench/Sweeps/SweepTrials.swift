@@ -94,21 +94,32 @@ extension SweepSpec {
         baseConfig = try ConfigLoader.load(file: base)
       }
     } catch {
-      throw SweepSpecError("\(path): base config: \(error)")
+      throw SweepSpecError("\(location(landmarksRun != nil ? "landmarks_run" : "base")): \(error)")
     }
     var trials: [SweepTrial] = []
     var seen: [String: String] = [:]
     for (i, a) in points.enumerated() {
       let label = a.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+      let trial = "trial \(i + 1) (\(label.isEmpty ? "base config" : label))"
       var loaded = baseConfig
       do {
-        for (key, value) in fixed { try ConfigLoader.apply(key, value, at: "\(path): set", to: &loaded.config) }
-        for (key, value) in a { try ConfigLoader.apply(key, value, at: "\(path): \(key)", to: &loaded.config) }
-        try ConfigLoader.validate(loaded.config, at: path)
+        for (key, value) in fixed { try ConfigLoader.apply(key, value, at: "\(location(key)) (set)", to: &loaded.config) }
+        for (key, value) in a { try ConfigLoader.apply(key, value, at: "\(location(key)), \(trial)", to: &loaded.config) }
+        do { try ConfigLoader.validate(loaded.config, at: path) } catch ConfigError.badValue(let key, let value, let expected, _) {
+          throw ConfigError.badValue(key: key, value: value, expected: expected, at: "\(location(key)), \(trial)")
+        } catch ConfigError.inconsistent(let message, _) {
+          // Name the spec's key the message is about, else the first of the trial's keys.
+          let given = (a.map(\.key) + fixed.map(\.key)).filter { marks[$0] != nil }
+          let key = given.first { message.hasPrefix($0 + " ") || message.contains(" \($0)") } ?? given.first
+          throw ConfigError.inconsistent(message: message, at: "\(key.map(location) ?? path), \(trial)")
+        }
         loaded.sources.append("\(path)" + (label.isEmpty ? "" : " [\(label)]"))
         if let lr = landmarksRun { loaded = try DynamicsTraining.plan(loaded, landmarksRun: lr, registry: registry!).loaded }
+      } catch let e as ConfigError {
+        throw SweepSpecError("\(e)")
       } catch {
-        throw SweepSpecError("\(path): trial \(i + 1) (\(label.isEmpty ? "base config" : label)): \(error)")
+        let key = a.map(\.key).first { marks[$0] != nil }
+        throw SweepSpecError("\(key.map(location) ?? path), \(trial): \(error)")
       }
       // Two points giving one config (e.g. a grid value equal to the base) would be one run.
       if let other = seen[loaded.config.hash] {
@@ -122,7 +133,11 @@ extension SweepSpec {
     if trainer == .landmarks {
       var opened = Set<String>()
       for t in trials where !t.loaded.config.data.datasetPath.isEmpty && opened.insert(t.loaded.config.data.datasetPath).inserted {
-        do { _ = try TrainSetup.dataset(t.loaded.config) } catch { throw SweepSpecError("\(path): \(error)") }
+        do { _ = try TrainSetup.dataset(t.loaded.config) } catch {
+          // The folder comes from the spec's dataset_path, else from its base config.
+          let at = marks["dataset_path"] != nil ? location("dataset_path") : marks["base"] != nil ? location("base") : path
+          throw SweepSpecError("\(at): \(error)")
+        }
       }
     }
     return SweepPlan(spec: self, trials: trials, landmarksRun: landmarksRun)
@@ -135,18 +150,18 @@ extension SweepSpec {
       do {
         _ = try DynamicsSetup.finishedRun(id, kind: LandmarkTraining.runKind, registry: registry, role: "landmarks_run")
       } catch {
-        throw SweepSpecError("\(path): \(error)")
+        throw SweepSpecError("\(location("landmarks_run")): \(error)")
       }
       return id
     case .sweep(let text)?:
       let s: Sweep
-      do { s = try registry.sweep(text) } catch { throw SweepSpecError("\(path): landmarks_sweep: \(error)") }
+      do { s = try registry.sweep(text) } catch { throw SweepSpecError("\(location("landmarks_sweep")): \(error)") }
       guard s.record.trainer == Trainer.landmarks.rawValue else {
-        throw SweepSpecError("\(path): landmarks_sweep '\(text)' is a \(s.record.trainer) sweep")
+        throw SweepSpecError("\(location("landmarks_sweep")): '\(text)' is a \(s.record.trainer) sweep")
       }
       let status = try SweepStatus.load(s, registry: registry)
       guard let best = status.best else {
-        throw SweepSpecError("\(path): landmarks_sweep '\(s.name)' has no finished trial with \(s.record.rankField) yet")
+        throw SweepSpecError("\(location("landmarks_sweep")): '\(s.name)' has no finished trial with \(s.record.rankField) yet")
       }
       return best.run.id
     case nil:
