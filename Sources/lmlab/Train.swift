@@ -17,7 +17,7 @@ struct TrainLandmarks: ParsableCommand {
   @OptionGroup var global: GlobalOptions
 
   // Optional: `--set` alone over the defaults is enough (README: `--set dataset=frames ...`).
-  @Option(help: "Experiment config (YAML), e.g. Experiments/landmarks-demo.yaml (default: the defaults alone).")
+  @Option(help: "Experiment config (YAML), e.g. Experiments/landmarks-demo.yaml; a shipped config by name (landmarks-demo) from any folder (default: the defaults alone).")
   var config: String?
   @Option(name: .customLong("set"), help: "Override a config key: --set key=value (repeatable).") var overrides: [String] = []
   @Option(help: "Run name (default: the config file's name, else 'landmarks').") var name: String?

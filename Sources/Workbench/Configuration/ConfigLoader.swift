@@ -54,6 +54,7 @@ public enum ConfigLoader {
   ) throws -> LoadedConfig {
     var config = base ?? ExperimentConfig()
     var sources = [base == nil ? "defaults" : baseName]
+    let file = file.map { ExperimentsFolder.resolve(config: $0) }
     if let f = file {
       try apply(yamlFile: f, to: &config)
       sources.append(f)

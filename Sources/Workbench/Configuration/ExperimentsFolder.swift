@@ -28,6 +28,19 @@ public enum ExperimentsFolder {
     return builtIn
   }
 
+  /// A `--config` path as given when it exists; else, when it names a shipped config (`NAME`,
+  /// `NAME.yaml` or `Experiments/NAME.yaml`, as the README writes them from the checkout), that
+  /// config wherever `locate` finds the shipped ones, so the README's commands work from any folder.
+  public static func resolve(config path: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+    guard !FileManager.default.fileExists(atPath: path) else { return path }
+    var name = path.hasPrefix("Experiments/") ? String(path.dropFirst("Experiments/".count)) : path
+    guard !name.contains("/"), !name.isEmpty else { return path }
+    if !name.hasSuffix(".yaml") { name += ".yaml" }
+    guard let dir = try? locate(environment: environment) else { return path }
+    let shipped = dir + "/" + name
+    return FileManager.default.fileExists(atPath: shipped) || builtInText(shipped) != nil ? shipped : path
+  }
+
   /// The folder name of the configs built into the binary: `(built in)/landmarks-learn.yaml`
   /// reads ShippedConfigs' copy (a run records that name as its config's source).
   public static let builtIn = "(built in)"

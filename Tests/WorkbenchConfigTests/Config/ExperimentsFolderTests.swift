@@ -46,4 +46,28 @@ final class ExperimentsFolderTests: XCTestCase {
     XCTAssertEqual(
       ExperimentsFolder.installedFolder(binary: "/opt/lm/bin/lmlab"), "/opt/lm/share/lmlab/Experiments")
   }
+
+  /// `--config Experiments/NAME.yaml` (as the README writes it), `NAME.yaml` or `NAME` from a
+  /// folder outside the checkout reads the shipped config; a file of that path wins, and a name
+  /// that is no shipped config stays as given (its error names it).
+  func testConfigNamedAsInTheReadmeResolvesFromAnyFolder() throws {
+    let place = NSTemporaryDirectory() + "experiments-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: place, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: place) }
+    let cwd = FileManager.default.currentDirectoryPath
+    defer { _ = FileManager.default.changeCurrentDirectoryPath(cwd) }
+    XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(place))
+    let env = ["LMLAB_EXPERIMENTS": experiments]
+    for given in ["Experiments/landmarks-learn.yaml", "landmarks-learn.yaml", "landmarks-learn"] {
+      XCTAssertEqual(ExperimentsFolder.resolve(config: given, environment: env), experiments + "/landmarks-learn.yaml", given)
+    }
+    XCTAssertEqual(ExperimentsFolder.resolve(config: "landmarks-learn", environment: [:]), ExperimentsFolder.builtIn + "/landmarks-learn.yaml")
+    XCTAssertEqual(ExperimentsFolder.resolve(config: "Experiments/nope.yaml", environment: env), "Experiments/nope.yaml")
+    XCTAssertEqual(ExperimentsFolder.resolve(config: "other/landmarks-learn.yaml", environment: env), "other/landmarks-learn.yaml")
+    try FileManager.default.createDirectory(atPath: "Experiments", withIntermediateDirectories: true)
+    try "n_landmarks: 5\n".write(toFile: "Experiments/landmarks-learn.yaml", atomically: true, encoding: .utf8)
+    XCTAssertEqual(ExperimentsFolder.resolve(config: "Experiments/landmarks-learn.yaml", environment: env), "Experiments/landmarks-learn.yaml")
+    let here = ExperimentsFolder.resolve(config: "landmarks-learn", environment: [:])
+    XCTAssertEqual(try ConfigLoader.load(file: here).config.model.nLandmarks, 5, "\(here): the checkout-like Experiments/ here comes first")
+  }
 }
