@@ -94,6 +94,15 @@ final class OwnDataSplitTests: XCTestCase {
       lines.contains("note: \(data) defines no splits: training on all 6 sequences; no held-out split: scores on this source are on training sequences (add \(data)/manifest.json like {\"splits\": {\"train\": [...], \"test\": [...]}})"),
       lines.joined(separator: "\n"))
     XCTAssertEqual(try param(registry, lm, "train_split"), "all")
+    // A dynamics run on it says the same.
+    var dynLines: [String] = []
+    var o = TrainOptions()
+    o.progressStyle = .silent
+    o.print = { dynLines.append($0) }
+    let dynSets = ["n_inputs=2", "n_future=2", "lstm_layers=1", "lstm_hidden=8", "dyn_batch_size=2", "dyn_steps=1", "dyn_checkpoint_every=1"]
+    let dyn = try DynamicsTraining.start(landmarksRun: lm, configFile: nil, overrides: dynSets, registry: registry, options: o)
+    XCTAssertEqual(try param(registry, dyn.runId, "train_split"), "all")
+    XCTAssertTrue(dynLines.contains { $0.hasPrefix("note: \(data) defines no splits: training on all 6 sequences") }, dynLines.joined(separator: "\n"))
 
     // The default split (test), and any other name, is an error naming the source; nothing is registered.
     let before = try registry.listRuns().totalMatching
