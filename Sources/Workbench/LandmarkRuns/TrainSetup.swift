@@ -43,7 +43,7 @@ public enum TrainSetup {
     if let note = trainingNote(source) { life.out("note: \(note)") }
   }
 
-  /// The param a training run records its split in (read by predict, interpolate and reports).
+  /// The param a training run records its split in (shown by `runs show`).
   public static let trainSplitParam = "train_split"
 
   /// The pair sampler over `sequences` of `source`, seeded by the run's seed.
