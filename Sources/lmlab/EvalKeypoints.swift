@@ -50,7 +50,7 @@ struct EvalKeypoints: ParsableCommand {
     if let csv { try OutputFiles.check(csv, option: "--csv") }
     let result: KeypointEvaluation
     if let landmarks, let keypoints {
-      let splitsPath = splits ?? KeypointSplits.besideKeypoints(keypoints)
+      let splitsPath = try splits ?? KeypointSplits.besideKeypoints(keypoints)
       result = try evaluateKeypoints(
         landmarks: landmarks, keypoints: keypoints, splits: splitsPath, trainSplit: trainSplit, testSplit: testSplit,
         imageSize: imageSize, threshold: threshold)

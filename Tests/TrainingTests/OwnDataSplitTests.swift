@@ -193,7 +193,7 @@ final class OwnDataSplitTests: XCTestCase {
     let ds = try FrameFolderDataset(root: data)
     func names(_ split: String) -> Set<String> { Set(ds.splits![split]!.map { ds.sequenceNames[$0] }) }
     let e = try evaluateKeypoints(
-      landmarks: dir + "/all.h5", keypoints: data + "/keypoints.csv", splits: KeypointSplits.besideKeypoints(data + "/keypoints.csv"),
+      landmarks: dir + "/all.h5", keypoints: data + "/keypoints.csv", splits: try KeypointSplits.besideKeypoints(data + "/keypoints.csv"),
       imageSize: 32, threshold: 3)
     XCTAssertEqual(e.trainFrames, 12 * names("train").count)
     XCTAssertEqual(Set(e.sequence), names("test"))
@@ -224,6 +224,14 @@ final class OwnDataSplitTests: XCTestCase {
           imageSize: 32)
       },
       "\(data)/manifest.json: no split 'holdout' (splits: test, train, val); \(data)/manifest.json defines the splits")
+    // Fitting and scoring one split, and a CSV with no manifest beside it, are refused.
+    XCTAssertTrue(
+      message {
+        try evaluateKeypoints(
+          landmarks: dir + "/all.h5", keypoints: data + "/keypoints.csv", splits: data + "/manifest.json", testSplit: "train", imageSize: 32)
+      }.contains("train and test split are both 'train': nothing is held out"))
+    try FileManager.default.copyItem(atPath: data + "/keypoints.csv", toPath: dir + "/keypoints.csv")
+    XCTAssertTrue(message { try KeypointSplits.besideKeypoints(dir + "/keypoints.csv") }.contains("no manifest.json beside it (\(dir)/manifest.json)"))
   }
 
   /// Frames 5-9 of one sequence as .jpg: every reader refuses the folder with the same message,

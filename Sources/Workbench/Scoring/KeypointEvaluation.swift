@@ -127,9 +127,15 @@ public struct KeypointEvaluation {
 public enum KeypointSplits {
   /// The default splits of a whole-dataset keypoint CSV: the manifest.json beside it (a
   /// dataset's DIR/keypoints.csv and DIR/manifest.json).
-  public static func besideKeypoints(_ keypoints: String) -> String {
+  /// - Throws: `EvalError.keypoints` when there is none, saying to give `--splits`.
+  public static func besideKeypoints(_ keypoints: String) throws -> String {
     let dir = Paths.parentFolder(of: keypoints)
-    return dir.isEmpty ? "manifest.json" : (dir as NSString).appendingPathComponent("manifest.json")
+    let path = dir.isEmpty ? "manifest.json" : (dir as NSString).appendingPathComponent("manifest.json")
+    guard FileKind.of(path) != .missing else {
+      throw EvalError.keypoints(
+        path: keypoints, detail: "no manifest.json beside it (\(path)) to split it by: give --splits (a manifest.json, or a dataset with splits)")
+    }
+    return path
   }
 }
 
@@ -161,6 +167,10 @@ public func evaluateKeypoints(
   landmarks: String, keypoints: String, splits: String, trainSplit: String = "train", testSplit: String = "test",
   imageSize: Int, threshold: Double = 6
 ) throws -> KeypointEvaluation {
+  // Fitting and scoring the same frames would report an accuracy nothing was held out for.
+  guard trainSplit != testSplit else {
+    throw EvalError.keypoints(path: splits, detail: "train and test split are both '\(trainSplit)': nothing is held out")
+  }
   let (tr, te) = try splitMembers(splits, train: trainSplit, test: testSplit)
   let (train, names) = try alignSplit(landmarksPath: landmarks, keypointsPath: keypoints, names: nil, only: tr)
   let (test, _) = try alignSplit(landmarksPath: landmarks, keypointsPath: keypoints, names: names, only: te)
