@@ -279,6 +279,8 @@ final class OwnDataSplitTests: XCTestCase {
     XCTAssertTrue(test.stdout.contains("sequences:  6, 2 in split 'test' (below)\nframes:     24 total"), test.stdout)
 
     let file = try videoArray("clips.h5", split: ["train", "test", "train"])
+    let h5 = try run(["data", "inspect", file, "--sheet", dir + "/sheet.png"])
+    XCTAssertTrue(h5.stdout.contains("splits:     test 1 seq / 12 frames, train 2 seq / 24 frames (from \(file)'s `split` dataset)"), h5.stdout)
     let encode = try run(["encode", "--run", "\(lm)", "--frames", file, "--split", "train", "--out", dir + "/train.h5"])
     XCTAssertEqual(encode.status, 0, encode.stderr)
     XCTAssertTrue(encode.stdout.hasPrefix("encoded 24 frames (K 3)"), encode.stdout)
