@@ -162,6 +162,10 @@ final class OwnDataSplitTests: XCTestCase {
     XCTAssertEqual(try param(registry, s.runId, "predict_data"), testFile)
     // A split the separate file lacks is refused naming it.
     XCTAssertTrue(message { try predict(registry, run: lm, out: "q", split: "test", testData: testFile) }.hasPrefix("\(testFile): no split 'test'"))
+    // Only the separate file is read: the training folder may be gone.
+    try FileManager.default.moveItem(atPath: data, toPath: data + "-moved")
+    XCTAssertEqual(Set(try predict(registry, run: lm, out: "gone", testData: testFile).evaluation.pairs.map(\.sequence)).count, 3)
+    try FileManager.default.moveItem(atPath: data + "-moved", toPath: data)
     // The config key does the same without the option.
     let (lm2, _) = try train(registry, data: data, ["test_data_path=\(testFile)"])
     let c = try predict(registry, run: lm2, out: "c")

@@ -26,12 +26,13 @@ struct ScoredSource {
   /// Opens the source `target` and the run's config `c` name and picks the split's sequences.
   static func open(_ target: FrameRunTarget, config c: ExperimentConfig) throws -> ScoredSource {
     let split = target.resolvedSplit(c)
-    let training = try TrainSetup.dataset(c)
+    // A separate source is all that is read: the training data need not be there any more.
     if let path = target.resolvedTestData(c), !sameSource(path, c.data.datasetPath) {
       let source = try DataConfig.open(path: path)
       let seqs = try sequences(source, split)
       return ScoredSource(source: source, split: split, sequences: seqs, heldOut: true, note: nil)
     }
+    let training = try TrainSetup.dataset(c)
     let seqs = try sequences(training, split)
     // What the model trained on: the train split, or every sequence without splits.
     let trained = Set((try? TrainSetup.trainSequences(training)) ?? Array(0..<training.sequenceCount))
