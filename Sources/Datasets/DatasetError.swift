@@ -11,6 +11,9 @@ public enum DatasetError: Error, CustomStringConvertible {
   case badLine(path: String, line: Int, detail: String)
   case image(ImagingError)
   case invalidArgument(String)
+  /// A split the source does not define: the source, the split asked for, the splits it has
+  /// (nil: none), where they come from and how to add them.
+  case noSplit(source: String, split: String, have: [String]?, origin: String?, hint: String)
   /// A write stopped on request (SIGINT/SIGTERM), with the reason.
   case interrupted(String)
 
@@ -25,6 +28,11 @@ public enum DatasetError: Error, CustomStringConvertible {
     case .badLine(let p, let l, let d): return "\(p):\(l): \(d)"
     case .image(let e): return e.description
     case .invalidArgument(let d): return d
+    case .noSplit(let source, let split, let have?, let origin, _):
+      return "\(source): no split '\(split)' (splits: \(have.joined(separator: ", "))); \(origin ?? "the source") defines the splits"
+    case .noSplit(let source, let split, nil, _, let hint):
+      return "\(source): no split '\(split)': it defines no splits; \(hint), "
+        + "or use split '\(SplitName.all)' for every sequence (the scores are then on training sequences)"
     case .interrupted(let d): return "interrupted (\(d))"
     }
   }

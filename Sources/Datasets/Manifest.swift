@@ -92,6 +92,22 @@ public struct DatasetManifest: Encodable, Equatable, Sendable {
     return m
   }
 
+  /// The splits as sequence indices of `names` (a source's sequences, in its order).
+  /// - Throws: `DatasetError.badFile` naming `path` (this manifest) and the first split member
+  ///   that is not among `names` ("which has no folder" for a frame folder: `missing`).
+  public func indices(of names: [String], path: String, missing: String) throws -> [String: [Int]] {
+    var at: [String: Int] = [:]
+    for (i, n) in names.enumerated() where at[n] == nil { at[n] = i }
+    var out: [String: [Int]] = [:]
+    for split in splits.keys.sorted() {
+      out[split] = try splits[split]!.map { s in
+        guard let i = at[s] else { throw DatasetError.badFile(path: path, detail: "split `\(split)` names sequence `\(s)`, \(missing)") }
+        return i
+      }
+    }
+    return out
+  }
+
   public func encoded() throws -> Data {
     let enc = JSONEncoder()
     enc.outputFormatting = [.sortedKeys, .prettyPrinted]

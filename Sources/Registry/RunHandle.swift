@@ -131,6 +131,16 @@ public final class RunHandle: @unchecked Sendable {
     }
   }
 
+  /// Records (or replaces) a param the run learns only as it starts, such as the split it
+  /// trains on once its dataset is open: queued and resumed runs record it the same way.
+  public func setParam(_ p: ParamEntry) throws {
+    try registry.write { c in
+      _ = try c.execute("DELETE FROM params WHERE run_id = ? AND key = ?", runId, p.key)
+      _ = try c.execute(
+        "INSERT INTO params (run_id, key, kind, text, number) VALUES (?, ?, ?, ?, ?)", runId, p.key, p.kind, p.text, p.number)
+    }
+  }
+
   // MARK: end
 
   /// Flushes, stops the heartbeat and records the final status (`finished` or `failed`).

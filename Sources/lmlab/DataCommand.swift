@@ -47,13 +47,15 @@ struct DataInspect: ParsableCommand {
   @Option(help: "Sequences (rows) on the contact sheet.") var rows = 8
   @Option(help: "Frames (columns) per sequence on the contact sheet.") var columns = 6
   @Flag(help: "Decode every frame (finds truncated files).") var verify = false
+  @Option(help: "Count and show only this split's sequences (a split the data does not define is an error).")
+  var split: String?
 
   func run() throws {
     let trimmed = path.hasSuffix("/") ? String(path.dropLast()) : path
     let out = sheet ?? (trimmed + "_contact.png")
     try OutputFiles.check(out, option: sheet == nil ? "contact sheet" : "--sheet")
     let source = try DataTools.open(path)
-    let summary = try DataTools.inspect(source, rows: rows, columns: columns, verify: verify)
+    let summary = try DataTools.inspect(source, split: split, rows: rows, columns: columns, verify: verify)
     summary.lines.forEach { print($0) }
     try DataTools.writeSheet(summary, to: out)
     print("contact sheet: \(out)")

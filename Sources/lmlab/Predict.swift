@@ -8,7 +8,13 @@ extension PredictionMethod: ExpressibleByArgument {}
 
 /// Options both commands share: the split read, the output folder, LPIPS weights, experiment.
 struct FrameRunOptions: ParsableArguments {
-  @Option(help: "Split whose sequences are used.") var split = "test"
+  @Option(
+    help: ArgumentHelp(
+      "Split whose sequences are used (default: test; with --test-data, every sequence of it). A split the data does not define is an error; 'all' is every sequence.",
+      valueName: "name"))
+  var split: String?
+  @Option(help: "Score on this frame folder or videos .h5 instead of the run's data (default: its config's test_data_path).")
+  var testData: String?
   @Option(help: "Output folder (frames/, truth/, unscored/, scores.csv): a new or empty folder.") var out: String
   @Flag(help: "Replace --out even when it holds files (a run that recorded them loses its frames).") var force = false
   @Option(help: "LPIPS weights file or folder (default: $LMLAB_LPIPS_WEIGHTS, else weights/ in the working folder; none found: LPIPS is not scored, a note says so).") var lpipsWeights: String?
@@ -17,6 +23,7 @@ struct FrameRunOptions: ParsableArguments {
   var target: FrameRunTarget {
     var t = FrameRunTarget(out: out)
     t.split = split
+    t.testData = testData
     t.lpipsWeights = lpipsWeights
     t.experiment = experiment
     t.force = force

@@ -28,6 +28,21 @@ final class RunLifecycleTests: XCTestCase {
     }
   }
 
+  /// A param a run learns as it starts (training's `train_split`) is recorded, and replaced
+  /// when set again, on every backend.
+  func testSetParamRecordsAndReplaces() throws {
+    try forEachBackend { backend in
+      let r = try Registry(path: freshLocation(backend, "p"))
+      let h = try r.startRun(RunSpec(name: "a", kind: "train-landmarks", params: [.int("n_landmarks", 10)]))
+      try h.setParam(.string("train_split", "all"))
+      try h.setParam(.string("train_split", "train"))
+      let params = try r.params(runId: h.runId)
+      XCTAssertEqual(params.filter { $0.key == "train_split" }.map(\.text), ["train"])
+      XCTAssertEqual(params.first { $0.key == "n_landmarks" }?.number, 10)
+      try h.finish(.finished)
+    }
+  }
+
   func testSummariesAcrossBatchesAndRelogging() throws {
     try forEachBackend { backend in
       let r = try Registry(path: freshLocation(backend, "r"))

@@ -60,6 +60,12 @@ final class ConfigKeyConsumptionTests: XCTestCase {
     return "\(s.location) \(s.sequenceCount)×\(s.frameCount(sequence: 0)) \(s.width)"
   }
 
+  /// What predict and interpolate read and score.
+  static func scored(_ c: ExperimentConfig, _: Context) throws -> String {
+    let s = try ScoredSource.open(FrameRunTarget(out: ""), config: c)
+    return "\(s.source.location) \(s.split) \(s.sequences) \(s.heldOut)"
+  }
+
   static func model(_ c: ExperimentConfig, _: Context) throws -> String {
     let m = try TrainSetup.model(c)
     m.eval()
@@ -164,6 +170,7 @@ final class ConfigKeyConsumptionTests: XCTestCase {
     add(["synth_sequences": "7", "synth_frames": "13"], dataset)
     add(["dataset": "videos"], base: ["dataset_path=FRAMES"], dataset)
     add(["dataset_path": "FRAMES"], dataset)
+    add(["test_data_path": "FRAMES"], scored)
     // model
     add(
       [

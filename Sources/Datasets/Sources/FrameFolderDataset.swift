@@ -16,6 +16,10 @@ public final class FrameFolderDataset: VideoSource {
   public let width: Int, height: Int
   public let manifest: DatasetManifest?
   public let splits: [String: [Int]]?
+  public let splitOrigin: String?
+  public var splitHint: String {
+    "add \((root as NSString).appendingPathComponent("manifest.json")) like {\"splits\": {\"train\": [...], \"test\": [...]}}"
+  }
   public let keypoints: KeypointTable?
   private let cache: FrameCache
   private let offsets: [Int]
@@ -62,20 +66,13 @@ public final class FrameFolderDataset: VideoSource {
     let manifestPath = (root as NSString).appendingPathComponent("manifest.json")
     if fm.fileExists(atPath: manifestPath) {
       let m = try DatasetManifest.read(manifestPath)
-      var sp: [String: [Int]] = [:]
-      for (split, seqs) in m.splits {
-        sp[split] = try seqs.map { s in
-          guard let i = names.firstIndex(of: s) else {
-            throw DatasetError.badFile(path: manifestPath, detail: "split `\(split)` names sequence `\(s)`, which has no folder")
-          }
-          return i
-        }
-      }
+      splits = try m.indices(of: names, path: manifestPath, missing: "which has no folder")
       manifest = m
-      splits = sp
+      splitOrigin = manifestPath
     } else {
       manifest = nil
       splits = nil
+      splitOrigin = nil
     }
     let kpPath = (root as NSString).appendingPathComponent("keypoints.csv")
     if fm.fileExists(atPath: kpPath) {

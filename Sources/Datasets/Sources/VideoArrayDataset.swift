@@ -4,6 +4,13 @@
 // used when present, each checked as a name from data (SafeIO's DataName: it may become a folder
 // name of an output). The shape is a claim of the file: frames larger than Imaging's limit a side,
 // or a video larger than the memory available, are refused on open, before anything is read.
+// Splits (README, Datasets) come from one of two places, never both:
+//   - a `split` dataset in the file: [N] strings (or integers), video i's split name;
+//   - a manifest beside the file: `<stem>.manifest.json` (videos.h5 → videos.manifest.json), else
+//     `manifest.json` in the same folder; the frame folders' format, naming the videos by their
+//     `sequence` names (video_00000, ... without them).
+// One file per split (BAIR's train and test files) needs neither: train on one, and score on
+// the other with `predict --test-data`.
 import Foundation
 import Imaging
 import SafeIO
@@ -13,7 +20,12 @@ public final class VideoArrayDataset: VideoSource {
   public let path: String
   public let sequenceNames: [String]
   public let frames: Int, width: Int, height: Int, channels: Int
-  public let splits: [String: [Int]]? = nil
+  public let splits: [String: [Int]]?
+  public let splitOrigin: String?
+  public var splitHint: String {
+    "add a `split` dataset ([N] strings) to \(path) or \(VideoArrayDataset.manifestPaths(for: path)[0]) beside it "
+      + "like {\"splits\": {\"train\": [...], \"test\": [...]}}"
+  }
   public let keypoints: KeypointTable? = nil
   private let file: HDF5File
   private let lock = NSLock()
@@ -69,7 +81,43 @@ public final class VideoArrayDataset: VideoSource {
     } else {
       sequenceNames = (0..<shape[0]).map { String(format: "video_%05d", $0) }
     }
+    (splits, splitOrigin) = try Self.readSplits(file, path: path, names: sequenceNames)
     cache = FrameCache(limitBytes: cacheBytes)
+  }
+
+  /// Where a manifest beside `path` may be, in the order they are looked for.
+  public static func manifestPaths(for path: String) -> [String] {
+    let dir = Paths.parentFolder(of: path)
+    let name = path.split(separator: "/").last.map(String.init) ?? path
+    let stem = name.lastIndex(of: ".").map { String(name[..<$0]) } ?? name
+    func beside(_ file: String) -> String { dir.isEmpty ? file : (dir as NSString).appendingPathComponent(file) }
+    return [beside((stem.isEmpty ? name : stem) + ".manifest.json"), beside("manifest.json")]
+  }
+
+  /// The splits of the `split` dataset or of the manifest beside the file (nil: none), and where they come from.
+  static func readSplits(_ file: HDF5File, path: String, names: [String]) throws -> ([String: [Int]]?, String?) {
+    let beside = manifestPaths(for: path).first { FileKind.of($0) != .missing }
+    if file.contains("split") {
+      if let beside {
+        throw DatasetError.badFile(
+          path: path, detail: "splits in two places, its `split` dataset and \(beside): keep one")
+      }
+      let labels = try file.readNames("split")
+      guard labels.count == names.count else {
+        throw DatasetError.badFile(path: path, detail: "`split` has \(labels.count) names, the file has N = \(names.count) videos")
+      }
+      var out: [String: [Int]] = [:]
+      for (i, l) in labels.enumerated() {
+        if let p = DataName.problem(l) {
+          throw DatasetError.badFile(path: path, detail: "`split`[\(i)] names split \(DataName.quoted(l)) for video \(i), which \(p)")
+        }
+        out[l, default: []].append(i)
+      }
+      return (out, "\(path)'s `split` dataset")
+    }
+    guard let beside else { return (nil, nil) }
+    let m = try DatasetManifest.read(beside)
+    return (try m.indices(of: names, path: beside, missing: "which is not a video of \(path)"), beside)
   }
 
   private let dataset: String

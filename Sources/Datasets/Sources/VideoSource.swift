@@ -1,5 +1,8 @@
 // VideoSource: what samplers read — named sequences of same-size RGB frames, optional splits and
-// keypoints — and a bounded in-memory frame cache that sources share.
+// keypoints — and a bounded in-memory frame cache that sources share. A split is read by name
+// and only by name: a split the source does not define is an error naming the source and the
+// splits it has (never "every sequence" in its place); `all` is the one name every source
+// answers (every sequence), so reading training sequences is always asked for in words.
 import Foundation
 import Imaging
 import TensorEngine
@@ -13,8 +16,12 @@ public protocol VideoSource: AnyObject {
   func frameCount(sequence: Int) -> Int
   /// Frame `t` (0-based position, not the number in the file name) of a sequence. Thread-safe.
   func frame(sequence: Int, index t: Int) throws -> RGBImage
-  /// Split name → sequence indices; nil when the source has no manifest.
+  /// Split name → sequence indices; nil when the source defines no splits.
   var splits: [String: [Int]]? { get }
+  /// Where the splits come from, for messages ("DIR/manifest.json"); nil without splits.
+  var splitOrigin: String? { get }
+  /// How to give this source splits, for the message when it has none.
+  var splitHint: String { get }
   var keypoints: KeypointTable? { get }
   /// The number in frame t's file name (keypoint rows refer to it); t for array sources.
   func frameNumber(sequence: Int, index t: Int) -> Int
@@ -38,15 +45,26 @@ extension VideoSource {
   public var sequenceCount: Int { sequenceNames.count }
   public var totalFrames: Int { (0..<sequenceCount).reduce(0) { $0 + frameCount(sequence: $1) } }
 
-  /// The sequences of a split (all sequences when the source has no splits or `split` is nil).
+  /// The sequences of split `split` (nil or `all`: every sequence; a split the source itself
+  /// names `all` wins).
+  /// - Throws: `DatasetError.noSplit` naming the source and the splits it has (or how to add
+  ///   some) when it does not define `split`.
   public func sequences(inSplit split: String?) throws -> [Int] {
     guard let split else { return Array(0..<sequenceCount) }
-    guard let splits else { return Array(0..<sequenceCount) }
-    guard let s = splits[split] else {
-      throw DatasetError.invalidArgument("\(location): no split `\(split)` (have: \(splits.keys.sorted().joined(separator: ", ")))")
-    }
-    return s
+    if let s = splits?[split] { return s }
+    if split == SplitName.all { return Array(0..<sequenceCount) }
+    throw DatasetError.noSplit(
+      source: location, split: split, have: splits.map { $0.keys.sorted() }, origin: splitOrigin, hint: splitHint)
   }
+}
+
+/// Split names with a meaning of their own.
+public enum SplitName {
+  /// Every sequence of a source, whatever its splits.
+  public static let all = "all"
+  /// What training reads when the source has splits.
+  public static let train = "train"
+  public static let test = "test"
 }
 
 /// A thread-safe cache of decoded frames with a byte budget (frames beyond it are not cached).

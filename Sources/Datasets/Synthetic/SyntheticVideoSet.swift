@@ -40,6 +40,8 @@ public final class SyntheticVideoSet: VideoSource {
   private let backgrounds: [RGBImage]
 
   public var location: String { "synthetic(seed \(spec.seed))" }
+  public var splitOrigin: String? { "the synthetic generator (by appearance)" }
+  public var splitHint: String { "the synthetic set always has train, val and test splits" }
   public var width: Int { spec.size }
   public var height: Int { spec.size }
 

@@ -61,6 +61,7 @@ final class DynamicsSession: SteppedTraining {
 
   /// The first validation, and how the landmarks move on the training sequences (`live_landmarks`).
   func begin(_ life: RunLifecycle) throws {
+    try TrainSetup.recordTrainSplit(source, life)
     // Only a run starting at step 0 logs it: computed here, not for every resumed session.
     let liveness = LandmarkLiveness(states: train, source: source, imageSize: config.model.imgSize)
     if let live = liveness.live { try life.log("live_landmarks", 0, Double(live)) }

@@ -1,6 +1,7 @@
 // LandmarkEncoding: `lmlab encode` — a trained model (from a checkpoint file or a run's latest
-// checkpoint) encodes every frame of a frame folder in batches without autograd and writes the
-// DESIGN §4 landmark file (mu [N,K,2], covariance [N,K,2,2], sequence, frame).
+// checkpoint) encodes every frame of a dataset — a frame folder or an HDF5 video array, as
+// wherever a dataset is read — or of one split of it, in batches without autograd, and writes
+// the DESIGN §4 landmark file (mu [N,K,2], covariance [N,K,2,2], sequence, frame).
 import ConfigSchema
 import Datasets
 import Foundation
@@ -49,16 +50,18 @@ public enum LandmarkEncoding {
     public var seconds: Double
   }
 
-  /// Encodes all frames under `framesDir` with `model` (frames resized to its img_size) and
-  /// writes `out`. `progress` gets (frames done, total).
+  /// Encodes all frames of `framesDir` (a frame folder or video array; of split `split` when
+  /// given) with `model` (frames resized to its img_size) and writes `out`. `progress` gets
+  /// (frames done, total).
   public static func encode(
-    model: LandmarkModel, framesDir: String, out: String, batch: Int = 32, progress: ((Int, Int) -> Void)? = nil
+    model: LandmarkModel, framesDir: String, split: String? = nil, out: String, batch: Int = 32,
+    progress: ((Int, Int) -> Void)? = nil
   ) throws -> Summary {
     let start = Date()
-    let data = try FrameFolderDataset(root: framesDir)
+    let data = try DataConfig.open(path: framesDir)
     let s = model.config.imgSize
     var items: [(Int, Int)] = []
-    for q in 0..<data.sequenceCount { for t in 0..<data.frameCount(sequence: q) { items.append((q, t)) } }
+    for q in try data.sequences(inSplit: split) { for t in 0..<data.frameCount(sequence: q) { items.append((q, t)) } }
     guard !items.isEmpty else { throw TrainError.setup("\(framesDir): no frames to encode") }
     let k = model.config.nLandmarks
     var mu: [Float] = []

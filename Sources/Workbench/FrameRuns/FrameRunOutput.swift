@@ -22,8 +22,10 @@ import TensorEngine
 
 /// Where a predict/interpolate run reads from and writes to, and how it is filed.
 public struct FrameRunTarget: Sendable {
-  /// The split whose sequences are used.
-  public var split = "test"
+  /// The split whose sequences are used (nil: `test`, or every sequence of a separate test source).
+  public var split: String?
+  /// A separate source to read and score (nil: the config's `test_data_path`, else the run's dataset).
+  public var testData: String?
   /// The output folder.
   public var out: String
   /// LPIPS weights file or folder (nil: `LPIPSModel.locate`'s defaults).
@@ -181,7 +183,7 @@ struct FrameRunOutput {
       output.notes = notes
       try write(&output)
       guard FileManager.default.fileExists(atPath: folder.staging + "/truth") else {
-        throw DynamicsSetupError.value("no output frame has ground truth in split \(target.split); nothing to score")
+        throw DynamicsSetupError.value("no output frame has ground truth in split \(target.split ?? "test"); nothing to score")
       }
       var eval = try output.evaluate(metrics: metrics, lpipsWeights: target.lpipsWeights)
       // Complete: into place, then recorded with the paths it has there.

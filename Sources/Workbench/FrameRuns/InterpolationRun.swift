@@ -62,7 +62,7 @@ public enum InterpolationRun {
       name: "interpolate-\(r.method.name)", kind: runKind, parent: r.runId, config: c,
       extra: [("interpolate_method", r.method.name), ("interpolate_from", r.from.map(String.init) ?? "first"),
         ("interpolate_to", r.to.map(String.init) ?? "last"), ("interpolate_extrapolate", "\(r.extrapolate)"),
-        ("interpolate_split", r.target.split)],
+        ("interpolate_split", r.target.resolvedSplit(c))] + (r.target.resolvedTestData(c).map { [("interpolate_data", $0)] } ?? []),
       experiment: r.target.experiment)
   }
 
@@ -80,9 +80,8 @@ public enum InterpolationRun {
     if r.extrapolate > 0 && r.method == .crossfade {
       throw DynamicsSetupError.value("--extrapolate \(r.extrapolate): a pixel cross-fade does not extrapolate")
     }
-    let source = try TrainSetup.dataset(c)
-    let sequences = try source.sequences(inSplit: r.target.split)
-    guard !sequences.isEmpty else { throw DynamicsSetupError.value("--split \(r.target.split): no sequences in \(source.location)") }
+    let scored = try ScoredSource.open(r.target, config: c)
+    let (source, sequences) = (scored.source, scored.sequences)
     for q in sequences {
       let t = source.frameCount(sequence: q), f = r.from ?? 0, g = r.to ?? t - 1
       guard g < t else {
@@ -96,10 +95,12 @@ public enum InterpolationRun {
     let (metrics, lpipsNote) = dynamicsMetrics(c.eval, lpipsWeights: r.target.lpipsWeights)
     let decoder = try models.decoder()
 
-    let spec = runSpec(r, config: c)
+    var spec = runSpec(r, config: c)
+    spec.params += scored.params
     let s = decoder.imageSize
     return try FrameRunOutput.record(
-      spec, registry: registry, target: r.target, command: "interpolate", method: r.method.name, metrics: metrics, notes: lpipsNote.map { [$0] } ?? [],
+      spec, registry: registry, target: r.target, command: "interpolate", method: r.method.name, metrics: metrics,
+      notes: [scored.note, lpipsNote].compactMap { $0 },
       print: out
     ) { output in
       let progress = ProgressReporter(label: "interpolate \(r.method.name)", total: sequences.count)

@@ -127,7 +127,8 @@ public enum Prediction {
     outputRunSpec(
       name: "predict-\(r.method.rawValue)", kind: runKind, parent: r.runId, config: c,
       extra: [("predict_method", r.method.rawValue), ("predict_context", "\(n)"), ("predict_horizon", "\(m)"),
-        ("predict_split", r.target.split), ("predict_start", "\(r.start)")],
+        ("predict_split", r.target.resolvedSplit(c)), ("predict_start", "\(r.start)")]
+        + (r.target.resolvedTestData(c).map { [("predict_data", $0)] } ?? []),
       experiment: r.target.experiment)
   }
 
@@ -147,9 +148,8 @@ public enum Prediction {
     if r.method == .lstm && models.lstmCheckpoint == nil {
       throw DynamicsSetupError.run("--method lstm needs a dynamics run; run \(r.runId) is a landmarks run (train one with `lmlab train dynamics`)")
     }
-    let source = try TrainSetup.dataset(c)
-    let sequences = try source.sequences(inSplit: r.target.split)
-    guard !sequences.isEmpty else { throw DynamicsSetupError.value("--split \(r.target.split): no sequences in \(source.location)") }
+    let scored = try ScoredSource.open(r.target, config: c)
+    let (source, sequences) = (scored.source, scored.sequences)
     for q in sequences where r.start + n > source.frameCount(sequence: q) {
       throw DynamicsSetupError.value(
         "--context \(n) (from frame \(r.start)) is longer than sequence \(source.sequenceNames[q]) (\(source.frameCount(sequence: q)) frames)")
@@ -159,10 +159,12 @@ public enum Prediction {
     let decoder = try models.decoder()
     let lstm = try models.lstm()
 
-    let spec = runSpec(r, config: c, context: n, horizon: m)
+    var spec = runSpec(r, config: c, context: n, horizon: m)
+    spec.params += scored.params
     let s = decoder.imageSize, d = decoder.stateSize
     return try FrameRunOutput.record(
-      spec, registry: registry, target: r.target, command: "predict", method: r.method.rawValue, metrics: metrics, notes: lpipsNote.map { [$0] } ?? [],
+      spec, registry: registry, target: r.target, command: "predict", method: r.method.rawValue, metrics: metrics,
+      notes: [scored.note, lpipsNote].compactMap { $0 },
       print: out
     ) { output in
       let progress = ProgressReporter(label: "predict \(r.method.rawValue)", total: sequences.count)

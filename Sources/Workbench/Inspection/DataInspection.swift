@@ -44,14 +44,7 @@ public enum DataTools {
   /// Writes a summary's contact sheet as PNG.
   public static func writeSheet(_ summary: Summary, to path: String) throws { try writePNG(summary.sheet, to: path) }
 
-  public static func open(_ path: String) throws -> VideoSource {
-    switch FileKind.of(path) {
-    case .missing: throw DatasetError.badFile(path: path, detail: "not found")
-    case .directory: return try FrameFolderDataset(root: path)
-    case .regular: return try VideoArrayDataset(path: path)
-    case .special(let k): throw DatasetError.badFile(path: path, detail: "\(k), not a frame folder or an HDF5 file")
-    }
-  }
+  public static func open(_ path: String) throws -> VideoSource { try DataConfig.open(path: path) }
 
   public struct Summary {
     public var lines: [String]
@@ -59,27 +52,37 @@ public enum DataTools {
   }
 
   /// Summary lines and a contact sheet (up to `rows` sequences × `columns` frames, evenly spaced,
-  /// keypoints drawn as coloured dots). `verify` decodes every frame first.
-  public static func inspect(_ source: VideoSource, rows: Int = 8, columns: Int = 6, verify: Bool = false) throws -> Summary {
+  /// keypoints drawn as coloured dots). `verify` decodes every frame first. `split` limits the
+  /// frame counts, keypoint coverage and sheet to that split (one the source lacks is an error).
+  public static func inspect(
+    _ source: VideoSource, split: String? = nil, rows: Int = 8, columns: Int = 6, verify: Bool = false
+  ) throws -> Summary {
     if verify, let f = source as? FrameFolderDataset { try f.verifyAllFrames() }
+    let chosen = try source.sequences(inSplit: split)
+    guard !chosen.isEmpty else { throw DatasetError.invalidArgument("\(source.location): split '\(split ?? "")' holds no sequence") }
     var lines: [String] = []
     let counts = (0..<source.sequenceCount).map { source.frameCount(sequence: $0) }
+    let chosenCounts = chosen.map { counts[$0] }
     lines.append("dataset:    \(source.location)")
-    lines.append("sequences:  \(source.sequenceCount)")
-    lines.append("frames:     \(counts.reduce(0, +)) total, \(counts.min() ?? 0)–\(counts.max() ?? 0) per sequence")
+    lines.append("sequences:  \(source.sequenceCount)" + (split.map { ", \(chosen.count) in split '\($0)' (below)" } ?? ""))
+    lines.append(
+      "frames:     \(chosenCounts.reduce(0, +)) total, \(chosenCounts.min() ?? 0)–\(chosenCounts.max() ?? 0) per sequence")
     lines.append("size:       \(source.width)×\(source.height)")
     if let splits = source.splits {
       let parts = splits.keys.sorted().map { k -> String in
         let seqs = splits[k] ?? []
         return "\(k) \(seqs.count) seq / \(seqs.reduce(0) { $0 + counts[$1] }) frames"
       }
-      lines.append("splits:     " + parts.joined(separator: ", "))
+      lines.append("splits:     " + parts.joined(separator: ", ") + " (from \(source.splitOrigin ?? "?"))")
+      let unassigned = source.sequenceCount - Set(splits.values.flatMap { $0 }).count
+      if unassigned > 0 { lines.append("            \(unassigned) sequences in no split") }
     } else {
-      lines.append("splits:     none (no manifest.json)")
+      // Said as plainly as training and predict say it: nothing is held out.
+      lines.append("splits:     none: no held-out split (\(source.splitHint))")
     }
     if let kp = source.keypoints {
       var framesWith = 0, points = 0, inside = 0
-      for s in 0..<source.sequenceCount {
+      for s in chosen {
         for t in 0..<counts[s] {
           guard let p = kp.keypoints(sequence: source.sequenceNames[s], frame: source.frameNumber(sequence: s, index: t)) else { continue }
           framesWith += 1
@@ -89,7 +92,7 @@ public enum DataTools {
           }
         }
       }
-      let total = counts.reduce(0, +)
+      let total = chosenCounts.reduce(0, +)
       lines.append("keypoints:  \(kp.names.count) (\(kp.names.joined(separator: ", ")))")
       lines.append(String(format: "coverage:   %d/%d frames (%.1f%%), %d points, %.1f%% inside the frame",
         framesWith, total, 100 * Double(framesWith) / Double(Swift.max(total, 1)), points, 100 * Double(inside) / Double(Swift.max(points, 1))))
@@ -99,7 +102,7 @@ public enum DataTools {
     // Contact sheet.
     let scale = source.width <= 64 ? 2 : 1
     var tiles: [RGBImage] = []
-    let seqs = Array(0..<Swift.min(rows, source.sequenceCount))
+    let seqs = Array(chosen.prefix(rows))
     for s in seqs {
       let n = counts[s]
       for c in 0..<columns {

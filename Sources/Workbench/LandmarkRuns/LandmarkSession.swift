@@ -57,6 +57,7 @@ final class LandmarkSession: SteppedTraining {
   }
 
   func begin(_ life: RunLifecycle) throws {
+    try TrainSetup.recordTrainSplit(source, life)
     try runBaselines(life)
     if let u = life.summary.baselineUntrained, u.isFinite { try life.log("keypoint_acc", 0, u) }
   }

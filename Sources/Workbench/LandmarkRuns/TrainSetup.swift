@@ -5,6 +5,7 @@ import Datasets
 import Foundation
 import Imaging
 import Landmarks
+import Registry
 import TensorEngine
 
 public enum TrainSetup {
@@ -13,10 +14,37 @@ public enum TrainSetup {
     try c.data.open(imageSize: c.model.imgSize, seed: c.run.seed)
   }
 
-  /// Sequences a run trains on: the `train` split when the source has splits.
+  /// Sequences a run trains on: the `train` split when the source has splits (a source whose
+  /// splits lack `train` is an error naming them: its test sequences are not trained on
+  /// silently), every sequence when it has none (`trainingNote` says so).
   public static func trainSequences(_ source: VideoSource) throws -> [Int] {
-    source.splits?["train"] != nil ? try source.sequences(inSplit: "train") : Array(0..<source.sequenceCount)
+    guard source.splits != nil else { return Array(0..<source.sequenceCount) }
+    do { return try source.sequences(inSplit: SplitName.train) } catch let e as DatasetError {
+      throw TrainError.setup("\(e); training reads the `\(SplitName.train)` split")
+    }
   }
+
+  /// The split a run trains on, recorded as the run's `train_split` param: `train`, or `all`
+  /// when the source defines no splits.
+  public static func trainSplit(_ source: VideoSource) -> String { source.splits == nil ? SplitName.all : SplitName.train }
+
+  /// What a run on a source without splits prints (and its `train_split: all` records): nothing
+  /// is held out, so predict/interpolate on the same source score training sequences.
+  public static func trainingNote(_ source: VideoSource) -> String? {
+    guard source.splits == nil else { return nil }
+    return "\(source.location) defines no splits: training on all \(source.sequenceCount) sequences; no held-out split: "
+      + "scores on this source are on training sequences (\(source.splitHint))"
+  }
+
+  /// Records the run's `train_split` param and prints the note of a source without splits: at
+  /// step 0 of every training run, however it was started (command, demo, sweep worker).
+  static func recordTrainSplit(_ source: VideoSource, _ life: RunLifecycle) throws {
+    try life.handle.setParam(.string(trainSplitParam, trainSplit(source)))
+    if let note = trainingNote(source) { life.out("note: \(note)") }
+  }
+
+  /// The param a training run records its split in (shown by `runs show`).
+  public static let trainSplitParam = "train_split"
 
   /// The pair sampler over `sequences` of `source`, seeded by the run's seed.
   public static func pairSampler(_ c: ExperimentConfig, source: VideoSource, sequences: [Int]) throws -> PairSampler {

@@ -101,6 +101,14 @@ public enum ReportInputs {
           + "channels, squared differences, spatial mean, uniform layer weights): it ranks frames by ImageNet features, "
           + "but it is not LPIPS and its values are not comparable with published LPIPS.")
     }
+    // Scores of training sequences are never shown as if held out (a source without splits, or
+    // --split all/train): the run recorded `held_out: false` when it scored them.
+    let unheld = frameRuns.map(\.runId).filter { params[$0]?[ScoredSource.heldOutParam] == "false" }
+    if !unheld.isEmpty {
+      notes.append(
+        "Runs \(unheld.map(String.init).joined(separator: ", ")): \(ScoredSource.trainingNote) "
+          + "(their source defines no held-out split, or the split they read holds training sequences).")
+    }
     // How each landmark model decodes (the report's model is MSE or VGG, no skip, no GAN), read
     // from the run's recorded config (a config that no longer reads gets no note).
     for r in runs where r.kind == LandmarkTraining.runKind {

@@ -2,11 +2,15 @@
 // keypoint CSVs are aligned by (sequence, frame) — sequence ids compared as text, so integer
 // ids match the CSV's digits; every landmark frame needs all keypoints and every annotated
 // frame needs landmarks — a no-intercept least-squares regressor is fitted
-// on the train split and scored on the test split.
+// on the train split and scored on the test split. The splits are either per-split files, or
+// one landmark file and one keypoint CSV of the whole dataset from which the train and test
+// splits are selected by a manifest (or a dataset's splits): then the rules above hold within
+// each split, and sequences outside both are left out.
 import Datasets
 import Foundation
 import EvalMetrics
 import Reports
+import SafeIO
 import Storage
 
 /// Landmark means and keypoints of one split, aligned frame by frame.
@@ -18,8 +22,11 @@ struct AlignedSplit {
   var landmarkCount: Int
 }
 
-/// Aligns a landmark file with a keypoint table; `names` fixes the keypoint order.
-func alignSplit(landmarksPath: String, keypointsPath: String, names: [String]?) throws -> (AlignedSplit, [String]) {
+/// Aligns a landmark file with a keypoint table; `names` fixes the keypoint order. `only`
+/// keeps the frames of those sequences (a split of whole-dataset files; nil: every frame).
+func alignSplit(landmarksPath: String, keypointsPath: String, names: [String]?, only: Set<String>? = nil) throws
+  -> (AlignedSplit, [String])
+{
   let lm = try LandmarkFile.read(from: landmarksPath)
   let table: KeypointTable
   do { table = try KeypointTable.read(keypointsPath) } catch {
@@ -43,6 +50,7 @@ func alignSplit(landmarksPath: String, keypointsPath: String, names: [String]?) 
   }
   for i in 0..<lm.count {
     let (s, f) = (sequence[i], Int(lm.frame[i]))
+    if let only, !only.contains(s) { continue }
     guard seen.insert("\(s)\u{0}\(f)").inserted else {
       throw MetricsError.mismatch(file: landmarksPath, reason: "frame \(f) of sequence `\(s)` appears twice")
     }
@@ -62,7 +70,7 @@ func alignSplit(landmarksPath: String, keypointsPath: String, names: [String]?) 
     split.means += mu[(i * k * 2)..<((i + 1) * k * 2)]
   }
   // Annotated frames without landmarks: the landmark file's N does not cover the keypoints.
-  for (s, frames) in table.points {
+  for (s, frames) in table.points where only?.contains(s) ?? true {
     for f in frames.keys where !seen.contains("\(s)\u{0}\(f)") {
       throw MetricsError.mismatch(
         file: landmarksPath,
@@ -116,6 +124,63 @@ public struct KeypointEvaluation {
   }
 }
 
+public enum KeypointSplits {
+  /// The default splits of a whole-dataset keypoint CSV: the manifest.json beside it (a
+  /// dataset's DIR/keypoints.csv and DIR/manifest.json).
+  /// - Throws: `EvalError.keypoints` when there is none, saying to give `--splits`.
+  public static func besideKeypoints(_ keypoints: String) throws -> String {
+    let dir = Paths.parentFolder(of: keypoints)
+    let path = dir.isEmpty ? "manifest.json" : (dir as NSString).appendingPathComponent("manifest.json")
+    guard FileKind.of(path) != .missing else {
+      throw EvalError.keypoints(
+        path: keypoints, detail: "no manifest.json beside it (\(path)) to split it by: give --splits (a manifest.json, or a dataset with splits)")
+    }
+    return path
+  }
+}
+
+/// Train and test sequence names from `path`: a manifest (.json), or a dataset (frame folder or
+/// videos .h5) with splits.
+/// - Throws: `DatasetError.noSplit` naming the file and the splits it has when either is missing.
+public func splitMembers(_ path: String, train: String, test: String) throws -> (train: Set<String>, test: Set<String>) {
+  let splits: [String: [String]]?, origin: String, hint: String
+  if path.lowercased().hasSuffix(".json") {
+    splits = try DatasetManifest.read(path).splits
+    (origin, hint) = (path, "")
+  } else {
+    let source = try DataConfig.open(path: path)
+    splits = source.splits.map { $0.mapValues { $0.map { source.sequenceNames[$0] } } }
+    (origin, hint) = (source.splitOrigin ?? path, source.splitHint)
+  }
+  func members(_ name: String) throws -> Set<String> {
+    guard let m = splits?[name] else {
+      throw DatasetError.noSplit(source: path, split: name, have: splits.map { $0.keys.sorted() }, origin: origin, hint: hint)
+    }
+    return Set(m)
+  }
+  return (try members(train), try members(test))
+}
+
+/// Fits on the train split and scores the test split of one landmark file and one keypoint CSV
+/// of the whole dataset; `splits` (see `splitMembers`) says which sequences are which.
+public func evaluateKeypoints(
+  landmarks: String, keypoints: String, splits: String, trainSplit: String = "train", testSplit: String = "test",
+  imageSize: Int, threshold: Double = 6
+) throws -> KeypointEvaluation {
+  // Fitting and scoring the same frames would report an accuracy nothing was held out for.
+  guard trainSplit != testSplit else {
+    throw EvalError.keypoints(path: splits, detail: "train and test split are both '\(trainSplit)': nothing is held out")
+  }
+  let (tr, te) = try splitMembers(splits, train: trainSplit, test: testSplit)
+  let (train, names) = try alignSplit(landmarksPath: landmarks, keypointsPath: keypoints, names: nil, only: tr)
+  let (test, _) = try alignSplit(landmarksPath: landmarks, keypointsPath: keypoints, names: names, only: te)
+  for (split, part) in [(trainSplit, train), (testSplit, test)] where part.frame.isEmpty {
+    throw MetricsError.mismatch(file: landmarks, reason: "holds no frame of split `\(split)` of \(splits)")
+  }
+  return try evaluateKeypoints(train: train, test: test, names: names, trainLandmarks: landmarks, testLandmarks: landmarks,
+    imageSize: imageSize, threshold: threshold)
+}
+
 /// Fits on the train split and scores the test split.
 /// - Throws: `MetricsError.mismatch` naming the file whose N, K or keypoints do not match;
 ///   `EvalError.keypoints` for a bad CSV; Storage errors for a bad landmark file.
@@ -125,6 +190,15 @@ public func evaluateKeypoints(
 ) throws -> KeypointEvaluation {
   let (train, names) = try alignSplit(landmarksPath: trainLandmarks, keypointsPath: trainKeypoints, names: nil)
   let (test, _) = try alignSplit(landmarksPath: testLandmarks, keypointsPath: testKeypoints, names: names)
+  return try evaluateKeypoints(
+    train: train, test: test, names: names, trainLandmarks: trainLandmarks, testLandmarks: testLandmarks, imageSize: imageSize,
+    threshold: threshold)
+}
+
+func evaluateKeypoints(
+  train: AlignedSplit, test: AlignedSplit, names: [String], trainLandmarks: String, testLandmarks: String, imageSize: Int,
+  threshold: Double
+) throws -> KeypointEvaluation {
   guard test.landmarkCount == train.landmarkCount else {
     throw MetricsError.mismatch(
       file: testLandmarks, reason: "K = \(test.landmarkCount) landmarks, the train file \(trainLandmarks) has K = \(train.landmarkCount)")
