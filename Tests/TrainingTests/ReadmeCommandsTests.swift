@@ -17,7 +17,10 @@
 // - Every other command runs, in README order, in one temporary folder outside the checkout,
 //   with `lmlab` and `.build/release/lmlab` meaning the built binary, `$LMLAB_EXPERIMENTS` set to
 //   the checkout's `Experiments` and `Experiments` linked there (README paths are written from
-//   the checkout). It must exit 0 within `perCommandSeconds`.
+//   the checkout). It must exit 0 within `perCommandSeconds`. `Experiments/tools/*.sh` lines run
+//   with bash; the own-data section's `my-video.avi` is a 10-second 160×120 test video the
+//   session makes with ffmpeg (without ffmpeg the lines naming `ownData` below are skipped, and
+//   fail under CI=true).
 // - Sizes are reduced only through documented flags: `sizeReductions` below replaces or adds
 //   flag values per command (`data synth --sequences 40` → 6, a tiny `--set` recipe for
 //   training, `--dry-run` for sweeps). Commands that cannot run here are in `skipped`, each with
@@ -81,6 +84,10 @@ final class ReadmeCommandsTests: XCTestCase {
     ("lmlab sweep Experiments/", [:], [["--dry-run"]]),
     ("lmlab bench report", ["--runs": "20", "--sequences": "2"], [["--runs", "20"], ["--sequences", "2"]]),
   ]
+
+  /// The own-data section's video and the words of the commands that need it (or its frames).
+  static let ownVideo = "my-video.avi"
+  static let ownData = ["my-video.avi", "data/street", "street.sqlite"]
 
   /// A dynamics training of a few seconds over a tiny landmarks run.
   static let tinyDynamics = [
@@ -268,6 +275,18 @@ final class ReadmeCommandsTests: XCTestCase {
     env["LMLAB_REGISTRY"] = nil
     env["LMLAB_LPIPS_WEIGHTS"] = nil
 
+    // The own-data section's video: 10 s of ffmpeg's test pattern at 160×120, 25 frame/s (cut
+    // into 2 tiles × 8 sequences of 30 frames: train, val and test splits all hold some).
+    let ffmpeg = (env["PATH"] ?? "").split(separator: ":").contains { fm.isExecutableFile(atPath: "\($0)/ffmpeg") }
+    if ffmpeg {
+      let (code, text) = try runToEnd(
+        "/bin/sh", ["-c", "ffmpeg -v error -nostdin -f lavfi -i testsrc=size=160x120:rate=25 -t 10 -pix_fmt yuv420p \"$0\"", Self.ownVideo],
+        cwd: work, environment: env, within: 60)
+      XCTAssertEqual(code, 0, "making the own-data test video failed:\n\(text)")
+    } else if isCI {
+      XCTFail("ffmpeg missing under CI=true: the README's own-data section cannot run (scripts/setup-deps.sh test installs it)")
+    }
+
     // The session's runs: a reader of the registry section has runs to list, show and delete.
     var sessionRuns: [String: Int64] = [:]
     for name in ["seed", "scratch"] {
@@ -337,6 +356,17 @@ final class ReadmeCommandsTests: XCTestCase {
         continue
       }
       let words = Self.reduced(Self.shellWords(shortest))
+      if !ffmpeg, words.contains(where: { w in Self.ownData.contains { w.hasPrefix($0) } }) {
+        skippedLines.append("README.md:\(c.line) \(text) (ffmpeg missing: no own-data video)")
+        continue
+      }
+      if let tool = words.first, tool.hasPrefix("Experiments/tools/"), tool.hasSuffix(".sh") {
+        let started = Date()
+        let (code, out) = try runToEnd("/bin/bash", words, cwd: work, environment: env, within: Self.perCommandSeconds)
+        ran.append("README.md:\(c.line) \(words.joined(separator: " ")) (\(String(format: "%.1f", Date().timeIntervalSince(started))) s)")
+        XCTAssertEqual(code, 0, "README.md:\(c.line): `bash \(words.joined(separator: " "))` (in \(work)) exited \(code):\n\(out)")
+        continue
+      }
       guard words.first == "lmlab" else {
         XCTFail("README.md:\(c.line): `\(c.text)` is neither an lmlab command nor in the skip list with a reason (or mark its block ```sh no-test)")
         continue
