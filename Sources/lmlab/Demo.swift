@@ -18,7 +18,7 @@ struct Demo: ParsableCommand {
   @Option(help: "Experiment the demo's runs are filed under.") var experiment = "demo"
   @Option(name: .customLong("set"), help: "Landmark config override key=value (repeatable).") var landmarkSet: [String] = []
   @Option(name: .customLong("dyn-set"), help: "Dynamics config override key=value (repeatable).") var dynamicsSet: [String] = []
-  @Option(help: "LPIPS weights file or folder (default: $LMLAB_LPIPS_WEIGHTS, else weights/ in the working folder; none found: LPIPS is not scored, one note says so).")
+  @Option(help: "LPIPS weights file or folder (default: $LMLAB_LPIPS_WEIGHTS, else weights/ in the working folder; none found: LPIPS is not scored, a note says so; a path given must hold them; none: not scored).")
   var lpipsWeights: String?
   @Option(
     help: ArgumentHelp(

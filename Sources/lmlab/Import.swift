@@ -65,7 +65,7 @@ struct ImportPredictions: ParsableCommand {
   var reference: String
   @Option(help: "Leading reference frames of each sequence that are context, not predicted.") var context = 0
   @Option(help: "Experiment to file the run under.") var experiment: String?
-  @Option(help: "LPIPS weights file or folder (default: $LMLAB_LPIPS_WEIGHTS, else weights/ in the working folder; none found: LPIPS is not scored, a note says so).")
+  @Option(help: "LPIPS weights file or folder (default: $LMLAB_LPIPS_WEIGHTS, else weights/ in the working folder; none found: LPIPS is not scored, a note says so; a path given must hold them; none: not scored).")
   var lpipsWeights: String?
   @Option(help: "Folder the run's folder <out>/<run id> is made in.") var out = "runs"
 

@@ -17,7 +17,7 @@ struct FrameRunOptions: ParsableArguments {
   var testData: String?
   @Option(help: "Output folder (frames/, truth/, unscored/, scores.csv): a new or empty folder.") var out: String
   @Flag(help: "Replace --out even when it holds files (a run that recorded them loses its frames).") var force = false
-  @Option(help: "LPIPS weights file or folder (default: $LMLAB_LPIPS_WEIGHTS, else weights/ in the working folder; none found: LPIPS is not scored, a note says so).") var lpipsWeights: String?
+  @Option(help: "LPIPS weights file or folder (default: $LMLAB_LPIPS_WEIGHTS, else weights/ in the working folder; none found: LPIPS is not scored, a note says so; a path given must hold them; none: not scored).") var lpipsWeights: String?
   @Option(help: "Experiment to file the run under.") var experiment: String?
 
   var target: FrameRunTarget {

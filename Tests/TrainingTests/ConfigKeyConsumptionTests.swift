@@ -148,7 +148,7 @@ final class ConfigKeyConsumptionTests: XCTestCase {
   }
 
   static func frameMetrics(_ c: ExperimentConfig, _: Context) throws -> String {
-    let (metrics, note) = dynamicsMetrics(c.eval, lpipsWeights: "/nonexistent/lpips.h5")
+    let (metrics, note) = try dynamicsMetrics(c.eval, lpipsWeights: "none")
     return metrics.map(\.rawValue).joined(separator: ",") + " " + (note ?? "")
   }
 

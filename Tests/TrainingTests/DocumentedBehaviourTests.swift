@@ -168,14 +168,36 @@ final class DocumentedBehaviourTests: XCTestCase {
   }
 
   /// The frame commands' rule: no weights file → LPIPS left out with one note naming the places.
-  func testFrameCommandsSkipLPIPSNamingWhereTheyLooked() {
-    let (metrics, note) = dynamicsMetrics(EvalConfig(), lpipsWeights: nil)
+  func testFrameCommandsSkipLPIPSNamingWhereTheyLooked() throws {
+    let (metrics, note) = try dynamicsMetrics(EvalConfig(), lpipsWeights: nil)
     guard !FileManager.default.fileExists(atPath: "weights/lpips_alex.h5"), ProcessInfo.processInfo.environment["LMLAB_LPIPS_WEIGHTS"] == nil else {
       return
     }
     XCTAssertFalse(metrics.contains { $0.rawValue.hasPrefix("lpips") }, "\(metrics)")
     XCTAssertTrue(note?.contains("$LMLAB_LPIPS_WEIGHTS (not set)") ?? false, note ?? "no note")
     XCTAssertTrue(note?.contains("weights/lpips_alex.h5 in the working folder") ?? false, note ?? "no note")
+  }
+
+  /// `--lpips-weights` given: a path must hold weights (an error naming it, in the frame commands
+  /// and in the demo before anything is written), `none` skips LPIPS by choice, a real file scores it.
+  func testLPIPSWeightsGivenMustBeThereOrNone() throws {
+    let missing = dir + "/no-such-weights.h5"
+    XCTAssertThrowsError(try dynamicsMetrics(EvalConfig(), lpipsWeights: missing)) { e in
+      XCTAssertTrue("\(e)".contains(missing), "\(e)")
+    }
+    let (skipped, note) = try dynamicsMetrics(EvalConfig(), lpipsWeights: "none")
+    XCTAssertFalse(skipped.contains { $0.rawValue.hasPrefix("lpips") }, "\(skipped)")
+    XCTAssertEqual(note?.contains("--lpips-weights none"), true, note ?? "no note")
+    let fixture = checkoutRoot + "/Tests/MetricsTests/Fixtures/lpips_alex.h5"
+    let (scored, _) = try dynamicsMetrics(EvalConfig(), lpipsWeights: fixture)
+    XCTAssertTrue(scored.contains { $0.rawValue.hasPrefix("lpips-alex") }, "\(scored)")
+
+    var r = DemoRequest(
+      landmarksConfig: checkoutRoot + "/Experiments/landmarks-learn.yaml", dynamicsConfig: checkoutRoot + "/Experiments/dynamics-demo.yaml")
+    r.out = dir + "/demo-out"
+    r.lpipsWeights = missing
+    XCTAssertThrowsError(try DemoPipeline.configs(r)) { e in XCTAssertTrue("\(e)".contains(missing), "\(e)") }
+    XCTAssertFalse(FileManager.default.fileExists(atPath: r.out), "nothing written")
   }
 
   // MARK: video_to_frame_folders.sh

@@ -106,6 +106,9 @@ public final class LPIPSModel {
   /// lpips_<net>.h5), else $LMLAB_LPIPS_WEIGHTS (same rules), else ./weights/lpips_<net>.h5 (in
   /// the working folder). These are the only places: no fallback weights are ever used.
   /// - Throws: `.lpipsWeightsMissing` naming each place looked at and how to make a file.
+  /// `--lpips-weights none`: LPIPS not scored, by choice.
+  public static let noWeights = "none"
+
   public static func locate(net: LPIPSNet, explicit: String? = nil) throws -> String {
     let fm = FileManager.default
     let fileName = "lpips_\(net.rawValue).h5"

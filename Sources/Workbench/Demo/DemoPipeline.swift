@@ -91,6 +91,8 @@ public enum DemoPipeline {
           + "the \(formatMinutes(DemoRequest.budgetMinutes))-minute recipe: landmarks \(landmarkSteps) → \(landmarks.config.run.maxSteps) "
           + "steps, dynamics \(dynamicsSteps) → \(dynamics.config.dynamics.dynSteps) steps")
     }
+    // A --lpips-weights path that holds none fails now, not after the training stages.
+    _ = try dynamicsMetrics(dynamics.config.eval, lpipsWeights: r.lpipsWeights)
     return (landmarks, dynamics)
   }
 

@@ -211,16 +211,25 @@ struct FrameRunOutput {
 /// The metrics a dynamics command scores (the `eval` section): PSNR, SSIM with the window
 /// `ssim_gaussian` names, LPIPS over `lpips_net` when weights are found (their name says whether
 /// the backbone is pretrained), and `effnet-lite0-dist` when the ImageNet EfficientNet-Lite0
-/// weights are in the cache; a note says why a metric was not scored.
-func dynamicsMetrics(_ e: EvalConfig, lpipsWeights: String?) -> (metrics: [FrameMetric], note: String?) {
+/// weights are in the cache; a note says why a metric was not scored. `lpipsWeights`: nil looks in
+/// the usual places (none there: a note), `none` skips LPIPS by choice, a path must hold weights
+/// (a path given and not there is an error, not a silently missing metric).
+func dynamicsMetrics(_ e: EvalConfig, lpipsWeights: String?) throws -> (metrics: [FrameMetric], note: String?) {
   var metrics: [FrameMetric] = [.psnr, e.ssimGaussian ? .ssim : .ssimUniform]
   var notes: [String] = []
   let lpips = FrameMetric.lpips(e.lpips)
-  do {
-    _ = try LPIPSModel.locate(net: e.lpips, explicit: lpipsWeights)
+  if lpipsWeights == LPIPSModel.noWeights {
+    notes.append("LPIPS (\(lpips.rawValue)) not scored: --lpips-weights none")
+  } else if let explicit = lpipsWeights {
+    _ = try LPIPSModel.locate(net: e.lpips, explicit: explicit)
     metrics.append(lpips)
-  } catch {
-    notes.append("LPIPS (\(lpips.rawValue)) not scored: \(error)")
+  } else {
+    do {
+      _ = try LPIPSModel.locate(net: e.lpips)
+      metrics.append(lpips)
+    } catch {
+      notes.append("LPIPS (\(lpips.rawValue)) not scored: \(error)")
+    }
   }
   if EfficientNetLite0Weights.cachedPath != nil {
     metrics.append(.effnetDist)

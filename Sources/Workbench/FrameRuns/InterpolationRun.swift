@@ -92,7 +92,7 @@ public enum InterpolationRun {
       }
     }
     try FrameRunOutput.checkFree(r.target, command: "interpolate")
-    let (metrics, lpipsNote) = dynamicsMetrics(c.eval, lpipsWeights: r.target.lpipsWeights)
+    let (metrics, lpipsNote) = try dynamicsMetrics(c.eval, lpipsWeights: r.target.lpipsWeights)
     let decoder = try models.decoder()
 
     var spec = runSpec(r, config: c)

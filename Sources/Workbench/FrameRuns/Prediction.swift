@@ -155,7 +155,7 @@ public enum Prediction {
         "--context \(n) (from frame \(r.start)) is longer than sequence \(source.sequenceNames[q]) (\(source.frameCount(sequence: q)) frames)")
     }
     try FrameRunOutput.checkFree(r.target, command: "predict")
-    let (metrics, lpipsNote) = dynamicsMetrics(c.eval, lpipsWeights: r.target.lpipsWeights)
+    let (metrics, lpipsNote) = try dynamicsMetrics(c.eval, lpipsWeights: r.target.lpipsWeights)
     let decoder = try models.decoder()
     let lstm = try models.lstm()
 

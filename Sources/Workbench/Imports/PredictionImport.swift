@@ -102,7 +102,7 @@ public enum PredictionImport {
       if let net = params["lpips_net"], LPIPSNet(rawValue: net) != nil { scoring.lpipsNet = net }
       if let g = params["ssim_gaussian"] { scoring.ssimGaussian = g != "false" }
     }
-    let (metrics, lpipsNote) = dynamicsMetrics(scoring, lpipsWeights: r.lpipsWeights)
+    let (metrics, lpipsNote) = try dynamicsMetrics(scoring, lpipsWeights: r.lpipsWeights)
     var notes = lpipsNote.map { [$0] } ?? []
     if setup == nil {
       notes.append(
