@@ -101,6 +101,42 @@ final class MovableRegistryTests: XCTestCase {
     }
   }
 
+  /// A run's own data given relative to the folder it was trained in (beside the registry, as the
+  /// README's own-data section does): opened from another folder after a move, predict finds the
+  /// data under the registry's folder, and a dynamics run built there records its absolute path.
+  func testRelativeDataPathIsFoundFromAnotherFolder() throws {
+    let home = dir + "/home"
+    try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+    try runLmlab(["data", "synth", "--out", "data", "--sequences", "6", "--frames", "12", "--size", "32"], in: home)
+    let sets = [
+      "dataset=frames", "dataset_path=data", "img_size=32", "n_landmarks=3", "nsf=2", "ngc=4", "n_filters=4",
+      "pose_decoder_channels=[8,8,8]", "spade_hidden=4", "batch_size=2", "use_vgg=false", "mse_lambda=1",
+      "temporal_min_gap=1", "temporal_max_gap=4", "max_steps=2", "checkpoint_every=2", "sample_every=100",
+      "probe_every=0", "decoder_skip=none",
+    ]
+    try runLmlab(["train", "landmarks", "--registry", "reg.sqlite"] + sets.flatMap { ["--set", $0] }, in: home)
+    try FileManager.default.moveItem(atPath: home, toPath: dir + "/moved")
+    let elsewhere = dir + "/elsewhere"
+    try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
+    let reg = ["--registry", "../moved/reg.sqlite"]
+    try runLmlab(
+      ["predict", "--run", "1", "--method", "copy-last", "--horizon", "4", "--out", "p", "--lpips-weights", "none"] + reg,
+      in: elsewhere)
+    XCTAssertTrue(FileManager.default.fileExists(atPath: elsewhere + "/p/scores.csv"))
+    try runLmlab(
+      ["train", "dynamics", "--landmarks-run", "1"] + reg
+        + ["n_inputs=2", "n_future=3", "lstm_layers=1", "lstm_hidden=8", "dyn_batch_size=4", "dyn_steps=2",
+           "dyn_checkpoint_every=2", "n_context=2", "n_rollout=4"].flatMap { ["--set", $0] },
+      in: elsewhere)
+    let moved = try Registry(path: dir + "/moved/reg.sqlite")
+    defer { try? moved.close() }
+    let dynamics = try XCTUnwrap(try moved.listRuns().runs.first { $0.kind == DynamicsTraining.runKind })
+    let recorded = try ConfigLoader.recorded(dynamics.configJSON, runId: dynamics.id)
+    XCTAssertEqual(
+      URL(fileURLWithPath: recorded.data.datasetPath).resolvingSymlinksInPath().path,
+      URL(fileURLWithPath: dir + "/moved/data").resolvingSymlinksInPath().path, "the data it read, absolute")
+  }
+
   /// Two registries in one folder, each with its run 1 in the default run folder: no collision.
   func testSecondRegistryInTheSameFolderGetsItsOwnRunFolders() throws {
     let a = try Registry(path: dir + "/a.sqlite")

@@ -44,7 +44,7 @@ public enum DynamicsSetup {
     guard FileManager.default.fileExists(atPath: ckpt) else {
       throw DynamicsSetupError.run("\(role) \(id): its checkpoint \(ckpt) is missing")
     }
-    return (run, ckpt, try ConfigLoader.recorded(run.configJSON, runId: id))
+    return (run, ckpt, try ConfigLoader.recorded(run, registry: registry))
   }
 
   /// The dynamics config: the landmark run's config ← `file` ← `overrides`. The landmark keys

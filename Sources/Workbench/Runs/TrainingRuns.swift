@@ -19,7 +19,7 @@ public enum TrainingRuns {
       guard kinds.contains(run.kind) else {
         throw TrainError.setup("run \(run.id) is a '\(run.kind)' run; only \(kinds.joined(separator: " and ")) runs train")
       }
-      config = try ConfigLoader.recorded(run.configJSON, runId: run.id)
+      config = try ConfigLoader.recorded(run, registry: registry)
     } catch {
       handle.failIfRunning(error, print: options.print)
       throw error
