@@ -21,25 +21,10 @@ final class DynamicsPipelineTests: XCTestCase {
 
   override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: dir) }
 
-  func quiet() -> TrainOptions {
-    var o = TrainOptions()
-    o.progressStyle = .silent
-    o.print = { _ in }
-    return o
-  }
+  func quiet() -> TrainOptions { TinyRuns.quiet() }
 
   /// A finished 3-step landmarks run: 32 px, K 3, 10 synthetic sequences of 12 frames.
-  func landmarksRun(_ registry: Registry) throws -> Int64 {
-    let sets = [
-      "img_size=32", "n_landmarks=3", "nsf=2", "ngc=4", "n_filters=4", "pose_decoder_channels=[8,8,8]", "spade_hidden=4",
-      "batch_size=2", "use_vgg=false", "mse_lambda=1", "synth_sequences=10", "synth_frames=12", "temporal_min_gap=1",
-      "temporal_max_gap=4", "max_steps=3", "checkpoint_every=3", "sample_every=3", "probe_every=0", "probe_frames=16",
-      "save_path=\(dir)/runs", "seed=2",
-    ]
-    let s = try LandmarkTraining.start(try ConfigLoader.load(file: nil, overrides: sets), registry: registry, options: quiet())
-    XCTAssertEqual(s.status, .finished)
-    return s.runId
-  }
+  func landmarksRun(_ registry: Registry) throws -> Int64 { try TinyRuns.landmarksRun(registry, savePath: "\(dir)/runs") }
 
   let dynamicsSets = [
     "n_inputs=2", "n_future=3", "lstm_layers=2", "lstm_hidden=8", "dyn_batch_size=4", "dyn_steps=6", "dyn_checkpoint_every=3",

@@ -37,28 +37,14 @@ final class PredictionImportTests: XCTestCase {
   }
 
   func predictRun(_ registry: Registry) throws -> (runId: Int64, landmarks: Int64, out: String) {
-    var o = TrainOptions()
-    o.progressStyle = .silent
-    o.print = { _ in }
-    let sets = [
-      "img_size=32", "n_landmarks=3", "nsf=2", "ngc=4", "n_filters=4", "pose_decoder_channels=[8,8,8]",
-      "spade_hidden=4",
-      "batch_size=2", "use_vgg=false", "mse_lambda=1", "synth_sequences=10", "synth_frames=12",
-      "temporal_min_gap=1",
-      "temporal_max_gap=4", "max_steps=3", "checkpoint_every=3", "sample_every=3", "probe_every=0",
-      "probe_frames=16",
-      "save_path=\(dir)/runs", "seed=2",
-    ]
-    let lm = try LandmarkTraining.start(
-      try ConfigLoader.load(file: nil, overrides: sets), registry: registry, options: o)
-    XCTAssertEqual(lm.status, .finished)
-    var r = PredictRequest(runId: lm.runId, out: "\(dir)/pred")
+    let lm = try TinyRuns.landmarksRun(registry, savePath: "\(dir)/runs")
+    var r = PredictRequest(runId: lm, out: "\(dir)/pred")
     r.method = .copyLast
     r.context = 2
     r.horizon = 4
     r.target.lpipsWeights = lpips
     let s = try Prediction.run(r, registry: registry, print: { _ in })
-    return (s.runId, lm.runId, r.target.out)
+    return (s.runId, lm, r.target.out)
   }
 
   func request(_ method: String, dir d: String, reference: String, context: Int = 0) -> ImportRequest {

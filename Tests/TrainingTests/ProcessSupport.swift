@@ -37,3 +37,25 @@ func runLmlab(
   assertExitedCleanly(p, what, output: text, file: file, line: line)
   return text
 }
+
+/// Runs `exe` to its end within `seconds` (in `cwd` when given), output and errors together; a
+/// process killed by a signal is a failure.
+func runToEnd(
+  _ exe: String, _ args: [String], cwd: String? = nil, environment: [String: String]? = nil, within seconds: Double = 120
+) throws -> (Int32, String) {
+  let p = Process()
+  p.executableURL = URL(fileURLWithPath: exe)
+  p.arguments = args
+  if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+  if let environment { p.environment = environment }
+  let pipe = Pipe()
+  p.standardOutput = pipe
+  p.standardError = pipe
+  p.standardInput = FileHandle.nullDevice
+  try p.run()
+  let what = ([(exe as NSString).lastPathComponent] + args).joined(separator: " ")
+  let text = try LineReader(pipe).readToEnd(within: seconds, what)
+  try waitForExit(p, within: 10, what)
+  if p.terminationReason != .exit { XCTFail("\(what) ended with \(exitDescription(p))\n\(text)") }
+  return (p.terminationStatus, text)
+}

@@ -23,23 +23,11 @@ final class SlurmSweepTests: XCTestCase {
 
   override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: dir) }
 
-  /// Runs `exe` to its end within `seconds`; a process killed by a signal is a failure.
+  /// Runs `exe` to its end within `seconds` (ProcessSupport's runToEnd).
   func run(_ exe: String, _ args: [String], environment: [String: String]? = nil, within seconds: Double = 120) throws
     -> (Int32, String)
   {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: exe)
-    p.arguments = args
-    if let environment { p.environment = environment }
-    let pipe = Pipe()
-    p.standardOutput = pipe
-    p.standardError = pipe
-    try p.run()
-    let what = ([(exe as NSString).lastPathComponent] + args).joined(separator: " ")
-    let text = try LineReader(pipe).readToEnd(within: seconds, what)
-    try waitForExit(p, within: 10, what)
-    if p.terminationReason != .exit { XCTFail("\(what) ended with \(exitDescription(p))\n\(text)") }
-    return (p.terminationStatus, text)
+    try runToEnd(exe, args, environment: environment, within: seconds)
   }
 
   func spec(trials: Int) throws -> String {

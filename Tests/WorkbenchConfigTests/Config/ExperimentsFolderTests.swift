@@ -10,6 +10,18 @@ final class ExperimentsFolderTests: XCTestCase {
   let experiments = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Experiments").path
 
+  /// Works in a new empty folder (no Experiments/ in it or above it) until the test ends.
+  func workInAFreshFolder() throws {
+    let place = NSTemporaryDirectory() + "experiments-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: place, withIntermediateDirectories: true)
+    let cwd = FileManager.default.currentDirectoryPath
+    addTeardownBlock {
+      _ = FileManager.default.changeCurrentDirectoryPath(cwd)
+      try? FileManager.default.removeItem(atPath: place)
+    }
+    XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(place))
+  }
+
   /// The built-in copies are the shipped files, byte for byte (run scripts/embed-configs.sh after
   /// editing one), and every shipped config is built in.
   func testBuiltInConfigsAreTheShippedFiles() throws {
@@ -28,12 +40,7 @@ final class ExperimentsFolderTests: XCTestCase {
   /// the built-in configs are found and load as the files do; an installed copy comes first, and
   /// $LMLAB_EXPERIMENTS before anything.
   func testFoundFromAnyFolder() throws {
-    let place = NSTemporaryDirectory() + "experiments-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: place, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: place) }
-    let cwd = FileManager.default.currentDirectoryPath
-    defer { _ = FileManager.default.changeCurrentDirectoryPath(cwd) }
-    XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(place))
+    try workInAFreshFolder()
     let dir = try ExperimentsFolder.locate(environment: [:])
     XCTAssertEqual(dir, ExperimentsFolder.builtIn)
     for name in ["landmarks-learn.yaml", "dynamics-demo.yaml"] {
@@ -51,12 +58,7 @@ final class ExperimentsFolderTests: XCTestCase {
   /// folder outside the checkout reads the shipped config; a file of that path wins, and a name
   /// that is no shipped config stays as given (its error names it).
   func testConfigNamedAsInTheReadmeResolvesFromAnyFolder() throws {
-    let place = NSTemporaryDirectory() + "experiments-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: place, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: place) }
-    let cwd = FileManager.default.currentDirectoryPath
-    defer { _ = FileManager.default.changeCurrentDirectoryPath(cwd) }
-    XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(place))
+    try workInAFreshFolder()
     let env = ["LMLAB_EXPERIMENTS": experiments]
     for given in ["Experiments/landmarks-learn.yaml", "landmarks-learn.yaml", "landmarks-learn"] {
       XCTAssertEqual(ExperimentsFolder.resolve(config: given, environment: env), experiments + "/landmarks-learn.yaml", given)
