@@ -17,6 +17,10 @@
 #   both-gan   both + LSGAN at weight 0.1
 #   pose-l01   both-l01 with the reference's own landmark heatmaps beside its image (reference-pose;
 #              the demo's recipe as shipped)
+#   pose-gan   pose-l01 + LSGAN at weight 0.1 with a discriminator of width 16 (ndf 64 costs five
+#              demo steps per step)
+#   pose-gan1  pose-gan at the reference's GAN weight 1
+#   pose-gan001 pose-gan at GAN weight 0.01
 set -euo pipefail
 out=${1:?usage: decoder_variants.sh OUT [VARIANT...]}
 shift || true
@@ -28,6 +32,9 @@ declare -A sets=(
   [both]="use_vgg=true perceptual_net=effnet-lite0 vgg_lambda=1 decoder_skip=reference"
   [both-l01]="use_vgg=true perceptual_net=effnet-lite0 vgg_lambda=0.1 decoder_skip=reference"
   [pose-l01]="use_vgg=true perceptual_net=effnet-lite0 vgg_lambda=0.1 decoder_skip=reference-pose"
+  [pose-gan]="use_vgg=true perceptual_net=effnet-lite0 vgg_lambda=0.1 decoder_skip=reference-pose use_gan=true gan_lambda=0.1 ndf=16"
+  [pose-gan1]="use_vgg=true perceptual_net=effnet-lite0 vgg_lambda=0.1 decoder_skip=reference-pose use_gan=true gan_lambda=1 ndf=16"
+  [pose-gan001]="use_vgg=true perceptual_net=effnet-lite0 vgg_lambda=0.1 decoder_skip=reference-pose use_gan=true gan_lambda=0.01 ndf=16"
   [both-gan]="use_vgg=true perceptual_net=effnet-lite0 vgg_lambda=1 decoder_skip=reference use_gan=true gan_lambda=0.1"
 )
 variants=("$@")

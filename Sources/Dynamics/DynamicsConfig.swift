@@ -24,6 +24,8 @@ public struct DynamicsConfig: ConfigSection {
   public var choleskyFloor = 1e-3
   /// Which checkpoint predictions use: the last, or the one with the lowest validation error.
   public var dynSelect = "last"
+  /// The output layer's initial weight: PyTorch's uniform, or zero (the untrained LSTM is hold-state).
+  public var dynOutputInit = "uniform"
 
   public init() {}
 
@@ -47,6 +49,9 @@ public struct DynamicsConfig: ConfigSection {
     .string(
       "dyn_select", \.dynSelect, allowed: ["last", "best_val"],
       "checkpoint predictions use: last, or best_val (lowest val_mu_error_px among the checkpoints; recorded as selected_checkpoint_step)"),
+    .string(
+      "dyn_output_init", \.dynOutputInit, allowed: ["uniform", "zero"],
+      "the LSTM output layer's initial weight: uniform ±1/√H (PyTorch's), or zero (the untrained LSTM predicts exactly hold-state)"),
     .double(
       "cholesky_floor", \.choleskyFloor, 1e-6...1,
       "floor on the Cholesky factor's diagonal when a pose state is decoded (keeps Σ positive definite)"),
@@ -55,6 +60,9 @@ public struct DynamicsConfig: ConfigSection {
   public func problems() -> [String] {
     nInputs + nFuture >= 2 ? [] : ["n_inputs + n_future is \(nInputs + nFuture); the schedule needs at least 2 frames"]
   }
+
+  /// True when the output layer starts at zero.
+  public var zeroOutputInit: Bool { dynOutputInit == "zero" }
 
   /// Frames per training window.
   public var windowLength: Int { nInputs + nFuture }

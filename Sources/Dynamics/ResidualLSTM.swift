@@ -15,15 +15,19 @@ public final class ResidualLSTM: Module {
   public let linear: Linear
 
   /// LSTM weights as PyTorch initializes them (uniform ±1/√H); the linear layer's weight the
-  /// same, its bias zero (the untrained model predicts "no change" up to small noise).
-  public init(stateSize d: Int, hidden: Int, layers: Int, residualScale: Float = 1, rng: inout SeededRNG) {
+  /// same (the untrained model predicts "no change" up to small noise) or, with `zeroOutput`,
+  /// zero: the untrained model is exactly hold-state, so a checkpoint of step 0 is that baseline.
+  /// The bias is zero either way.
+  public init(
+    stateSize d: Int, hidden: Int, layers: Int, residualScale: Float = 1, zeroOutput: Bool = false, rng: inout SeededRNG
+  ) {
     precondition(d > 0 && hidden > 0 && layers > 0 && residualScale > 0, "ResidualLSTM: bad sizes")
     stateSize = d
     self.residualScale = residualScale
     lstm = LSTM(inputSize: 2 * d, hiddenSize: hidden, numLayers: layers, rng: &rng)
     linear = Linear(hidden, d, biasValue: 0, rng: &rng)
     let bound = 1 / Float(hidden).squareRoot()
-    linear.weight.withMutableData { w in for i in w.indices { w[i] = rng.uniform(-bound, bound) } }
+    linear.weight.withMutableData { w in for i in w.indices { w[i] = zeroOutput ? 0 : rng.uniform(-bound, bound) } }
     super.init()
     child("lstm", lstm)
     child("linear", linear)

@@ -225,6 +225,7 @@ final class ConfigKeyConsumptionTests: XCTestCase {
       ], dynamicsRun)
     // Six checkpoints at a rate that makes validation wander, so the best is not the last.
     add(["dyn_select": "best_val"], base: ["dyn_steps=6", "dyn_checkpoint_every=1", "dyn_learning_rate=0.3"], dynamicsRun)
+    add(["dyn_output_init": "zero"], dynamicsRun)
     // eval
     add(["keypoint_threshold": "3.2"], probe)
     add(["lpips_net": "vgg", "ssim_gaussian": "false"], frameMetrics)

@@ -3,9 +3,11 @@
 // `interpolate` (every scheme), whose frame folders, scores.csv and registry scores agree; bad
 // input fails before anything is written, naming the value.
 import Datasets
+import Dynamics
 import FeatureNetworks
 import Foundation
 import Registry
+import TensorEngine
 import TestSupport
 import XCTest
 
@@ -132,9 +134,9 @@ final class DynamicsPipelineTests: XCTestCase {
     let s = try DynamicsTraining.start(landmarksRun: lm, configFile: nil, overrides: sets, registry: registry, options: quiet())
     XCTAssertEqual(s.status, .finished)
     let checkpoints = Set(try registry.detail(s.runId).checkpoints.map(\.step))
-    XCTAssertEqual(checkpoints, Set(1...6))
+    XCTAssertEqual(checkpoints, Set(0...6), "every step, and the untrained model (step 0) as a candidate")
     let val = try registry.series(runId: s.runId, name: "val_mu_error_px").filter { checkpoints.contains($0.step) }
-    XCTAssertEqual(val.count, 6, "a validation at every checkpoint")
+    XCTAssertEqual(val.count, 7, "a validation at every checkpoint")
     let best = try XCTUnwrap(val.min { $0.value < $1.value }).step
     let selected = try registry.series(runId: s.runId, name: "selected_checkpoint_step").map { Int64($0.value) }
     XCTAssertEqual(selected, [best])
@@ -143,6 +145,31 @@ final class DynamicsPipelineTests: XCTestCase {
     XCTAssertNotEqual(best, 6, "val errors \(val.map(\.value)): the last checkpoint is best, so this shows no selection")
     let used = try XCTUnwrap(try DynamicsModels.resolve(s.runId, registry: registry).lstmCheckpoint)
     XCTAssertTrue(used.hasSuffix(String(format: "dynamics_%07d.h5", best)), used)
+  }
+
+  /// dyn_output_init zero with best_val: the untrained model is checkpointed (step 0) among the
+  /// candidates and predicts exactly hold-state, so a val split on which training only hurts
+  /// chooses hold-state rather than a drifting LSTM. With the uniform init step 0 is not hold-state.
+  func testZeroOutputInitMakesStepZeroHoldStateAndACandidate() throws {
+    let registry = try Registry(path: dir + "/reg.sqlite")
+    let lm = try landmarksRun(registry)
+    let context = Tensor((0..<30).map { 0.2 + 0.02 * Float($0) }, shape: [1, 2, 3 * 5])  // K 3
+    func stepZero(_ initName: String) throws -> (steps: Set<Int64>, rollout: [Float]) {
+      let s = try DynamicsTraining.start(
+        landmarksRun: lm, configFile: nil, overrides: dynamicsSets + ["dyn_select=best_val", "dyn_output_init=\(initName)"],
+        registry: registry, options: quiet())
+      let checkpoints = try registry.detail(s.runId).checkpoints
+      var models = try DynamicsModels.resolve(s.runId, registry: registry)
+      models.lstmCheckpoint = try XCTUnwrap(checkpoints.first { $0.step == 0 }?.path, "no checkpoint of step 0")
+      let lstm = try XCTUnwrap(try models.lstm())
+      return (Set(checkpoints.map(\.step)), Rollout.lstm(lstm, context: context, horizon: 4).values)
+    }
+    let hold = Rollout.holdState(context: context, horizon: 4).values
+    let zero = try stepZero("zero")
+    XCTAssertEqual(zero.steps, [0, 3, 6], "step 0 is a candidate beside the checkpoints every 3 steps")
+    XCTAssertEqual(zero.rollout, hold, "the untrained zero-output LSTM is hold-state, exactly")
+    let uniform = try stepZero("uniform")
+    XCTAssertNotEqual(uniform.rollout, hold, "PyTorch's init drifts from hold-state before any training")
   }
 
   func testBadInputFailsBeforeAnythingIsWritten() throws {

@@ -67,6 +67,9 @@ final class DynamicsSession: SteppedTraining {
     if let live = liveness.live { try life.log("live_landmarks", 0, Double(live)) }
     life.out("run \(life.runId): " + liveness.summary)
     try validate(life)
+    // best_val may choose the untrained model (hold-state with dyn_output_init: zero): it needs
+    // a checkpoint to be chosen.
+    if config.dynamics.dynSelect == "best_val" { try life.checkpoint(self) }
   }
 
   func trainStep() throws -> StepOutcome {

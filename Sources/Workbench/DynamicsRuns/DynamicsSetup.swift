@@ -79,7 +79,7 @@ public enum DynamicsSetup {
     let d = c.dynamics
     return ResidualLSTM(
       stateSize: c.model.nLandmarks * PoseState.width, hidden: d.lstmHidden, layers: d.lstmLayers,
-      residualScale: Float(d.dynResidualScale), rng: &rng)
+      residualScale: Float(d.dynResidualScale), zeroOutput: d.zeroOutputInit, rng: &rng)
   }
 }
 
