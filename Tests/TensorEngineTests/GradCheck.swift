@@ -165,6 +165,15 @@ final class GradCheckTests: XCTestCase {
     }
   }
 
+  func testPerSampleConv2d() {
+    for (k, seed) in [(3, 50), (5, 53), (1, 56)] as [(Int, UInt64)] {
+      gradCheck(
+        "per-sample conv k\(k)", [randn([2, 2, 4, 5], seed: seed), randn([2, 3, k, k], seed: seed + 1, scale: 0.3)],
+        samples: 40
+      ) { Tensor.perSampleConv2d($0[0], kernels: $0[1]) }
+    }
+  }
+
   func testBatchNormReLU6Pad() {
     let variance = randn([4], seed: 41, scale: 0.2, shift: 1)
     let mean = randn([4], seed: 42)
