@@ -217,6 +217,17 @@ final class GradCheckTests: XCTestCase {
     gradCheck("lstm", [x] + lstm.parameters, samples: 6) { inputs in lstm(inputs[0]).0 }
   }
 
+  func testConvLSTMCellGradients() {
+    var rng = SeededRNG(seed: 25)
+    let cell = ConvLSTMCell(inputChannels: 2, hiddenChannels: 2, kernel: 3, rng: &rng)
+    let x = randn([3, 1, 2, 3, 4], seed: 26)
+    gradCheck("conv lstm", [x] + cell.parameters, samples: 8) { inputs in
+      var state: (h: Tensor, c: Tensor)?
+      for t in 0..<3 { state = cell(inputs[0].slice(axis: 0, start: t, end: t + 1).reshaped([1, 2, 3, 4]), state) }
+      return Tensor.concat([state!.h, state!.c], axis: 1)
+    }
+  }
+
   func testSpectralNormGradients() {
     var rng = SeededRNG(seed: 23)
     let sn = SpectralNormConv2d(3, 4, kernel: 3, padding: 1, rng: &rng)
