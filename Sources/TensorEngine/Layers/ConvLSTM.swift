@@ -14,8 +14,10 @@ public final class ConvLSTMCell: Module {
   public let conv: Conv2d  // weight [4H, Cin + H, k, k], bias [4H]
 
   public init(inputChannels: Int, hiddenChannels: Int, kernel: Int = 3, rng: inout SeededRNG) {
-    precondition(inputChannels > 0 && hiddenChannels > 0, "ConvLSTMCell: channels \(inputChannels) → \(hiddenChannels)")
-    precondition(kernel >= 1 && kernel % 2 == 1, "ConvLSTMCell: kernel \(kernel) must be odd (the state keeps its size)")
+    precondition(
+      inputChannels > 0 && hiddenChannels > 0, "ConvLSTMCell: channels \(inputChannels) → \(hiddenChannels)")
+    precondition(
+      kernel >= 1 && kernel % 2 == 1, "ConvLSTMCell: kernel \(kernel) must be odd (the state keeps its size)")
     self.inputChannels = inputChannels
     self.hiddenChannels = hiddenChannels
     self.kernel = kernel

@@ -23,12 +23,13 @@ extension Tensor {
       "perSampleConv2d: image \(image.shape), kernels \(kernels.shape) (need [B, C, H, W] and [B, N, k, k])")
     precondition(
       kernels.shape[0] == image.shape[0],
-      "perSampleConv2d: kernels \(kernels.shape) for \(kernels.shape[0]) samples, image \(image.shape) has \(image.shape[0])")
+      "perSampleConv2d: kernels \(kernels.shape) and image \(image.shape) differ in batch size")
     precondition(
       kernels.shape[2] == kernels.shape[3] && kernels.shape[2] % 2 == 1,
       "perSampleConv2d: kernels \(kernels.shape) must be square with an odd size")
     let g = PerSampleGeometry(
-      b: image.shape[0], c: image.shape[1], h: image.shape[2], w: image.shape[3], n: kernels.shape[1], k: kernels.shape[2])
+      b: image.shape[0], c: image.shape[1], h: image.shape[2], w: image.shape[3], n: kernels.shape[1],
+      k: kernels.shape[2])
     let outShape = [g.b, g.n, g.c, g.h, g.w]
     let out = TensorStorage(count: Tensor.elementCount(outShape))
     perSampleConvForward(image: image.data, kernels: kernels.data, out: out.pointer, g)
@@ -37,7 +38,8 @@ extension Tensor {
       // The backward overwrites gx and gk, so neither needs a zero fill.
       let gx = image.requiresGrad ? Tensor(uninitialized: image.shape) : nil
       let gk = kernels.requiresGrad ? Tensor(uninitialized: kernels.shape) : nil
-      perSampleConvBackward(image: image.data, kernels: kernels.data, gout: gout.data, gx: gx?.data, gk: gk?.data, g)
+      perSampleConvBackward(
+        image: image.data, kernels: kernels.data, gout: gout.data, gx: gx?.data, gk: gk?.data, g)
       return [gx, gk]
     }
   }
@@ -83,16 +85,19 @@ private struct PerSampleScratch {
   }
 }
 
-/// Copies the first w floats of each flat row (pitch `pitch`) into h contiguous rows.
+/// Copies the first w floats of each flat row (pitch: the padded width) into h contiguous rows.
 @inline(__always)
-private func compactRows(_ flat: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ g: PerSampleGeometry) {
+private func compactRows(
+  _ flat: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ g: PerSampleGeometry
+) {
   let pitch = g.plane.phaseWidth
   for y in 0..<g.h { (dst + y * g.w).update(from: flat + y * pitch, count: g.w) }
 }
 
 /// out[b, n, c] = pad(image[b, c]) ⋆ kernels[b, n] for every b, n, c.
 public func perSampleConvForward(
-  image: UnsafePointer<Float>, kernels: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, _ g: PerSampleGeometry
+  image: UnsafePointer<Float>, kernels: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
+  _ g: PerSampleGeometry
 ) {
   parallelRanges(g.b, minPerWorker: g.minPerWorker) { samples in
     let s = PerSampleScratch(g)
