@@ -650,10 +650,109 @@ def fam_batch_norm(outdir):
             record(f, name, inputs, fn, attrs={"eps": float(eps)}, diff=["x", "weight", "bias"], gen_for_gout=g)
 
 
+def _per_sample_conv2d_grouped(image, kernels):
+    """out[b, n, c] = image[b, c] correlated with kernels[b, n], padding k // 2: one grouped conv
+    with a group per (b, n, c)."""
+    B, C, H, W = image.shape
+    N, k = kernels.shape[1], kernels.shape[2]
+    x = image[:, None].expand(B, N, C, H, W).reshape(1, B * N * C, H, W)
+    w = kernels[:, :, None].expand(B, N, C, k, k).reshape(B * N * C, 1, k, k)
+    return F.conv2d(x, w, padding=k // 2, groups=B * N * C).reshape(B, N, C, H, W)
+
+
+def _per_sample_conv2d_unfold(image, kernels):
+    """The same op written with unfold (patches times kernels), to cross-check the grouped form."""
+    B, C, H, W = image.shape
+    N, k = kernels.shape[1], kernels.shape[2]
+    patches = F.unfold(image, k, padding=k // 2).reshape(B, C, k * k, H * W)
+    return torch.einsum("bctp,bnt->bncp", patches, kernels.reshape(B, N, k * k)).reshape(B, N, C, H, W)
+
+
+def fam_per_sample_conv2d(outdir):
+    """Per-sample kernels (CDNA-style): every sample's N kernels applied to each of its channels."""
+    fam = "per_sample_conv2d"
+    cases = [
+        # name, B, C, H, W, N, k
+        ("b2_c3_9x7_n3_k5", 2, 3, 9, 7, 3, 5),
+        ("b2_c3_9x7_n3_k3", 2, 3, 9, 7, 3, 3),
+        # A kernel wider than the image: most taps read padding.
+        ("b1_c2_4x6_n2_k7", 1, 2, 4, 6, 2, 7),
+    ]
+    with new_file(outdir, fam) as f:
+        for name, b, c, h, w, n, k in cases:
+            g = gen(fam, name)
+            inputs = {"image": randn(g, b, c, h, w), "kernels": randn(g, b, n, k, k) / k}
+            record(f, name, inputs, lambda t: _per_sample_conv2d_grouped(t["image"], t["kernels"]),
+                   attrs={"kernel": k}, gen_for_gout=g)
+            _check_per_sample_unfold(f[name], inputs)
+
+
+def _check_per_sample_unfold(grp, inputs):
+    image = inputs["image"].double().requires_grad_(True)
+    kernels = inputs["kernels"].double().requires_grad_(True)
+    out = _per_sample_conv2d_unfold(image, kernels)
+    (out * torch.from_numpy(grp["gout"][()]).double()).sum().backward()
+    assert torch.allclose(out, torch.from_numpy(grp["out"][()]), atol=1e-12), grp.name
+    assert torch.allclose(image.grad, torch.from_numpy(grp["grad_image"][()]), atol=1e-12), grp.name
+    assert torch.allclose(kernels.grad, torch.from_numpy(grp["grad_kernels"][()]), atol=1e-12), grp.name
+
+
+def _conv_lstm_step(x, state, weight, bias):
+    """One ConvLSTM step: gates from one conv over [x, h], PyTorch LSTM's order i, f, g, o."""
+    h, c = state
+    gates = F.conv2d(torch.cat([x, h], 1), weight, bias, padding=weight.shape[-1] // 2)
+    i, f, g, o = gates.chunk(4, 1)
+    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c), c
+
+
+def fam_conv_lstm(outdir):
+    """A ConvLSTM cell over two steps from the zero state, step 1's state fed to step 2; upstream
+    gradients on both steps' h and c."""
+    fam = "conv_lstm"
+    cases = [
+        # name, B, Cin, hidden, H, W, k
+        ("b2_cin3_h4_8x8_k3_2steps", 2, 3, 4, 8, 8, 3),
+    ]
+    with new_file(outdir, fam) as f:
+        for name, b, cin, hid, h, w, k in cases:
+            g = gen(fam, name)
+            bound = 1.0 / math.sqrt((cin + hid) * k * k)  # torch's Conv2d default init range
+            inputs = {
+                "x1": randn(g, b, cin, h, w),
+                "x2": randn(g, b, cin, h, w),
+                "weight": ((rand(g, 4 * hid, cin + hid, k, k) * 2 - 1) * bound).float(),
+                "bias": ((rand(g, 4 * hid) * 2 - 1) * bound).float(),
+            }
+
+            def fn(t, b=b, hid=hid, h=h, w=w):
+                zero = torch.zeros(b, hid, h, w, dtype=torch.float64)
+                h1, c1 = _conv_lstm_step(t["x1"], (zero, zero), t["weight"], t["bias"])
+                h2, c2 = _conv_lstm_step(t["x2"], (h1, c1), t["weight"], t["bias"])
+                return {"h1": h1, "c1": c1, "h2": h2, "c2": c2}
+
+            record(f, name, inputs, fn, attrs={"input_channels": cin, "hidden_channels": hid, "kernel": k},
+                   gen_for_gout=g)
+    _check_conv_lstm_gate_order()
+
+
+def _check_conv_lstm_gate_order():
+    """On 1x1 images with a 1x1 kernel the ConvLSTM step is nn.LSTMCell: the gate order matches."""
+    g = gen("conv_lstm", "gate_order")
+    cin, hid, b = 3, 5, 2
+    cell = torch.nn.LSTMCell(cin, hid).double()
+    x, h, c = randn(g, b, cin).double(), randn(g, b, hid).double(), randn(g, b, hid).double()
+    weight = torch.cat([cell.weight_ih, cell.weight_hh], 1)[:, :, None, None]
+    h1, c1 = _conv_lstm_step(x[:, :, None, None], (h[:, :, None, None], c[:, :, None, None]), weight,
+                             cell.bias_ih + cell.bias_hh)
+    h2, c2 = cell(x, (h, c))
+    assert torch.allclose(h1[:, :, 0, 0], h2, atol=1e-12) and torch.allclose(c1[:, :, 0, 0], c2, atol=1e-12)
+
+
 FAMILIES = [
     fam_conv2d, fam_instance_norm, fam_bilinear, fam_nearest, fam_avg_pool2d, fam_softmax, fam_spectral_norm,
     fam_lstm, fam_adam, fam_elementwise, fam_reduce, fam_matmul, fam_covariance, fam_loss, fam_layout,
-    fam_depthwise_conv2d, fam_batch_norm,
+    fam_depthwise_conv2d, fam_batch_norm, fam_per_sample_conv2d, fam_conv_lstm,
 ]
 
 

@@ -176,6 +176,17 @@ final class FixtureTests: XCTestCase {
     }
   }
 
+  func testPerSampleConv2d() throws {
+    let f = try FixtureFile("per_sample_conv2d")
+    try forEachCase(f, expected: 3) { c in
+      let k = try f.int(c, "kernel")
+      try check(f, c, inputs: ["image", "kernels"]) { t in
+        XCTAssertEqual(t["kernels"]!.shape[2], k, "\(c): kernel size")
+        return Tensor.perSampleConv2d(t["image"]!, kernels: t["kernels"]!)
+      }
+    }
+  }
+
   func testBatchNorm() throws {
     let f = try FixtureFile("batch_norm")
     XCTAssertEqual(f.cases.count, 4)

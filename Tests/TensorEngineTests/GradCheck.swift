@@ -165,6 +165,15 @@ final class GradCheckTests: XCTestCase {
     }
   }
 
+  func testPerSampleConv2d() {
+    for (k, seed) in [(3, 50), (5, 53), (1, 56)] as [(Int, UInt64)] {
+      gradCheck(
+        "per-sample conv k\(k)", [randn([2, 2, 4, 5], seed: seed), randn([2, 3, k, k], seed: seed + 1, scale: 0.3)],
+        samples: 40
+      ) { Tensor.perSampleConv2d($0[0], kernels: $0[1]) }
+    }
+  }
+
   func testBatchNormReLU6Pad() {
     let variance = randn([4], seed: 41, scale: 0.2, shift: 1)
     let mean = randn([4], seed: 42)
@@ -206,6 +215,17 @@ final class GradCheckTests: XCTestCase {
     let lstm = LSTM(inputSize: 3, hiddenSize: 4, numLayers: 2, rng: &rng)
     let x = randn([3, 2, 3], seed: 22)
     gradCheck("lstm", [x] + lstm.parameters, samples: 6) { inputs in lstm(inputs[0]).0 }
+  }
+
+  func testConvLSTMCellGradients() {
+    var rng = SeededRNG(seed: 25)
+    let cell = ConvLSTMCell(inputChannels: 2, hiddenChannels: 2, kernel: 3, rng: &rng)
+    let x = randn([3, 1, 2, 3, 4], seed: 26)
+    gradCheck("conv lstm", [x] + cell.parameters, samples: 8) { inputs in
+      var state: (h: Tensor, c: Tensor)?
+      for t in 0..<3 { state = cell(inputs[0].slice(axis: 0, start: t, end: t + 1).reshaped([1, 2, 3, 4]), state) }
+      return Tensor.concat([state!.h, state!.c], axis: 1)
+    }
   }
 
   func testSpectralNormGradients() {

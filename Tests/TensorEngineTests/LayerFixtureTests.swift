@@ -1,4 +1,4 @@
-// Stateful layers and the optimizer against PyTorch: spectral norm, LSTM, Adam.
+// Stateful layers and the optimizer against PyTorch: spectral norm, LSTM, ConvLSTM cell, Adam.
 import TestSupport
 import XCTest
 
@@ -52,6 +52,55 @@ final class LayerFixtureTests: XCTestCase {
         assertClose(p.grad, try f.tensor(c, "grad_\(name)"), fixtureTol, "\(c) grad_\(name)")
       }
     }
+  }
+
+  /// Two steps from the zero state (step 1's state fed to step 2), loaded through the cell's
+  /// state-dict names; values of h and c after each step, gradients of the parameters and inputs.
+  func testConvLSTMCell() throws {
+    let f = try FixtureFile("conv_lstm")
+    try forEachCase(f, expected: 1) { c in
+      var rng = SeededRNG(seed: 0)
+      let cell = ConvLSTMCell(
+        inputChannels: try f.int(c, "input_channels"), hiddenChannels: try f.int(c, "hidden_channels"),
+        kernel: try f.int(c, "kernel"), rng: &rng)
+      try cell.loadStateDict(["conv.weight": try f.tensor(c, "weight"), "conv.bias": try f.tensor(c, "bias")])
+      let x1 = try f.tensor(c, "x1", requiresGrad: true)
+      let x2 = try f.tensor(c, "x2", requiresGrad: true)
+      let s1 = cell(x1, nil)
+      let s2 = cell(x2, s1)
+      let outputs = ["h1": s1.h, "c1": s1.c, "h2": s2.h, "c2": s2.c]
+      var loss: Tensor?
+      for (name, t) in outputs.sorted(by: { $0.key < $1.key }) {
+        assertClose(t, try f.tensor(c, "out_\(name)"), fixtureTol, "\(c) \(name)")
+        let term = (t * (try f.tensor(c, "gout_\(name)"))).sum()
+        loss = loss.map { $0 + term } ?? term
+      }
+      loss!.backward()
+      assertClose(x1.grad, try f.tensor(c, "grad_x1"), fixtureTol, "\(c) grad_x1")
+      assertClose(x2.grad, try f.tensor(c, "grad_x2"), fixtureTol, "\(c) grad_x2")
+      assertClose(cell.conv.weight.grad, try f.tensor(c, "grad_weight"), fixtureTol, "\(c) grad conv.weight")
+      assertClose(cell.conv.bias!.grad, try f.tensor(c, "grad_bias"), fixtureTol, "\(c) grad conv.bias")
+    }
+  }
+
+  /// The cell's parameters: the contract's names and shapes, PyTorch's Conv2d default range
+  /// ±1/√fan_in (filled, not just bounded: the largest magnitude is near the bound).
+  func testConvLSTMCellParametersAndInit() {
+    var rng = SeededRNG(seed: 3)
+    let cell = ConvLSTMCell(inputChannels: 5, hiddenChannels: 6, kernel: 5, rng: &rng)
+    XCTAssertEqual(cell.namedParameters().map(\.0), ["conv.weight", "conv.bias"])
+    XCTAssertEqual(cell.conv.weight.shape, [24, 11, 5, 5])
+    XCTAssertEqual(cell.conv.bias?.shape, [24])
+    let bound = 1 / Float(11 * 25).squareRoot()
+    for (name, t) in cell.namedParameters() {
+      let largest = t.values.map { Swift.abs($0) }.max()!
+      XCTAssertLessThanOrEqual(largest, bound, "\(name): outside ±1/√fan_in")
+      XCTAssertGreaterThan(largest, 0.8 * bound, "\(name): narrower than ±1/√fan_in")
+    }
+    // The zero state: h and c of the input's batch and size.
+    let s = cell(Tensor(zeros: [2, 5, 3, 4]), nil)
+    XCTAssertEqual(s.h.shape, [2, 6, 3, 4])
+    XCTAssertEqual(s.c.shape, [2, 6, 3, 4])
   }
 
   func testAdamThreeSteps() throws {
