@@ -176,7 +176,7 @@ final class PixelPipelineTests: XCTestCase {
     XCTAssertNotEqual(status, 0)
     let lines = text.split(separator: "\n")
     XCTAssertEqual(lines.count, 1, text)
-    XCTAssertTrue(text.contains("run \(pixel) is a 'train-pixel' run"), text)
+    XCTAssertTrue(text.contains("run \(pixel) is a 'train-pixel' run (predict with it by --method pixel)"), text)
     XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/never"))
   }
 }
