@@ -163,6 +163,8 @@ final class PixelPipelineTests: XCTestCase {
     expect("n_inputs + n_future = 20 frames, but the longest training sequence") {
       _ = try PixelTraining.start(try pixelConfig(["n_future=18"]), registry: registry, options: TinyRuns.quiet())
     }
+    // A kernel without a centre tap.
+    expect("pixel_kernel_size is 4; CDNA kernels need an odd size") { _ = try pixelConfig(["pixel_kernel_size=4"]) }
     XCTAssertEqual(try registry.listRuns().totalMatching, before, "no run was added")
     XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/never"))
   }

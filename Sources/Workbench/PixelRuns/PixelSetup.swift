@@ -23,6 +23,8 @@ public enum PixelSetup {
   static func check(_ loaded: LoadedConfig) throws {
     let c = loaded.config
     let at = loaded.sources.last ?? "config"
+    // img_size's own rule (a multiple of 16) implies this today; kept so a looser rule there
+    // ends in this line, not in the predictor's precondition.
     guard c.model.imgSize % 4 == 0 else {
       throw DynamicsSetupError.value(
         "\(at): img_size is \(c.model.imgSize); the pixel predictor's two stride-2 stages need a multiple of 4")
