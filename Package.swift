@@ -46,6 +46,9 @@ let package = Package(
     .target(name: "Landmarks", dependencies: ["TensorEngine", "Storage", "ConfigSchema", "FeatureNetworks"]),
     // Pose state, interpolation, LSTM predictor, rollout.
     .target(name: "Dynamics", dependencies: ["Landmarks", "TensorEngine", "Storage", "ConfigSchema"]),
+    // The pixel-space predictor (SAVP's deterministic family: conv encoder, ConvLSTMs, CDNA
+    // kernels and compositing masks), its config section and trainer.
+    .target(name: "PixelDynamics", dependencies: ["TensorEngine", "Storage", "ConfigSchema"]),
     // PSNR, SSIM, LPIPS, keypoint regression, curves, worst cases. Not named `Metrics`: swift-metrics (a
     // dependency of postgres-nio) owns that module name, and moduleAliases does not reliably rename only
     // theirs while a root module has the same name (in this graph the outcome varied from run to run).
@@ -64,7 +67,7 @@ let package = Package(
     .target(
       name: "Workbench",
       dependencies: [
-        "ConfigSchema", "TensorEngine", "Storage", "Imaging", "Datasets", "Landmarks", "Dynamics", "EvalMetrics",
+        "ConfigSchema", "TensorEngine", "Storage", "Imaging", "Datasets", "Landmarks", "Dynamics", "PixelDynamics", "EvalMetrics",
         "Registry", "Reports", "SafeIO", "Yams", .product(name: "Logging", package: "swift-log"),
       ]),
     // `lmlab bench ...`: speed against the reference implementations, measured in the same run.
@@ -93,6 +96,7 @@ let package = Package(
     .testTarget(name: "ImagingTests", dependencies: ["TestSupport", "Imaging"], resources: [.copy("Fixtures")]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
     .testTarget(name: "LandmarksTests", dependencies: ["TestSupport", "Landmarks", "Storage"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "PixelDynamicsTests", dependencies: ["TestSupport", "PixelDynamics", "TensorEngine", "Storage"]),
     .testTarget(name: "DynamicsTests", dependencies: ["TestSupport", "Dynamics", "Landmarks", "Storage"], resources: [.copy("Fixtures")]),
     // Registry tests spawn `registry-stress` processes (concurrent writers, kill -9).
     .executableTarget(name: "registry-stress", dependencies: ["Registry"]),

@@ -33,13 +33,13 @@ struct FrameRunOptions: ParsableArguments {
 
 struct Predict: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Predict future frames from context frames (LSTM or a baseline), score and register them.")
+    abstract: "Predict future frames from context frames (LSTM, a baseline or the pixel predictor), score and register them.")
 
   @OptionGroup var global: GlobalOptions
 
-  @Option(name: .customLong("run"), help: "A finished dynamics run (any method) or landmarks run (baselines only).")
+  @Option(name: .customLong("run"), help: "A finished dynamics run (any method but pixel), landmarks run (baselines only) or pixel run (--method pixel).")
   var runID: String
-  @Option(help: "lstm, copy-last, hold-state, constant-velocity or reconstruction.") var method: PredictionMethod = .lstm
+  @Option(help: "lstm, copy-last, hold-state, constant-velocity, reconstruction or pixel.") var method: PredictionMethod = .lstm
   @Option(help: "Context frames (default: the run's n_context).") var context: Int?
   @Option(help: "Frames to predict (default: the run's n_rollout); frames past a sequence's end go to unscored/.")
   var horizon: Int?

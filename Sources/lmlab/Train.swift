@@ -1,4 +1,5 @@
-// `lmlab train landmarks|resume|worker`: train the landmark model, continue an interrupted or
+// `lmlab train landmarks|dynamics|pixel|resume|worker`: train the landmark model, the dynamics or
+// the pixel-space predictor, continue an interrupted or
 // killed run exactly, or continue whatever landmark run is queued (e.g. by `lmlab runs resume`).
 import ArgumentParser
 import Foundation
@@ -7,7 +8,7 @@ import Workbench
 struct Train: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Train models (checkpoints, losses, samples and probes go to the registry).",
-    subcommands: [TrainLandmarks.self, TrainDynamics.self, TrainResume.self, TrainWorker.self])
+    subcommands: [TrainLandmarks.self, TrainDynamics.self, TrainPixel.self, TrainResume.self, TrainWorker.self])
 }
 
 struct TrainLandmarks: ParsableCommand {
@@ -55,6 +56,30 @@ struct TrainDynamics: ParsableCommand {
     let id = try parseRunID(landmarksRun)
     let loaded = try DynamicsTraining.config(landmarksRun: id, file: config, overrides: overrides, registry: registry)
     let s = try DynamicsTraining.start(loaded, landmarksRun: id, registry: registry, options: options)
+    if s.wasInterrupted { throw ExitCode(130) }
+  }
+}
+
+struct TrainPixel: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "pixel",
+    abstract: "Train the pixel-space predictor (ConvLSTMs, CDNA kernels, masks) on the frames of a config's data.")
+
+  @OptionGroup var global: GlobalOptions
+
+  @Option(help: "Pixel config (YAML), e.g. Experiments/pixel-demo.yaml; a shipped config by name from any folder (default: the defaults alone).")
+  var config: String?
+  @Option(name: .customLong("set"), help: "Override a config key: --set key=value (repeatable).") var overrides: [String] = []
+  @Option(help: "Run name (default: the config file's name, else 'pixel').") var name: String?
+  @Option(help: "Experiment to file the run under.") var experiment: String?
+
+  func run() throws {
+    let loaded = try ConfigLoader.load(file: config, overrides: overrides)
+    let registry = try global.openRegistry(mustExist: false)
+    var options = TrainOptions()
+    options.runName = name ?? config.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension } ?? "pixel"
+    options.experiment = experiment
+    let s = try PixelTraining.start(loaded, registry: registry, options: options)
     if s.wasInterrupted { throw ExitCode(130) }
   }
 }

@@ -45,6 +45,8 @@ final class ConfigKeyConsumptionTests: XCTestCase {
     "temporal_max_gap=4", "max_steps=4", "checkpoint_every=4", "sample_every=4", "probe_every=0", "probe_frames=16",
     "seed=2", "keypoint_threshold=1.6", "n_inputs=2", "n_future=2", "lstm_layers=1", "lstm_hidden=8",
     "dyn_batch_size=4", "dyn_steps=2", "dyn_checkpoint_every=2", "n_context=2", "n_rollout=3",
+    "pixel_channels=[4,8]", "pixel_kernels=2", "pixel_kernel_size=3", "pixel_batch_size=2", "pixel_steps=2",
+    "pixel_checkpoint_every=2",
   ]
 
   // MARK: observations
@@ -147,6 +149,20 @@ final class ConfigKeyConsumptionTests: XCTestCase {
     ].joined(separator: " ")
   }
 
+  /// A whole pixel run: losses, validation, checkpoints, the predictor's parameters.
+  static func pixelRun(_ c: ExperimentConfig, _ ctx: Context) throws -> String {
+    var c = c
+    c.run.savePath = ctx.fresh()
+    let s = try PixelTraining.start(LoadedConfig(config: c, sources: ["test"]), registry: ctx.registry, options: quiet())
+    let d = try ctx.registry.detail(s.runId)
+    let loss = try ctx.registry.series(runId: s.runId, name: "loss").map { $0.value.bitPattern }
+    let val = try ctx.registry.series(runId: s.runId, name: "val_psnr").map { $0.value.bitPattern }
+    let grad = try ctx.registry.series(runId: s.runId, name: "grad_norm").count
+    let shapes = PixelSetup.makePredictor(c).namedParameters().map { "\($0.0)\($0.1.shape)" }.joined(separator: ",")
+    return ["\(s.steps)", "\(loss)", "\(val)", "grad \(grad)", d.checkpoints.map { "\($0.step)" }.joined(separator: ","), shapes]
+      .joined(separator: " ")
+  }
+
   static func frameMetrics(_ c: ExperimentConfig, _: Context) throws -> String {
     let (metrics, note) = try dynamicsMetrics(c.eval, lpipsWeights: "none")
     return metrics.map(\.rawValue).joined(separator: ",") + " " + (note ?? "")
@@ -226,6 +242,13 @@ final class ConfigKeyConsumptionTests: XCTestCase {
     // Six checkpoints at a rate that makes validation wander, so the best is not the last.
     add(["dyn_select": "best_val"], base: ["dyn_steps=6", "dyn_checkpoint_every=1", "dyn_learning_rate=0.3"], dynamicsRun)
     add(["dyn_output_init": "zero"], dynamicsRun)
+    // pixel
+    add(
+      [
+        "pixel_channels": "[4,6]", "pixel_kernels": "3", "pixel_kernel_size": "5", "pixel_loss": "l1",
+        "pixel_learning_rate": "0.01", "pixel_batch_size": "3", "pixel_steps": "3", "pixel_checkpoint_every": "1",
+        "pixel_grad_clip": "0.5",
+      ], pixelRun)
     // eval
     add(["keypoint_threshold": "3.2"], probe)
     add(["lpips_net": "vgg", "ssim_gaussian": "false"], frameMetrics)

@@ -67,7 +67,7 @@ final class DemoPipelineTests: XCTestCase {
       XCTAssertEqual(try registry.run(id).parentId, a.dynamicsRun)
       XCTAssertEqual(try registry.run(id).status, .finished)
     }
-    XCTAssertEqual(a.predictRuns.map(\.method), PredictionMethod.allCases.map(\.rawValue))
+    XCTAssertEqual(a.predictRuns.map(\.method), PredictionMethod.landmarkFamily.map(\.rawValue))
     let b = try DemoPipeline.run(request("a"), registry: registry, print: { _ in })
     // Every run is reused; the report (not a run) is drawn again from the registry.
     XCTAssertTrue(b.stages.filter { $0.stage != "report" }.allSatisfy(\.reused), "\(b.stages)")
@@ -253,7 +253,7 @@ final class DemoPipelineTests: XCTestCase {
     let last = try demoProcess("killed", dynamics: Self.killDynamicsSets)
     let summary = Self.stageSummary(last)
     XCTAssertEqual(summary.count, DemoPipeline.stages().count, "one closing line per stage: \(summary)")
-    for stage in ["landmarks", "dynamics"] + PredictionMethod.allCases.map({ "predict \($0.rawValue)" }) {
+    for stage in ["landmarks", "dynamics"] + PredictionMethod.landmarkFamily.map({ "predict \($0.rawValue)" }) {
       XCTAssertEqual(summary[stage], "reused", "\(stage) finished before kill 2, so the third demo reuses it")
     }
     XCTAssertNotEqual(summary["rollout 200"], "reused", "the rollout killed mid-stage is redone")

@@ -62,7 +62,7 @@ final class DynamicsPipelineTests: XCTestCase {
     XCTAssertEqual(try registry.run(b.runId).resumedFromStep, 4)
     XCTAssertEqual(try registry.summaries(runId: b.runId).first { $0.name == "loss" }?.pointsLogged, 6)
 
-    for method in PredictionMethod.allCases {
+    for method in PredictionMethod.landmarkFamily {
       var r = PredictRequest(runId: a.runId, out: "\(dir)/pred-\(method.rawValue)")
       r.method = method
       r.horizon = 15  // past the 12-frame sequences' end: the rest goes to unscored/

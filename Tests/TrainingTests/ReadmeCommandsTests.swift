@@ -58,7 +58,7 @@ final class ReadmeCommandsTests: XCTestCase {
   ]
 
   /// Values for synopses: (command prefix, placeholder → values in order of occurrence). `{seed}`
-  /// and `{scratch}` are the session's two landmarks runs, `{dynamics}` and `{predict}` the
+  /// and `{scratch}` are the session's two landmarks runs, `{dynamics}`, `{pixel}` and `{predict}` the
   /// latest run of that kind.
   static let instances: [(prefix: String, values: [String: [String]])] = [
     ("lmlab report (--runs", ["ID": ["{predict}"], "NAME": ["session"]]),
@@ -70,6 +70,7 @@ final class ReadmeCommandsTests: XCTestCase {
     ("lmlab train landmarks --set dataset=frames", ["DIR": ["data/synth"]]),
     ("lmlab encode", ["ID": ["{seed}"], "DIR": ["data/synth"]]),
     ("lmlab train dynamics", ["ID": ["{seed}"]]),
+    ("lmlab predict --run ID --method pixel", ["ID": ["{pixel}"], "DIR": ["pred-pixel"]]),
     ("lmlab predict", ["ID": ["{dynamics}"], "N": ["2"], "M": ["4"], "DIR": ["pred"]]),
     ("lmlab interpolate", ["ID": ["{dynamics}"], "F": ["2"], "G": ["8"], "E": ["1"], "DIR": ["interp"]]),
     ("lmlab import predictions", ["NAME": ["other-method"], "DIR": ["pred/frames"], "REF": ["pred/truth"]]),
@@ -81,6 +82,7 @@ final class ReadmeCommandsTests: XCTestCase {
     ("lmlab data synth", ["--sequences": "6", "--frames": "12", "--size": "32"], []),
     ("lmlab train landmarks", [:], tinyLandmarks.map { ["--set", $0] }),
     ("lmlab train dynamics", [:], tinyDynamics.map { ["--set", $0] }),
+    ("lmlab train pixel", [:], tinyPixel.map { ["--set", $0] }),
     ("lmlab sweep Experiments/", [:], [["--dry-run"]]),
     ("lmlab bench report", ["--runs": "20", "--sequences": "2"], [["--runs", "20"], ["--sequences", "2"]]),
   ]
@@ -93,6 +95,13 @@ final class ReadmeCommandsTests: XCTestCase {
   static let tinyDynamics = [
     "synth_sequences=8", "synth_frames=12", "n_inputs=2", "n_future=3", "lstm_layers=1", "lstm_hidden=8", "dyn_batch_size=4",
     "dyn_steps=4", "dyn_checkpoint_every=4", "n_context=2", "n_rollout=4",
+  ]
+
+  /// A pixel-predictor training of a second (32 px, widths 4 / 8, 2 steps).
+  static let tinyPixel = [
+    "img_size=32", "synth_sequences=8", "synth_frames=12", "n_inputs=2", "n_future=3", "n_context=2", "n_rollout=4",
+    "pixel_channels=[4,8]", "pixel_kernels=2", "pixel_kernel_size=3", "pixel_batch_size=2", "pixel_steps=2",
+    "pixel_checkpoint_every=2",
   ]
 
   /// A landmark training of a few seconds (32 px, K 3, slim widths, 4 steps, the keypoint probe).
@@ -305,6 +314,7 @@ final class ReadmeCommandsTests: XCTestCase {
       let latest = [
         "dynamics": runs.filter { $0.kind == DynamicsTraining.runKind }.map(\.id).max(),
         "predict": runs.filter { $0.kind == Prediction.runKind }.map(\.id).max(),
+        "pixel": runs.filter { $0.kind == PixelTraining.runKind }.map(\.id).max(),
         "seed": sessionRuns["seed"], "scratch": sessionRuns["scratch"],
       ]
       var out: [String] = []

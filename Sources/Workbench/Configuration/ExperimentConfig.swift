@@ -8,6 +8,7 @@ import Dynamics
 import EvalMetrics
 import Foundation
 import Landmarks
+import PixelDynamics
 
 public struct ExperimentConfig: Equatable, Sendable {
   public var data = DataConfig()
@@ -16,6 +17,7 @@ public struct ExperimentConfig: Equatable, Sendable {
   public var trainer = TrainerConfig()
   public var run = RunConfig()
   public var dynamics = DynamicsConfig()
+  public var pixel = PixelConfig()
   public var eval = EvalConfig()
 
   public init() {}
@@ -23,7 +25,7 @@ public struct ExperimentConfig: Equatable, Sendable {
   /// Every broken cross-key rule, from each section's own rules.
   public func problems() -> [String] {
     data.problems() + model.problems() + pairs.problems() + trainer.problems() + run.problems()
-      + dynamics.problems() + eval.problems()
+      + dynamics.problems() + pixel.problems() + eval.problems()
   }
 }
 
@@ -35,6 +37,7 @@ public enum ConfigKeys {
   public static let all: [ConfigKey] =
     DataConfig.fields(at: \.data) + ModelConfig.fields(at: \.model) + PairSamplerConfig.fields(at: \.pairs)
     + TrainerConfig.fields(at: \.trainer) + RunConfig.fields(at: \.run) + DynamicsConfig.fields(at: \.dynamics)
+    + PixelConfig.fields(at: \.pixel)
     + EvalConfig.fields(at: \.eval)
 
   /// Section names in order; YAML files may group keys under them (flat files work too), and

@@ -408,6 +408,35 @@ probe_frames: 400
 disable_spade: true
 
 """##,
+    "pixel-demo.yaml": ##"""
+# The pixel-space predictor (README "The pixel-space predictor") on the synthetic demo's data:
+# 64 px, 400 sequences of 50 frames (the videos and splits dynamics-demo.yaml's LSTM trains and
+# is scored on), trained on the landmark LSTM's schedule: 2 context frames, then 28 frames on
+# its own predictions. `lmlab train pixel --config Experiments/pixel-demo.yaml`.
+# Sized for ~90 s of training on 2 cores: ConvLSTM widths 8 / 16, 4 CDNA kernels of 5×5, batch 4,
+# 120 steps at lr 3e-3. Measured while sharing the 2 cores with two other jobs: 0.6-0.8 s a step
+# (1m31s for the run and its test predictions); widths 16 / 32 at batch 8: 3.8 s a step.
+# On the test split (2 → 28) it scored PSNR 32.66 / 28.41 / 26.33 / 22.36 / 21.07 dB at frames
+# 1 / 2 / 3 / 10 / 28 where copy-last scores 32.68 / 28.23 / 25.98 / 21.38 / 19.25: level at frame
+# 1, ahead from frame 2; SSIM and effnet-lite0-dist stay behind copy-last (its frames are blurred).
+# val_psnr (28-frame rollouts on the val split): 22.22 dB untrained (≈ copy-last), 22.45 at step 120.
+img_size: 64
+synth_sequences: 400
+synth_frames: 50
+n_inputs: 2
+n_future: 28
+n_context: 2
+n_rollout: 28
+pixel_channels: [8, 16]
+pixel_kernels: 4
+pixel_kernel_size: 5
+pixel_loss: mse
+pixel_learning_rate: 0.003
+pixel_batch_size: 4
+pixel_steps: 120
+pixel_checkpoint_every: 60
+
+"""##,
     "table1-demo.sweep.yaml": ##"""
 # Table 1 at CPU size on the synthetic set: SPADE decoder on/off × 3 seeds over the recipe that
 # learns (landmarks-learn.yaml) at 64 px on 100 sequences for 800 steps. Measured with

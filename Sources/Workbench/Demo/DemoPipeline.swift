@@ -67,7 +67,7 @@ public enum DemoPipeline {
   /// for the overall ETA, which rescales them by the pace of the stages done so far).
   static func stages() -> [(label: String, weight: Double)] {
     var s: [(String, Double)] = [("landmarks", 377), ("dynamics", 87)]
-    for m in PredictionMethod.allCases { s.append(("predict \(m.rawValue)", m == .copyLast ? 5 : 14)) }
+    for m in PredictionMethod.landmarkFamily { s.append(("predict \(m.rawValue)", m == .copyLast ? 5 : 14)) }
     s.append(("rollout \(longRollout)", 74))
     for name in InterpolationMethod.allNames { s.append(("interpolate \(name)", name == "crossfade" ? 6 : 23)) }
     s.append(("report", 1))
@@ -128,7 +128,7 @@ public enum DemoPipeline {
       }
     }
     let models = try DynamicsModels.resolve(result.dynamicsRun, registry: registry)
-    for method in PredictionMethod.allCases {
+    for method in PredictionMethod.landmarkFamily {
       try overall.stage("predict \(method.rawValue)") { reused in
         var q = PredictRequest(runId: result.dynamicsRun, out: "\(r.out)/frames/predict-\(method.rawValue)")
         q.method = method

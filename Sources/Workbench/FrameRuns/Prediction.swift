@@ -7,6 +7,8 @@
 //   copy-last          the last context frame's pixels repeated
 //   reconstruction     the landmark model's encoding of the true future frames, decoded: the upper
 //                      bound that shows what the decoder alone loses
+//   pixel              the pixel-space predictor of a pixel run (`lmlab train pixel`) rolled out
+//                      from the context frames themselves (PixelPrediction.swift)
 // Decoding uses the appearance of the last context frame. State methods also score the mean
 // landmark-mean error in pixels against the encoding of the true future frames.
 import Datasets
@@ -22,6 +24,11 @@ public enum PredictionMethod: String, CaseIterable, Sendable {
   case holdState = "hold-state"
   case constantVelocity = "constant-velocity"
   case reconstruction
+  case pixel
+
+  /// The methods that predict from a dynamics or landmarks run (every one but `pixel`, which
+  /// predicts from a pixel run).
+  public static var landmarkFamily: [PredictionMethod] { allCases.filter { $0 != .pixel } }
 
   var statePredictor: StatePredictor? {
     switch self {
@@ -135,13 +142,17 @@ public enum Prediction {
   public static func run(_ r: PredictRequest, registry: Registry, print out: (String) -> Void = { Swift.print($0) }) throws
     -> PredictSummary
   {
+    if r.method == .pixel { return try PixelPrediction.run(r, registry: registry, print: out) }
     // Everything is checked before anything is written.
+    if let kind = try? registry.run(r.runId).kind, kind == PixelSetup.runKind {
+      throw DynamicsSetupError.run(
+        "--method \(r.method.rawValue) needs a dynamics run (the baselines: or a landmarks run); run \(r.runId) is a "
+          + "'\(kind)' run (predict with it by --method pixel)")
+    }
     let models = try DynamicsModels.resolve(r.runId, registry: registry)
     let c = models.config
     let n = r.context ?? c.dynamics.nContext, m = r.horizon ?? c.dynamics.nRollout
-    guard m >= 1 else { throw DynamicsSetupError.value("--horizon must be ≥ 1, got \(m)") }
-    guard n >= 1 else { throw DynamicsSetupError.value("--context must be ≥ 1, got \(n)") }
-    guard r.start >= 0 else { throw DynamicsSetupError.value("--start must be ≥ 0, got \(r.start)") }
+    try checkCounts(context: n, horizon: m, start: r.start)
     if r.method == .constantVelocity && n < 2 {
       throw DynamicsSetupError.value("--context \(n): constant-velocity needs at least 2 context frames")
     }
@@ -150,10 +161,7 @@ public enum Prediction {
     }
     let scored = try ScoredSource.open(r.target, config: c)
     let (source, sequences) = (scored.source, scored.sequences)
-    for q in sequences where r.start + n > source.frameCount(sequence: q) {
-      throw DynamicsSetupError.value(
-        "--context \(n) (from frame \(r.start)) is longer than sequence \(source.sequenceNames[q]) (\(source.frameCount(sequence: q)) frames)")
-    }
+    try checkContextFits(scored, context: n, start: r.start)
     try FrameRunOutput.checkFree(r.target, command: "predict")
     let (metrics, lpipsNote) = try dynamicsMetrics(c.eval, lpipsWeights: r.target.lpipsWeights)
     let decoder = try models.decoder()
@@ -196,6 +204,8 @@ public enum Prediction {
           states = Rollout.run(r.method.statePredictor!, model: lstm, context: context, horizon: steps).reshaped([steps, d])
           output.check(states!, floor: c.dynamics.choleskyFloor)
           frames = decoder.decode(states!, appearance: appearance, appearanceIndex: sameAppearance)
+        case .pixel:
+          preconditionFailure("--method pixel is PixelPrediction's")
         }
         if states != nil { output.observeRange(frames) }
         // Reconstruction decodes the true states themselves: its landmark error is 0 by
@@ -203,22 +213,49 @@ public enum Prediction {
         let errors = states.flatMap { st in r.method == .reconstruction ? nil : st }.flatMap { st in
           truthStates.map { PoseState.meanErrorPixels(st.slice(axis: 0, start: 0, end: known), $0, imageSize: s) }
         }
-        for j in 0..<steps {
-          let position = r.start + n + j
-          if j < known {
-            let frame = source.frameNumber(sequence: q, index: position)
-            try output.write(frames, j, kind: "frames", sequence: name, frame: frame)
-            try output.write(truth!, j, kind: "truth", sequence: name, frame: frame)
-            output.scored(sequence: name, frame: frame, index: j + 1, landmarkError: errors?[j])
-          } else {
-            // Past the sequence's end: numbered on from its last frame, kept apart, not scored.
-            let frame = source.frameNumber(sequence: q, index: t - 1) + (position - t + 1)
-            try output.write(frames, j, kind: "unscored", sequence: name, frame: frame)
-          }
-        }
+        try writeSteps(&output, frames, truth: truth, known: known, source: source, sequence: q, from: r.start + n, errors: errors)
         progress.update(step: done + 1)
       }
       progress.finish()
+    }
+  }
+
+  /// The counts every method checks first.
+  static func checkCounts(context n: Int, horizon m: Int, start: Int) throws {
+    guard m >= 1 else { throw DynamicsSetupError.value("--horizon must be ≥ 1, got \(m)") }
+    guard n >= 1 else { throw DynamicsSetupError.value("--context must be ≥ 1, got \(n)") }
+    guard start >= 0 else { throw DynamicsSetupError.value("--start must be ≥ 0, got \(start)") }
+  }
+
+  /// Every scored sequence holds the context frames.
+  static func checkContextFits(_ scored: ScoredSource, context n: Int, start: Int) throws {
+    let source = scored.source
+    for q in scored.sequences where start + n > source.frameCount(sequence: q) {
+      throw DynamicsSetupError.value(
+        "--context \(n) (from frame \(start)) is longer than sequence \(source.sequenceNames[q]) (\(source.frameCount(sequence: q)) frames)")
+    }
+  }
+
+  /// Writes predicted `frames` [steps, 3, S, S] of sequence `q` starting at position `first`:
+  /// the first `known` with their ground truth `truth` as scored frames (and landmark errors,
+  /// when measured), the rest past the sequence's end as unscored.
+  static func writeSteps(
+    _ output: inout FrameRunOutput, _ frames: Tensor, truth: Tensor?, known: Int, source: VideoSource, sequence q: Int, from first: Int,
+    errors: [Double]?
+  ) throws {
+    let name = source.sequenceNames[q], t = source.frameCount(sequence: q)
+    for j in 0..<frames.shape[0] {
+      let position = first + j
+      if j < known {
+        let frame = source.frameNumber(sequence: q, index: position)
+        try output.write(frames, j, kind: "frames", sequence: name, frame: frame)
+        try output.write(truth!, j, kind: "truth", sequence: name, frame: frame)
+        output.scored(sequence: name, frame: frame, index: j + 1, landmarkError: errors?[j])
+      } else {
+        // Past the sequence's end: numbered on from its last frame, kept apart, not scored.
+        let frame = source.frameNumber(sequence: q, index: t - 1) + (position - t + 1)
+        try output.write(frames, j, kind: "unscored", sequence: name, frame: frame)
+      }
     }
   }
 }

@@ -1,9 +1,10 @@
 // SessionCheckpoint: what a training session's checkpoint holds beyond the trainer's own state —
 // the sampler's position (RNG words and batch count), so a resumed run draws exactly the batches
-// the uninterrupted run would have. Shared by the landmark and dynamics sessions.
+// the uninterrupted run would have. Shared by the landmark, dynamics and pixel sessions.
 import Datasets
 import Dynamics
 import Landmarks
+import PixelDynamics
 import Storage
 
 /// A trainer that writes and restores its checkpoints with extra state words.
@@ -14,6 +15,7 @@ protocol CheckpointingTrainer: AnyObject {
 
 extension LandmarkTrainer: CheckpointingTrainer {}
 extension DynamicsTrainer: CheckpointingTrainer {}
+extension PixelTrainer: CheckpointingTrainer {}
 
 /// A sampler that continues from a saved state.
 protocol ResumableSampler: AnyObject {

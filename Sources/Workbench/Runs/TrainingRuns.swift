@@ -7,7 +7,7 @@ import Registry
 
 public enum TrainingRuns {
   /// The run kinds that train (and so can be resumed).
-  public static let kinds = [LandmarkTraining.runKind, DynamicsTraining.runKind]
+  public static let kinds = [LandmarkTraining.runKind, DynamicsTraining.runKind, PixelTraining.runKind]
 
   /// Continues a claimed run with its recorded config from its latest checkpoint; a run that
   /// cannot start is marked failed.
@@ -17,7 +17,7 @@ public enum TrainingRuns {
     do {
       run = try registry.run(handle.runId)
       guard kinds.contains(run.kind) else {
-        throw TrainError.setup("run \(run.id) is a '\(run.kind)' run; only \(kinds.joined(separator: " and ")) runs train")
+        throw TrainError.setup("run \(run.id) is a '\(run.kind)' run; only \(kinds.joined(separator: ", ")) runs train")
       }
       config = try ConfigLoader.recorded(run, registry: registry)
     } catch {
@@ -27,6 +27,8 @@ public enum TrainingRuns {
     switch run.kind {
     case DynamicsTraining.runKind:
       return try DynamicsTraining.continueClaimed(handle, run: run, config: config, registry: registry, options: options)
+    case PixelTraining.runKind:
+      return try PixelTraining.execute(handle, config: config, resumeFrom: run.resumeFrom, options: options)
     default:
       return try LandmarkTraining.execute(handle, config: config, resumeFrom: run.resumeFrom, options: options)
     }
@@ -56,7 +58,7 @@ public enum TrainingRuns {
   {
     let run = try registry.run(id)
     guard kinds.contains(run.kind) else {
-      throw TrainError.setup("run \(id) is a '\(run.kind)' run; only \(kinds.joined(separator: " and ")) runs can be resumed")
+      throw TrainError.setup("run \(id) is a '\(run.kind)' run; only \(kinds.joined(separator: ", ")) runs can be resumed")
     }
     if run.kind == DynamicsTraining.runKind { _ = try DynamicsTraining.landmarkCheckpoint(of: run, registry: registry) }
     let queued = try registry.requeue(id)
