@@ -89,14 +89,23 @@ public struct FrameRunResult: Sendable {
   public var folder: String?
   /// (sequence, index) → frame number, to find a point's PNGs.
   public var frameNumber: [String: [Int: Int64]]
+  /// The method as the run recorded it ("lstm" for "lstm (run 7)"): what its family is read from.
+  public var baseMethod: String
+  /// Frames predicted elsewhere and imported (`lmlab import predictions`).
+  public var imported: Bool
 
+  /// - Parameters:
+  ///   - baseMethod: the method the run recorded (nil: `method`).
   public init(
     runId: Int64, kind: FrameRunKind, method: String, setup: String, rows: [FrameScoreRow], folder: String?,
-    frameNumber: [String: [Int: Int64]]
+    frameNumber: [String: [Int: Int64]], baseMethod: String? = nil, imported: Bool = false
   ) {
     (self.runId, self.kind, self.method, self.setup, self.rows) = (runId, kind, method, setup, rows)
-    (self.folder, self.frameNumber) = (folder, frameNumber)
+    (self.folder, self.frameNumber, self.baseMethod, self.imported) = (folder, frameNumber, baseMethod ?? method, imported)
   }
+
+  /// Its part in the report's comparison of the two families (Figs. 5 and 8); nil for interpolation.
+  public var role: PredictionRole? { kind == .prediction ? PredictionRole(method: baseMethod, imported: imported) : nil }
 
   /// The PNG of this run's frame (or its ground truth) at `index` of `sequence`, if it exists.
   public func framePath(_ sequence: String, _ index: Int, truth: Bool = false) -> String? {
@@ -130,8 +139,10 @@ public struct ReportData: Sendable {
 
 /// One style per method for the whole report: the demo's methods in a fixed order, others after.
 struct MethodStyles {
+  /// The pixel predictor follows the landmark methods and copy-last, so it gets a colour of its
+  /// own (tab10 brown) beside them; the interpolation schemes, never drawn with it, come after.
   static let known = [
-    "lstm", "hold-state", "constant-velocity", "copy-last", "reconstruction", "cholesky", "covariance", "axes",
+    "lstm", "hold-state", "constant-velocity", "copy-last", "reconstruction", "pixel", "cholesky", "covariance", "axes",
     "wasserstein", "crossfade",
   ]
   let index: [String: Int]

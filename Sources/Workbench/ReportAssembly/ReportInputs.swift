@@ -213,7 +213,10 @@ public enum ReportInputs {
         frameNumber[s.sequence, default: [:]][index] = s.frame
         rows.append(FrameScoreRow(method: method, sequence: s.sequence, index: index, metric: s.metric, value: s.value))
       }
-      out.append(FrameRunResult(runId: r.id, kind: isPredict ? .prediction : .interpolation, method: method, setup: setup, rows: rows, folder: folder, frameNumber: frameNumber))
+      out.append(
+        FrameRunResult(
+          runId: r.id, kind: isPredict ? .prediction : .interpolation, method: method, setup: setup, rows: rows, folder: folder,
+          frameNumber: frameNumber, baseMethod: method, imported: r.kind == PredictionImport.runKind))
     }
     // A method keeps one name per report: two runs of one method in one setup get their run id.
     let counts = Dictionary(grouping: out, by: { "\($0.setup)|\($0.method)" }).mapValues(\.count)
