@@ -33,7 +33,8 @@ final class FamilyReportTests: XCTestCase {
   /// effnet-lite0-dist, lower is better: lstm passes pixel at 16.7 (from 17), copy-last at 8.75
   /// (from 9); the bound passes pixel at 5.7 (from 6) and copy-last at 1.1 (from 2); pixel is
   /// better than copy-last throughout. PSNR: pixel beats the LSTM (they would meet at 20.25)
-  /// and copy-last at every frame. SSIM: lstm passes pixel at 13.3 (from 14). The imported
+  /// and copy-last at every frame. SSIM: lstm passes pixel at 13.3 (from 14), after a bump
+  /// above it at frames 2 and 3 (lstm vs copy-last: from 8). The imported
   /// "savp" is pixel raised by 0.03: the LSTM passes it at 15.7 (from 16). No crossing falls on
   /// a whole frame, where rounding would decide.
   static func mean(_ method: String, _ metric: String, _ t: Double) -> Double {
@@ -52,7 +53,10 @@ final class FamilyReportTests: XCTestCase {
       ],
     ]
     let (a, b) = lines[metric]![method]!
-    return a + b * t
+    // A bump: the LSTM's SSIM is above the pixel predictor's at frames 2 and 3 too, which is no
+    // crossing (the pixel predictor is better again from 4 to 13).
+    let bump = metric == "ssim" && method == "lstm" && (t == 2 || t == 3) ? 0.2 : 0
+    return a + b * t + bump
   }
 
   /// Each method's two worst sequences (by effnet-lite0-dist): the LSTM's and the pixel
@@ -191,6 +195,7 @@ final class FamilyReportTests: XCTestCase {
     XCTAssertEqual(got["psnr|lstm|pixel"], ["", "pixel", ""])
     XCTAssertEqual(got["psnr|pixel|copy-last"], ["", "pixel", ""])
     XCTAssertEqual(got["ssim|lstm|pixel"], ["14", "lstm", "pixel"])
+    XCTAssertEqual(got["ssim|lstm|copy-last"], ["8", "lstm", "copy-last"])
     XCTAssertTrue(html.contains("href=\"crossings.csv\""), "the page links crossings.csv")
 
     // Written out under the plots.
@@ -296,18 +301,25 @@ final class FamilyReportTests: XCTestCase {
       }
       return n
     }
-    let im = try screenshot(folder + "/index.html", "page")
-    XCTAssertGreaterThan(count(im, (140, 86, 75)), 500, "the pixel predictor's brown curves are drawn")
-    // The Fig. 8 section alone (the page cut before the other sections), its strip present and missing.
-    let family = section(html, "family-worst")
+    // One section at a time: the page's head (its style) with only that section in the body.
     let head = String(html[..<html.range(of: "<body")!.lowerBound])
-    let alone = "\(folder)/family-alone.html"
-    try (head + "<body>\n" + family + "\n</body></html>\n").write(toFile: alone, atomically: true, encoding: .utf8)
-    let shown = try screenshot(alone, "family-section", height: 900)
-    let missing = "\(folder)/family-missing.html"
-    try (head + "<body>\n" + family.replacingOccurrences(of: "href=\"family-worst-0-seq3.png\"", with: "href=\"missing.png\"")
-      + "\n</body></html>\n").write(toFile: missing, atomically: true, encoding: .utf8)
-    let broken = try screenshot(missing, "family-missing", height: 900)
+    func alone(_ body: String, _ name: String, height: Int) throws -> RGBImage {
+      let page = "\(folder)/\(name).html"
+      try (head + "<body>\n" + body + "\n</body></html>\n").write(toFile: page, atomically: true, encoding: .utf8)
+      return try screenshot(page, name, height: height)
+    }
+    _ = try screenshot(folder + "/index.html", "page")
+    // Fig. 5: the pixel predictor's curves in tab10 brown (#8c564b) in all three plots.
+    let curves = try alone(section(html, "prediction"), "prediction-section", height: 2600)
+    let brown = count(curves, (140, 86, 75))
+    print("brown pixels in the prediction section: \(brown)")
+    XCTAssertGreaterThan(brown, 500, "the pixel predictor's brown curves are drawn")
+    // Fig. 8, its strip present and missing.
+    let family = section(html, "family-worst")
+    let shown = try alone(family, "family-section", height: 900)
+    let broken = try alone(
+      family.replacingOccurrences(of: "href=\"family-worst-0-seq3.png\"", with: "href=\"missing.png\""), "family-missing",
+      height: 900)
     // The truth's orange discs (242, 115, 26) are drawn only when the strip loads.
     XCTAssertGreaterThan(count(shown, (242, 115, 26)), 800, "the Fig. 8 filmstrip is drawn")
     XCTAssertLessThan(count(broken, (242, 115, 26)), 50, "a missing strip shows no discs")
