@@ -102,10 +102,10 @@ final class FamilyReportTests: XCTestCase {
   /// A finished predict run (or an import, which records `import_method`) of `method`, 2 context
   /// frames → `horizon`, with its frames/ and truth/ PNGs and the scores above.
   @discardableResult
-  func register(_ registry: Registry, _ method: String, imported: Bool = false) throws -> Int64 {
+  func register(_ registry: Registry, _ method: String, imported: Bool = false, parent: Int64? = nil) throws -> Int64 {
     let h = try registry.startRun(
       RunSpec(
-        name: "predict-\(method)", kind: imported ? PredictionImport.runKind : Prediction.runKind,
+        name: "predict-\(method)", kind: imported ? PredictionImport.runKind : Prediction.runKind, parentId: parent,
         params: [
           .string(imported ? "import_method" : "predict_method", method), .int("predict_context", 2),
           .int("predict_horizon", Self.horizon),
@@ -253,6 +253,48 @@ final class FamilyReportTests: XCTestCase {
     XCTAssertEqual(none.components(separatedBy: "<p>").count - 1, 1, none)
     XCTAssertTrue(none.contains("No pixel-space method among the selected runs"), none)
     XCTAssertFalse(none.contains("filmstrip"))
+  }
+
+  /// Two landmark models (decoder variants, say): each one's LSTM and bound is paired with the
+  /// pixel predictor and copy-last, named by run, with the landmarks run it decodes with.
+  func testEveryLandmarkRunIsPairedAndNamed() throws {
+    let registry = try Registry(path: "\(dir)/two.sqlite")
+    func finished(_ kind: String, parent: Int64? = nil) throws -> Int64 {
+      try registry.createRun(RunSpec(name: kind, kind: kind, parentId: parent), status: .finished).id
+    }
+    let landmarks = [try finished(LandmarkTraining.runKind), try finished(LandmarkTraining.runKind)]
+    let dynamics = try landmarks.map { try finished(DynamicsTraining.runKind, parent: $0) }
+    let lstms = try dynamics.map { try register(registry, "lstm", parent: $0) }
+    let bounds = try landmarks.map { try register(registry, "reconstruction", parent: $0) }
+    let others = [try register(registry, "pixel"), try register(registry, "copy-last")]
+    let data = try ReportInputs.load(.runs(lstms + bounds + others), registry: registry, title: "two")
+    let page = try ExperimentReport(data, worstTop: 2).write(to: "\(dir)/two")
+    let html = try String(contentsOfFile: page, encoding: .utf8)
+    let (l1, l2, b1, b2) = ("lstm (run \(lstms[0]))", "lstm (run \(lstms[1]))", "reconstruction (run \(bounds[0]))", "reconstruction (run \(bounds[1]))")
+    XCTAssertTrue(html.contains("\(l1): run \(lstms[0]) (landmarks run \(landmarks[0])), \(l2): run \(lstms[1]) (landmarks run \(landmarks[1]))"), html)
+    XCTAssertTrue(html.contains("\(b2): run \(bounds[1]) (landmarks run \(landmarks[1]))"))
+    XCTAssertTrue(html.contains("copy-last: run \(others[1]), \(b1)"), "copy-last after the LSTMs, no landmarks run behind it")
+    XCTAssertTrue(html.contains("pixel: run \(others[0])); "), "pixel last, no landmarks run behind it")
+    // The first run of a method keeps its colour (the LSTM's blue); the second gets one of its own.
+    func stroke(_ name: String) -> String? {
+      guard let tag = html.components(separatedBy: "<path ").first(where: { $0.contains("class=\"series-line\"") && $0.contains("data-series=\"\(name)\"") }),
+        let s = tag.range(of: "stroke=\"")
+      else { return nil }
+      return String(tag[s.upperBound...].prefix(7))
+    }
+    XCTAssertEqual(stroke(l1), "#1f77b4")
+    XCTAssertNotEqual(stroke(l2), "#1f77b4")
+    XCTAssertEqual(stroke("pixel"), "#8c564b")
+    let rows = try TidyCSV.parse(String(contentsOfFile: "\(dir)/two/crossings.csv", encoding: .utf8))
+    let effnet = rows.filter { $0[1] == "effnet-lite0-dist" }.map { "\($0[2])|\($0[3])|\($0[4])" }
+    XCTAssertEqual(
+      effnet,
+      ["\(l1)|pixel|17", "\(l2)|pixel|17", "\(l1)|copy-last|9", "\(l2)|copy-last|9", "pixel|copy-last|",
+       "\(b1)|pixel|6", "\(b2)|pixel|6", "\(b1)|copy-last|2", "\(b2)|copy-last|2"])
+    let labels = section(html, "family-worst").components(separatedBy: "class=\"row-label\"").dropFirst().map { tag in
+      String(tag[tag.range(of: ">")!.upperBound...].prefix { $0 != "<" })
+    }
+    XCTAssertEqual(labels, ["ground truth", l1, l2, "pixel", "copy-last", b1, b2])
   }
 
   /// Frames imported from elsewhere (SAVP's, say) are a pixel-space predictor: paired with the

@@ -78,7 +78,7 @@ enum CurveSections {
             ? "" : " Under each plot, where the means of each pair cross: the first frame from which one stays better to the last frame.")
       }
       sub.paragraph(
-        "\(group.count) run\(group.count == 1 ? "" : "s") (\(group.map { "\($0.method): run \($0.runId)" }.joined(separator: ", "))); "
+        "\(group.count) run\(group.count == 1 ? "" : "s") (\(group.map(\.provenance).joined(separator: ", "))); "
           + "\(sequences) test sequences. Lines are means over sequences, bands 95% Student-t intervals." + prediction)
       for metric in order(Set(points.map(\.metric))) {
         let series = group.compactMap { r -> ChartSeries? in
