@@ -27,7 +27,7 @@ final class FamilyReportTests: XCTestCase {
 
   static let horizon = 20
   static let sequences = 6
-  static let metrics = ["psnr", "ssim", "effnet-lite0-dist"]
+  static let metrics = ["psnr", "ssim", "lpips-alex", "effnet-lite0-dist"]
 
   /// The mean curves at frame t (the per-sequence offsets below sum to zero).
   /// effnet-lite0-dist, lower is better: lstm passes pixel at 16.7 (from 17), copy-last at 8.75
@@ -52,7 +52,8 @@ final class FamilyReportTests: XCTestCase {
         "hold-state": (0.6, -0.005), "savp": (0.88, -0.02),
       ],
     ]
-    let (a, b) = lines[metric]![method]!
+    // LPIPS, when scored, is drawn and crossed like the rest: here effnet-lite0-dist's lines + 0.05.
+    let (a, b) = metric == "lpips-alex" ? (lines["effnet-lite0-dist"]![method]!.0 + 0.05, lines["effnet-lite0-dist"]![method]!.1) : lines[metric]![method]!
     // A bump: the LSTM's SSIM is above the pixel predictor's at frames 2 and 3 too, which is no
     // crossing (the pixel predictor is better again from 4 to 13).
     let bump = metric == "ssim" && method == "lstm" && (t == 2 || t == 3) ? 0.2 : 0
@@ -185,8 +186,9 @@ final class FamilyReportTests: XCTestCase {
       XCTAssertEqual(r[7...8], ["20", "20"])
       got["\(r[1])|\(r[2])|\(r[3])"] = [r[4], r[5], r[6]]
     }
-    // 5 pairs × 3 metrics; hold-state is in no pair.
-    XCTAssertEqual(got.count, 15, "\(got.keys.sorted())")
+    // 5 pairs × 4 metrics; hold-state is in no pair.
+    XCTAssertEqual(got.count, 20, "\(got.keys.sorted())")
+    XCTAssertEqual(got["lpips-alex|lstm|pixel"], ["17", "lstm", "pixel"])
     XCTAssertEqual(got["effnet-lite0-dist|lstm|pixel"], ["17", "lstm", "pixel"])
     XCTAssertEqual(got["effnet-lite0-dist|lstm|copy-last"], ["9", "lstm", "copy-last"])
     XCTAssertEqual(got["effnet-lite0-dist|pixel|copy-last"], ["", "pixel", ""])
