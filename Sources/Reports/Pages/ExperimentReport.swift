@@ -1,6 +1,7 @@
 // ExperimentReport: the page `lmlab report` writes — a sweep's summary when it is one, runs and their differing parameters,
 // keypoint accuracy (Table 1, Fig. 9, training curves, landmarks on test frames), prediction and
-// interpolation curves, worst-case galleries — as a self-contained folder (index.html, PNG,
+// interpolation curves (with where the two families' prediction curves cross), worst-case galleries
+// and the worst sequences of both families — as a self-contained folder (index.html, PNG,
 // inline SVG, CSV; nothing fetched), written to a staging folder and renamed into place.
 import Foundation
 
@@ -35,6 +36,7 @@ public struct ExperimentReport {
       }
       let predictions = data.frameRuns.filter { $0.kind == .prediction }
       if let s = try WorstCaseSection.build(predictions, metric: worstMetric, top: worstTop, folder: folder) { page.add(s) }
+      if let s = try FamilyWorstSection.build(predictions, metric: worstMetric, top: worstTop, folder: folder) { page.add(s) }
       try page.write(to: folder.path("index.html"))
     }
   }

@@ -89,14 +89,29 @@ public struct FrameRunResult: Sendable {
   public var folder: String?
   /// (sequence, index) → frame number, to find a point's PNGs.
   public var frameNumber: [String: [Int: Int64]]
+  /// The method as the run recorded it ("lstm" for "lstm (run 7)"): what its family is read from.
+  public var baseMethod: String
+  /// Frames predicted elsewhere and imported (`lmlab import predictions`).
+  public var imported: Bool
+  /// The landmarks run the frames were decoded by (found up the run's parents), so runs of
+  /// several landmark models or decoder variants can be told apart; nil when none is found.
+  public var landmarksRun: Int64?
 
+  /// - Parameters:
+  ///   - baseMethod: the method the run recorded (nil: `method`).
   public init(
     runId: Int64, kind: FrameRunKind, method: String, setup: String, rows: [FrameScoreRow], folder: String?,
-    frameNumber: [String: [Int: Int64]]
+    frameNumber: [String: [Int: Int64]], baseMethod: String? = nil, imported: Bool = false
   ) {
     (self.runId, self.kind, self.method, self.setup, self.rows) = (runId, kind, method, setup, rows)
-    (self.folder, self.frameNumber) = (folder, frameNumber)
+    (self.folder, self.frameNumber, self.baseMethod, self.imported) = (folder, frameNumber, baseMethod ?? method, imported)
   }
+
+  /// "lstm: run 7 (landmarks run 3)".
+  var provenance: String { "\(method): run \(runId)" + (landmarksRun.map { " (landmarks run \($0))" } ?? "") }
+
+  /// Its part in the report's comparison of the two families (Figs. 5 and 8); nil for interpolation.
+  public var role: PredictionRole? { kind == .prediction ? PredictionRole(method: baseMethod, imported: imported) : nil }
 
   /// The PNG of this run's frame (or its ground truth) at `index` of `sequence`, if it exists.
   public func framePath(_ sequence: String, _ index: Int, truth: Bool = false) -> String? {
@@ -130,24 +145,40 @@ public struct ReportData: Sendable {
 
 /// One style per method for the whole report: the demo's methods in a fixed order, others after.
 struct MethodStyles {
+  /// The pixel predictor follows the landmark methods and copy-last, so it gets a colour of its
+  /// own (tab10 brown) beside them; the interpolation schemes, never drawn with it, come after.
   static let known = [
-    "lstm", "hold-state", "constant-velocity", "copy-last", "reconstruction", "cholesky", "covariance", "axes",
+    "lstm", "hold-state", "constant-velocity", "copy-last", "reconstruction", "pixel", "cholesky", "covariance", "axes",
     "wasserstein", "crossfade",
   ]
   let index: [String: Int]
 
   init(_ methods: [String]) {
     var index: [String: Int] = [:]
+    var taken: Set<Int> = []
     var next = MethodStyles.known.count
+    // Of several runs of one method ("lstm (run 5)", "lstm (run 9)"), the first keeps the
+    // method's style and the others get styles of their own.
     for m in methods.sorted(by: MethodStyles.order) where index[m] == nil {
-      if let k = MethodStyles.known.firstIndex(of: m) { index[m] = k } else { index[m] = next; next += 1 }
+      if let k = MethodStyles.known.firstIndex(of: MethodStyles.base(m)), !taken.contains(k) {
+        index[m] = k
+        taken.insert(k)
+      } else {
+        index[m] = next
+        next += 1
+      }
     }
     self.index = index
   }
 
-  /// The demo's order first, then by name.
+  /// The method of a label that carries its run ("lstm (run 7)" → "lstm").
+  static func base(_ label: String) -> String {
+    label.hasSuffix(")") ? label.range(of: " (run ").map { String(label[..<$0.lowerBound]) } ?? label : label
+  }
+
+  /// The demo's order first (several runs of one method together, by run), then by name.
   static func order(_ a: String, _ b: String) -> Bool {
-    let ia = known.firstIndex(of: a) ?? Int.max, ib = known.firstIndex(of: b) ?? Int.max
-    return ia != ib ? ia < ib : a < b
+    let ia = known.firstIndex(of: base(a)) ?? Int.max, ib = known.firstIndex(of: base(b)) ?? Int.max
+    return ia != ib ? ia < ib : a.localizedStandardCompare(b) == .orderedAscending
   }
 }

@@ -85,33 +85,45 @@ public enum WorstCaseSection {
       var value: [String: [String: [Int: Double]]] = [:]
       for r in rows { value[r.method, default: [:]][r.sequence, default: [:]][r.index] = r.value }
       for q in shown.prefix(6) {
-        let last = group.compactMap { $0.frameNumber[q]?.keys.max() }.max() ?? 0
-        guard last > 0 else { continue }
-        let cols = columns(last: last)
-        let truthRun = group.first { r in cols.contains { r.framePath(q, $0, truth: true) != nil } }
-        guard let truthRun else {
-          sub.paragraph("\(q): no frame PNGs found in the runs' folders, so no filmstrip.")
-          continue
-        }
-        let strip = Filmstrip(
-          columnLabels: cols.map { "+\($0)" },
-          groundTruth: FilmstripRow(label: "ground truth", frames: cols.map { truthRun.framePath(q, $0, truth: true) }),
-          methods: group.map { r in
-            FilmstripRow(label: r.method, frames: cols.map { r.framePath(q, $0) }, scores: cols.map { value[r.method]?[q]?[$0] })
-          },
-          scale: 2, scoreDecimals: metric.hasPrefix("psnr") ? 1 : 3, scoreName: metric)
-        let image = try strip.compose()
-        let name = "worst-\(k)-\(ReportFolder.fileName(q)).png"
-        try image.writePNG(to: folder.path(name))
         let ranks = rankings.compactMap { r in r.sequences.first { $0.sequence == q }.map { "\(r.method) #\($0.rank)" } }
-        sub.svg(
-          image.svgFigure(href: name, title: "\(q) (\(setup))"),
-          caption: "\(q): rank \(ranks.joined(separator: ", ")). Ground truth on top; \(metric) under each frame; grey cells have no frame.")
+        try filmstrip(
+          q, runs: group, metric: metric, values: value, file: "worst-\(k)-\(ReportFolder.fileName(q)).png", setup: setup,
+          caption: "\(q): rank \(ranks.joined(separator: ", ")).", into: &sub, folder: folder)
       }
       s.subsection(sub)
     }
     try csv.write(to: folder.path("worst_cases.csv"))
     s.links([(text: "worst_cases.csv", href: "worst_cases.csv")])
     return s
+  }
+
+  /// Adds the filmstrip of `sequence` to `sub`: ground truth on top, then one row per run in the
+  /// order given with its `metric` under each frame, written as `file`; a line instead when no
+  /// run has a frame PNG of it. `values`: method → sequence → index → value.
+  static func filmstrip(
+    _ sequence: String, runs: [FrameRunResult], metric: String, values: [String: [String: [Int: Double]]], file: String,
+    setup: String, caption: String, into sub: inout HTMLSection, folder: ReportFolder
+  ) throws {
+    let q = sequence
+    let last = runs.compactMap { $0.frameNumber[q]?.keys.max() }.max() ?? 0
+    guard last > 0 else { return }
+    let cols = columns(last: last)
+    let truthRun = runs.first { r in cols.contains { r.framePath(q, $0, truth: true) != nil } }
+    guard let truthRun else {
+      sub.paragraph("\(q): no frame PNGs found in the runs' folders, so no filmstrip.")
+      return
+    }
+    let strip = Filmstrip(
+      columnLabels: cols.map { "+\($0)" },
+      groundTruth: FilmstripRow(label: "ground truth", frames: cols.map { truthRun.framePath(q, $0, truth: true) }),
+      methods: runs.map { r in
+        FilmstripRow(label: r.method, frames: cols.map { r.framePath(q, $0) }, scores: cols.map { values[r.method]?[q]?[$0] })
+      },
+      scale: 2, scoreDecimals: metric.hasPrefix("psnr") ? 1 : 3, scoreName: metric)
+    let image = try strip.compose()
+    try image.writePNG(to: folder.path(file))
+    sub.svg(
+      image.svgFigure(href: file, title: "\(q) (\(setup))"),
+      caption: caption + " Ground truth on top; \(metric) under each frame; grey cells have no frame.")
   }
 }

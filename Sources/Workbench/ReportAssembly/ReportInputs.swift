@@ -183,6 +183,18 @@ public enum ReportInputs {
       thresholdPixels: (try? EvalConfig(json: r.configJSON))?.keypointThreshold)
   }
 
+  /// The landmarks run up `r`'s parents (predict → dynamics → landmarks, or predict → landmarks);
+  /// nil when there is none (a pixel run, an import) or a parent is gone.
+  static func landmarksAncestor(_ r: Run, registry: Registry) throws -> Int64? {
+    var next = r.parentId
+    for _ in 0..<4 {
+      guard let id = next, let p = try? registry.run(id) else { return nil }
+      if p.kind == LandmarkTraining.runKind { return p.id }
+      next = p.parentId
+    }
+    return nil
+  }
+
   /// Kinds of run with per-frame scores of frames.
   static let frameKinds = [Prediction.runKind, PredictionImport.runKind, InterpolationRun.runKind]
 
@@ -213,7 +225,11 @@ public enum ReportInputs {
         frameNumber[s.sequence, default: [:]][index] = s.frame
         rows.append(FrameScoreRow(method: method, sequence: s.sequence, index: index, metric: s.metric, value: s.value))
       }
-      out.append(FrameRunResult(runId: r.id, kind: isPredict ? .prediction : .interpolation, method: method, setup: setup, rows: rows, folder: folder, frameNumber: frameNumber))
+      out.append(
+        FrameRunResult(
+          runId: r.id, kind: isPredict ? .prediction : .interpolation, method: method, setup: setup, rows: rows, folder: folder,
+          frameNumber: frameNumber, baseMethod: method, imported: r.kind == PredictionImport.runKind))
+      out[out.count - 1].landmarksRun = try landmarksAncestor(r, registry: registry)
     }
     // A method keeps one name per report: two runs of one method in one setup get their run id.
     let counts = Dictionary(grouping: out, by: { "\($0.setup)|\($0.method)" }).mapValues(\.count)
