@@ -5,7 +5,7 @@ import Workbench
 
 struct Demo: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Synthetic data → landmarks → keypoints → dynamics → prediction and interpolation → scores; resumable.")
+    abstract: "Synthetic data → landmarks → keypoints → dynamics and a pixel-space predictor → prediction and interpolation → scores; resumable.")
 
   @OptionGroup var global: GlobalOptions
   @Option(
@@ -18,11 +18,12 @@ struct Demo: ParsableCommand {
   @Option(help: "Experiment the demo's runs are filed under.") var experiment = "demo"
   @Option(name: .customLong("set"), help: "Landmark config override key=value (repeatable).") var landmarkSet: [String] = []
   @Option(name: .customLong("dyn-set"), help: "Dynamics config override key=value (repeatable).") var dynamicsSet: [String] = []
+  @Option(name: .customLong("pixel-set"), help: "Pixel-space predictor config override key=value (repeatable).") var pixelSet: [String] = []
   @Option(help: "LPIPS weights file or folder (default: $LMLAB_LPIPS_WEIGHTS, else weights/ in the working folder; none found: LPIPS is not scored, a note says so; a path given must hold them; none: not scored).")
   var lpipsWeights: String?
   @Option(
     help: ArgumentHelp(
-      "Time budget in minutes on 2 cores: scales both training stages' steps by N/15 (the shipped recipe's budget).",
+      "Time budget in minutes on 2 cores: scales the three training stages' steps by N/15 (the shipped recipe's budget).",
       valueName: "N"))
   var minutes: Double?
 
@@ -33,6 +34,7 @@ struct Demo: ParsableCommand {
     r.experiment = experiment
     r.landmarkOverrides = landmarkSet
     r.dynamicsOverrides = dynamicsSet
+    r.pixelOverrides = pixelSet
     r.lpipsWeights = lpipsWeights
     r.minutes = minutes
     LMLabLogging.bootstrap(verbose: global.verbose)

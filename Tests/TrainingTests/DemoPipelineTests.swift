@@ -32,15 +32,22 @@ final class DemoPipelineTests: XCTestCase {
     "n_inputs=2", "n_future=3", "lstm_layers=2", "lstm_hidden=8", "dyn_batch_size=4", "dyn_steps=6", "dyn_checkpoint_every=3",
     "synth_sequences=10",
   ]
+  static let pixelSets = [
+    "n_inputs=2", "n_future=3", "img_size=32", "synth_frames=12", "pixel_channels=[4,4]", "pixel_kernels=2", "pixel_kernel_size=3", "pixel_batch_size=2",
+    "pixel_steps=4", "pixel_checkpoint_every=2", "synth_sequences=10",
+  ]
   /// The demo's horizon (28) and rollout (200) run past these 12-frame sequences: the rest is unscored.
-  static let runsPerDemo = 2 + 5 + 1 + 5
+  /// Runs: landmarks, dynamics, pixel; 6 predictions; the rollout; 5 interpolations.
+  static let runsPerDemo = 3 + 6 + 1 + 5
 
   func request(_ name: String) -> DemoRequest {
     var r = DemoRequest(
-      landmarksConfig: Self.experiments + "/landmarks-learn.yaml", dynamicsConfig: Self.experiments + "/dynamics-demo.yaml")
+      landmarksConfig: Self.experiments + "/landmarks-learn.yaml", dynamicsConfig: Self.experiments + "/dynamics-demo.yaml",
+      pixelConfig: Self.experiments + "/pixel-demo.yaml")
     r.out = "\(dir)/\(name)/out"
     r.landmarkOverrides = Self.landmarkSets + ["save_path=\(dir)/\(name)/runs"]
     r.dynamicsOverrides = Self.dynamicsSets
+    r.pixelOverrides = Self.pixelSets
     r.lpipsWeights = "none"
     return r
   }
@@ -63,11 +70,12 @@ final class DemoPipelineTests: XCTestCase {
     XCTAssertEqual(try registry.listRuns().totalMatching, Self.runsPerDemo)
     XCTAssertTrue(a.stages.allSatisfy { !$0.reused })
     XCTAssertEqual(try registry.run(a.dynamicsRun).parentId, a.landmarksRun)
-    for (_, id) in a.predictRuns + a.interpolateRuns.map({ ($0.scheme, $0.run) }) {
-      XCTAssertEqual(try registry.run(id).parentId, a.dynamicsRun)
+    for (method, id) in a.predictRuns + a.interpolateRuns.map({ ($0.scheme, $0.run) }) {
+      XCTAssertEqual(try registry.run(id).parentId, method == "pixel" ? a.pixelRun : a.dynamicsRun, method)
       XCTAssertEqual(try registry.run(id).status, .finished)
     }
-    XCTAssertEqual(a.predictRuns.map(\.method), PredictionMethod.landmarkFamily.map(\.rawValue))
+    XCTAssertEqual(try registry.run(a.pixelRun).kind, PixelTraining.runKind)
+    XCTAssertEqual(a.predictRuns.map(\.method), PredictionMethod.allCases.map(\.rawValue))
     let b = try DemoPipeline.run(request("a"), registry: registry, print: { _ in })
     // Every run is reused; the report (not a run) is drawn again from the registry.
     XCTAssertTrue(b.stages.filter { $0.stage != "report" }.allSatisfy(\.reused), "\(b.stages)")
@@ -77,6 +85,10 @@ final class DemoPipelineTests: XCTestCase {
     let headline = try DemoHeadline(b, registry: registry).text
     XCTAssertTrue(headline.contains("keypoint accuracy"), headline)
     XCTAssertTrue(headline.contains("200-frame LSTM rollout: 0 non-finite or invalid states"), headline)
+    // The pixel predictor is scored like every method and its crossings are written out.
+    XCTAssertTrue(headline.contains("\n  pixel "), headline)
+    XCTAssertTrue(headline.contains("lstm vs pixel on ssim: "), headline)
+    XCTAssertTrue(headline.contains("pixel vs copy-last on ssim: "), headline)
   }
 
   /// Dynamics long enough to be killed in: 200 steps (about 3 ms each here) with a checkpoint
@@ -103,6 +115,7 @@ final class DemoPipelineTests: XCTestCase {
     let r = request(name)
     return ["demo", "--registry", "\(dir)/\(name).sqlite", "--out", r.out, "--lpips-weights", "none"]
       + r.landmarkOverrides.flatMap { ["--set", $0] } + dynamics.flatMap { ["--dyn-set", $0] }
+      + r.pixelOverrides.flatMap { ["--pixel-set", $0] }
   }
 
   /// `lmlab demo` on the tiny config in registry `name`, run to its end: it must exit 0.
@@ -253,7 +266,7 @@ final class DemoPipelineTests: XCTestCase {
     let last = try demoProcess("killed", dynamics: Self.killDynamicsSets)
     let summary = Self.stageSummary(last)
     XCTAssertEqual(summary.count, DemoPipeline.stages().count, "one closing line per stage: \(summary)")
-    for stage in ["landmarks", "dynamics"] + PredictionMethod.landmarkFamily.map({ "predict \($0.rawValue)" }) {
+    for stage in ["landmarks", "dynamics", "pixel"] + PredictionMethod.allCases.map({ "predict \($0.rawValue)" }) {
       XCTAssertEqual(summary[stage], "reused", "\(stage) finished before kill 2, so the third demo reuses it")
     }
     XCTAssertNotEqual(summary["rollout 200"], "reused", "the rollout killed mid-stage is redone")

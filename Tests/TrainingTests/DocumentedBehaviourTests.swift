@@ -171,7 +171,8 @@ final class DocumentedBehaviourTests: XCTestCase {
     XCTAssertTrue(scored.contains { $0.rawValue.hasPrefix("lpips-alex") }, "\(scored)")
 
     var r = DemoRequest(
-      landmarksConfig: checkoutRoot + "/Experiments/landmarks-learn.yaml", dynamicsConfig: checkoutRoot + "/Experiments/dynamics-demo.yaml")
+      landmarksConfig: checkoutRoot + "/Experiments/landmarks-learn.yaml", dynamicsConfig: checkoutRoot + "/Experiments/dynamics-demo.yaml",
+      pixelConfig: checkoutRoot + "/Experiments/pixel-demo.yaml")
     r.out = dir + "/demo-out"
     r.lpipsWeights = missing
     XCTAssertThrowsError(try DemoPipeline.configs(r)) { e in XCTAssertTrue("\(e)".contains(missing), "\(e)") }

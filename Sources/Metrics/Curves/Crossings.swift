@@ -21,6 +21,21 @@ public struct CurveCrossing: Sendable, Equatable {
 
   /// The other method of the pair.
   public func other(_ method: String) -> String { method == methodA ? methodB : methodA }
+
+  /// "lstm vs pixel on ssim: …" — where the pair crosses, or that it does not within the frames
+  /// compared (the report's sentence under each plot and the demo's headline).
+  public var sentence: String {
+    let pair = "\(methodA) vs \(methodB) on \(metric)"
+    guard let last = frames.last else { return "\(pair): no frame has a mean of both." }
+    guard let after = betterAfter else {
+      return "\(pair): equal at frame \(last), so neither stays better to the end."
+    }
+    guard let frame else {
+      return "\(pair): does not cross within \(frames.count) frames (\(after) is better at every frame)."
+    }
+    let before = betterBefore.map { "\($0) is better before" } ?? "the two are equal at the frame before"
+    return "\(pair): crosses at frame \(frame): \(after) is better from frame \(frame) to \(last), \(before)."
+  }
 }
 
 public enum Crossings {

@@ -99,7 +99,7 @@ enum CurveSections {
         guard let direction = MethodFamilies.crossingMetric(metric), !pairs.isEmpty else { continue }
         for (a, b) in pairs {
           let c = Crossings.crossing(points, a: a, b: b, metric: metric, direction: direction)
-          sub.paragraph(MethodFamilies.sentence(c))
+          sub.paragraph(c.sentence)
           crossingCSV.append(
             [setup, metric, a, b, c.frame.map { "\($0)" } ?? "", c.betterAfter ?? "", c.betterBefore ?? "", "\(c.frames.count)",
               c.frames.last.map { "\($0)" } ?? ""])

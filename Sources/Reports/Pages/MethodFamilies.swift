@@ -67,20 +67,6 @@ enum MethodFamilies {
     metric.contains("error") ? nil : MetricDirection(metricName: metric)
   }
 
-  /// "lstm vs pixel: …" — where the pair crosses, or that it does not within the frames compared.
-  static func sentence(_ c: CurveCrossing) -> String {
-    let pair = "\(c.methodA) vs \(c.methodB) on \(c.metric)"
-    guard let last = c.frames.last else { return "\(pair): no frame has a mean of both." }
-    guard let after = c.betterAfter else {
-      return "\(pair): equal at frame \(last), so neither stays better to the end."
-    }
-    guard let frame = c.frame else {
-      return "\(pair): does not cross within \(c.frames.count) frames (\(after) is better at every frame)."
-    }
-    let before = c.betterBefore.map { "\($0) is better before" } ?? "the two are equal at the frame before"
-    return "\(pair): crosses at frame \(frame): \(after) is better from frame \(frame) to \(last), \(before)."
-  }
-
   /// The families present, named for the page: "landmark: lstm, reconstruction; pixel-space: pixel; copy-last: copy-last".
   static func summary(_ runs: [FrameRunResult]) -> String {
     var parts: [String] = []

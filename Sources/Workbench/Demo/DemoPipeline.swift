@@ -1,8 +1,9 @@
 // DemoPipeline: `lmlab demo`, the whole method on the embedded synthetic default, one registry
 // run per stage, each linked to its parent:
 //   landmarks (landmarks-learn.yaml; its keypoint probe and baselines are the keypoint stage)
-//   → dynamics (dynamics-demo.yaml) → prediction (2 context, 28 future) with the LSTM and every
-//   baseline, and a 200-frame LSTM rollout → interpolation, first to last frame, every scheme.
+//   → dynamics (dynamics-demo.yaml) → the pixel-space predictor (pixel-demo.yaml, the report's
+//   comparison) → prediction (2 context, 28 future) with the LSTM, every baseline and the pixel
+//   predictor, and a 200-frame LSTM rollout → interpolation, first to last frame, every scheme.
 // Stages already finished for the same config are reused and interrupted ones continued
 // (StageReuse), so a demo stopped anywhere (even kill -9) and started again finishes with the
 // same numbers and no duplicate runs. Workbench only wires stages; each stage is its own module.
@@ -18,9 +19,12 @@ public struct DemoRequest: Sendable {
   public var experiment = "demo"
   public var landmarksConfig: String
   public var dynamicsConfig: String
-  /// `key=value` overrides of the landmark and dynamics configs.
+  /// The pixel-space predictor's config, read over the landmark config (the same data).
+  public var pixelConfig: String
+  /// `key=value` overrides of the landmark, dynamics and pixel configs.
   public var landmarkOverrides: [String] = []
   public var dynamicsOverrides: [String] = []
+  public var pixelOverrides: [String] = []
   /// LPIPS weights (nil: `LPIPSModel.locate`'s places). Without a file LPIPS is not scored
   /// (one note naming those places), as in `predict`; effnet-lite0-dist is the perceptual metric.
   public var lpipsWeights: String?
@@ -33,15 +37,17 @@ public struct DemoRequest: Sendable {
   /// Take over an `out` folder that holds files the demo did not write (by default refused).
   public var force = false
 
-  public init(landmarksConfig: String, dynamicsConfig: String) {
+  public init(landmarksConfig: String, dynamicsConfig: String, pixelConfig: String) {
     self.landmarksConfig = landmarksConfig
     self.dynamicsConfig = dynamicsConfig
+    self.pixelConfig = pixelConfig
   }
 
   /// The presets in the shipped `Experiments/` folder (`ExperimentsFolder.locate`).
   public static func presets() throws -> DemoRequest {
     let dir = try ExperimentsFolder.locate()
-    return DemoRequest(landmarksConfig: dir + "/landmarks-learn.yaml", dynamicsConfig: dir + "/dynamics-demo.yaml")
+    return DemoRequest(
+      landmarksConfig: dir + "/landmarks-learn.yaml", dynamicsConfig: dir + "/dynamics-demo.yaml", pixelConfig: dir + "/pixel-demo.yaml")
   }
 }
 
@@ -49,6 +55,7 @@ public struct DemoRequest: Sendable {
 public struct DemoResult: Sendable {
   public var landmarksRun: Int64 = 0
   public var dynamicsRun: Int64 = 0
+  public var pixelRun: Int64 = 0
   /// Method or scheme → run id, in stage order.
   public var predictRuns: [(method: String, run: Int64)] = []
   public var rolloutRun: Int64 = 0
@@ -66,40 +73,48 @@ public enum DemoPipeline {
   /// The stages in order, with their seconds in a measured demo on 2 cores (11m38s in all;
   /// for the overall ETA, which rescales them by the pace of the stages done so far).
   static func stages() -> [(label: String, weight: Double)] {
-    var s: [(String, Double)] = [("landmarks", 377), ("dynamics", 87)]
-    for m in PredictionMethod.landmarkFamily { s.append(("predict \(m.rawValue)", m == .copyLast ? 5 : 14)) }
+    var s: [(String, Double)] = [("landmarks", 377), ("dynamics", 87), ("pixel", 90)]
+    for m in PredictionMethod.allCases { s.append(("predict \(m.rawValue)", m == .copyLast ? 5 : 14)) }
     s.append(("rollout \(longRollout)", 74))
     for name in InterpolationMethod.allNames { s.append(("interpolate \(name)", name == "crossfade" ? 6 : 23)) }
     s.append(("report", 1))
     return s
   }
 
-  /// The demo's two configs as it trains them (the dynamics config read over the landmark config,
-  /// as a dynamics run's is read over its landmark run's; `--minutes` applied). Checked before
-  /// anything is written: a bad config or `--set` leaves no folder behind.
-  public static func configs(_ r: DemoRequest, print out: (String) -> Void = { _ in }) throws -> (LoadedConfig, LoadedConfig) {
+  /// The demo's three configs as it trains them (the dynamics and pixel configs read over the
+  /// landmark config, as a dynamics run's is read over its landmark run's, so all three see the
+  /// same data; `--minutes` applied). Checked before anything is written: a bad config or `--set`
+  /// leaves no folder behind.
+  public static func configs(_ r: DemoRequest, print out: (String) -> Void = { _ in }) throws
+    -> (landmarks: LoadedConfig, dynamics: LoadedConfig, pixel: LoadedConfig)
+  {
     var landmarks = try ConfigLoader.load(file: r.landmarksConfig, overrides: r.landmarkOverrides)
     let landmarkSteps = landmarks.config.run.maxSteps
     if let m = r.minutes { try scaleLandmarks(&landmarks, toMinutes: m, r) }
     var dynamics = try ConfigLoader.load(
       file: r.dynamicsConfig, overrides: r.dynamicsOverrides, base: landmarks.config, baseName: r.landmarksConfig)
+    var pixel = try ConfigLoader.load(
+      file: r.pixelConfig, overrides: r.pixelOverrides, base: landmarks.config, baseName: r.landmarksConfig)
+    try PixelSetup.check(pixel)
     if let m = r.minutes {
-      let dynamicsSteps = dynamics.config.dynamics.dynSteps
+      let dynamicsSteps = dynamics.config.dynamics.dynSteps, pixelSteps = pixel.config.pixel.pixelSteps
       try scaleDynamics(&dynamics, toMinutes: m)
+      try scale(&pixel, key: "pixel_steps", steps: pixelSteps, toMinutes: m)
       out(
         "demo: --minutes \(formatMinutes(m)) scales training by \(String(format: "%.2f", m / DemoRequest.budgetMinutes)) of "
           + "the \(formatMinutes(DemoRequest.budgetMinutes))-minute recipe: landmarks \(landmarkSteps) → \(landmarks.config.run.maxSteps) "
-          + "steps, dynamics \(dynamicsSteps) → \(dynamics.config.dynamics.dynSteps) steps")
+          + "steps, dynamics \(dynamicsSteps) → \(dynamics.config.dynamics.dynSteps) steps, pixel \(pixelSteps) → "
+          + "\(pixel.config.pixel.pixelSteps) steps")
     }
     // A --lpips-weights path that holds none fails now, not after the training stages.
     _ = try dynamicsMetrics(dynamics.config.eval, lpipsWeights: r.lpipsWeights)
-    return (landmarks, dynamics)
+    return (landmarks, dynamics, pixel)
   }
 
   public static func run(_ r: DemoRequest, registry: Registry, print out: @escaping (String) -> Void = { Swift.print($0) }) throws
     -> DemoResult
   {
-    let (landmarks, dynamics) = try configs(r, print: out)
+    let (landmarks, dynamics, pixel) = try configs(r, print: out)
     // The demo fills `out` stage by stage and continues there after an interruption: a folder it
     // did not start (no demo marker) is refused, so its stages never replace the user's files.
     try OutputFolder.claim(r.out, command: "demo", force: r.force)
@@ -127,16 +142,25 @@ public enum DemoPipeline {
         try DynamicsTraining.start(dynamics, landmarksRun: result.landmarksRun, registry: registry, options: options)
       }
     }
+    try overall.stage("pixel") { reused in
+      options.runName = "demo-pixel"
+      let spec = pixel.runSpec(name: options.runName, kind: PixelTraining.runKind, experiment: r.experiment)
+      result.pixelRun = try trained(spec, registry: registry, reused: &reused, what: "pixel training", options: options) {
+        try PixelTraining.start(pixel, registry: registry, options: options)
+      }
+    }
     let models = try DynamicsModels.resolve(result.dynamicsRun, registry: registry)
-    for method in PredictionMethod.landmarkFamily {
+    for method in PredictionMethod.allCases {
       try overall.stage("predict \(method.rawValue)") { reused in
-        var q = PredictRequest(runId: result.dynamicsRun, out: "\(r.out)/frames/predict-\(method.rawValue)")
+        let fromPixel = method == .pixel
+        var q = PredictRequest(runId: fromPixel ? result.pixelRun : result.dynamicsRun, out: "\(r.out)/frames/predict-\(method.rawValue)")
         q.method = method
         q.context = context
         q.horizon = horizon
         q.target.experiment = r.experiment
         q.target.lpipsWeights = result.lpipsWeights
-        let id = try frameStage(Prediction.runSpec(q, config: models.config, context: context, horizon: horizon), out: q.target.out, registry: registry, reused: &reused) {
+        let config = fromPixel ? pixel.config : models.config
+        let id = try frameStage(Prediction.runSpec(q, config: config, context: context, horizon: horizon), out: q.target.out, registry: registry, reused: &reused) {
           try Prediction.run(q, registry: registry, print: notes.print).runId
         }
         result.predictRuns.append((method.rawValue, id))
@@ -168,7 +192,7 @@ public enum DemoPipeline {
     }
     // The report is drawn from the registry each time (cheap; not a run).
     try overall.stage("report") { _ in
-      let ids = [result.landmarksRun, result.dynamicsRun] + result.predictRuns.map(\.run) + [result.rolloutRun]
+      let ids = [result.landmarksRun, result.dynamicsRun, result.pixelRun] + result.predictRuns.map(\.run) + [result.rolloutRun]
         + result.interpolateRuns.map(\.run)
       let data = try ReportInputs.load(.runs(ids), registry: registry, title: "LandmarkLab demo")
       result.reportPath = try ExperimentReport(data).write(to: r.out + "/report")
@@ -230,10 +254,14 @@ extension DemoPipeline {
 
   /// Scales `dyn_steps` as `scaleLandmarks` scales `max_steps`.
   static func scaleDynamics(_ d: inout LoadedConfig, toMinutes minutes: Double) throws {
-    let steps = d.config.dynamics.dynSteps
+    try scale(&d, key: "dyn_steps", steps: d.config.dynamics.dynSteps, toMinutes: minutes)
+  }
+
+  /// Sets step-count `key` (now `steps`) to steps · minutes / `budgetMinutes` (at least 1), recorded.
+  static func scale(_ c: inout LoadedConfig, key: String, steps: Int, toMinutes minutes: Double) throws {
     let scaled = Swift.max(1, Int((Double(steps) * minutes / DemoRequest.budgetMinutes).rounded()))
-    try ConfigLoader.apply(override: "dyn_steps=\(scaled)", to: &d.config)
-    d.sources.append("--minutes \(formatMinutes(minutes)): dyn_steps=\(scaled)")
+    try ConfigLoader.apply(override: "\(key)=\(scaled)", to: &c.config)
+    c.sources.append("--minutes \(formatMinutes(minutes)): \(key)=\(scaled)")
   }
 
   static func formatMinutes(_ m: Double) -> String { m == m.rounded() ? String(Int(m)) : String(m) }
