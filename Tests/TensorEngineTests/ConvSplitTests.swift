@@ -80,6 +80,26 @@ final class ConvSplitTests: XCTestCase {
     }
   }
 
+  func testTheConvProfileSaysHowEachPassWasSplit() {
+    engineThreads = 2
+    ConvProfile.reset()
+    ConvProfile.enabled = true
+    defer { ConvProfile.enabled = false }
+    // Batch 1: the direct kernel splits channels, im2col + sgemm its tiles.
+    for (c, o, h) in [(6, 10, 33), (40, 80, 16)] {
+      let x = randn([1, c, h, h], seed: 1)
+      x.requiresGrad = true
+      let w = randn([o, c, 3, 3], seed: 2)
+      w.requiresGrad = true
+      Tensor.conv2d(x, weight: w, bias: nil, stride: 1, padding: 1).backward(randn([1, o, h, h], seed: 3))
+    }
+    let rows = Dictionary(uniqueKeysWithValues: ConvProfile.entries.map { ("\($0.geometry.c) \($0.pass.rawValue)", "\($0.kernel) \($0.split)") })
+    XCTAssertEqual(rows["6 forward"], "direct chan×2")
+    XCTAssertEqual(rows["6 backward"], "direct/direct chan×2/chan×2")
+    XCTAssertEqual(rows["40 forward"], "gemm tile×2/4")  // 256 pixels: 4 tiles of 64
+    XCTAssertEqual(rows["40 backward"], "direct/gemm chan×2/tile×2/4")  // input gradient: 80 → 40 channels, direct
+  }
+
   func testChannelRangesCoverEveryChannelOnce() {
     for count in [1, 2, 3, 5, 7, 64] {
       for parts in 1...4 {
