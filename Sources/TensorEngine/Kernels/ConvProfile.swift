@@ -15,9 +15,6 @@ public enum ConvProfile {
     /// Which kernel ran: forward "direct", "padfree" or "gemm"; backward "<input>/<weight>"
     /// gradient kernels, e.g. "direct/gemm".
     public var kernel: String
-    /// How the call's work was divided over the engine's workers (`ConvSplit.label`: "img×2",
-    /// "chan×2", "tile×2/9", "one"; backward "<input>/<weight>" gradient splits).
-    public var split: String
     public var calls = 0
     public var seconds = 0.0
     public var flops = 0.0
@@ -26,7 +23,6 @@ public enum ConvProfile {
   private struct Key: Hashable {
     var g: Conv2dGeometry
     var pass: String
-    var split: String
   }
   nonisolated(unsafe) private static var tally: [Key: Entry] = [:]
 
@@ -41,11 +37,8 @@ public enum ConvProfile {
     let t0 = DispatchTime.now().uptimeNanoseconds
     body()
     let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-    let split = pass == .forward ? g.forwardSplit.label : g.backwardSplit
-    let key = Key(g: g, pass: pass.rawValue, split: split)
-    var e =
-      tally[key]
-      ?? Entry(geometry: g, pass: pass, kernel: pass == .forward ? g.forwardKernel : g.backwardKernel, split: split)
+    let key = Key(g: g, pass: pass.rawValue)
+    var e = tally[key] ?? Entry(geometry: g, pass: pass, kernel: pass == .forward ? g.forwardKernel : g.backwardKernel)
     e.calls += 1
     e.seconds += dt
     e.flops += flops
