@@ -177,18 +177,27 @@ extension PerceptualLoss {
   /// cache (an error naming the path and how to fetch it when absent).
   public static func forTraining(_ c: TrainerConfig, seed: Int, warn: (String) -> Void) throws -> PerceptualLoss? {
     guard c.perceptualOn else { return nil }
-    if c.perceptualNet == "effnet-lite0" {
-      let net = try EfficientNetLite0Weights.loadCached()
-      return PerceptualLoss(network: net, taps: EfficientNetLite0.featureNames.count, reducedWeights: c.reducedW)
+    return try named(c.perceptualNet, vggWeights: c.vggWeights, reducedWeights: c.reducedW, seed: seed, warn: warn)
+  }
+
+  /// The perceptual loss over network `net` (`perceptual_net`: vgg19 or effnet-lite0): the one
+  /// place a network name becomes weights, shared by the decoder's term and the pixel predictor's.
+  public static func named(_ net: String, vggWeights: String, reducedWeights: Bool, seed: Int, warn: (String) -> Void) throws
+    -> PerceptualLoss
+  {
+    if net == "effnet-lite0" {
+      let model = try EfficientNetLite0Weights.loadCached()
+      return PerceptualLoss(network: model, taps: EfficientNetLite0.featureNames.count, reducedWeights: reducedWeights)
     }
-    if !c.vggWeights.isEmpty {
-      return PerceptualLoss(features: try VGG19Features.load(path: c.vggWeights), reducedWeights: c.reducedW)
+    precondition(net == "vgg19", "perceptual network '\(net)'")
+    if !vggWeights.isEmpty {
+      return PerceptualLoss(features: try VGG19Features.load(path: vggWeights), reducedWeights: reducedWeights)
     }
     warn(
-      "WARNING: use_vgg is on but vgg_weights is empty: the perceptual loss uses RANDOM VGG19 weights "
+      "WARNING: the perceptual loss uses RANDOM VGG19 weights: vgg_weights is empty "
         + "(make ImageNet weights with Experiments/tools/export_vgg19.py and set vgg_weights, or set "
         + "perceptual_net: effnet-lite0 for the ImageNet EfficientNet-Lite0 that scripts/fetch-weights.sh fetches)")
     var rng = SeededRNG(seed: UInt64(seed) ^ 0x76_6767)
-    return PerceptualLoss(features: VGG19Features(rng: &rng), reducedWeights: c.reducedW)
+    return PerceptualLoss(features: VGG19Features(rng: &rng), reducedWeights: reducedWeights)
   }
 }

@@ -16,6 +16,10 @@ public struct PixelConfig: ConfigSection {
   /// frames the median of the futures is the frame itself) and does not leave it; measured on
   /// PixelPredictorTests' squares: L1 stays at hold-state's 0.024, MSE reaches L1 0.005 in 200 steps.
   public var pixelLoss = "mse"
+  /// Weight of the perceptual term added to the loss (0: off): the decoder's perceptual loss over
+  /// the network `perceptual_net` names, on every predicted frame against the truth. Off by
+  /// default: the demo's effnet-lite0-dist scores the same features (README "The pixel-space predictor").
+  public var pixelPerceptualWeight = 0.0
   public var pixelLearningRate = 1e-3
   public var pixelBatchSize = 8
   public var pixelSteps = 2000
@@ -26,7 +30,7 @@ public struct PixelConfig: ConfigSection {
   public init() {}
 
   public static let sectionName = "pixel"
-  public static let reader = "PixelDynamics (PixelPredictor, PixelTrainer)"
+  public static let reader = "PixelDynamics (PixelPredictor, PixelTrainer); the perceptual network from Landmarks"
   public static let fields: [ConfigField<PixelConfig>] = [
     .intList(
       "pixel_channels", \.pixelChannels, count: 2, 1...1024,
@@ -34,6 +38,9 @@ public struct PixelConfig: ConfigSection {
     .int("pixel_kernels", \.pixelKernels, 1...64, "N: CDNA kernels, each applied to the previous and the first context frame"),
     .int("pixel_kernel_size", \.pixelKernelSize, 1...31, "k: the CDNA kernels' size (odd)"),
     .string("pixel_loss", \.pixelLoss, allowed: ["l1", "mse"], "pixel predictor loss on the predicted frames: l1 or mse"),
+    .double(
+      "pixel_perceptual_weight", \.pixelPerceptualWeight, 0...1e4,
+      "weight of a perceptual term on the predicted frames (perceptual_net's features, vgg_weights, reduced_w; 0 = off)"),
     .double("pixel_learning_rate", \.pixelLearningRate, 1e-8...1, "pixel predictor Adam learning rate"),
     .int("pixel_batch_size", \.pixelBatchSize, 1...4096, "pixel predictor batch size (windows of n_inputs + n_future frames)"),
     .int("pixel_steps", \.pixelSteps, 1...100_000_000, "pixel predictor training steps"),

@@ -123,9 +123,13 @@ public final class PixelPredictor: Module {
 
   /// The schedule's loss (L1 or MSE, `mse`) against frames 1 ..< L.
   public func scheduleLoss(_ frames: Tensor, nInputs n: Int, mse: Bool = false) -> Tensor {
-    let target = frames.slice(axis: 1, start: 1, end: frames.shape[1])
-    let predicted = unroll(frames, nInputs: n)
+    let (predicted, target) = schedulePrediction(frames, nInputs: n)
     return mse ? Tensor.mseLoss(predicted, target) : Tensor.l1Loss(predicted, target)
+  }
+
+  /// The schedule's predictions of frames 1..<L (carrying the graph) and those frames.
+  public func schedulePrediction(_ frames: Tensor, nInputs n: Int) -> (predicted: Tensor, target: Tensor) {
+    (unroll(frames, nInputs: n), frames.slice(axis: 1, start: 1, end: frames.shape[1]))
   }
 
   /// Conditions on context [B, n, 3, H, W] and predicts `horizon` frames [B, m, 3, H, W], each

@@ -84,4 +84,39 @@ final class PixelPredictorTests: XCTestCase {
     XCTAssertLessThan(last, 0.05 * losses[0], "the predictor does not drive its loss near zero on 3 sequences: \(losses.suffix(5))")
     XCTAssertLessThan(l1, 0.35 * holdL1, "L1 \(l1) against holding the last input's \(holdL1)")
   }
+
+  /// pixel_perceptual_weight: the step's loss is the pixel term plus the weight times the
+  /// perceptual term on every predicted frame (flattened to [B·(L−1), 3, H, W]), both logged; the
+  /// update follows the sum (a term that gets no gradient would leave the weights as MSE alone does).
+  func testPerceptualTermIsWeightedIntoTheLossAndTheUpdate() throws {
+    let frames = Self.movingSquares(count: 2, length: 4)
+    var config = PixelConfig()
+    config.pixelLearningRate = 3e-3
+    // A stand-in network: the mean squared difference of the images' squares.
+    var shapes: [[Int]] = []
+    let term = PixelTrainer.PerceptualTerm(series: "loss_fake") { x, y in
+      shapes.append(x.shape)
+      return Tensor.mseLoss(x * x, y * y)
+    }
+    XCTAssertThrowsError(try PixelTrainer(model: model(), config: config, nInputs: 1, nFuture: 3, perceptual: term))
+    config.pixelPerceptualWeight = 2.5
+    XCTAssertThrowsError(try PixelTrainer(model: model(), config: config, nInputs: 1, nFuture: 3))
+    let withTerm = try PixelTrainer(model: model(), config: config, nInputs: 1, nFuture: 3, perceptual: term)
+    let (predicted, target) = withTerm.model.schedulePrediction(frames, nInputs: 1)
+    let pixel = Tensor.mseLoss(predicted, target).item
+    let perceptual = Tensor.mseLoss(predicted * predicted, target * target).item
+    let r = withTerm.step(windows: frames)
+    XCTAssertEqual(shapes.last, [2 * 3, 3, 32, 32])
+    XCTAssertEqual(r.terms.map(\.0), ["loss_pixel", "loss_fake"])
+    XCTAssertEqual(r.terms[0].1, pixel, accuracy: 1e-6)
+    XCTAssertEqual(r.terms[1].1, perceptual, accuracy: 1e-6)
+    XCTAssertEqual(r.loss, pixel + 2.5 * perceptual, accuracy: 1e-5)
+    config.pixelPerceptualWeight = 0
+    let plain = try PixelTrainer(model: model(), config: config, nInputs: 1, nFuture: 3)
+    let q = plain.step(windows: frames)
+    XCTAssertEqual(q.loss, pixel, accuracy: 1e-6)
+    XCTAssertTrue(q.terms.isEmpty)
+    let changed = zip(withTerm.model.parameters, plain.model.parameters).filter { $0.values != $1.values }.count
+    XCTAssertGreaterThan(changed, 0, "the perceptual term did not change the update")
+  }
 }

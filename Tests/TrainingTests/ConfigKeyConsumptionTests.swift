@@ -249,6 +249,8 @@ final class ConfigKeyConsumptionTests: XCTestCase {
         "pixel_learning_rate": "0.01", "pixel_batch_size": "3", "pixel_steps": "3", "pixel_checkpoint_every": "1",
         "pixel_grad_clip": "0.5",
       ], pixelRun)
+    // Over the default perceptual_net (vgg19 with random weights: the tiny run stays offline).
+    add(["pixel_perceptual_weight": "1"], pixelRun)
     // eval
     add(["keypoint_threshold": "3.2"], probe)
     add(["lpips_net": "vgg", "ssim_gaussian": "false"], frameMetrics)

@@ -165,6 +165,11 @@ final class PixelPipelineTests: XCTestCase {
     }
     // A kernel without a centre tap.
     expect("pixel_kernel_size is 4; CDNA kernels need an odd size") { _ = try pixelConfig(["pixel_kernel_size=4"]) }
+    // A perceptual weight without a network to compute it.
+    expect("pixel_perceptual_weight is 0.5 but perceptual_net is none") {
+      _ = try PixelTraining.start(
+        try pixelConfig(["pixel_perceptual_weight=0.5", "perceptual_net=none", "mse_lambda=1"]), registry: registry, options: TinyRuns.quiet())
+    }
     XCTAssertEqual(try registry.listRuns().totalMatching, before, "no run was added")
     XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/never"))
   }

@@ -29,8 +29,7 @@ final class PixelSession: SteppedTraining {
     sampler = try WindowSampler(
       source: source, sequences: trainSequences, length: c.dynamics.windowLength, batchSize: c.pixel.pixelBatchSize,
       imageSize: c.model.imgSize, seed: UInt64(c.run.seed) ^ 0x70_6978)
-    trainer = try PixelTrainer(
-      model: PixelSetup.makePredictor(c), config: c.pixel, nInputs: c.dynamics.nInputs, nFuture: c.dynamics.nFuture)
+    trainer = try PixelSetup.makeTrainer(c, warn: options.print)
     trainer.lossInjection = options.lossInjection
     samplerState = sampler.state
   }
@@ -50,8 +49,13 @@ final class PixelSession: SteppedTraining {
     let (d, p) = (config.dynamics, config.pixel)
     return "run \(life.runId): pixel predictor \(d.nInputs) in / \(d.nFuture) future at \(config.model.imgSize) px, "
       + "ConvLSTM \(p.pixelChannels.map(String.init).joined(separator: "/")), \(p.pixelKernels) CDNA kernels of "
-      + "\(p.pixelKernelSize)×\(p.pixelKernelSize), \(p.pixelLoss) loss, \(p.pixelSteps) steps of \(p.pixelBatchSize) windows, "
+      + "\(p.pixelKernelSize)×\(p.pixelKernelSize), \(p.pixelLoss) loss\(perceptualText), \(p.pixelSteps) steps of \(p.pixelBatchSize) windows, "
       + "\(trainSequences.count) train sequences; \(life.dir)"
+  }
+
+  var perceptualText: String {
+    guard let p = trainer.perceptual else { return "" }
+    return " + \(config.pixel.pixelPerceptualWeight) × \(p.series)"
   }
 
   func begin(_ life: RunLifecycle) throws {
@@ -63,7 +67,7 @@ final class PixelSession: SteppedTraining {
     let batch = try sampler.next()
     let r = trainer.step(windows: batch.frames)
     if r.applied { samplerState = sampler.state }
-    var losses = [("loss", Double(r.loss))]
+    var losses = [("loss", Double(r.loss))] + r.terms.map { ($0.0, Double($0.1)) }
     if let g = r.gradNorm { losses.append(("grad_norm", Double(g))) }
     return StepOutcome(losses: losses, applied: r.applied)
   }

@@ -4,6 +4,7 @@
 // sequences), and a finished pixel run with its checkpoint and recorded config.
 import Datasets
 import Foundation
+import Landmarks
 import PixelDynamics
 import Registry
 import TensorEngine
@@ -19,6 +20,20 @@ public enum PixelSetup {
       imageSize: c.model.imgSize, channels: p.pixelChannels, kernels: p.pixelKernels, kernelSize: p.pixelKernelSize, rng: &rng)
   }
 
+  /// The trainer of a config: its predictor and, when `pixel_perceptual_weight` > 0, the perceptual
+  /// term over `perceptual_net` (`warn` hears a loud random-weights fallback).
+  static func makeTrainer(_ c: ExperimentConfig, warn: (String) -> Void) throws -> PixelTrainer {
+    var term: PixelTrainer.PerceptualTerm?
+    if c.pixel.pixelPerceptualWeight > 0 {
+      let t = c.trainer
+      let loss = try PerceptualLoss.named(
+        t.perceptualNet, vggWeights: t.vggWeights, reducedWeights: t.reducedW, seed: c.run.seed, warn: warn)
+      term = PixelTrainer.PerceptualTerm(series: loss.seriesName) { loss($0, $1) }
+    }
+    return try PixelTrainer(
+      model: makePredictor(c), config: c.pixel, nInputs: c.dynamics.nInputs, nFuture: c.dynamics.nFuture, perceptual: term)
+  }
+
   /// Checks a loaded pixel config against the training data: nothing is written when this throws.
   static func check(_ loaded: LoadedConfig) throws {
     let c = loaded.config
@@ -28,6 +43,11 @@ public enum PixelSetup {
     guard c.model.imgSize % 4 == 0 else {
       throw DynamicsSetupError.value(
         "\(at): img_size is \(c.model.imgSize); the pixel predictor's two stride-2 stages need a multiple of 4")
+    }
+    if c.pixel.pixelPerceptualWeight > 0 && c.trainer.perceptualNet == "none" {
+      throw DynamicsSetupError.value(
+        "\(at): pixel_perceptual_weight is \(c.pixel.pixelPerceptualWeight) but perceptual_net is none; "
+          + "name the network (effnet-lite0 or vgg19) or set pixel_perceptual_weight: 0")
     }
     let length = c.dynamics.windowLength
     let source = try TrainSetup.dataset(c)
