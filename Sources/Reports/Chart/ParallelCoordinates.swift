@@ -68,7 +68,9 @@ public struct ParallelCoordinates: Sendable {
     let objTicks = NiceTicks(lo: objectives.min() ?? 0, hi: objectives.max() ?? 1, target: 5)
     scales.append(ValueScale(numbers: [objTicks.lower, objTicks.upper], linear: true))
     let firstLabels = scales[0].tickMarks.map { ChartFont.width($0.label, size: Self.fontSize) }.max() ?? 0
-    let left = pad + Swift.min(firstLabels, 120) + 10
+    // The first axis's tick labels sit left of it and its title is centred on it: room for both.
+    let firstTitle = ChartFont.width(parameters.first ?? objective, size: ChartFont.label) / 2
+    let left = pad + Swift.max(Swift.min(firstLabels, 120) + 10, Swift.min(firstTitle, 100))
     let barRoom = 90.0
     let right = Double(width) - pad - barRoom
     let count = scales.count
@@ -184,10 +186,6 @@ public struct ParallelCoordinates: Sendable {
       o += Markup.element(
         "text", ["class": "tick-label", "x": n(bar.maxX + 4), "y": n(l.y(t.fraction)), "dy": "0.35em"], text: t.label)
     }
-    o +=
-      Markup.element(
-        "text", ["x": n(bar.x + bar.width / 2), "y": n(bar.y - 10), "text-anchor": "middle"],
-        text: higherIsBetter ? "higher is better" : "lower is better") + "\n"
     o += "</g>\n"
     if trials.isEmpty {
       o +=

@@ -85,11 +85,12 @@ public enum ComparePage {
       let goal = s.goal == "max" ? ", higher is better" : s.goal == "min" ? ", lower is better" : ""
       var chart = SVGLineChart(
         title: s.name, xAxis: ChartAxis(title: "Step", integerTicks: true), yAxis: ChartAxis(title: s.name + goal), series: series,
-        width: 620, height: 360, id: "compare-\(k)")
+        width: 600, height: 360, id: "compare-\(k)")
       chart.downsample = true
       chart.hover = true
       let counts = data.runs.compactMap { r in s.points[r.id].map { "run \(r.id): \($0.count)" } }.joined(separator: ", ")
-      o += "<figure class=\"series-chart\" data-series=\"\(e(s.name))\">\(chart.render())"
+      // A fixed width, so a long caption does not widen the figure and two charts share a row.
+      o += "<figure class=\"series-chart\" data-series=\"\(e(s.name))\" style=\"width:\(chart.width)px\">\(chart.render())"
       o += "<figcaption class=\"lv-note\">Points logged — \(e(counts)). Longer series are drawn as the min and max per pixel column.</figcaption></figure>\n"
     }
     o += "</div>\n</section>\n"

@@ -17,7 +17,7 @@ public enum LiveMarkup {
     .lv-table tr.changed td{background:#fff6d6}.lv-table tr.changed td:first-child{font-weight:600}
     .lv-table tr.best td{background:#e3f2e5;font-weight:600}.lv-table td.missing{color:#999}
     .lv-swatch{display:inline-block;width:22px;height:0;border-top:3px solid;vertical-align:middle;margin-right:6px}
-    .lv-charts{display:flex;flex-wrap:wrap;gap:8px 16px}.lv-charts figure{margin:0}
+    .lv-charts{display:flex;flex-wrap:wrap;gap:8px 16px}.lv-charts figure{margin:0;max-width:100%}
     .lv-charts svg{max-width:100%;height:auto;display:block}
     .lv-note{color:#555;font-size:14px}.lv-best{border-left:4px solid #2e7d32;padding:4px 10px;background:#f3faf4}
     """

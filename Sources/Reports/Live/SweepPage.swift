@@ -50,7 +50,8 @@ public enum SweepPage {
 
     // The objective against each parameter, then everything at once.
     o += "<h3>Objective against each swept parameter</h3>\n<div class=\"lv-charts\">\n"
-    for (k, key) in s.pageKeys.enumerated() { o += "<figure>" + scatter(s, key: key, best: best, index: k).render() + "</figure>\n" }
+    for (k, key) in s.pageKeys.enumerated() { let chart = scatter(s, key: key, best: best, index: k)
+      o += "<figure style=\"width:\(chart.width)px\">" + chart.render() + "</figure>\n" }
     o += "</div>\n"
     let without = s.trials.filter { !($0.rank?.isFinite ?? false) }.count
     if without > 0 {
@@ -95,7 +96,7 @@ public enum SweepPage {
     }
     return ScatterChart(
       title: "\(s.rankField) against \(key)", xAxis: ChartAxis(title: key),
-      yAxis: ChartAxis(title: s.rankField + (s.rankGoal == "max" ? ", higher is better" : ", lower is better")), points: points,
+      yAxis: ChartAxis(title: s.rankField), points: points,
       id: "sweep-scatter-\(index)")
   }
 
