@@ -148,4 +148,46 @@ final class LivePagesTests: XCTestCase {
     XCTAssertTrue(index.contains("<span class=\"lv-badge status-finished\">finished</span> 3"))
     XCTAssertTrue(index.contains("<span class=\"lv-badge status-failed\">failed</span> 1"))
   }
+
+  func testLongSeriesOnTheComparePageStayFewVertices() throws {
+    // Three runs of 100,000 points each: the page draws each through Downsample.
+    let runs = (1...3).map { CompareData.RunInfo(id: Int64($0), name: "r\($0)", kind: "train-landmarks", status: "finished") }
+    var points: [Int64: [SeriesValue]] = [:]
+    for r in runs {
+      var v = (0..<100_000).map { SeriesValue(step: Int64($0), value: Double(r.id) + cos(Double($0) / 500)) }
+      v[31_337].value = 100 + Double(r.id)
+      points[r.id] = v
+    }
+    let data = CompareData(runs: runs, params: [], series: [CompareData.Series(name: "loss", goal: "min", points: points)], onlyChanged: false)
+    let start = Date()
+    let body = ComparePage.body(data)
+    let seconds = Date().timeIntervalSince(start)
+    print("compare body, 3 × 100,000 points: \(body.utf8.count) bytes in \(String(format: "%.3f", seconds)) s")
+    let root = try parseBody(body)
+    let lines = root.elements(withClass: "series-line")
+    XCTAssertEqual(lines.count, 3)
+    for l in lines {
+      let n = l.string("d")!.split(separator: "L").count
+      XCTAssertLessThanOrEqual(n, 2 * 600 + 2, "at most two vertices per pixel column")
+      let ys = l.string("data-y")!.split(separator: " ").compactMap { Double($0) }
+      XCTAssertEqual(ys.max(), 100 + Double(l.string("data-run")!)!, "each run's spike is drawn")
+    }
+    XCTAssertLessThan(body.utf8.count, 600_000)
+  }
+
+  func testSweepsWithoutResultsStillRender() throws {
+    let waiting = SweepSummary(
+      id: 5, name: "waiting", trainer: "dynamics", rankField: "min.val_loss", rankGoal: "min", sweptKeys: [],
+      trials: [1, 2, 3].map { SweepSummary.Trial(runId: $0, status: "queued", values: [:], seed: $0, rank: nil) })
+    XCTAssertNil(waiting.best)
+    let root = try parseBody(SweepPage.body(SweepPageData(summary: waiting)))
+    XCTAssertEqual(root.elements(withClass: "trial-point").count, 0)
+    XCTAssertEqual(root.elements(withClass: "trial-line").count, 3)
+    XCTAssertEqual(
+      root.elements(withClass: "trial-line").map { $0.string("points")!.split(separator: " ").count }, [1, 1, 1],
+      "seeds-only sweep: each line has its seed's vertex")
+    XCTAssertTrue(root.stringValue!.contains("No trial has finished with a value of min.val_loss yet."))
+    XCTAssertTrue(root.stringValue!.contains("no trial has an objective value yet"))
+    XCTAssertTrue(SweepPage.index([]).contains("No sweeps in this registry yet"))
+  }
 }
