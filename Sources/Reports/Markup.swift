@@ -40,7 +40,9 @@ public enum Markup {
 
   /// `<name k="v" …>inner</name>`: attributes escaped, `inner` (markup the caller built from
   /// escaped parts, e.g. a `<title>`) kept as it is.
-  static func container(_ name: String, _ attributes: KeyValuePairs<String, String>, inner: String) -> String {
+  static func container(_ name: String, _ attributes: KeyValuePairs<String, String>, inner: String)
+    -> String
+  {
     String(element(name, attributes).dropLast(2)) + ">" + inner + "</\(name)>"
   }
 

@@ -25,7 +25,8 @@ final class LiveChartsTests: XCTestCase {
     XCTAssertEqual(kept.first?.x, 0)
     XCTAssertEqual(kept.last?.x, 99_999)
     XCTAssertEqual(kept.map(\.x), kept.map(\.x).sorted(), "kept in their order")
-    XCTAssertEqual(Downsample.minMax(Array(points[0..<1000]), buckets: 600).count, 1000, "short series stay whole")
+    XCTAssertEqual(
+      Downsample.minMax(Array(points[0..<1000]), buckets: 600).count, 1000, "short series stay whole")
 
     var chart = SVGLineChart(
       title: "loss", xAxis: ChartAxis(title: "Step"), yAxis: ChartAxis(title: "loss"),
@@ -60,13 +61,17 @@ final class LiveChartsTests: XCTestCase {
     func chart(_ xs: [String], _ ys: [Double]) -> ScatterChart {
       ScatterChart(
         title: "acc", xAxis: ChartAxis(title: "k"), yAxis: ChartAxis(title: "acc"),
-        points: xs.indices.map { ScatterPoint(x: xs[$0], y: ys[$0], run: Int64($0 + 1), status: "finished", label: "run \($0 + 1)") },
+        points: xs.indices.map {
+          ScatterPoint(x: xs[$0], y: ys[$0], run: Int64($0 + 1), status: "finished", label: "run \($0 + 1)")
+        },
         id: "s")
     }
     func markers(_ c: ScatterChart) throws -> [String: (cx: Double, cy: Double)] {
       let root = try XCTUnwrap(try parseXML(c.render()).rootElement())
       var out: [String: (cx: Double, cy: Double)] = [:]
-      for m in root.elements(withClass: "trial-point") { out[m.string("data-run")!] = (m.number("cx")!, m.number("cy")!) }
+      for m in root.elements(withClass: "trial-point") {
+        out[m.string("data-run")!] = (m.number("cx")!, m.number("cy")!)
+      }
       return out
     }
     // Linear: n_landmarks 3, 5, 10 against 0.5, 0.75, 0.6.
@@ -76,8 +81,10 @@ final class LiveChartsTests: XCTestCase {
     let m = try markers(linear)
     XCTAssertEqual(m.count, 3)
     let (xt, yt) = (l.xScale.ticks, l.yTicks)
-    XCTAssertEqual(m["2"]!.cx, l.plot.x + (5 - xt.lower) / (xt.upper - xt.lower) * l.plot.width, accuracy: 0.01)
-    XCTAssertEqual(m["2"]!.cy, l.plot.maxY - (0.75 - yt.lower) / (yt.upper - yt.lower) * l.plot.height, accuracy: 0.01)
+    XCTAssertEqual(
+      m["2"]!.cx, l.plot.x + (5 - xt.lower) / (xt.upper - xt.lower) * l.plot.width, accuracy: 0.01)
+    XCTAssertEqual(
+      m["2"]!.cy, l.plot.maxY - (0.75 - yt.lower) / (yt.upper - yt.lower) * l.plot.height, accuracy: 0.01)
     XCTAssertLessThan(m["2"]!.cy, m["3"]!.cy, "a higher objective is drawn higher")
     XCTAssertLessThan(m["2"]!.cx, m["3"]!.cx)
 
@@ -104,12 +111,14 @@ final class LiveChartsTests: XCTestCase {
   func testParallelCoordinatesDrawOneLinePerTrial() throws {
     let trials = [
       ParallelTrial(run: 1, status: "finished", values: ["3", "true"], objective: 0.5, label: "one"),
-      ParallelTrial(run: 2, status: "finished", values: ["5", "false"], objective: 0.8, label: "two", highlighted: true),
+      ParallelTrial(
+        run: 2, status: "finished", values: ["5", "false"], objective: 0.8, label: "two", highlighted: true),
       ParallelTrial(run: 3, status: "running", values: ["7", "true"], objective: nil, label: "three"),
       ParallelTrial(run: 4, status: "failed", values: ["9", "false"], objective: nil, label: "four <&>"),
     ]
     let chart = ParallelCoordinates(
-      title: "all", parameters: ["n_landmarks", "use_gan"], objective: "acc", higherIsBetter: true, trials: trials, id: "p")
+      title: "all", parameters: ["n_landmarks", "use_gan"], objective: "acc", higherIsBetter: true,
+      trials: trials, id: "p")
     let root = try XCTUnwrap(try parseXML(chart.render()).rootElement())
     let lines = root.elements(withClass: "trial-line")
     XCTAssertEqual(lines.count, 4, "one polyline per trial")

@@ -55,19 +55,27 @@ final class LivePagesTests: XCTestCase {
     XCTAssertTrue(root.stringValue?.contains(Self.hostile) == true)
     XCTAssertTrue(root.stringValue?.contains(Self.value) == true)
     let sweep = SweepSummary(
-      id: 1, name: Self.hostile, trainer: "landmarks", rankField: "metric.keypoint_acc", rankGoal: "max", sweptKeys: ["dataset"],
-      trials: [SweepSummary.Trial(runId: 4, status: "finished", values: ["dataset": Self.value], seed: 1, rank: 0.5)])
-    for page in [SweepPage.body(SweepPageData(summary: sweep, runNames: [4: Self.hostile])), SweepPage.index([sweep])] {
+      id: 1, name: Self.hostile, trainer: "landmarks", rankField: "metric.keypoint_acc", rankGoal: "max",
+      sweptKeys: ["dataset"],
+      trials: [
+        SweepSummary.Trial(runId: 4, status: "finished", values: ["dataset": Self.value], seed: 1, rank: 0.5)
+      ])
+    for page in [
+      SweepPage.body(SweepPageData(summary: sweep, runNames: [4: Self.hostile])), SweepPage.index([sweep]),
+    ] {
       XCTAssertFalse(page.contains("<script>"))
       XCTAssertTrue(page.contains("&amp;&lt;&gt;&quot;&#39;") || page.contains("%3Cscript%3E"))
       _ = try parseBody(page)
     }
-    XCTAssertTrue(SweepPage.index([sweep]).contains("href=\"/sweeps/%3Cscript%3Ealert%281%29%3C%2Fscript%3E\""))
+    XCTAssertTrue(
+      SweepPage.index([sweep]).contains("href=\"/sweeps/%3Cscript%3Ealert%281%29%3C%2Fscript%3E\""))
   }
 
   func testDifferingParametersAreFlaggedAndShownFirst() throws {
     let data = compareData()
-    XCTAssertEqual(data.params.filter(\.differs).map(\.key), ["learning_rate", "predict_method"], "equal values are not flagged")
+    XCTAssertEqual(
+      data.params.filter(\.differs).map(\.key), ["learning_rate", "predict_method"],
+      "equal values are not flagged")
     func rows(_ d: CompareData) throws -> [(key: String, changed: Bool)] {
       let root = try parseBody(ComparePage.body(d))
       let table = try XCTUnwrap(root.elements(withClass: "lv-table").dropFirst().first, "the parameter table")
@@ -115,15 +123,18 @@ final class LivePagesTests: XCTestCase {
 
   func sweep(goal: String) -> SweepSummary {
     func t(_ id: Int64, _ status: String, _ k: String, _ lr: String, _ rank: Double?) -> SweepSummary.Trial {
-      SweepSummary.Trial(runId: id, status: status, values: ["n_landmarks": k, "learning_rate": lr], seed: 1, rank: rank)
+      SweepSummary.Trial(
+        runId: id, status: status, values: ["n_landmarks": k, "learning_rate": lr], seed: 1, rank: rank)
     }
     return SweepSummary(
       id: 2, name: "k-sweep", trainer: "landmarks", rankField: "metric.keypoint_acc", rankGoal: goal,
       sweptKeys: ["n_landmarks", "learning_rate"],
       trials: [
-        t(11, "finished", "3", "0.0001", 0.61), t(12, "finished", "5", "0.001", 0.83), t(13, "finished", "7", "0.01", 0.42),
+        t(11, "finished", "3", "0.0001", 0.61), t(12, "finished", "5", "0.001", 0.83),
+        t(13, "finished", "7", "0.01", 0.42),
         // A running trial's partial value beats every finished one: not the best so far.
-        t(14, "running", "9", "0.001", 0.99), t(15, "failed", "9", "0.01", nil), t(16, "queued", "3", "0.01", nil),
+        t(14, "running", "9", "0.001", 0.99), t(15, "failed", "9", "0.01", nil),
+        t(16, "queued", "3", "0.01", nil),
       ])
   }
 
@@ -137,11 +148,17 @@ final class LivePagesTests: XCTestCase {
       let bestPoints = root.elements(withClass: "trial-point").filter { $0.string("class")!.contains("best") }
       XCTAssertEqual(Set(bestPoints.map { $0.string("data-run")! }), [best], "ringed in each scatter plot")
       XCTAssertEqual(bestPoints.count, 2, "one scatter plot per swept parameter")
-      XCTAssertEqual(root.elements(withClass: "trial-line").count, 6, "every trial in the parallel coordinates")
-      XCTAssertEqual(root.elements(withClass: "trial-line").filter { $0.string("class")!.contains("best") }.map { $0.string("data-run")! }, [best])
+      XCTAssertEqual(
+        root.elements(withClass: "trial-line").count, 6, "every trial in the parallel coordinates")
+      XCTAssertEqual(
+        root.elements(withClass: "trial-line").filter { $0.string("class")!.contains("best") }.map {
+          $0.string("data-run")!
+        }, [best])
       // Trials without an objective are not scatter points; the note says how many.
       XCTAssertEqual(root.elements(withClass: "trial-point").count, 2 * 4)
-      XCTAssertTrue(SweepPage.body(SweepPageData(summary: s)).contains("2 trials have no value of metric.keypoint_acc yet"))
+      XCTAssertTrue(
+        SweepPage.body(SweepPageData(summary: s)).contains(
+          "2 trials have no value of metric.keypoint_acc yet"))
     }
     let index = SweepPage.index([sweep(goal: "max")])
     XCTAssertTrue(index.contains("0.8300 (<a href=\"/runs/12\">run 12</a>)"), index)
@@ -151,18 +168,23 @@ final class LivePagesTests: XCTestCase {
 
   func testLongSeriesOnTheComparePageStayFewVertices() throws {
     // Three runs of 100,000 points each: the page draws each through Downsample.
-    let runs = (1...3).map { CompareData.RunInfo(id: Int64($0), name: "r\($0)", kind: "train-landmarks", status: "finished") }
+    let runs = (1...3).map {
+      CompareData.RunInfo(id: Int64($0), name: "r\($0)", kind: "train-landmarks", status: "finished")
+    }
     var points: [Int64: [SeriesValue]] = [:]
     for r in runs {
       var v = (0..<100_000).map { SeriesValue(step: Int64($0), value: Double(r.id) + cos(Double($0) / 500)) }
       v[31_337].value = 100 + Double(r.id)
       points[r.id] = v
     }
-    let data = CompareData(runs: runs, params: [], series: [CompareData.Series(name: "loss", goal: "min", points: points)], onlyChanged: false)
+    let data = CompareData(
+      runs: runs, params: [], series: [CompareData.Series(name: "loss", goal: "min", points: points)],
+      onlyChanged: false)
     let start = Date()
     let body = ComparePage.body(data)
     let seconds = Date().timeIntervalSince(start)
-    print("compare body, 3 × 100,000 points: \(body.utf8.count) bytes in \(String(format: "%.3f", seconds)) s")
+    print(
+      "compare body, 3 × 100,000 points: \(body.utf8.count) bytes in \(String(format: "%.3f", seconds)) s")
     let root = try parseBody(body)
     let lines = root.elements(withClass: "series-line")
     XCTAssertEqual(lines.count, 3)
@@ -178,13 +200,16 @@ final class LivePagesTests: XCTestCase {
   func testSweepsWithoutResultsStillRender() throws {
     let waiting = SweepSummary(
       id: 5, name: "waiting", trainer: "dynamics", rankField: "min.val_loss", rankGoal: "min", sweptKeys: [],
-      trials: [1, 2, 3].map { SweepSummary.Trial(runId: $0, status: "queued", values: [:], seed: $0, rank: nil) })
+      trials: [1, 2, 3].map {
+        SweepSummary.Trial(runId: $0, status: "queued", values: [:], seed: $0, rank: nil)
+      })
     XCTAssertNil(waiting.best)
     let root = try parseBody(SweepPage.body(SweepPageData(summary: waiting)))
     XCTAssertEqual(root.elements(withClass: "trial-point").count, 0)
     XCTAssertEqual(root.elements(withClass: "trial-line").count, 3)
     XCTAssertEqual(
-      root.elements(withClass: "trial-line").map { $0.string("points")!.split(separator: " ").count }, [1, 1, 1],
+      root.elements(withClass: "trial-line").map { $0.string("points")!.split(separator: " ").count },
+      [1, 1, 1],
       "seeds-only sweep: each line has its seed's vertex")
     XCTAssertTrue(root.stringValue!.contains("No trial has finished with a value of min.val_loss yet."))
     XCTAssertTrue(root.stringValue!.contains("no trial has an objective value yet"))

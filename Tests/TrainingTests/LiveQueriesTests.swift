@@ -7,9 +7,9 @@
 // report's CSS) for a look in a browser.
 import Foundation
 import Registry
-@testable import Reports
 import XCTest
 
+@testable import Reports
 @testable import Workbench
 
 final class LiveQueriesTests: XCTestCase {
@@ -39,10 +39,12 @@ final class LiveQueriesTests: XCTestCase {
       RunSpec(
         name: "k-sweep[n_landmarks=\(k),learning_rate=\(lr)]", kind: LandmarkTraining.runKind,
         configJSON: "{\"n_landmarks\":\(k),\"learning_rate\":\(lr)}",
-        params: [.int("n_landmarks", k), .float("learning_rate", lr), .string("dataset", "synthetic")], seed: 1)
+        params: [.int("n_landmarks", k), .float("learning_rate", lr), .string("dataset", "synthetic")],
+        seed: 1)
     }
     let record = SweepRecord(
-      trainer: "landmarks", rankField: "metric.keypoint_acc", rankGoal: .max, sweptKeys: ["n_landmarks", "learning_rate"],
+      trainer: "landmarks", rankField: "metric.keypoint_acc", rankGoal: .max,
+      sweptKeys: ["n_landmarks", "learning_rate"],
       specPath: "k.sweep.yaml", spec: "trainer: landmarks", maxResumes: 1)
     let ids = try registry.queueSweep(name: "k-sweep", record: record, trials: specs).queued.map(\.id)
     // Finished with final accuracies 0.61, 0.83, 0.42 (earlier values higher: the last counts).
@@ -70,17 +72,21 @@ final class LiveQueriesTests: XCTestCase {
     let data = try SweepQueries.data(name: "k-sweep", registry: registry)
     XCTAssertEqual(data.summary.best?.runId, ids[1], "the page's best is the one sweep status names")
     XCTAssertEqual(data.summary.best?.rank ?? .nan, 0.83, accuracy: 1e-12)
-    XCTAssertEqual(data.summary.trials.map(\.status), ["finished", "finished", "finished", "running", "failed"])
+    XCTAssertEqual(
+      data.summary.trials.map(\.status), ["finished", "finished", "finished", "running", "failed"])
     XCTAssertEqual(data.summary.trials[3].rank ?? .nan, 0.99, accuracy: 1e-12)
     XCTAssertEqual(data.summary.trials[2].values, ["n_landmarks": "7", "learning_rate": "0.01"])
     XCTAssertEqual(data.errors[ids[4]], "loss is NaN at step 3")
     XCTAssertEqual(data.runNames[ids[0]], "k-sweep[n_landmarks=3,learning_rate=0.0001]")
-    XCTAssertEqual(try SweepQueries.data(name: "\(status.sweep.id)", registry: registry).summary.name, "k-sweep", "by id too")
+    XCTAssertEqual(
+      try SweepQueries.data(name: "\(status.sweep.id)", registry: registry).summary.name, "k-sweep",
+      "by id too")
     let body = SweepPage.body(data)
     XCTAssertTrue(body.contains("<p class=\"lv-best\" data-run=\"\(ids[1])\">"), body)
     let summaries = try SweepQueries.summaries(registry: registry)
     XCTAssertEqual(summaries.map(\.name), ["k-sweep"])
-    XCTAssertEqual(summaries[0].statusCounts.map { "\($0.count) \($0.status)" }, ["3 finished", "1 running", "1 failed"])
+    XCTAssertEqual(
+      summaries[0].statusCounts.map { "\($0.count) \($0.status)" }, ["3 finished", "1 running", "1 failed"])
     XCTAssertEqual(summaries[0].best?.runId, ids[1])
     try writePage("sweep", body)
     try writePage("sweeps", SweepPage.index(summaries))
@@ -93,7 +99,8 @@ final class LiveQueriesTests: XCTestCase {
       XCTAssertTrue("\(e)".contains("'no-such-sweep'"), "\(e)")
       XCTAssertTrue("\(e)".contains("k-sweep"), "names the sweeps there are: \(e)")
     }
-    XCTAssertThrowsError(try CompareQueries.data(ids: [1, 4242], onlyChanged: false, registry: registry)) { e in
+    XCTAssertThrowsError(try CompareQueries.data(ids: [1, 4242], onlyChanged: false, registry: registry)) {
+      e in
       XCTAssertEqual((e as? LiveQueryError)?.kind, .notFound)
       XCTAssertTrue("\(e)".contains("no run 4242"), "\(e)")
     }
@@ -110,7 +117,8 @@ final class LiveQueriesTests: XCTestCase {
     let h = try registry.startRun(spec)
     for s in 0..<300 { try h.log("loss", step: Int64(s), value: Double(s % 7)) }
     try h.finish(.finished)
-    let data = try CompareQueries.data(ids: [ids[0], ids[1], h.runId, ids[0]], onlyChanged: true, registry: registry)
+    let data = try CompareQueries.data(
+      ids: [ids[0], ids[1], h.runId, ids[0]], onlyChanged: true, registry: registry)
     XCTAssertEqual(data.runs.map(\.id), [ids[0], ids[1], h.runId], "duplicates dropped, order kept")
     XCTAssertEqual(data.runs.map(\.method), [nil, nil, "lstm"])
     XCTAssertEqual(data.runs[2].name, Self.hostile)
@@ -122,7 +130,8 @@ final class LiveQueriesTests: XCTestCase {
     XCTAssertEqual(rows["learning_rate"]?.differs, true, "a missing value differs")
     XCTAssertEqual(rows["dataset"]?.values, ["synthetic", "synthetic", Self.value])
     let sameTwo = try CompareQueries.data(ids: [ids[0], ids[2]], onlyChanged: false, registry: registry)
-    XCTAssertEqual(sameTwo.params.first { $0.key == "dataset" }?.differs, false, "equal values are not flagged")
+    XCTAssertEqual(
+      sameTwo.params.first { $0.key == "dataset" }?.differs, false, "equal values are not flagged")
     XCTAssertEqual(data.series.map(\.name), ["keypoint_acc", "loss"])
     let loss = try XCTUnwrap(data.series.first { $0.name == "loss" })
     XCTAssertEqual(loss.goal, "min")
@@ -134,14 +143,18 @@ final class LiveQueriesTests: XCTestCase {
     XCTAssertFalse(body.contains("<script>"))
     XCTAssertTrue(body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
     XCTAssertTrue(body.contains("&amp;&lt;&gt;&quot;&#39;"))
-    try writePage("compare", ComparePage.body(try CompareQueries.data(ids: data.runs.map(\.id), onlyChanged: false, registry: registry)))
+    try writePage(
+      "compare",
+      ComparePage.body(
+        try CompareQueries.data(ids: data.runs.map(\.id), onlyChanged: false, registry: registry)))
   }
 
   /// Writes `body` as a standalone page NAME.html (the report's CSS) into $LMLAB_LIVE_PAGES_OUT, when set.
   func writePage(_ name: String, _ body: String) throws {
     guard let out = ProcessInfo.processInfo.environment["LMLAB_LIVE_PAGES_OUT"], !out.isEmpty else { return }
     try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-    let page = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>\(name)</title><style>\(HTMLReport.css)</style></head><body>\(body)</body></html>"
+    let page =
+      "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>\(name)</title><style>\(HTMLReport.css)</style></head><body>\(body)</body></html>"
     try page.write(toFile: "\(out)/\(name).html", atomically: true, encoding: .utf8)
   }
 }

@@ -9,14 +9,17 @@ public enum Downsample {
   /// are at most `2 × buckets` points. Points must be finite (a chart splits its lines at
   /// non-finite ones first).
   public static func minMax(_ points: [ChartPoint], buckets: Int) -> [ChartPoint] {
-    indices(count: points.count, buckets: buckets, x: { points[$0].x }, y: { points[$0].y }).map { points[$0] }
+    indices(count: points.count, buckets: buckets, x: { points[$0].x }, y: { points[$0].y }).map {
+      points[$0]
+    }
   }
 
   /// The indices `minMax` keeps, ascending.
   public static func indices(count: Int, buckets: Int, x: (Int) -> Double, y: (Int) -> Double) -> [Int] {
     let buckets = Swift.max(1, buckets)
     guard count > 2 * buckets else { return Array(0..<count) }
-    var lo = Double.infinity, hi = -Double.infinity
+    var lo = Double.infinity
+    var hi = -Double.infinity
     for i in 0..<count {
       lo = Swift.min(lo, x(i))
       hi = Swift.max(hi, x(i))
@@ -24,7 +27,9 @@ public enum Downsample {
     let scale = hi > lo ? Double(buckets) / (hi - lo) : 0
     var out: [Int] = [0]
     out.reserveCapacity(2 * buckets + 2)
-    var current = -1, minI = 0, maxI = 0
+    var current = -1
+    var minI = 0
+    var maxI = 0
     func flush() {
       guard current >= 0 else { return }
       for i in (minI <= maxI ? [minI, maxI] : [maxI, minI]) where i != out.last! { out.append(i) }

@@ -16,7 +16,10 @@ public struct ParallelTrial: Sendable, Equatable {
   public var label: String
   public var highlighted: Bool
 
-  public init(run: Int64, status: String, values: [String?], objective: Double?, label: String, highlighted: Bool = false) {
+  public init(
+    run: Int64, status: String, values: [String?], objective: Double?, label: String,
+    highlighted: Bool = false
+  ) {
     (self.run, self.status, self.values, self.objective, self.label, self.highlighted) =
       (run, status, values, objective, label, highlighted)
   }
@@ -36,14 +39,19 @@ public struct ParallelCoordinates: Sendable {
   public var id: String
 
   public init(
-    title: String, parameters: [String], objective: String, higherIsBetter: Bool, trials: [ParallelTrial], width: Int = 900,
+    title: String, parameters: [String], objective: String, higherIsBetter: Bool, trials: [ParallelTrial],
+    width: Int = 900,
     height: Int = 380, id: String
   ) {
     precondition(width > 0 && height > 0, "chart size \(width)×\(height)")
     for t in trials {
-      precondition(t.values.count == parameters.count, "trial \(t.run): \(t.values.count) values for \(parameters.count) axes")
+      precondition(
+        t.values.count == parameters.count,
+        "trial \(t.run): \(t.values.count) values for \(parameters.count) axes")
     }
-    (self.title, self.parameters, self.objective, self.higherIsBetter) = (title, parameters, objective, higherIsBetter)
+    (self.title, self.parameters, self.objective, self.higherIsBetter) = (
+      title, parameters, objective, higherIsBetter
+    )
     (self.trials, self.width, self.height, self.id) = (trials, width, height, id)
   }
 
@@ -63,7 +71,9 @@ public struct ParallelCoordinates: Sendable {
 
   public func layout() -> Layout {
     let pad = ChartLayout.pad
-    var scales = parameters.indices.map { i in ValueScale(values: trials.compactMap { $0.values[i] }, target: 5) }
+    var scales = parameters.indices.map { i in
+      ValueScale(values: trials.compactMap { $0.values[i] }, target: 5)
+    }
     let objectives = trials.compactMap(\.objective).filter(\.isFinite)
     let objTicks = NiceTicks(lo: objectives.min() ?? 0, hi: objectives.max() ?? 1, target: 5)
     scales.append(ValueScale(numbers: [objTicks.lower, objTicks.upper], linear: true))
@@ -75,7 +85,8 @@ public struct ParallelCoordinates: Sendable {
     let right = Double(width) - pad - barRoom
     let count = scales.count
     let axisX =
-      count == 1 ? [(left + right) / 2] : (0..<count).map { left + Double($0) * (right - left) / Double(count - 1) }
+      count == 1
+      ? [(left + right) / 2] : (0..<count).map { left + Double($0) * (right - left) / Double(count - 1) }
     let top = pad + (title.isEmpty ? 4 : ChartFont.title + 12) + ChartFont.label + 14
     let bottom = Double(height) - pad - 8
     let bar = ChartRect(x: Double(width) - pad - barRoom + 34, y: top, width: 12, height: bottom - top)
@@ -102,11 +113,14 @@ public struct ParallelCoordinates: Sendable {
     let l = layout()
     let n = Markup.number
     let fs = Self.fontSize
-    var o = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"parallel-chart\" width=\"\(width)\" height=\"\(height)\" "
+    var o =
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"parallel-chart\" width=\"\(width)\" height=\"\(height)\" "
     o += "viewBox=\"0 0 \(width) \(height)\" font-family=\"Helvetica, Arial, sans-serif\" "
     o += "font-size=\"\(n(fs))\" role=\"img\" aria-label=\"\(Markup.escape(title))\">\n"
     o += Markup.element("title", [:], text: title) + "\n"
-    o += Markup.element("rect", ["class": "background", "width": "\(width)", "height": "\(height)", "fill": "#ffffff"]) + "\n"
+    o +=
+      Markup.element(
+        "rect", ["class": "background", "width": "\(width)", "height": "\(height)", "fill": "#ffffff"]) + "\n"
     if !title.isEmpty {
       o +=
         Markup.element(
@@ -114,11 +128,13 @@ public struct ParallelCoordinates: Sendable {
           [
             "class": "chart-title", "x": n(ChartLayout.pad), "y": n(ChartLayout.pad + ChartFont.title),
             "font-size": n(ChartFont.title), "font-weight": "bold",
-          ], text: ChartFont.fit(title, size: ChartFont.title, width: Double(width) - 2 * ChartLayout.pad)) + "\n"
+          ], text: ChartFont.fit(title, size: ChartFont.title, width: Double(width) - 2 * ChartLayout.pad))
+        + "\n"
     }
     // Lines first (not-finished trials under finished ones, the best last), axes on top.
     let ordered =
-      trials.filter { $0.status != "finished" && !$0.highlighted } + trials.filter { $0.status == "finished" && !$0.highlighted }
+      trials.filter { $0.status != "finished" && !$0.highlighted }
+      + trials.filter { $0.status == "finished" && !$0.highlighted }
       + trials.filter(\.highlighted)
     o += "<g class=\"data\" fill=\"none\">\n"
     for t in ordered {
@@ -127,11 +143,17 @@ public struct ParallelCoordinates: Sendable {
       let stroke = t.status == "failed" ? "#d62728" : color(t.objective, l) ?? "#999999"
       var attributes: KeyValuePairs<String, String> = [:]
       let cls = "trial-line status-\(t.status)" + (t.highlighted ? " best" : "")
-      let data = t.values.enumerated().map { "\(parameters[$0.offset])=\($0.element ?? "-")" }.joined(separator: "; ")
+      let data = t.values.enumerated().map { "\(parameters[$0.offset])=\($0.element ?? "-")" }.joined(
+        separator: "; ")
       let y = t.objective.map(Markup.value) ?? ""
       if t.highlighted {
-        o += Markup.element(
-          "polyline", ["class": "best-outline", "points": pts, "stroke": "#222222", "stroke-width": "6", "stroke-linejoin": "round"])
+        o +=
+          Markup.element(
+            "polyline",
+            [
+              "class": "best-outline", "points": pts, "stroke": "#222222", "stroke-width": "6",
+              "stroke-linejoin": "round",
+            ])
           + "\n"
       }
       attributes = [
@@ -149,7 +171,12 @@ public struct ParallelCoordinates: Sendable {
     for (i, x) in l.axisX.enumerated() {
       let s = l.scales[i]
       o += "<g class=\"axis parallel-axis\" data-axis=\"\(Markup.escape(titles[i]))\">\n"
-      o += Markup.element("line", ["x1": n(x), "y1": n(l.top), "x2": n(x), "y2": n(l.bottom), "stroke": "#555555", "stroke-width": "1.2"])
+      o += Markup.element(
+        "line",
+        [
+          "x1": n(x), "y1": n(l.top), "x2": n(x), "y2": n(l.bottom), "stroke": "#555555",
+          "stroke-width": "1.2",
+        ])
       for t in s.tickMarks {
         let y = n(l.y(t.fraction))
         o += Markup.element("line", ["x1": n(x - 4), "y1": y, "x2": n(x), "y2": y, "stroke": "#555555"])
@@ -157,7 +184,8 @@ public struct ParallelCoordinates: Sendable {
           Markup.element(
             "text",
             [
-              "class": "tick-label", "x": n(x - 6), "y": y, "dy": "0.35em", "text-anchor": "end", "stroke": "#ffffff",
+              "class": "tick-label", "x": n(x - 6), "y": y, "dy": "0.35em", "text-anchor": "end",
+              "stroke": "#ffffff",
               "stroke-width": "3", "paint-order": "stroke",
             ], text: ChartFont.fit(t.label, size: fs, width: Swift.min(spacing * 0.45, 120)))
       }
@@ -165,7 +193,8 @@ public struct ParallelCoordinates: Sendable {
         Markup.element(
           "text",
           [
-            "class": "axis-title", "x": n(x), "y": n(l.top - 10), "text-anchor": "middle", "font-size": n(ChartFont.label),
+            "class": "axis-title", "x": n(x), "y": n(l.top - 10), "text-anchor": "middle",
+            "font-size": n(ChartFont.label),
             "font-weight": i == l.axisX.count - 1 ? "bold" : "normal",
           ], text: ChartFont.fit(titles[i] + s.titleSuffix, size: ChartFont.label, width: spacing - 8)) + "\n"
       o += "</g>\n"
@@ -181,16 +210,24 @@ public struct ParallelCoordinates: Sendable {
     o += "</linearGradient></defs>\n<g class=\"color-bar\">\n"
     o += Markup.element(
       "rect",
-      ["x": n(bar.x), "y": n(bar.y), "width": n(bar.width), "height": n(bar.height), "fill": "url(#\(gradient))", "stroke": "#888888"])
+      [
+        "x": n(bar.x), "y": n(bar.y), "width": n(bar.width), "height": n(bar.height),
+        "fill": "url(#\(gradient))", "stroke": "#888888",
+      ])
     for t in l.scales.last!.tickMarks {
       o += Markup.element(
-        "text", ["class": "tick-label", "x": n(bar.maxX + 4), "y": n(l.y(t.fraction)), "dy": "0.35em"], text: t.label)
+        "text", ["class": "tick-label", "x": n(bar.maxX + 4), "y": n(l.y(t.fraction)), "dy": "0.35em"],
+        text: t.label)
     }
     o += "</g>\n"
     if trials.isEmpty {
       o +=
         Markup.element(
-          "text", ["class": "no-data", "x": n(Double(width) / 2), "y": n(Double(height) / 2), "text-anchor": "middle", "fill": "#666666"],
+          "text",
+          [
+            "class": "no-data", "x": n(Double(width) / 2), "y": n(Double(height) / 2),
+            "text-anchor": "middle", "fill": "#666666",
+          ],
           text: "no trials") + "\n"
     }
     return o + "</svg>\n"

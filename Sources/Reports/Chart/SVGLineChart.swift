@@ -106,9 +106,9 @@ public struct SVGLineChart: Sendable {
     for (i, s) in series.enumerated() {
       let style = ChartStyle.palette(s.styleIndex ?? i)
       for full in SVGLineChart.runs(s.points, where: \.isDrawable) {
-        let run =
-          downsample
-          ? Downsample.minMax(full, buckets: Int((l.px(full.last!.x) - l.px(full[0].x)).magnitude.rounded(.up))) : full
+        // One bucket per pixel column the stretch spans.
+        let columns = Int((l.px(full.last!.x) - l.px(full[0].x)).magnitude.rounded(.up))
+        let run = downsample ? Downsample.minMax(full, buckets: columns) : full
         if run.count == 1 {
           // A lone point has no line to show: mark it.
           let marker = Markup.element(
@@ -243,7 +243,9 @@ public struct SVGLineChart: Sendable {
 
   /// `element` (an empty element's markup) opened up to carry the hover data of `drawn` (the
   /// vertices drawn of `full`, one unbroken stretch of series `s`) and a `<title>` tooltip.
-  func hoverable(_ element: String, _ s: ChartSeries, _ drawn: [ChartPoint], of full: [ChartPoint]) -> String {
+  func hoverable(_ element: String, _ s: ChartSeries, _ drawn: [ChartPoint], of full: [ChartPoint])
+    -> String
+  {
     let v = Markup.value
     var attributes = " data-x=\"\(drawn.map { v($0.x) }.joined(separator: " "))\""
     attributes += " data-y=\"\(drawn.map { v($0.y) }.joined(separator: " "))\""

@@ -22,22 +22,28 @@ public struct ValueScale: Sendable, Equatable {
       var seen = Set<String>()
       self.init(
         kind: .categorical,
-        categories: values.filter { seen.insert($0).inserted }.sorted { $0.localizedStandardCompare($1) == .orderedAscending },
+        categories: values.filter { seen.insert($0).inserted }.sorted {
+          $0.localizedStandardCompare($1) == .orderedAscending
+        },
         ticks: NiceTicks(lo: 0, hi: 1, target: 1))
     }
   }
 
-  init(kind: Kind, categories: [String], ticks: NiceTicks) { (self.kind, self.categories, self.ticks) = (kind, categories, ticks) }
+  init(kind: Kind, categories: [String], ticks: NiceTicks) {
+    (self.kind, self.categories, self.ticks) = (kind, categories, ticks)
+  }
 
   /// A numeric scale: log when every value is positive and they span ≥ 2 decades (unless
   /// `linear`), else linear.
   public init(numbers: [Double], target: Int = 5, linear: Bool = false) {
     let finite = numbers.filter(\.isFinite)
-    let lo = finite.min() ?? 0, hi = finite.max() ?? 1
+    let lo = finite.min() ?? 0
+    let hi = finite.max() ?? 1
     if !linear, lo > 0, hi / lo >= 100 {
       self.init(
         kind: .log, categories: [],
-        ticks: NiceTicks(lo: Foundation.log10(lo), hi: Foundation.log10(hi), target: target, integerSteps: true))
+        ticks: NiceTicks(
+          lo: Foundation.log10(lo), hi: Foundation.log10(hi), target: target, integerSteps: true))
     } else {
       self.init(kind: .linear, categories: [], ticks: NiceTicks(lo: lo, hi: hi, target: target))
     }
@@ -68,7 +74,9 @@ public struct ValueScale: Sendable, Equatable {
   public var tickMarks: [(fraction: Double, label: String)] {
     switch kind {
     case .categorical:
-      return categories.enumerated().map { ((Double($0.offset) + 0.5) / Double(categories.count), $0.element) }
+      return categories.enumerated().map {
+        ((Double($0.offset) + 0.5) / Double(categories.count), $0.element)
+      }
     case .linear:
       return ticks.values.map { (fraction(number: $0)!, ticks.label($0)) }
     case .log:

@@ -17,7 +17,8 @@ public struct CompareData: Sendable {
     public var imported: Bool
 
     public init(
-      id: Int64, name: String, kind: String, status: String, experiment: String? = nil, method: String? = nil, imported: Bool = false
+      id: Int64, name: String, kind: String, status: String, experiment: String? = nil, method: String? = nil,
+      imported: Bool = false
     ) {
       (self.id, self.name, self.kind, self.status) = (id, name, kind, status)
       (self.experiment, self.method, self.imported) = (experiment, method, imported)
@@ -55,7 +56,10 @@ public struct CompareData: Sendable {
   public var onlyChanged: Bool
 
   public init(runs: [RunInfo], params: [ParamRow], series: [Series], onlyChanged: Bool) {
-    for p in params { precondition(p.values.count == runs.count, "param \(p.key): \(p.values.count) values for \(runs.count) runs") }
+    for p in params {
+      precondition(
+        p.values.count == runs.count, "param \(p.key): \(p.values.count) values for \(runs.count) runs")
+    }
     (self.runs, self.params, self.series, self.onlyChanged) = (runs, params, series, onlyChanged)
   }
 }

@@ -14,7 +14,11 @@ public enum ComparePage {
     for r in runs { if let m = r.method { count[m, default: 0] += 1 } }
     var label: [Int64: String] = [:]
     for r in runs {
-      if let m = r.method { label[r.id] = count[m]! > 1 ? "\(m) (run \(r.id))" : m } else { label[r.id] = "\(r.name) (run \(r.id))" }
+      if let m = r.method {
+        label[r.id] = count[m]! > 1 ? "\(m) (run \(r.id))" : m
+      } else {
+        label[r.id] = "\(r.name) (run \(r.id))"
+      }
     }
     let methodRuns = runs.filter { $0.method != nil }
     let styles = MethodStyles(methodRuns.map { label[$0.id]! })
@@ -51,7 +55,8 @@ public enum ComparePage {
       ])
     }
     o += "<h3>Runs</h3>\n"
-    o += LiveMarkup.table(["run", "name", "kind", "status", "experiment", "method (family)", "in the charts"], rows)
+    o += LiveMarkup.table(
+      ["run", "name", "kind", "status", "experiment", "method (family)", "in the charts"], rows)
 
     // Parameters: differing keys first, highlighted; equal ones after unless only_changed.
     let changed = data.params.filter(\.differs)
@@ -59,9 +64,11 @@ public enum ComparePage {
     o += "<h3 id=\"parameters\">Parameters</h3>\n<p class=\"lv-note\">"
     o += "\(changed.count) of \(data.params.count) parameters differ"
     if data.onlyChanged {
-      o += "; \(equal.count) equal ones hidden. <a class=\"toggle-changed\" href=\"\(e("?ids=\(ids)"))#parameters\">Show all parameters</a>"
+      o +=
+        "; \(equal.count) equal ones hidden. <a class=\"toggle-changed\" href=\"\(e("?ids=\(ids)"))#parameters\">Show all parameters</a>"
     } else {
-      o += " (first, highlighted). <a class=\"toggle-changed\" href=\"\(e("?ids=\(ids)&only_changed=1"))#parameters\">Show only the differing ones</a>"
+      o +=
+        " (first, highlighted). <a class=\"toggle-changed\" href=\"\(e("?ids=\(ids)&only_changed=1"))#parameters\">Show only the differing ones</a>"
     }
     o += "</p>\n"
     let shown = changed + (data.onlyChanged ? [] : equal)
@@ -69,7 +76,8 @@ public enum ComparePage {
       ["<code>\(e(p.key))</code>"] + p.values.map { v in v.map(e) ?? "<span class=\"missing\">—</span>" }
     }
     o += LiveMarkup.table(
-      ["key"] + data.runs.map { "run \($0.id)" }, paramRows, rowClass: shown.map { $0.differs ? "changed" : nil })
+      ["key"] + data.runs.map { "run \($0.id)" }, paramRows,
+      rowClass: shown.map { $0.differs ? "changed" : nil })
 
     // One chart per series, the runs overlaid in their colours.
     o += "<h3>Series</h3>\n"
@@ -80,18 +88,23 @@ public enum ComparePage {
         guard let pts = s.points[r.id], !pts.isEmpty else { return nil }
         let st = styles[r.id]!
         return ChartSeries(
-          name: st.label, points: pts.map { ChartPoint(x: Double($0.step), y: $0.value) }, styleIndex: st.style, run: r.id)
+          name: st.label, points: pts.map { ChartPoint(x: Double($0.step), y: $0.value) },
+          styleIndex: st.style, run: r.id)
       }
       let goal = s.goal == "max" ? ", higher is better" : s.goal == "min" ? ", lower is better" : ""
       var chart = SVGLineChart(
-        title: s.name, xAxis: ChartAxis(title: "Step", integerTicks: true), yAxis: ChartAxis(title: s.name + goal), series: series,
+        title: s.name, xAxis: ChartAxis(title: "Step", integerTicks: true),
+        yAxis: ChartAxis(title: s.name + goal), series: series,
         width: 600, height: 360, id: "compare-\(k)")
       chart.downsample = true
       chart.hover = true
-      let counts = data.runs.compactMap { r in s.points[r.id].map { "run \(r.id): \($0.count)" } }.joined(separator: ", ")
+      let counts = data.runs.compactMap { r in s.points[r.id].map { "run \(r.id): \($0.count)" } }.joined(
+        separator: ", ")
       // A fixed width, so a long caption does not widen the figure and two charts share a row.
-      o += "<figure class=\"series-chart\" data-series=\"\(e(s.name))\" style=\"width:\(chart.width)px\">\(chart.render())"
-      o += "<figcaption class=\"lv-note\">Points logged — \(e(counts)). Longer series are drawn as the min and max per pixel column.</figcaption></figure>\n"
+      o +=
+        "<figure class=\"series-chart\" data-series=\"\(e(s.name))\" style=\"width:\(chart.width)px\">\(chart.render())"
+      o +=
+        "<figcaption class=\"lv-note\">Points logged — \(e(counts)). Longer series are drawn as the min and max per pixel column.</figcaption></figure>\n"
     }
     o += "</div>\n</section>\n"
     return o

@@ -26,7 +26,9 @@ public enum LiveMarkup {
 
   /// `<span class="lv-badge status-finished">finished</span>`.
   static func badge(_ status: String) -> String {
-    let cls = status.unicodeScalars.allSatisfy { CharacterSet.lowercaseLetters.contains($0) } ? " status-\(status)" : ""
+    let cls =
+      status.unicodeScalars.allSatisfy { CharacterSet.lowercaseLetters.contains($0) }
+      ? " status-\(status)" : ""
     return "<span class=\"lv-badge\(cls)\">\(e(status))</span>"
   }
 
@@ -55,13 +57,21 @@ public enum LiveMarkup {
   }
 
   /// A table: header and rows of already-escaped cell markup; `rowClass` per row.
-  static func table(_ header: [String], _ rows: [[String]], rowClass: [String?]? = nil, numeric: Set<Int> = []) -> String {
+  static func table(
+    _ header: [String], _ rows: [[String]], rowClass: [String?]? = nil, numeric: Set<Int> = []
+  ) -> String {
     var o = "<div class=\"wide\"><table class=\"lv-table\"><thead><tr>"
-    for (i, h) in header.enumerated() { o += "<th\(numeric.contains(i) ? " class=\"num\"" : "")>\(e(h))</th>" }
+    for (i, h) in header.enumerated() {
+      o += "<th\(numeric.contains(i) ? " class=\"num\"" : "")>\(e(h))</th>"
+    }
     o += "</tr></thead><tbody>\n"
     for (k, r) in rows.enumerated() {
       let cls = rowClass?[k].map { " class=\"\(e($0))\"" } ?? ""
-      o += "<tr\(cls)>" + r.enumerated().map { "<td\(numeric.contains($0.offset) ? " class=\"num\"" : "")>\($0.element)</td>" }.joined() + "</tr>\n"
+      o +=
+        "<tr\(cls)>"
+        + r.enumerated().map {
+          "<td\(numeric.contains($0.offset) ? " class=\"num\"" : "")>\($0.element)</td>"
+        }.joined() + "</tr>\n"
     }
     return o + "</tbody></table></div>\n"
   }

@@ -14,10 +14,13 @@ public struct SweepPageData: Sendable {
   public var etaSeconds: Double?
 
   public init(
-    summary: SweepSummary, runNames: [Int64: String] = [:], seconds: [Int64: Double] = [:], errors: [Int64: String] = [:],
+    summary: SweepSummary, runNames: [Int64: String] = [:], seconds: [Int64: Double] = [:],
+    errors: [Int64: String] = [:],
     etaSeconds: Double? = nil
   ) {
-    (self.summary, self.runNames, self.seconds, self.errors, self.etaSeconds) = (summary, runNames, seconds, errors, etaSeconds)
+    (self.summary, self.runNames, self.seconds, self.errors, self.etaSeconds) = (
+      summary, runNames, seconds, errors, etaSeconds
+    )
   }
 }
 

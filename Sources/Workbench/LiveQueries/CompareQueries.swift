@@ -17,19 +17,26 @@ public enum CompareQueries {
     let ids = ids.filter { seen.insert($0).inserted }
     guard !ids.isEmpty else { throw LiveQueryError(.badRequest, "compare: no run ids given (?ids=1,2,3)") }
     guard ids.count <= maxRuns else {
-      throw LiveQueryError(.badRequest, "compare: \(ids.count) runs asked for; at most \(maxRuns) fit on one page")
+      throw LiveQueryError(
+        .badRequest, "compare: \(ids.count) runs asked for; at most \(maxRuns) fit on one page")
     }
     let details = try ids.map { id -> RunDetail in
-      do { return try registry.detail(id) } catch RegistryError.noSuchRun { throw LiveQueryError(.notFound, "no run \(id) in the registry \(registry.path)") }
+      do { return try registry.detail(id) } catch RegistryError.noSuchRun {
+        throw LiveQueryError(.notFound, "no run \(id) in the registry \(registry.path)")
+      }
     }
     let runs = details.map { d -> CompareData.RunInfo in
       let key = ReportInputs.methodKey(kind: d.run.kind)
       return CompareData.RunInfo(
-        id: d.run.id, name: d.run.name, kind: d.run.kind, status: d.run.status.rawValue, experiment: d.experiment?.name,
-        method: key.flatMap { k in d.params.first { $0.key == k }?.text }, imported: d.run.kind == PredictionImport.runKind)
+        id: d.run.id, name: d.run.name, kind: d.run.kind, status: d.run.status.rawValue,
+        experiment: d.experiment?.name,
+        method: key.flatMap { k in d.params.first { $0.key == k }?.text },
+        imported: d.run.kind == PredictionImport.runKind)
     }
     let keys = Set(details.flatMap { $0.params.map(\.key) }).sorted()
-    let byKey = details.map { d in Dictionary(d.params.map { ($0.key, $0.text) }, uniquingKeysWith: { a, _ in a }) }
+    let byKey = details.map { d in
+      Dictionary(d.params.map { ($0.key, $0.text) }, uniquingKeysWith: { a, _ in a })
+    }
     let params = keys.map { k in CompareData.ParamRow(key: k, values: byKey.map { $0[k] }) }
     var series: [CompareData.Series] = []
     for name in Set(details.flatMap { $0.summaries.map(\.name) }).sorted() {
@@ -38,7 +45,9 @@ public enum CompareQueries {
       for d in details {
         guard let summary = d.summaries.first(where: { $0.name == name }) else { continue }
         goal = goal ?? summary.goal.rawValue
-        points[d.run.id] = try registry.series(runId: d.run.id, name: name).map { SeriesValue(step: $0.step, value: $0.value) }
+        points[d.run.id] = try registry.series(runId: d.run.id, name: name).map {
+          SeriesValue(step: $0.step, value: $0.value)
+        }
       }
       series.append(CompareData.Series(name: name, goal: goal, points: points))
     }

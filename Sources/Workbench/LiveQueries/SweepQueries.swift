@@ -20,7 +20,9 @@ public enum SweepQueries {
       throw LiveQueryError(.notFound, message)
     }
     let status = try SweepStatus.load(sweep, registry: registry)
-    var names: [Int64: String] = [:], seconds: [Int64: Double] = [:], errors: [Int64: String] = [:]
+    var names: [Int64: String] = [:]
+    var seconds: [Int64: Double] = [:]
+    var errors: [Int64: String] = [:]
     for t in status.trials {
       names[t.run.id] = t.run.name
       seconds[t.run.id] = t.seconds

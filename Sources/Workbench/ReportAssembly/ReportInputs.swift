@@ -197,7 +197,11 @@ public enum ReportInputs {
 
   /// The param a frame run records its method in (nil: a kind without one, e.g. training).
   static func methodKey(kind: String) -> String? {
-    [Prediction.runKind: "predict_method", PredictionImport.runKind: "import_method", InterpolationRun.runKind: "interpolate_method"][kind]
+    let keys = [
+      Prediction.runKind: "predict_method", PredictionImport.runKind: "import_method",
+      InterpolationRun.runKind: "interpolate_method",
+    ]
+    return keys[kind]
   }
 
   /// Kinds of run with per-frame scores of frames.
