@@ -215,4 +215,42 @@ final class LivePagesTests: XCTestCase {
     XCTAssertTrue(root.stringValue!.contains("no trial has an objective value yet"))
     XCTAssertTrue(SweepPage.index([]).contains("No sweeps in this registry yet"))
   }
+
+  /// 24 trials over a discrete, a log-scale and a linear key with two seeds, every status: one
+  /// line and (where there is an objective) one marker per trial on every chart. Written to
+  /// $LMLAB_LIVE_PAGES_OUT/sweep-grid.html when set, for a look in Chromium.
+  func testBiggerSweepDrawsEveryTrialOnEveryChart() throws {
+    var trials: [SweepSummary.Trial] = []
+    var id: Int64 = 100
+    for gan in ["false", "true"] {
+      for lr in ["0.0001", "0.001", "0.01"] {
+        for k in ["4", "8"] {
+          for seed in [Int64(1), 2] {
+            id += 1
+            let base = 0.5 + (gan == "true" ? 0.1 : 0) + (lr == "0.001" ? 0.15 : 0) + (k == "8" ? 0.05 : 0)
+            let status = id % 11 == 0 ? "failed" : id % 7 == 0 ? "running" : id % 9 == 0 ? "queued" : "finished"
+            let rank: Double? = status == "failed" || status == "queued" ? nil : base + 0.02 * Double(seed)
+            trials.append(
+              SweepSummary.Trial(
+                runId: id, status: status, values: ["use_gan": gan, "learning_rate": lr, "n_landmarks": k], seed: seed,
+                rank: rank))
+          }
+        }
+      }
+    }
+    let s = SweepSummary(
+      id: 9, name: "grid", trainer: "landmarks", rankField: "metric.keypoint_acc", rankGoal: "max",
+      sweptKeys: ["use_gan", "learning_rate", "n_landmarks"], trials: trials)
+    let body = SweepPage.body(SweepPageData(summary: s, etaSeconds: 754))
+    let root = try parseBody(body)
+    let withObjective = trials.filter { $0.rank != nil }.count
+    XCTAssertEqual(root.elements(withClass: "trial-point").count, 3 * withObjective)
+    XCTAssertEqual(root.elements(withClass: "trial-line").count, 24)
+    XCTAssertEqual(s.best?.runId, trials.filter { $0.status == "finished" }.max { $0.rank! < $1.rank! }?.runId)
+    if let out = ProcessInfo.processInfo.environment["LMLAB_LIVE_PAGES_OUT"], !out.isEmpty {
+      try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+      let page = "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><style>\(HTMLReport.css)</style></head><body>\(body)</body></html>"
+      try page.write(toFile: out + "/sweep-grid.html", atomically: true, encoding: .utf8)
+    }
+  }
 }
