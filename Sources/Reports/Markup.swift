@@ -38,6 +38,17 @@ public enum Markup {
     return o + ">" + escape(text) + "</\(name)>"
   }
 
+  /// `<name k="v" …>inner</name>`: attributes escaped, `inner` (markup the caller built from
+  /// escaped parts, e.g. a `<title>`) kept as it is.
+  static func container(_ name: String, _ attributes: KeyValuePairs<String, String>, inner: String)
+    -> String
+  {
+    String(element(name, attributes).dropLast(2)) + ">" + inner + "</\(name)>"
+  }
+
+  /// A data value for a hover attribute or tooltip: six significant digits ("0.123457", "1e-05", "120000").
+  static func value(_ v: Double) -> String { v.isFinite ? String(format: "%.6g", v) : "\(v)" }
+
   /// A coordinate with at most two decimals and no trailing zeros ("12", "3.5", "-0.25").
   static func number(_ v: Double) -> String {
     let r = (v * 100).rounded() / 100

@@ -27,11 +27,15 @@ public struct ChartSeries: Sendable, Equatable {
   /// The palette entry (`ChartStyle.palette`); nil takes the series' position in the chart.
   /// Give each method the same index in every chart of a report.
   public var styleIndex: Int?
+  /// The registry run the series belongs to: written as `data-run` on its line when the chart
+  /// carries hover data (a live page links values back to runs).
+  public var run: Int64?
 
-  public init(name: String, points: [ChartPoint], styleIndex: Int? = nil) {
+  public init(name: String, points: [ChartPoint], styleIndex: Int? = nil, run: Int64? = nil) {
     self.name = name
     self.points = points
     self.styleIndex = styleIndex
+    self.run = run
   }
 
   /// A series from parallel arrays, with a band when both `low` and `high` are given.

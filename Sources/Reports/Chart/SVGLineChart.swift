@@ -1,7 +1,8 @@
 // SVGLineChart: a line chart written as SVG text — series with translucent interval bands,
 // 1-2-5 ticks with gridlines, axis titles with units, and a legend beside or below the plot.
 // Elements carry classes (series-line, band, tick-label, legend-entry, …) so tests and CSS can
-// find them.
+// find them. A live page sets `downsample` (long series drawn as min/max per pixel column) and
+// `hover` (each line and marker carries its run, its drawn values and a <title> tooltip).
 
 public struct SVGLineChart: Sendable {
   public var title: String
@@ -15,6 +16,12 @@ public struct SVGLineChart: Sendable {
   /// Prefix of the ids inside the SVG (its clip path); must differ between charts of one page.
   /// nil derives one from the chart's content.
   public var id: String?
+  /// Draw each line through `Downsample.minMax` with one bucket per pixel of the plot's width,
+  /// so a 100,000-point series stays a few thousand vertices.
+  public var downsample = false
+  /// Give every line and lone-point marker `data-run`, `data-x`, `data-y` (its drawn values,
+  /// space-separated) and a `<title>` naming the series and its last value.
+  public var hover = false
 
   public init(
     title: String, xAxis: ChartAxis, yAxis: ChartAxis, series: [ChartSeries], width: Int = 640,
@@ -98,28 +105,31 @@ public struct SVGLineChart: Sendable {
     }
     for (i, s) in series.enumerated() {
       let style = ChartStyle.palette(s.styleIndex ?? i)
-      for run in SVGLineChart.runs(s.points, where: \.isDrawable) {
+      for full in SVGLineChart.runs(s.points, where: \.isDrawable) {
+        // One bucket per pixel column the stretch spans.
+        let columns = Int((l.px(full.last!.x) - l.px(full[0].x)).magnitude.rounded(.up))
+        let run = downsample ? Downsample.minMax(full, buckets: columns) : full
         if run.count == 1 {
           // A lone point has no line to show: mark it.
-          o +=
-            Markup.element(
-              "circle",
-              [
-                "class": "point-marker", "data-series": s.name, "cx": n(l.px(run[0].x)),
-                "cy": n(l.py(run[0].y)),
-                "r": "3.5", "fill": style.color,
-              ]) + "\n"
+          let marker = Markup.element(
+            "circle",
+            [
+              "class": "point-marker", "data-series": s.name, "cx": n(l.px(run[0].x)),
+              "cy": n(l.py(run[0].y)),
+              "r": "3.5", "fill": style.color,
+            ])
+          o += (hover ? hoverable(marker, s, run, of: full) : marker) + "\n"
           continue
         }
         let d = "M" + run.map { "\(n(l.px($0.x))),\(n(l.py($0.y)))" }.joined(separator: " L")
-        o +=
-          SVGLineChart.stroked(
-            Markup.element(
-              "path",
-              [
-                "class": "series-line", "data-series": s.name, "d": d, "fill": "none", "stroke": style.color,
-                "stroke-width": "2", "stroke-linejoin": "round",
-              ]), dash: style.dash) + "\n"
+        let line = SVGLineChart.stroked(
+          Markup.element(
+            "path",
+            [
+              "class": "series-line", "data-series": s.name, "d": d, "fill": "none", "stroke": style.color,
+              "stroke-width": "2", "stroke-linejoin": "round",
+            ]), dash: style.dash)
+        o += (hover ? hoverable(line, s, run, of: full) : line) + "\n"
       }
     }
     o += "</g>\n"
@@ -229,6 +239,27 @@ public struct SVGLineChart: Sendable {
       o += "</g>\n"
     }
     return o + "</svg>\n"
+  }
+
+  /// `element` (an empty element's markup) opened up to carry the hover data of `drawn` (the
+  /// vertices drawn of `full`, one unbroken stretch of series `s`) and a `<title>` tooltip.
+  func hoverable(_ element: String, _ s: ChartSeries, _ drawn: [ChartPoint], of full: [ChartPoint])
+    -> String
+  {
+    let v = Markup.value
+    var attributes = " data-x=\"\(drawn.map { v($0.x) }.joined(separator: " "))\""
+    attributes += " data-y=\"\(drawn.map { v($0.y) }.joined(separator: " "))\""
+    if let run = s.run { attributes = " data-run=\"\(run)\"" + attributes }
+    let last = full.last!
+    var tip = "\(s.name): \(v(last.y)) at \(xAxis.title.isEmpty ? "x" : xAxis.title) \(v(last.x))"
+    if full.count > 1 {
+      let ys = full.map(\.y)
+      tip += " (\(full.count) points, min \(v(ys.min()!)), max \(v(ys.max()!))"
+      tip += drawn.count < full.count ? ", drawn with \(drawn.count))" : ")"
+    }
+    let open = String(element.dropLast(2))
+    let name = String(open.dropFirst().prefix { $0 != " " })
+    return open + attributes + ">" + Markup.element("title", [:], text: tip) + "</\(name)>"
   }
 
   /// `element` (an empty element's markup) with a dash pattern added unless it is solid.

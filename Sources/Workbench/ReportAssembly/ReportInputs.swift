@@ -195,6 +195,15 @@ public enum ReportInputs {
     return nil
   }
 
+  /// The param a frame run records its method in (nil: a kind without one, e.g. training).
+  static func methodKey(kind: String) -> String? {
+    let keys = [
+      Prediction.runKind: "predict_method", PredictionImport.runKind: "import_method",
+      InterpolationRun.runKind: "interpolate_method",
+    ]
+    return keys[kind]
+  }
+
   /// Kinds of run with per-frame scores of frames.
   static let frameKinds = [Prediction.runKind, PredictionImport.runKind, InterpolationRun.runKind]
 
@@ -208,8 +217,7 @@ public enum ReportInputs {
       guard let list = scores[r.id], !list.isEmpty else { continue }
       let p = params[r.id] ?? [:]
       let isPredict = r.kind != InterpolationRun.runKind
-      let methodKey = [Prediction.runKind: "predict_method", PredictionImport.runKind: "import_method"][r.kind] ?? "interpolate_method"
-      let method = p[methodKey] ?? r.name
+      let method = methodKey(kind: r.kind).flatMap { p[$0] } ?? r.name
       let setup =
         isPredict
         ? "\(p["predict_context"] ?? "?") context frames → \(p["predict_horizon"] ?? "?") predicted"
