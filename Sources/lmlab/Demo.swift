@@ -29,7 +29,8 @@ struct Demo: ParsableCommand {
   var minutes: Double?
 
   func run() throws {
-    try threadOptions.apply()
+    let threads = try threadOptions.apply()
+    print("demo: \(threads) threads (engine workers and OpenBLAS; --threads or $LMLAB_THREADS, else the cores)")
     var r = try DemoRequest.presets()
     r.out = out
     r.force = force

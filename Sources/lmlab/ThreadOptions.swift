@@ -14,6 +14,7 @@ struct ThreadOptions: ParsableArguments {
     if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1 (got \(threads))") }
   }
 
-  /// Sets the thread count before any work starts.
-  func apply() throws { try ThreadSetting.apply(flag: threads) }
+  /// Sets the thread count before any work starts; returns it.
+  @discardableResult
+  func apply() throws -> Int { try ThreadSetting.apply(flag: threads) }
 }

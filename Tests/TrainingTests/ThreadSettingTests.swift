@@ -1,8 +1,8 @@
 // The thread count (issue 28 item 3): `--threads` over $LMLAB_THREADS over the cores, an
 // invalid value named; a run records it as the param `engine_threads`, outside its config (same
-// config hash at any count), and a tiny landmarks run gives the same first-step losses at 1 and
-// 3 threads (bit for bit: forward passes only) and the same later ones within the weight
-// gradient's reduction tolerance; the Slurm script gives a worker the cores it asked for.
+// config hash at any count), and a tiny landmarks run gives the same losses at 1 and 3 threads
+// (batch 2: split within samples) within the tolerance of sums in another order; the Slurm
+// script gives a worker the cores it asked for.
 import Foundation
 import Registry
 import TensorEngine
@@ -83,7 +83,6 @@ final class ThreadSettingTests: XCTestCase {
     for name in names {
       let (s1, s3) = (try registry.series(runId: runs[0], name: name), try registry.series(runId: runs[1], name: name))
       XCTAssertEqual(s1.count, 3, name)
-      XCTAssertEqual(s1.first?.value, s3.first?.value, "\(name) at step 1: same bits at 1 and 3 threads")
       assertClose(s3.map(\.value), s1.map(\.value), .scaled(1e-4), "\(name) at 3 threads against 1")
     }
   }

@@ -1,47 +1,72 @@
-// conv2d forward and backward: the batch split over workers (or, for batches smaller than the
-// worker count, the channel split of Conv2dSplit.swift), and the im2col + OpenBLAS sgemm path
-// over cache-sized tiles of output pixels, or the direct 3×3 C kernels (CKernels).
+// conv2d forward and backward: the batch split over workers (or, for a batch smaller than the
+// worker count, the within-sample split of Conv2dSplit.swift), and the im2col + OpenBLAS sgemm
+// path over cache-sized tiles of output pixels, or the direct 3×3 C kernels (CKernels).
 import CKernels
 import Dispatch
+
+/// Splits output pixels [0, N·Ho·Wo) into image-aligned ranges, one per worker, and runs
+/// them in parallel with OpenBLAS single-threaded inside each (per-worker products beat
+/// fork-join inside every small sgemm, and image-aligned ranges keep col2im race-free).
+func forEachWorkerRange(_ g: Conv2dGeometry, _ body: (_ worker: Int, _ p0: Int, _ p1: Int) -> Void) {
+  let ohw = g.outPixels
+  let workers = Swift.min(engineThreads, g.n)
+  if workers <= 1 {
+    body(0, 0, g.n * ohw)
+    return
+  }
+  let previous = blasThreads
+  setBLASThreads(1)
+  defer { setBLASThreads(previous) }
+  DispatchQueue.concurrentPerform(iterations: workers) { wi in
+    let n0 = g.n * wi / workers
+    let n1 = g.n * (wi + 1) / workers
+    body(wi, n0 * ohw, n1 * ohw)
+  }
+}
 
 /// out = conv(x, weight) + bias.
 public func conv2dForward(
   x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
   out: UnsafeMutablePointer<Float>, _ g: Conv2dGeometry
 ) {
-  withSingleThreadedBLAS { conv2dForwardSplit(x: x, weight: weight, bias: bias, out: out, g) }
+  if g.splitsWithinSamples {
+    withSingleThreadedBLAS { conv2dForwardWithin(x: x, weight: weight, bias: bias, out: out, g) }
+    return
+  }
+  forEachWorkerRange(g) { _, start, end in
+    conv2dForwardRange(x: x, weight: weight, bias: bias, out: out, g, start, end)
+  }
 }
 
-/// The forward pass for output pixels [start, end) (whole images for the direct and
-/// padding-free paths, whole tiles for im2col + sgemm); `path` overrides the geometry's own
-/// choice (a channel slice runs its whole call's path).
+/// The forward pass for output pixels [start, end): whole images, except on the im2col + sgemm
+/// path, which takes any range; `cuts` are its tiles (nil: the batch split's own).
 func conv2dForwardRange(
   x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-  out: UnsafeMutablePointer<Float>, _ g: Conv2dGeometry, _ start: Int, _ end: Int, path: ConvForwardPath? = nil
+  out: UnsafeMutablePointer<Float>, _ g: Conv2dGeometry, _ start: Int, _ end: Int, cuts: TileCuts? = nil
 ) {
   let ohw = g.outPixels
-  let path = path ?? g.forwardPath
-  if path == .direct {
+  if g.usesDirectForward {
     for ni in (start / ohw)..<(end / ohw) {
       lm_conv3x3_forward(
         x + ni * g.c * g.h * g.w, weight, bias, out + ni * g.o * ohw, Int32(g.c), Int32(g.o), Int32(g.h), Int32(g.w))
     }
     return
   }
-  if path == .paddingFree {
+  if g.usesPaddingFreeForward {
     conv2dForwardPaddingFree(x: x, weight: weight, bias: bias, out: out, g, start, end)
     return
   }
-  let tiles = ConvTiles(g)
+  let cuts = cuts ?? TileCuts(g)
+  let tile = cuts.maxColumns
   let patches = Patches(x, g, start, end)
-  let col = UnsafeMutablePointer<Float>.allocate(capacity: g.kc * tiles.maxColumns + runSlack)
-  let tmp = UnsafeMutablePointer<Float>.allocate(capacity: g.o * tiles.maxColumns)
+  let col = UnsafeMutablePointer<Float>.allocate(capacity: g.kc * tile + runSlack)
+  let tmp = UnsafeMutablePointer<Float>.allocate(capacity: g.o * tile)
   defer {
     col.deallocate()
     tmp.deallocate()
     patches.deallocate()
   }
-  forEachTile(g, start, end) { t in
+  forEachTile(g, start, end, cuts) { t in
     let (p0, p1, cols, ni, within, pInImage) = (t.p0, t.p1, t.cols, t.ni, t.within, t.pInImage)
     let (b, ldb) = patches.operand(t, col)
     if within {
@@ -58,7 +83,7 @@ func conv2dForwardRange(
   addBias(bias, out, g, start, end)
 }
 
-/// out[n, o, p] += bias[o] for output pixels [start, end).
+/// out[n, o, p] += bias[o] for output pixels [start, end) (ends may lie inside images).
 func addBias(_ bias: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>, _ g: Conv2dGeometry, _ start: Int, _ end: Int) {
   guard let bias else { return }
   let ohw = g.outPixels
@@ -88,33 +113,81 @@ public func conv2dBackward(
       for oc in 0..<g.o { gb[oc] += sumContiguous(gout + (ni * g.o + oc) * ohw, ohw) }
     }
   }
-  withSingleThreadedBLAS { conv2dBackwardSplit(x: x, weight: weight, gout: gout, gx: gx, gw: gw, g) }
+  if g.splitsWithinSamples {
+    withSingleThreadedBLAS { conv2dBackwardWithin(x: x, weight: weight, gout: gout, gx: gx, gw: gw, g) }
+    return
+  }
+  // Each worker accumulates its own weight gradient; they are summed at the end.
+  let workers = Swift.min(engineThreads, g.n)
+  let wCount = g.o * g.kc
+  let partial = UnsafeMutablePointer<Float>.allocate(capacity: gw == nil ? 1 : workers * wCount)
+  defer { partial.deallocate() }
+  if gw != nil { partial.initialize(repeating: 0, count: workers * wCount) }
+  // The flipped kernel is made once for all workers (input gradient as a forward conv
+  // through im2col; the direct kernel needs none).
+  let needsFlipped = gx != nil && g.hasTransposedInputGradient && !g.usesDirectInputGradient
+  let flipped = needsFlipped ? flippedTransposedKernel(weight, g) : nil
+  defer { flipped?.deallocate() }
+  forEachWorkerRange(g) { wi, start, end in
+    conv2dBackwardRange(
+      x: x, weight: weight, flipped: flipped, gout: gout, gx: gx, gw: gw == nil ? nil : partial + wi * wCount, g,
+      start, end)
+  }
+  if let gw {
+    for wi in 0..<workers {
+      let src = partial + wi * wCount
+      for i in 0..<wCount { gw[i] += src[i] }
+    }
+  }
 }
 
-/// The im2col + sgemm backward pass over the tiles of output pixels [start, end): the weight
-/// gradient (into `gw`, accumulated) and, for convs without a transposed input gradient, the
-/// input gradient by col2im (then [start, end) are whole images: gx is overwritten there).
-func conv2dBackwardTiles(
-  x: UnsafePointer<Float>, weight: UnsafePointer<Float>, gout: UnsafePointer<Float>,
-  gx: UnsafeMutablePointer<Float>?, gw: UnsafeMutablePointer<Float>?, _ g: Conv2dGeometry, _ start: Int, _ end: Int
+/// The backward pass for output pixels [start, end), whole images (any range when only the
+/// im2col + sgemm weight gradient is wanted); `cuts` are its tiles (nil: the batch split's own).
+/// `flipped` is `flippedTransposedKernel(weight, g)` when gx is wanted, the geometry has a
+/// transposed input gradient and that does not come from the direct kernel.
+func conv2dBackwardRange(
+  x: UnsafePointer<Float>, weight: UnsafePointer<Float>, flipped: UnsafePointer<Float>?, gout: UnsafePointer<Float>,
+  gx: UnsafeMutablePointer<Float>?, gw: UnsafeMutablePointer<Float>?, _ g: Conv2dGeometry, _ start: Int, _ end: Int,
+  cuts: TileCuts? = nil
 ) {
   let ohw = g.outPixels
+  let (n0, n1) = (start / ohw, end / ohw)
+  // Stride-1 convs get the input gradient as a forward conv of gout with the flipped,
+  // transposed kernel: one product with K = O·kh·kw and no scatter-add (col2im).
+  let transposedPath = gx != nil && g.hasTransposedInputGradient
   let imageSize = g.c * g.h * g.w
-  if let gx {
-    precondition(start % ohw == 0 && end % ohw == 0, "conv2dBackwardTiles: col2im needs whole images")
-    (gx + start / ohw * imageSize).initialize(repeating: 0, count: (end - start) / ohw * imageSize)
+  if let gx, g.usesDirectInputGradient {
+    for ni in n0..<n1 {
+      lm_conv3x3_input_grad(
+        gout + ni * g.o * ohw, weight, gx + ni * imageSize, Int32(g.c), Int32(g.o), Int32(g.h), Int32(g.w))
+    }
+  } else if let gx, transposedPath {
+    guard let flipped else { preconditionFailure("conv2dBackwardRange: the input gradient needs the flipped kernel") }
+    let gt = g.transposed
+    conv2dForwardRange(x: gout, weight: flipped, bias: nil, out: gx, gt, n0 * gt.outPixels, n1 * gt.outPixels)
+  } else if let gx {
+    (gx + n0 * imageSize).initialize(repeating: 0, count: (n1 - n0) * imageSize)
   }
-  let tiles = ConvTiles(g)
+  guard gw != nil || (gx != nil && !transposedPath) else { return }
+  if g.usesDirectBackward, let gw {
+    for ni in n0..<n1 {
+      lm_conv3x3_weight_grad(
+        x + ni * imageSize, gout + ni * g.o * ohw, gw, Int32(g.c), Int32(g.o), Int32(g.h), Int32(g.w))
+    }
+    return
+  }
+  let cuts = cuts ?? TileCuts(g)
+  let tile = cuts.maxColumns
   let patches = Patches(x, g, start, end, operands: gw != nil)
-  let table = gx != nil ? PatchTable.forGeometry(g) : nil  // for col2im
-  let col = UnsafeMutablePointer<Float>.allocate(capacity: g.kc * tiles.maxColumns + runSlack)
-  let gtile = UnsafeMutablePointer<Float>.allocate(capacity: g.o * tiles.maxColumns)
+  let table = gx != nil && !transposedPath ? PatchTable.forGeometry(g) : nil  // for col2im
+  let col = UnsafeMutablePointer<Float>.allocate(capacity: g.kc * tile + runSlack)
+  let gtile = UnsafeMutablePointer<Float>.allocate(capacity: g.o * tile)
   defer {
     col.deallocate()
     gtile.deallocate()
     patches.deallocate()
   }
-  forEachTile(g, start, end) { t in
+  forEachTile(g, start, end, cuts) { t in
     let (p0, p1, cols, ni, within, pInImage) = (t.p0, t.p1, t.cols, t.ni, t.within, t.pInImage)
     // The output-gradient tile [O, cols].
     let gt: UnsafePointer<Float>
@@ -133,7 +206,7 @@ func conv2dBackwardTiles(
         transA: false, transB: true, m: g.o, n: g.kc, k: cols, a: gt, lda: ldg, b: b, ldb: ldb, beta: 1,
         c: gw, ldc: g.kc)
     }
-    if let gx {  // gCol [kc, cols] = Wᵀ [kc, O] · gTile [O, cols], then scattered back
+    if let gx, !transposedPath {  // gCol [kc, cols] = Wᵀ [kc, O] · gTile [O, cols], then scattered back
       if g.isPointwise && within {
         sgemm(
           transA: true, transB: false, m: g.kc, n: cols, k: g.o, a: weight, lda: g.kc, b: gt, ldb: ldg,
@@ -162,19 +235,49 @@ struct PixelTile {
   var within: Bool
 }
 
-/// Calls `body` for the tiles of the geometry (`ConvTiles`) in [start, end), clipped to it.
+/// How [start, end) is cut into products. The batch split cuts runs of `tileColumns` from the
+/// start of each worker's images (main's order, kept bit for bit at batch ≥ workers); the
+/// within-sample split cuts the fixed tiles of `ConvTiles`, so that a batch of 1 splits too.
+enum TileCuts {
+  case runs(columns: Int)
+  case fixed(ConvTiles)
+
+  /// The batch split's cuts for `g`.
+  init(_ g: Conv2dGeometry) { self = .runs(columns: g.tileColumns) }
+
+  /// The most columns a product has.
+  var maxColumns: Int {
+    switch self {
+    case .runs(let columns): return columns
+    case .fixed(let tiles): return tiles.maxColumns
+    }
+  }
+}
+
+/// Calls `body` for the tiles of `cuts` in [start, end).
 @inline(__always)
-func forEachTile(_ g: Conv2dGeometry, _ start: Int, _ end: Int, _ body: (PixelTile) -> Void) {
+func forEachTile(_ g: Conv2dGeometry, _ start: Int, _ end: Int, _ cuts: TileCuts, _ body: (PixelTile) -> Void) {
   let ohw = g.outPixels
-  let tiles = ConvTiles(g)
-  var u = tiles.unit(containing: start)
-  while u < tiles.count {
-    let b = tiles.bounds(u)
-    if b.p0 >= end { break }
-    let (p0, p1) = (Swift.max(b.p0, start), Swift.min(b.p1, end))
+  func visit(_ p0: Int, _ p1: Int) {
     let ni = p0 / ohw
     body(PixelTile(p0: p0, p1: p1, ni: ni, pInImage: p0 - ni * ohw, within: (p1 - 1) / ohw == ni))
-    u += 1
+  }
+  switch cuts {
+  case .runs(let tile):
+    var p0 = start
+    while p0 < end {
+      let p1 = Swift.min(end, p0 + tile)
+      visit(p0, p1)
+      p0 = p1
+    }
+  case .fixed(let tiles):
+    var u = tiles.unit(containing: start)
+    while u < tiles.count {
+      let b = tiles.bounds(u)
+      if b.p0 >= end { break }
+      visit(Swift.max(b.p0, start), Swift.min(b.p1, end))
+      u += 1
+    }
   }
 }
 
@@ -186,8 +289,8 @@ struct Patches {
   let g: Conv2dGeometry
   let phases: PhaseSplit?
 
-  /// For the worker's output pixels [start, end); `operands: false` when no
-  /// patch matrix will be asked for.
+  /// For the worker's output pixels [start, end); `operands: false` when no patch matrix will
+  /// be asked for.
   init(_ x: UnsafePointer<Float>, _ g: Conv2dGeometry, _ start: Int, _ end: Int, operands: Bool = true) {
     self.x = x
     self.g = g

@@ -48,14 +48,7 @@ extension Conv2dGeometry {
   }
 }
 
-extension Conv2dGeometry {
-  /// Images per product group: about a tile of output pixels. From the whole call's geometry,
-  /// never a worker's share, so the products (and their numbers) are the same at any thread
-  /// count; workers split at group boundaries.
-  var paddingFreeGroup: Int { Swift.max(1, Swift.min(n, Swift.max(tileColumns, 1024) / outPixels)) }
-}
-
-/// The forward pass for output pixels [start, end), whole groups of images, class by class.
+/// The forward pass for output pixels [start, end), whole images, class by class.
 func conv2dForwardPaddingFree(
   x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
   out: UnsafeMutablePointer<Float>, _ g: Conv2dGeometry, _ start: Int, _ end: Int
@@ -82,7 +75,7 @@ func conv2dForwardPaddingFree(
     }
   }
   // Images in groups of about a tile of output pixels; buffers sized for the widest class.
-  let group = g.paddingFreeGroup
+  let group = Swift.max(1, Swift.min(n1 - n0, Swift.max(g.tileColumns, 1024) / ohw))
   let maxPixels = group * ohw
   let patches = UnsafeMutablePointer<Float>.allocate(capacity: g.kc * maxPixels)
   let result = UnsafeMutablePointer<Float>.allocate(capacity: g.o * maxPixels)

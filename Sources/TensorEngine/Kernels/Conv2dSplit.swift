@@ -1,23 +1,22 @@
-// How one conv2d call's work is divided over the engine's `engineThreads` workers, so that
-// every thread count gives the same numbers and a batch of 1 uses every worker.
+// How one conv2d call's work is divided over the engine's `engineThreads` workers.
 //
-// The rule: the work is cut into pieces that depend on the geometry only, never on the thread
-// count, and workers take contiguous runs of pieces. OpenBLAS's sgemm gives different bits for
-// the same dot product when the matrix sizes change (its kernels block and order the k sum by
-// shape), so the im2col + sgemm path cuts output pixels into fixed tiles (`ConvTiles`: per
-// image, several per image when the batch is small) and every tile is the same product at
-// any thread count; OpenBLAS is single-threaded inside every conv. The direct C kernels sum
-// each output in the same order whatever slice of channels they are given, so they split
-// whole images when the batch has enough of them and output (or input) channels when not.
+// A batch of at least as many images as workers splits the batch (Conv2dKernels.swift:
+// `forEachWorkerRange`, whole images per worker, each worker's im2col products in runs of
+// `tileColumns`): the order of every sum is then the one the engine always had at 2 threads,
+// so the numbers at batch ≥ 2 on 2 threads are bit for bit the ones from before threads were
+// configurable (ConvBatchSplitTests checks a few training steps against a checksum).
 //
-// Bit-identical at any thread count: forward, input gradient, bias gradient, and the direct
-// weight gradient under the channel split. A reduction across workers (tolerance, see
-// ConvSplitTests): the im2col weight gradient (per-worker partial sums over tiles, added in
-// worker order) and the direct weight gradient under the image split.
+// A smaller batch (batch-1 decoding, say) splits within samples, here: the direct 3×3 kernels
+// take slices of output (or input) channels, im2col + sgemm fixed tiles of output pixels
+// (`ConvTiles`: several per image, from the geometry only) in contiguous runs per worker,
+// col2im and the padding-free path of small maps whole images. OpenBLAS is single-threaded
+// inside. Forward, input gradient and the direct weight gradient are bit-identical to one
+// worker (each output's sum is the same); the sgemm weight gradient adds per-worker partial
+// sums (a reduction in another order: ConvSplitTests states the tolerance).
 import CKernels
 import Dispatch
 
-/// Fixed tiles of output pixels for the im2col + sgemm path: within one image when images are
+/// Fixed tiles of output pixels for the within-sample split of the im2col + sgemm path: within one image when images are
 /// large (several per image when the batch is small, so batch 1 still splits), else groups of
 /// whole images (small maps: one product over several images).
 struct ConvTiles {
@@ -70,9 +69,6 @@ struct ConvTiles {
 
   /// The most columns a tile has.
   var maxColumns: Int { perImage ? (ohw + tilesPerImage - 1) / tilesPerImage : imagesPerTile * ohw }
-
-  /// Whether tile u starts an image (col2im splits only there: images must not be shared).
-  func startsImage(_ u: Int) -> Bool { !perImage || u % tilesPerImage == 0 }
 }
 
 /// How a conv pass divides its work (the conv profile's split column).
@@ -97,22 +93,23 @@ public enum ConvSplit: Equatable, Sendable {
   }
 }
 
-/// The forward kernel path, chosen once from the whole call's geometry (a channel slice's own
-/// geometry could choose differently, and then its numbers would differ).
+/// The forward kernel path, chosen from the whole call's geometry.
 enum ConvForwardPath { case direct, paddingFree, gemm }
 
 extension Conv2dGeometry {
   var forwardPath: ConvForwardPath { usesDirectForward ? .direct : usesPaddingFreeForward ? .paddingFree : .gemm }
 
-  /// The split of the direct kernels: images when there are enough, else channel slices
-  /// (at most `channels` of them).
-  func directSplit(channels: Int) -> ConvSplit {
-    let workers = engineThreads
-    if workers <= 1 { return .single }
-    if n >= workers { return .images(workers: workers) }
-    let slices = Swift.min(workers, channels)
+  /// Whether this call splits within samples (fewer images than workers).
+  var splitsWithinSamples: Bool { engineThreads > 1 && n < engineThreads }
+
+  /// The batch split's workers, or `parts` slices of channels (at most `channels`).
+  private func split(channels: Int) -> ConvSplit {
+    if !splitsWithinSamples { return Self.imageSplit(Swift.min(engineThreads, n)) }
+    let slices = Swift.min(engineThreads, channels)
     return slices <= 1 ? .single : .channels(workers: slices)
   }
+
+  static func imageSplit(_ workers: Int) -> ConvSplit { workers <= 1 ? .single : .images(workers: workers) }
 
   /// The split of `units` fixed pieces.
   static func unitSplit(_ units: Int) -> ConvSplit {
@@ -120,35 +117,24 @@ extension Conv2dGeometry {
     return workers <= 1 ? .single : .tiles(workers: workers, of: units)
   }
 
-  /// Groups of images of the padding-free path.
-  var paddingFreeUnits: Int { (n + paddingFreeGroup - 1) / paddingFreeGroup }
-
   /// How the forward pass divides its work.
   public var forwardSplit: ConvSplit {
+    if !splitsWithinSamples { return Self.imageSplit(Swift.min(engineThreads, n)) }
     switch forwardPath {
-    case .direct: return directSplit(channels: o)
-    case .paddingFree: return Self.unitSplit(paddingFreeUnits)
+    case .direct: return split(channels: o)
+    case .paddingFree: return Self.imageSplit(n)
     case .gemm: return Self.unitSplit(ConvTiles(self).count)
     }
   }
 
   /// How the backward pass divides its work: "input/weight" gradient splits.
   public var backwardSplit: String {
+    if !splitsWithinSamples { return forwardSplit.label + "/" + forwardSplit.label }
     let input =
       usesDirectInputGradient
-      ? directSplit(channels: c).label : hasTransposedInputGradient ? transposed.forwardSplit.label : col2imSplit.label
-    return input + "/" + (usesDirectBackward ? directSplit(channels: o).label : Self.unitSplit(ConvTiles(self).count).label)
-  }
-
-  /// col2im workers: split only where a tile starts an image.
-  var col2imSplit: ConvSplit {
-    let tiles = ConvTiles(self)
-    return Self.unitSplit((0..<tiles.count).filter { tiles.startsImage($0) }.count)
-  }
-
-  /// One image of this geometry with `channels` output channels (a slice's sub-problem).
-  func slice(outputs channels: Int) -> Conv2dGeometry {
-    Conv2dGeometry(n: 1, c: c, h: h, w: w, o: channels, kh: kh, kw: kw, stride: stride, pad: pad)
+      ? split(channels: c) : hasTransposedInputGradient ? transposed.forwardSplit : Self.imageSplit(n)
+    let weight = usesDirectBackward ? split(channels: o) : Self.unitSplit(ConvTiles(self).count)
+    return input.label + "/" + weight.label
   }
 }
 
@@ -186,138 +172,99 @@ func unitPixelRanges(starts: [Int], end: Int, workers: Int) -> [(Int, Int)] {
   }
 }
 
-/// The forward pass, split by `forwardSplit` (OpenBLAS already single-threaded).
-func conv2dForwardSplit(
+/// The forward pass of a batch smaller than the worker count (OpenBLAS single-threaded).
+func conv2dForwardWithin(
   x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
   out: UnsafeMutablePointer<Float>, _ g: Conv2dGeometry
 ) {
-  let total = g.n * g.outPixels
-  let path = g.forwardPath
-  let ranges: [(Int, Int)]
-  switch path {
-  case .direct:
-    switch g.directSplit(channels: g.o) {
-    case .channels(let workers):
-      conv2dForwardChannels(x: x, weight: weight, bias: bias, out: out, g, workers: workers)
-      return
-    case .images(let workers):
-      ranges = unitPixelRanges(starts: (0..<g.n).map { $0 * g.outPixels }, end: total, workers: workers)
-    default:
-      ranges = [(0, total)]
-    }
-  case .paddingFree:
-    let group = g.paddingFreeGroup * g.outPixels
-    ranges = unitPixelRanges(starts: Array(stride(from: 0, to: total, by: group)), end: total, workers: engineThreads)
-  case .gemm:
-    let tiles = ConvTiles(g)
-    ranges = unitPixelRanges(starts: (0..<tiles.count).map { tiles.bounds($0).p0 }, end: total, workers: engineThreads)
-  }
-  forEachWorkerSlice(ranges, workers: ranges.count) { _, r in
-    for (p0, p1) in r { conv2dForwardRange(x: x, weight: weight, bias: bias, out: out, g, p0, p1, path: path) }
-  }
-}
-
-/// The direct forward split over output channels: worker k writes channels ranges[k] of every image.
-func conv2dForwardChannels(
-  x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-  out: UnsafeMutablePointer<Float>, _ g: Conv2dGeometry, workers: Int
-) {
   let (imageSize, ohw) = (g.c * g.h * g.w, g.outPixels)
-  forEachWorkerSlice(channelRanges(g.o, parts: workers), workers: workers) { _, slice in
-    for r in slice {
-      for ni in 0..<g.n {
-        lm_conv3x3_forward(
-          x + ni * imageSize, weight + r.lowerBound * g.kc, bias.map { $0 + r.lowerBound },
-          out + (ni * g.o + r.lowerBound) * ohw, Int32(g.c), Int32(r.count), Int32(g.h), Int32(g.w))
+  switch g.forwardPath {
+  case .direct:  // worker k writes channels ranges[k] of every image
+    let parts = Swift.min(engineThreads, g.o)
+    forEachWorkerSlice(channelRanges(g.o, parts: parts), workers: parts) { _, slice in
+      for r in slice {
+        for ni in 0..<g.n {
+          lm_conv3x3_forward(
+            x + ni * imageSize, weight + r.lowerBound * g.kc, bias.map { $0 + r.lowerBound },
+            out + (ni * g.o + r.lowerBound) * ohw, Int32(g.c), Int32(r.count), Int32(g.h), Int32(g.w))
+        }
       }
     }
+  case .paddingFree:  // whole images (its products gather across images)
+    forEachWorkerSlice(Array(0..<g.n), workers: g.n) { _, images in
+      for ni in images { conv2dForwardPaddingFree(x: x, weight: weight, bias: bias, out: out, g, ni * ohw, (ni + 1) * ohw) }
+    }
+  case .gemm:
+    let tiles = ConvTiles(g)
+    let ranges = unitPixelRanges(starts: (0..<tiles.count).map { tiles.bounds($0).p0 }, end: g.n * ohw, workers: engineThreads)
+    forEachWorkerSlice(ranges, workers: ranges.count) { _, r in
+      for (p0, p1) in r { conv2dForwardRange(x: x, weight: weight, bias: bias, out: out, g, p0, p1, cuts: .fixed(tiles)) }
+    }
   }
 }
 
-/// The backward pass (gx overwritten, gw accumulated), each part split its own way.
-func conv2dBackwardSplit(
+/// The backward pass of a batch smaller than the worker count (gx overwritten, gw accumulated;
+/// OpenBLAS single-threaded), each gradient split its own way.
+func conv2dBackwardWithin(
   x: UnsafePointer<Float>, weight: UnsafePointer<Float>, gout: UnsafePointer<Float>,
   gx: UnsafeMutablePointer<Float>?, gw: UnsafeMutablePointer<Float>?, _ g: Conv2dGeometry
 ) {
   let (imageSize, ohw, kk) = (g.c * g.h * g.w, g.outPixels, g.kh * g.kw)
-  let total = g.n * ohw
-  let tiles = ConvTiles(g)
-  var col2imGx: UnsafeMutablePointer<Float>? = nil
   if let gx {
     if g.usesDirectInputGradient {
-      switch g.directSplit(channels: g.c) {
-      case .channels(let workers):
-        forEachWorkerSlice(channelRanges(g.c, parts: workers), workers: workers) { _, slice in
-          for r in slice {
-            // The direct kernel reads w[O][C] transposed itself: give it the slice's columns.
-            let ws = UnsafeMutablePointer<Float>.allocate(capacity: g.o * r.count * kk)
-            defer { ws.deallocate() }
-            for oc in 0..<g.o {
-              (ws + oc * r.count * kk).update(from: weight + (oc * g.c + r.lowerBound) * kk, count: r.count * kk)
-            }
-            for ni in 0..<g.n {
-              lm_conv3x3_input_grad(
-                gout + ni * g.o * ohw, ws, gx + ni * imageSize + r.lowerBound * g.h * g.w, Int32(r.count),
-                Int32(g.o), Int32(g.h), Int32(g.w))
-            }
+      let parts = Swift.min(engineThreads, g.c)
+      forEachWorkerSlice(channelRanges(g.c, parts: parts), workers: parts) { _, slice in
+        for r in slice {
+          // The direct kernel reads w[O][C] transposed itself: give it the slice's columns.
+          let ws = UnsafeMutablePointer<Float>.allocate(capacity: g.o * r.count * kk)
+          defer { ws.deallocate() }
+          for oc in 0..<g.o {
+            (ws + oc * r.count * kk).update(from: weight + (oc * g.c + r.lowerBound) * kk, count: r.count * kk)
           }
-        }
-      default:
-        forEachWorkerSlice(Array(0..<g.n), workers: engineThreads) { _, images in
-          for ni in images {
+          for ni in 0..<g.n {
             lm_conv3x3_input_grad(
-              gout + ni * g.o * ohw, weight, gx + ni * imageSize, Int32(g.c), Int32(g.o), Int32(g.h), Int32(g.w))
+              gout + ni * g.o * ohw, ws, gx + ni * imageSize + r.lowerBound * g.h * g.w, Int32(r.count),
+              Int32(g.o), Int32(g.h), Int32(g.w))
           }
         }
       }
     } else if g.hasTransposedInputGradient {
-      // A forward conv of gout with the flipped, transposed kernel: one product with
-      // K = O·kh·kw and no scatter-add (col2im), split like any forward conv.
+      // A forward conv of gout with the flipped, transposed kernel, split like any forward conv.
       let flipped = flippedTransposedKernel(weight, g)
       defer { flipped.deallocate() }
-      conv2dForwardSplit(x: gout, weight: flipped, bias: nil, out: gx, g.transposed)
-    } else {
-      col2imGx = gx
-    }
-  }
-  if let gw, g.usesDirectBackward {
-    switch g.directSplit(channels: g.o) {
-    case .channels(let workers):
-      // Rows of gw by output channel, images in order: each row's sums as one worker's.
-      forEachWorkerSlice(channelRanges(g.o, parts: workers), workers: workers) { _, slice in
-        for r in slice {
-          for ni in 0..<g.n {
-            lm_conv3x3_weight_grad(
-              x + ni * imageSize, gout + (ni * g.o + r.lowerBound) * ohw, gw + r.lowerBound * g.kc, Int32(g.c),
-              Int32(r.count), Int32(g.h), Int32(g.w))
-          }
-        }
-      }
-    default:
-      withPartialSums(gw, count: g.o * g.kc, workers: Swift.min(engineThreads, g.n)) { workers, body in
-        forEachWorkerSlice(Array(0..<g.n), workers: workers) { k, images in
-          for ni in images {
-            lm_conv3x3_weight_grad(
-              x + ni * imageSize, gout + ni * g.o * ohw, body(k), Int32(g.c), Int32(g.o), Int32(g.h), Int32(g.w))
-          }
+      conv2dForwardWithin(x: gout, weight: flipped, bias: nil, out: gx, g.transposed)
+    } else {  // col2im: whole images per worker (they must not share one)
+      forEachWorkerSlice(Array(0..<g.n), workers: g.n) { _, images in
+        for ni in images {
+          conv2dBackwardRange(
+            x: x, weight: weight, flipped: nil, gout: gout, gx: gx, gw: nil, g, ni * ohw, (ni + 1) * ohw)
         }
       }
     }
   }
-  let gemmGw = g.usesDirectBackward ? nil : gw
-  guard gemmGw != nil || col2imGx != nil else { return }
-  // Tiles, contiguous runs per worker; with col2im, runs start only where a tile starts an image.
-  let starts = (0..<tiles.count).filter { col2imGx == nil || tiles.startsImage($0) }.map { tiles.bounds($0).p0 }
-  let ranges = unitPixelRanges(starts: starts, end: total, workers: engineThreads)
-  if let gemmGw {
-    withPartialSums(gemmGw, count: g.o * g.kc, workers: ranges.count) { _, body in
-      forEachWorkerSlice(ranges, workers: ranges.count) { k, r in
-        for (p0, p1) in r { conv2dBackwardTiles(x: x, weight: weight, gout: gout, gx: col2imGx, gw: body(k), g, p0, p1) }
+  guard let gw else { return }
+  if g.usesDirectBackward {
+    // Rows of gw by output channel, images in order: each row's sums as one worker's.
+    let parts = Swift.min(engineThreads, g.o)
+    forEachWorkerSlice(channelRanges(g.o, parts: parts), workers: parts) { _, slice in
+      for r in slice {
+        for ni in 0..<g.n {
+          lm_conv3x3_weight_grad(
+            x + ni * imageSize, gout + (ni * g.o + r.lowerBound) * ohw, gw + r.lowerBound * g.kc, Int32(g.c),
+            Int32(r.count), Int32(g.h), Int32(g.w))
+        }
       }
     }
-  } else {
-    forEachWorkerSlice(ranges, workers: ranges.count) { _, r in
-      for (p0, p1) in r { conv2dBackwardTiles(x: x, weight: weight, gout: gout, gx: col2imGx, gw: nil, g, p0, p1) }
+    return
+  }
+  let tiles = ConvTiles(g)
+  let ranges = unitPixelRanges(starts: (0..<tiles.count).map { tiles.bounds($0).p0 }, end: g.n * ohw, workers: engineThreads)
+  withPartialSums(gw, count: g.o * g.kc, workers: ranges.count) { _, body in
+    forEachWorkerSlice(ranges, workers: ranges.count) { k, r in
+      for (p0, p1) in r {
+        conv2dBackwardRange(
+          x: x, weight: weight, flipped: nil, gout: gout, gx: nil, gw: body(k), g, p0, p1, cuts: .fixed(tiles))
+      }
     }
   }
 }
