@@ -67,12 +67,14 @@ final class ThreadSettingTests: XCTestCase {
       try ThreadSetting.apply(flag: threads, environment: [:])
       var o = TrainOptions()
       o.progressStyle = .silent
-      o.print = { _ in }
+      nonisolated(unsafe) var lines: [String] = []
+      o.print = { lines.append($0) }
       let sets = Self.tiny + ["dataset=frames", "dataset_path=\(data)", "save_path=\(dir)/runs"]
       let s = try LandmarkTraining.start(try ConfigLoader.load(file: nil, overrides: sets), registry: registry, options: o)
       XCTAssertEqual(s.status, .finished)
       let p = try registry.params(runId: s.runId).first { $0.key == ThreadSetting.paramKey }
       XCTAssertEqual(p?.number, Double(threads), "run at \(threads) threads records \(String(describing: p))")
+      XCTAssertTrue(lines.contains { $0.hasSuffix("; \(threads) threads") }, "the run's first line says its threads: \(lines)")
       runs.append(s.runId)
     }
     let (a, b) = (try registry.run(runs[0]), try registry.run(runs[1]))
