@@ -52,7 +52,8 @@ public struct BenchThreads: Sendable {
     var s = "threads \(requested): ours OpenBLAS \(blas) + engine \(engine) workers"
     if engine > cores { s += " (at most \(engineAtOnce) at once: libdispatch runs one thread per core, \(cores) cores)" }
     if blas != requested { s += " (OpenBLAS took \(blas) of \(requested))" }
-    s += "; convs split the batch over the workers with OpenBLAS single-threaded inside"
+    s += "; convs split the batch over the workers (channels within a sample when the batch is smaller), "
+      + "OpenBLAS single-threaded inside"
     if pytorch {
       s += "; PyTorch torch.set_num_threads(\(requested)), OMP_NUM_THREADS=MKL_NUM_THREADS=OPENBLAS_NUM_THREADS=\(requested), "
         + "OMP_WAIT_POLICY=\(ompWaitPolicy)"

@@ -43,7 +43,9 @@ public enum DynamicsBench {
     return Case(label: label, sources: [basePath, path], config: config)
   }
 
-  static let sequences = 8, decodeBatch = 32
+  static let sequences = 8
+  /// Frames per decoder call by default (and on the PyTorch side).
+  public static let decodeBatch = 32
 
   static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
@@ -77,7 +79,9 @@ public enum DynamicsBench {
 
   /// Seconds per rollout+decode call and per decode alone; with `profile`, then prints where
   /// three decode calls spend their time (ops, conv shapes).
-  public static func rolloutDecode(_ c: Case, seconds: Double, profile: ((String) -> Void)? = nil) throws -> (call: Double, decode: Double) {
+  public static func rolloutDecode(
+    _ c: Case, seconds: Double, decodeBatch: Int = DynamicsBench.decodeBatch, profile: ((String) -> Void)? = nil
+  ) throws -> (call: Double, decode: Double) {
     var rng = SeededRNG(seed: 2)
     let k = c.landmarks, d = k * PoseState.width
     let (context, horizon) = (c.dynamics.nContext, c.dynamics.nRollout)
@@ -126,7 +130,7 @@ public enum DynamicsBench {
 
   public static func run(
     seconds: Double = 3, only: String? = nil, threads: BenchThreads, reference: ReferenceSide, profile: Bool = false,
-    print out: (String) -> Void
+    decodeBatch: Int = DynamicsBench.decodeBatch, print out: (String) -> Void
   ) throws {
     let cases = try (only.map { [$0] } ?? labels).map(loadCase)
     BenchInfo.header("dynamics benchmark", threads: threads, reference: reference, print: out)
@@ -148,7 +152,8 @@ public enum DynamicsBench {
     for c in cases {
       let frames = Double(sequences * c.dynamics.nRollout)
       let train = try lstmTrain(c, seconds: seconds)
-      let (call, decode) = try rolloutDecode(c, seconds: seconds, profile: profile ? { profiles.append($0) } : nil)
+      let (call, decode) = try rolloutDecode(
+        c, seconds: seconds, decodeBatch: decodeBatch, profile: profile ? { profiles.append($0) } : nil)
       let oursTrain = Double(c.dynamics.dynBatchSize) / train, oursFrames = frames / call, oursDecode = frames / decode
       var torch: [String: [String: Any]] = [:]
       if reference.available {

@@ -8,6 +8,7 @@ struct Demo: ParsableCommand {
     abstract: "Synthetic data → landmarks → keypoints → dynamics and a pixel-space predictor → prediction and interpolation → scores; resumable.")
 
   @OptionGroup var global: GlobalOptions
+  @OptionGroup var threadOptions: ThreadOptions
   @Option(
     help:
       "Output folder (frame folders, the report and, unless --registry or $LMLAB_REGISTRY names one, the registry lmlab.sqlite and its run folders): new, empty, or an earlier demo's (continued)."
@@ -28,6 +29,8 @@ struct Demo: ParsableCommand {
   var minutes: Double?
 
   func run() throws {
+    let threads = try threadOptions.apply()
+    print("demo: \(threads) threads (engine workers and OpenBLAS; --threads or $LMLAB_THREADS, else the cores)")
     var r = try DemoRequest.presets()
     r.out = out
     r.force = force

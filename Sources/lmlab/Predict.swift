@@ -36,6 +36,7 @@ struct Predict: ParsableCommand {
     abstract: "Predict future frames from context frames (LSTM, a baseline or the pixel predictor), score and register them.")
 
   @OptionGroup var global: GlobalOptions
+  @OptionGroup var threadOptions: ThreadOptions
 
   @Option(name: .customLong("run"), help: "A finished dynamics run (any method but pixel), landmarks run (baselines only) or pixel run (--method pixel).")
   var runID: String
@@ -47,6 +48,7 @@ struct Predict: ParsableCommand {
   @OptionGroup var output: FrameRunOptions
 
   func run() throws {
+    try threadOptions.apply()
     let registry = try global.openRegistry()
     var r = PredictRequest(runId: try parseRunID(runID), out: output.out)
     r.target = output.target
@@ -64,6 +66,7 @@ struct Interpolate: ParsableCommand {
     abstract: "Interpolate between two frames of each sequence in landmark space (or cross-fade pixels), score and register.")
 
   @OptionGroup var global: GlobalOptions
+  @OptionGroup var threadOptions: ThreadOptions
 
   @Option(name: .customLong("run"), help: "A finished landmarks run (or a dynamics run: its landmarks model is used).")
   var runID: String
@@ -80,6 +83,7 @@ struct Interpolate: ParsableCommand {
   }
 
   func run() throws {
+    try threadOptions.apply()
     let registry = try global.openRegistry()
     var r = InterpolateRequest(runId: try parseRunID(runID), out: output.out)
     r.target = output.target

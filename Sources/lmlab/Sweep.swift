@@ -26,7 +26,8 @@ struct SweepRun: ParsableCommand {
   @Option(help: "--slurm: array tasks, one worker each (default: the trials left, at most 8).") var arraySize: Int?
   @Option(help: "--slurm: partition.") var partition: String?
   @Option(help: "--slurm: time limit per task (sbatch --time, e.g. 2:00:00).") var time: String?
-  @Option(help: "--slurm: CPUs per task.") var cpusPerTask = 1
+  @Option(help: "--slurm: CPUs per task: each worker runs that many threads (LMLAB_THREADS, OPENBLAS_NUM_THREADS).")
+  var cpusPerTask = 2
 
   func run() throws {
     var request = SweepRequest(specPath: spec, registryPath: global.registryPath, executable: selfExecutable())

@@ -16,6 +16,7 @@ struct TrainLandmarks: ParsableCommand {
     commandName: "landmarks", abstract: "Train the landmark model of an experiment config.")
 
   @OptionGroup var global: GlobalOptions
+  @OptionGroup var threadOptions: ThreadOptions
 
   // Optional: `--set` alone over the defaults is enough (README: `--set dataset=frames ...`).
   @Option(help: "Experiment config (YAML), e.g. Experiments/landmarks-demo.yaml; a shipped config by name (landmarks-demo) from any folder (default: the defaults alone).")
@@ -26,6 +27,7 @@ struct TrainLandmarks: ParsableCommand {
 
   func run() throws {
     let loaded = try ConfigLoader.load(file: config, overrides: overrides)
+    try threadOptions.apply()
     let registry = try global.openRegistry(mustExist: false)
     var options = TrainOptions()
     options.runName = name ?? config.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension } ?? "landmarks"
@@ -41,6 +43,7 @@ struct TrainDynamics: ParsableCommand {
     abstract: "Train the residual LSTM on the landmark states of a finished landmarks run.")
 
   @OptionGroup var global: GlobalOptions
+  @OptionGroup var threadOptions: ThreadOptions
 
   @Option(help: "The finished landmarks run whose model encodes the training frames.") var landmarksRun: String
   @Option(help: "Dynamics config (YAML) over that run's config, e.g. Experiments/dynamics-demo.yaml.") var config: String?
@@ -49,6 +52,7 @@ struct TrainDynamics: ParsableCommand {
   @Option(help: "Experiment to file the run under.") var experiment: String?
 
   func run() throws {
+    try threadOptions.apply()
     let registry = try global.openRegistry()
     var options = TrainOptions()
     options.runName = name ?? config.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension } ?? "dynamics"
@@ -90,13 +94,17 @@ struct TrainResume: ParsableCommand {
     commandName: "resume", abstract: "Same as `lmlab runs resume`: continue an interrupted or failed training run of any kind.")
 
   @OptionGroup var global: GlobalOptions
+  @OptionGroup var threadOptions: ThreadOptions
 
   @Argument(help: "Run id.") var id: String
 
   @Flag(help: "Only queue the run again; a worker (`lmlab train worker`) continues it.")
   var queueOnly = false
 
-  func run() throws { try resumeRun(id, queueOnly: queueOnly, global: global) }
+  func run() throws {
+    try threadOptions.apply()
+    try resumeRun(id, queueOnly: queueOnly, global: global)
+  }
 }
 
 struct TrainWorker: ParsableCommand {
@@ -105,11 +113,13 @@ struct TrainWorker: ParsableCommand {
     abstract: "Train queued runs until none is left: a sweep's trials (--sweep), else any queued training run.")
 
   @OptionGroup var global: GlobalOptions
+  @OptionGroup var threadOptions: ThreadOptions
   @Option(help: "Sweep id or name: claim its trials, requeue its interrupted ones, wait while others run its last trials.")
   var sweep: String?
   @Option(help: "Stop after this many trials (0: no limit).") var maxTrials = 0
 
   func run() throws {
+    try threadOptions.apply()
     let registry = try global.openRegistry()
     if let sweep {
       var options = SweepWorkerOptions()

@@ -5,8 +5,9 @@
 import CKernels
 import Foundation
 
-/// Worker threads for the engine's parallel kernels (both cores by default).
-nonisolated(unsafe) public var engineThreads = 2
+/// Worker threads for the engine's parallel kernels: $LMLAB_THREADS, else the cores this
+/// process may use (`EngineThreads.defaultCount`); `--threads N` sets it (`EngineThreads.apply`).
+nonisolated(unsafe) public var engineThreads = EngineThreads.defaultCount
 
 /// Which kernel paths 3×3 stride-1 "same" convs may take.
 public enum Conv2dKernelChoice: String, CaseIterable {

@@ -1,5 +1,6 @@
-// conv2d forward and backward: the batch split over workers, and the im2col + OpenBLAS
-// sgemm path over cache-sized tiles of output pixels, or the direct 3×3 C kernels (CKernels).
+// conv2d forward and backward: the batch split over workers (or, for a batch smaller than the
+// worker count, the within-sample split of Conv2dSplit.swift), and the im2col + OpenBLAS sgemm
+// path over cache-sized tiles of output pixels, or the direct 3×3 C kernels (CKernels).
 import CKernels
 import Dispatch
 
@@ -28,15 +29,20 @@ public func conv2dForward(
   x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
   out: UnsafeMutablePointer<Float>, _ g: Conv2dGeometry
 ) {
+  if g.splitsWithinSamples {
+    withSingleThreadedBLAS { conv2dForwardWithin(x: x, weight: weight, bias: bias, out: out, g) }
+    return
+  }
   forEachWorkerRange(g) { _, start, end in
     conv2dForwardRange(x: x, weight: weight, bias: bias, out: out, g, start, end)
   }
 }
 
-/// The forward pass for output pixels [start, end), whole images.
+/// The forward pass for output pixels [start, end): whole images, except on the im2col + sgemm
+/// path, which takes any range; `cuts` are its tiles (nil: the batch split's own).
 func conv2dForwardRange(
   x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-  out: UnsafeMutablePointer<Float>, _ g: Conv2dGeometry, _ start: Int, _ end: Int
+  out: UnsafeMutablePointer<Float>, _ g: Conv2dGeometry, _ start: Int, _ end: Int, cuts: TileCuts? = nil
 ) {
   let ohw = g.outPixels
   if g.usesDirectForward {
@@ -50,7 +56,8 @@ func conv2dForwardRange(
     conv2dForwardPaddingFree(x: x, weight: weight, bias: bias, out: out, g, start, end)
     return
   }
-  let tile = g.tileColumns
+  let cuts = cuts ?? TileCuts(g)
+  let tile = cuts.maxColumns
   let patches = Patches(x, g, start, end)
   let col = UnsafeMutablePointer<Float>.allocate(capacity: g.kc * tile + runSlack)
   let tmp = UnsafeMutablePointer<Float>.allocate(capacity: g.o * tile)
@@ -59,7 +66,7 @@ func conv2dForwardRange(
     tmp.deallocate()
     patches.deallocate()
   }
-  forEachTile(g, start, end, tile) { t in
+  forEachTile(g, start, end, cuts) { t in
     let (p0, p1, cols, ni, within, pInImage) = (t.p0, t.p1, t.cols, t.ni, t.within, t.pInImage)
     let (b, ldb) = patches.operand(t, col)
     if within {
@@ -76,16 +83,21 @@ func conv2dForwardRange(
   addBias(bias, out, g, start, end)
 }
 
-/// out[n, o, :] += bias[o] for the images of output pixels [start, end).
+/// out[n, o, p] += bias[o] for output pixels [start, end) (ends may lie inside images).
 func addBias(_ bias: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>, _ g: Conv2dGeometry, _ start: Int, _ end: Int) {
   guard let bias else { return }
   let ohw = g.outPixels
-  for ni in (start / ohw)..<(end / ohw) {
+  var pix = start
+  while pix < end {
+    let ni = pix / ohw
+    let p = pix - ni * ohw
+    let run = Swift.min(ohw - p, end - pix)
     for oc in 0..<g.o {
-      let row = out + (ni * g.o + oc) * ohw
+      let row = out + (ni * g.o + oc) * ohw + p
       let v = bias[oc]
-      for p in 0..<ohw { row[p] += v }
+      for i in 0..<run { row[i] += v }
     }
+    pix += run
   }
 }
 
@@ -100,6 +112,10 @@ public func conv2dBackward(
     for ni in 0..<g.n {
       for oc in 0..<g.o { gb[oc] += sumContiguous(gout + (ni * g.o + oc) * ohw, ohw) }
     }
+  }
+  if g.splitsWithinSamples {
+    withSingleThreadedBLAS { conv2dBackwardWithin(x: x, weight: weight, gout: gout, gx: gx, gw: gw, g) }
+    return
   }
   // Each worker accumulates its own weight gradient; they are summed at the end.
   let workers = Swift.min(engineThreads, g.n)
@@ -125,12 +141,14 @@ public func conv2dBackward(
   }
 }
 
-/// The backward pass for output pixels [start, end), whole images.
+/// The backward pass for output pixels [start, end), whole images (any range when only the
+/// im2col + sgemm weight gradient is wanted); `cuts` are its tiles (nil: the batch split's own).
 /// `flipped` is `flippedTransposedKernel(weight, g)` when gx is wanted, the geometry has a
 /// transposed input gradient and that does not come from the direct kernel.
 func conv2dBackwardRange(
   x: UnsafePointer<Float>, weight: UnsafePointer<Float>, flipped: UnsafePointer<Float>?, gout: UnsafePointer<Float>,
-  gx: UnsafeMutablePointer<Float>?, gw: UnsafeMutablePointer<Float>?, _ g: Conv2dGeometry, _ start: Int, _ end: Int
+  gx: UnsafeMutablePointer<Float>?, gw: UnsafeMutablePointer<Float>?, _ g: Conv2dGeometry, _ start: Int, _ end: Int,
+  cuts: TileCuts? = nil
 ) {
   let ohw = g.outPixels
   let (n0, n1) = (start / ohw, end / ohw)
@@ -158,7 +176,8 @@ func conv2dBackwardRange(
     }
     return
   }
-  let tile = g.tileColumns
+  let cuts = cuts ?? TileCuts(g)
+  let tile = cuts.maxColumns
   let patches = Patches(x, g, start, end, operands: gw != nil)
   let table = gx != nil && !transposedPath ? PatchTable.forGeometry(g) : nil  // for col2im
   let col = UnsafeMutablePointer<Float>.allocate(capacity: g.kc * tile + runSlack)
@@ -168,7 +187,7 @@ func conv2dBackwardRange(
     gtile.deallocate()
     patches.deallocate()
   }
-  forEachTile(g, start, end, tile) { t in
+  forEachTile(g, start, end, cuts) { t in
     let (p0, p1, cols, ni, within, pInImage) = (t.p0, t.p1, t.cols, t.ni, t.within, t.pInImage)
     // The output-gradient tile [O, cols].
     let gt: UnsafePointer<Float>
@@ -216,16 +235,49 @@ struct PixelTile {
   var within: Bool
 }
 
-/// Calls `body` for tiles of at most `tile` output pixels covering [start, end).
+/// How [start, end) is cut into products. The batch split cuts runs of `tileColumns` from the
+/// start of each worker's images (main's order, kept bit for bit at batch ≥ workers); the
+/// within-sample split cuts the fixed tiles of `ConvTiles`, so that a batch of 1 splits too.
+enum TileCuts {
+  case runs(columns: Int)
+  case fixed(ConvTiles)
+
+  /// The batch split's cuts for `g`.
+  init(_ g: Conv2dGeometry) { self = .runs(columns: g.tileColumns) }
+
+  /// The most columns a product has.
+  var maxColumns: Int {
+    switch self {
+    case .runs(let columns): return columns
+    case .fixed(let tiles): return tiles.maxColumns
+    }
+  }
+}
+
+/// Calls `body` for the tiles of `cuts` in [start, end).
 @inline(__always)
-func forEachTile(_ g: Conv2dGeometry, _ start: Int, _ end: Int, _ tile: Int, _ body: (PixelTile) -> Void) {
+func forEachTile(_ g: Conv2dGeometry, _ start: Int, _ end: Int, _ cuts: TileCuts, _ body: (PixelTile) -> Void) {
   let ohw = g.outPixels
-  var p0 = start
-  while p0 < end {
-    let p1 = Swift.min(end, p0 + tile)
+  func visit(_ p0: Int, _ p1: Int) {
     let ni = p0 / ohw
     body(PixelTile(p0: p0, p1: p1, ni: ni, pInImage: p0 - ni * ohw, within: (p1 - 1) / ohw == ni))
-    p0 = p1
+  }
+  switch cuts {
+  case .runs(let tile):
+    var p0 = start
+    while p0 < end {
+      let p1 = Swift.min(end, p0 + tile)
+      visit(p0, p1)
+      p0 = p1
+    }
+  case .fixed(let tiles):
+    var u = tiles.unit(containing: start)
+    while u < tiles.count {
+      let b = tiles.bounds(u)
+      if b.p0 >= end { break }
+      visit(Swift.max(b.p0, start), Swift.min(b.p1, end))
+      u += 1
+    }
   }
 }
 
@@ -237,13 +289,15 @@ struct Patches {
   let g: Conv2dGeometry
   let phases: PhaseSplit?
 
-  /// For the worker's output pixels [start, end) (whole images); `operands: false` when no
-  /// patch matrix will be asked for.
+  /// For the worker's output pixels [start, end); `operands: false` when no patch matrix will
+  /// be asked for.
   init(_ x: UnsafePointer<Float>, _ g: Conv2dGeometry, _ start: Int, _ end: Int, operands: Bool = true) {
     self.x = x
     self.g = g
     let phased = operands && !g.isPointwise && (g.stride > 1 || g.outPixels <= PatchTable.maxOutputPixels)
-    phases = phased ? PhaseSplit(x, g, images: start / g.outPixels, end / g.outPixels) : nil
+    // The images [start, end) touches (its ends may lie inside images).
+    let ohw = g.outPixels
+    phases = phased ? PhaseSplit(x, g, images: start / ohw, (end + ohw - 1) / ohw) : nil
   }
 
   func deallocate() { phases?.deallocate() }

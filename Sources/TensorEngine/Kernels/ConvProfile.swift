@@ -15,6 +15,9 @@ public enum ConvProfile {
     /// Which kernel ran: forward "direct", "padfree" or "gemm"; backward "<input>/<weight>"
     /// gradient kernels, e.g. "direct/gemm".
     public var kernel: String
+    /// How the call's work was divided over the engine's workers (`ConvSplit.label`: "img×2",
+    /// "chan×2", "tile×2/9", "one"; backward "<input>/<weight>" gradient splits).
+    public var split: String
     public var calls = 0
     public var seconds = 0.0
     public var flops = 0.0
@@ -23,6 +26,7 @@ public enum ConvProfile {
   private struct Key: Hashable {
     var g: Conv2dGeometry
     var pass: String
+    var split: String
   }
   nonisolated(unsafe) private static var tally: [Key: Entry] = [:]
 
@@ -37,8 +41,11 @@ public enum ConvProfile {
     let t0 = DispatchTime.now().uptimeNanoseconds
     body()
     let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-    let key = Key(g: g, pass: pass.rawValue)
-    var e = tally[key] ?? Entry(geometry: g, pass: pass, kernel: pass == .forward ? g.forwardKernel : g.backwardKernel)
+    let split = pass == .forward ? g.forwardSplit.label : g.backwardSplit
+    let key = Key(g: g, pass: pass.rawValue, split: split)
+    var e =
+      tally[key]
+      ?? Entry(geometry: g, pass: pass, kernel: pass == .forward ? g.forwardKernel : g.backwardKernel, split: split)
     e.calls += 1
     e.seconds += dt
     e.flops += flops

@@ -122,7 +122,7 @@ func outputRunSpec(
   if json.hasSuffix("}") && !extra.isEmpty { json = String(json.dropLast()) + (json == "{}" ? "" : ",") + tail + "}" }
   return RunSpec(
     name: name, kind: kind, experiment: experiment, parentId: parent, configJSON: json,
-    params: c.paramEntries() + extra.map { ParamEntry.string($0.0, $0.1) }, seed: Int64(c.run.seed),
+    params: c.paramEntries() + extra.map { ParamEntry.string($0.0, $0.1) } + [ThreadSetting.param], seed: Int64(c.run.seed),
     gitCommit: GitInfo.buildCommit)
 }
 

@@ -104,7 +104,9 @@ final class RunLifecycle {
 
   /// Steps `t` to the end, or until a stop signal or a non-finite loss.
   func run(_ t: SteppedTraining) throws -> TrainSummary {
-    out(t.headline(self))
+    out(t.headline(self) + "; \(ThreadSetting.current) threads")
+    // Every attempt (first start, resume, a worker's claim) records the threads it runs with.
+    try handle.setParam(ThreadSetting.param)
     if t.step == 0 { try t.begin(self) }
     let previous = StopSignals.install()
     defer { StopSignals.restore(previous) }

@@ -45,7 +45,9 @@ public struct SlurmArray: Sendable {
     if let p = partition { lines.append("#SBATCH --partition=\(p)") }
     if let t = time { lines.append("#SBATCH --time=\(t)") }
     lines += [
-      "export OPENBLAS_NUM_THREADS=${SLURM_CPUS_PER_TASK:-1}",
+      // The worker uses exactly the cores it asked for: engine workers and OpenBLAS alike.
+      "export LMLAB_THREADS=${SLURM_CPUS_PER_TASK:-\(cpusPerTask)}",
+      "export OPENBLAS_NUM_THREADS=${SLURM_CPUS_PER_TASK:-\(cpusPerTask)}",
       "exec \(shellQuote(executable)) train worker --sweep \(shellQuote(sweep)) --registry \(shellQuote(registryPath))",
       "",
     ]

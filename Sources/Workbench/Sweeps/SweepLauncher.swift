@@ -112,6 +112,12 @@ public enum SweepLauncher {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: launch.executable)
     p.arguments = launch.arguments
+    // Workers share this machine's cores: each takes its share unless LMLAB_THREADS says.
+    var env = ProcessInfo.processInfo.environment
+    if env[ThreadSetting.environmentVariable] == nil {
+      env[ThreadSetting.environmentVariable] = String(Swift.max(1, ThreadSetting.cores / Swift.max(1, launch.workers)))
+    }
+    p.environment = env
     p.standardOutput = log
     p.standardError = log
     p.standardInput = FileHandle.nullDevice

@@ -28,7 +28,7 @@ public struct SweepRequest: Sendable {
   public var arraySize: Int?
   public var partition: String?
   public var time: String?
-  public var cpusPerTask = 1
+  public var cpusPerTask = 2
 
   public init(specPath: String, registryPath: String, executable: String) {
     self.specPath = specPath
