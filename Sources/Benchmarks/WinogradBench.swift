@@ -7,17 +7,17 @@ import Foundation
 import TensorEngine
 
 public enum WinogradBench {
-  /// (C, O, size) at batch 8: ref-64 (pose U-Net nsf 6, decoder 512/256/128, generator ngc 64 with
-  /// SPADE hidden 128 and K 30, VGG19) and the demo (nsf 4, decoder 128/64/32, ngc 16, SPADE 32).
+  /// (C, O, size) at batch 8: the 3×3 stride-1 shapes of ref-64 and landmarks-demo on maps of 8
+  /// px and more, as `bench train --profile` lists them, by time share.
   public static let shapes: [(c: Int, o: Int, size: Int)] = [
-    (3, 64, 64), (64, 64, 64), (64, 128, 32), (128, 128, 32), (128, 256, 16), (256, 256, 16), (256, 512, 8),
-    (512, 512, 8),  // VGG19 to relu4
-    (6, 12, 64), (24, 24, 32), (48, 48, 16), (96, 96, 8), (192, 512, 4), (512, 512, 8), (512, 256, 8),
-    (256, 256, 16), (256, 128, 16), (128, 128, 32),  // pose U-Net
-    (30, 128, 8), (128, 256, 8), (256, 256, 8), (30, 128, 16), (128, 128, 16), (256, 128, 16), (30, 128, 32),
-    (128, 64, 32), (64, 64, 32), (30, 128, 64), (128, 32, 64), (64, 32, 64), (32, 32, 64), (32, 3, 64),  // generator
-    (4, 8, 64), (16, 16, 32), (32, 32, 16), (64, 128, 4), (128, 64, 8), (64, 32, 16), (32, 32, 32),  // demo pose
-    (10, 32, 8), (32, 64, 8), (64, 64, 8), (32, 32, 32), (32, 16, 32), (16, 16, 32), (16, 8, 64), (32, 8, 64),  // demo gen
+    (128, 64, 64), (256, 256, 16), (128, 128, 32), (30, 128, 64), (64, 32, 64), (512, 512, 8), (128, 256, 8),
+    (108, 216, 32), (128, 256, 16), (30, 128, 32), (256, 256, 8), (128, 64, 32), (128, 32, 64), (256, 128, 16),
+    (512, 256, 8), (432, 432, 16), (64, 64, 64), (30, 128, 16), (64, 64, 32), (32, 32, 64), (54, 108, 32),
+    (432, 64, 16), (64, 128, 32), (128, 128, 16), (96, 96, 8), (256, 512, 8), (3, 64, 64), (24, 24, 32), (48, 48, 16),
+    (30, 128, 8),  // ref-64
+    (32, 16, 64), (208, 208, 16), (32, 32, 32), (10, 32, 64), (32, 16, 32), (52, 104, 32), (64, 64, 8), (32, 8, 64),
+    (32, 64, 16), (128, 128, 8), (208, 64, 16), (26, 52, 32), (64, 64, 16), (32, 64, 8), (64, 32, 16), (10, 32, 32),
+    (128, 64, 8), (16, 16, 32),  // landmarks-demo
   ]
 
   static func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
@@ -80,6 +80,35 @@ public enum WinogradBench {
         line += String(format: "  %7.2f %7.2f %5.2f %4.2f", 1000 * t0, 1000 * t1, t0 / t1, g.forwardFLOPs / t1 / 1e9 / sgemm)
       }
       out(line)
+    }
+  }
+}
+
+extension WinogradBench {
+  /// `lmlab bench train --winograd-ab`: training steps of each case with Winograd off
+  /// (LMLAB_CONV_WINOGRAD=0's paths) and on (auto), alternating step by step in one process on
+  /// the same trainer, medians of each (after one warm-up step of each).
+  public static func trainAB(steps: Int, only: String?, print out: (String) -> Void) throws {
+    let saved = convWinograd
+    defer { convWinograd = saved }
+    out("training step with Winograd off vs auto, alternating steps in one process (\(steps) each after a warm-up), medians")
+    out("case              batch  off s/step  winograd s/step  speed-up  off steps                     winograd steps")
+    for label in only.map({ [$0] }) ?? TrainBench.defaultLabels {
+      let c = try TrainBench.loadCase(label)
+      let (trainer, batches) = try TrainBench.trainerAndBatches(c.config, count: 2 * steps + 2)
+      var times: [[Double]] = [[], []]
+      for (i, b) in batches.enumerated() {
+        convWinograd = i % 2 == 0 ? .off : .auto
+        let t = TrainBench.stepTimes(trainer, [b])[0]
+        if i >= 2 { times[i % 2].append(t) }
+      }
+      let (off, on) = (median(times[0]), median(times[1]))
+      func list(_ xs: [Double]) -> String { xs.map { String(format: "%.2f", $0) }.joined(separator: " ") }
+      out(
+        label.padding(toLength: 16, withPad: " ", startingAt: 0)
+          + String(
+            format: "  %5d  %10.3f  %15.3f  %8.2f  %@  %@", c.config.pairs.batchSize, off, on, off / on,
+            list(times[0]).padding(toLength: 28, withPad: " ", startingAt: 0), list(times[1])))
     }
   }
 }

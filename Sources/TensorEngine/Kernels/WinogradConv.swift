@@ -63,20 +63,24 @@ extension Conv2dGeometry {
     }
   }
 
-  /// Where F(2×2, 3×3) beat today's path (`lmlab bench engine --winograd`, 2 threads, an
-  /// AVX-512 EPYC under load, OpenBLAS Haswell kernels): in place of im2col + sgemm on maps of at
-  /// least 16×16 with C·O ≥ 3072 (1.0–2.5× there; the input gradient, the transposed conv,
-  /// follows the same rule). Direct-kernel shapes (O ≤ 64, C·O ≤ 4096) stay direct (Winograd
-  /// 0.5–1.3× there); on 8×8 maps the 16 products are too narrow (0.5–0.9×), and with few
-  /// channels the transforms dominate (0.1–0.7×).
+  /// Where F(2×2, 3×3) beat today's path (`lmlab bench engine --winograd`, three runs, 2
+  /// threads, an AVX-512 EPYC under load, OpenBLAS Haswell kernels): in place of im2col + sgemm
+  /// on maps of at least 16×16 with C·O ≥ 2048 (mostly 1.1–2.1×; the input gradient, the
+  /// transposed conv, follows the same rule), and of the direct kernel (O ≤ 64, C·O ≤ 4096) on
+  /// 64×64 maps (1.1–1.6×; on 16–32 px it was 0.5–1.6×, so those stay direct). On 8×8 maps the
+  /// 16 products are too narrow (0.45–0.95×), and with under 24 channels on a side the
+  /// transforms dominate (0.15–0.9×).
   var winogradWinsForward: Bool {
-    ho >= 16 && wo >= 16 && Swift.min(c, o) >= 24 && c * o >= 3072 && !(directConvAvailable && directWinsForward)
+    guard ho >= 16 && wo >= 16 && Swift.min(c, o) >= 24 && c * o >= 2048 else { return false }
+    return !(directConvAvailable && directWinsForward) || (ho >= 64 && wo >= 64)
   }
 
-  /// The weight gradient wins more widely (1.1–2.2× from 32 channels at 16 px and more, and
-  /// at 8×8 from C·O ≥ 9216); with 30 or fewer channels on a side it loses (0.4–0.9×).
+  /// The weight gradient wins more widely (1.1–2.2×) from 32 channels a side: C·O ≥ 2048 on
+  /// maps of 32 px and more, ≥ 4096 at 16 px, ≥ 9216 at 8 px; below, 0.5–1.0×.
   var winogradWinsWeightGradient: Bool {
-    ho >= 8 && wo >= 8 && Swift.min(c, o) >= 32 && c * o >= 2048 && (ho >= 16 || c * o >= 9216)
+    guard Swift.min(c, o) >= 32 else { return false }
+    let size = Swift.min(ho, wo)
+    return size >= 32 ? c * o >= 2048 : size >= 16 ? c * o >= 4096 : size >= 8 && c * o >= 9216
   }
 
   /// Tiles per chunk: whole tile rows, buffers of about `winogradChunkFloats`.
