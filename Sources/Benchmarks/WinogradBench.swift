@@ -92,7 +92,7 @@ extension WinogradBench {
     let saved = convWinograd
     defer { convWinograd = saved }
     out("training step with Winograd off vs auto, alternating steps in one process (\(steps) each after a warm-up), medians")
-    out("case              batch  off s/step  winograd s/step  speed-up  off steps                     winograd steps")
+    out("case              batch  off s/step  winograd s/step  speed-up  min off  min winograd  min speed-up")
     for label in only.map({ [$0] }) ?? TrainBench.defaultLabels {
       let c = try TrainBench.loadCase(label)
       let (trainer, batches) = try TrainBench.trainerAndBatches(c.config, count: 2 * steps + 2)
@@ -103,12 +103,14 @@ extension WinogradBench {
         if i >= 2 { times[i % 2].append(t) }
       }
       let (off, on) = (median(times[0]), median(times[1]))
+      let (minOff, minOn) = (times[0].min() ?? 0, times[1].min() ?? 0)
       func list(_ xs: [Double]) -> String { xs.map { String(format: "%.2f", $0) }.joined(separator: " ") }
       out(
         label.padding(toLength: 16, withPad: " ", startingAt: 0)
           + String(
-            format: "  %5d  %10.3f  %15.3f  %8.2f  %@  %@", c.config.pairs.batchSize, off, on, off / on,
-            list(times[0]).padding(toLength: 28, withPad: " ", startingAt: 0), list(times[1])))
+            format: "  %5d  %10.3f  %15.3f  %8.2f  %7.3f  %12.3f  %12.2f", c.config.pairs.batchSize, off, on, off / on,
+            minOff, minOn, minOff / minOn))
+      out("  steps off: \(list(times[0])); winograd: \(list(times[1]))")
     }
   }
 }
