@@ -88,7 +88,7 @@ public enum EngineBench {
         + "conv kernels \(conv2dKernelChoice.rawValue), direct kernel \(directConvAvailable ? "available" : "unavailable"))")
     out("conv2d, batch 8; train = forward + input, weight and bias gradients (3x the forward FLOPs)")
     out("sgemm = 1024^3 sgemm GFLOP/s measured just before the row")
-    out("shape                     sgemm  fwd GFLOP/s  fwd/sgemm  train GFLOP/s  train/sgemm  ms/train-step")
+    out("shape                     sgemm  fwd GFLOP/s  fwd/sgemm  train GFLOP/s  train/sgemm  ms/train-step  path fwd bwd")
     var sgemmAll: [Double] = []
     for c in cases {
       let sgemm = sgemmGFLOPS()
@@ -97,8 +97,8 @@ public enum EngineBench {
       out(
         c.label.padding(toLength: 24, withPad: " ", startingAt: 0)
           + String(
-            format: "%7.1f  %11.1f  %9.2f  %13.1f  %11.2f  %13.2f", sgemm, r.forwardGFLOPS, r.forwardGFLOPS / sgemm,
-            r.trainGFLOPS, r.trainGFLOPS / sgemm, r.msPerStep))
+            format: "%7.1f  %11.1f  %9.2f  %13.1f  %11.2f  %13.2f  %@ %@", sgemm, r.forwardGFLOPS, r.forwardGFLOPS / sgemm,
+            r.trainGFLOPS, r.trainGFLOPS / sgemm, r.msPerStep, c.geometry.forwardKernel, c.geometry.backwardKernel))
     }
     out(String(format: "sgemm over the run: min %.1f, max %.1f GFLOP/s", sgemmAll.min() ?? 0, sgemmAll.max() ?? 0))
     let mem = MemoryStats.processMemory()

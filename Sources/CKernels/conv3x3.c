@@ -244,6 +244,8 @@ static int allow_avx512 = 1;
 
 void lm_conv_allow_avx512(int allow) { allow_avx512 = allow; }
 
+int lm_conv_avx512_allowed(void) { return allow_avx512; }
+
 void lm_conv3x3_weight_grad(const float *x, const float *gout, float *gw, int C, int O, int H, int W) {
   static int wide = -1;
   if (wide < 0) wide = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");

@@ -10,6 +10,9 @@ struct BenchEngine: ParsableCommand {
   @Option(help: "conv kernel paths: auto (by channel count), direct (3x3 direct kernel), gemm (im2col + sgemm).")
   var kernel: String = "auto"
 
+  @Flag(help: "Instead: each 3x3 stride-1 shape of ref-64 and the demo, Winograd against today's path, interleaved.")
+  var winograd = false
+
   func validate() throws {
     guard EngineBench.kernelChoices.contains(kernel) else {
       throw ValidationError("--kernel must be one of \(EngineBench.kernelChoices.joined(separator: ", ")) (got '\(kernel)')")
@@ -17,6 +20,7 @@ struct BenchEngine: ParsableCommand {
   }
 
   func run() throws {
+    if winograd { return WinogradBench.run { print($0) } }
     EngineBench.run(kernel: kernel) { print($0) }
   }
 }

@@ -30,6 +30,9 @@ void lm_copy_runs(const float *src, const long *row_src, int rows, const long *r
 /// Tests: 0 forces the AVX2-only variants even on AVX-512 machines (default 1).
 void lm_conv_allow_avx512(int allow);
 
+/// The value lm_conv_allow_avx512 last set (other kernels follow it too).
+int lm_conv_avx512_allowed(void);
+
 /// Mean SSIM over the interior (a `radius`-pixel border cropped) of one [h, w] plane pair:
 /// window `weights` (2·radius + 1 taps, symmetric, normalised), moments of x − shift and
 /// y − shift, (co)variances scaled by `cov_norm`. `scratch` holds 4·w floats.
@@ -39,5 +42,7 @@ double lm_ssim_plane_mean(const float *x, const float *y, int h, int w, const fl
 /// glibc: serve large blocks from the heap and never trim it, so freed tensor memory is
 /// reused instead of being unmapped and page-faulted in again on the next step.
 void lm_keep_freed_memory(void);
+
+#include "winograd.h"
 
 #endif

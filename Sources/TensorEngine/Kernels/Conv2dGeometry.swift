@@ -60,16 +60,19 @@ public struct Conv2dGeometry: Hashable {
   var directEligible: Bool { kh == 3 && kw == 3 && stride == 1 && pad == 1 && directConvAvailable }
 
   var usesDirectForward: Bool {
-    guard directEligible else { return false }
+    guard directEligible && !usesWinogradForward else { return false }
     switch conv2dKernelChoice {
     case .direct: return true
     case .gemm: return false
-    case .auto: return w >= 16 && o <= 64 && c * o <= 4096
+    case .auto: return directWinsForward
     }
   }
 
+  /// `.auto`'s rule for the direct forward kernel (the Winograd rule reads it too).
+  var directWinsForward: Bool { w >= 16 && o <= 64 && c * o <= 4096 }
+
   var usesDirectBackward: Bool {
-    guard directEligible else { return false }
+    guard directEligible && !usesWinogradWeightGradient else { return false }
     switch conv2dKernelChoice {
     case .direct: return true
     case .gemm: return false

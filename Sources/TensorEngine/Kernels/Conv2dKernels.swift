@@ -45,6 +45,10 @@ func conv2dForwardRange(
   out: UnsafeMutablePointer<Float>, _ g: Conv2dGeometry, _ start: Int, _ end: Int, cuts: TileCuts? = nil
 ) {
   let ohw = g.outPixels
+  if g.usesWinogradForward {
+    conv2dForwardWinograd(x: x, weight: weight, bias: bias, out: out, g, start, end)
+    return
+  }
   if g.usesDirectForward {
     for ni in (start / ohw)..<(end / ohw) {
       lm_conv3x3_forward(
@@ -169,6 +173,10 @@ func conv2dBackwardRange(
     (gx + n0 * imageSize).initialize(repeating: 0, count: (n1 - n0) * imageSize)
   }
   guard gw != nil || (gx != nil && !transposedPath) else { return }
+  if g.usesWinogradWeightGradient, let gw {
+    conv2dWeightGradientWinograd(x: x, gout: gout, gw: gw, g, start, end)
+    return
+  }
   if g.usesDirectBackward, let gw {
     for ni in n0..<n1 {
       lm_conv3x3_weight_grad(

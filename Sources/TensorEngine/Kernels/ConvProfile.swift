@@ -12,7 +12,7 @@ public enum ConvProfile {
   public struct Entry {
     public var geometry: Conv2dGeometry
     public var pass: Pass
-    /// Which kernel ran: forward "direct", "padfree" or "gemm"; backward "<input>/<weight>"
+    /// Which kernel ran: forward "winograd", "direct", "padfree" or "gemm"; backward "<input>/<weight>"
     /// gradient kernels, e.g. "direct/gemm".
     public var kernel: String
     /// How the call's work was divided over the engine's workers (`ConvSplit.label`: "img×2",
@@ -55,12 +55,14 @@ public enum ConvProfile {
 
 extension Conv2dGeometry {
   /// The forward kernel path this geometry takes.
-  var forwardKernel: String { usesDirectForward ? "direct" : usesPaddingFreeForward ? "padfree" : "gemm" }
+  public var forwardKernel: String {
+    usesWinogradForward ? "winograd" : usesDirectForward ? "direct" : usesPaddingFreeForward ? "padfree" : "gemm"
+  }
 
   /// The input- and weight-gradient paths: "direct" or "gemm" (the input gradient of a
   /// stride-1 conv is a forward conv, named by its own path).
-  var backwardKernel: String {
+  public var backwardKernel: String {
     let input = hasTransposedInputGradient ? transposed.forwardKernel : "gemm"
-    return input + "/" + (usesDirectBackward ? "direct" : "gemm")
+    return input + "/" + (usesWinogradWeightGradient ? "winograd" : usesDirectBackward ? "direct" : "gemm")
   }
 }

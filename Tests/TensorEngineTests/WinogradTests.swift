@@ -1,0 +1,114 @@
+// The Winograd F(2×2, 3×3) path: PyTorch's fixtures forced through it, agreement with im2col +
+// sgemm on ragged shapes (odd sizes: partial edge tiles; padding 0, 1; chunks that end inside
+// an image; 1 and 2 workers; AVX2 and AVX-512 transforms), finite differences, and its error
+// against a float64 reference on the models' 3×3 shapes.
+import CKernels
+import TestSupport
+import XCTest
+
+@testable import TensorEngine
+
+final class WinogradTests: XCTestCase {
+  override func tearDown() {
+    convWinograd = .auto
+    conv2dKernelChoice = .auto
+    lm_conv_allow_avx512(1)
+    engineThreads = 2
+    (winogradChunkFloats, winogradMinChunkTiles) = (1 << 20, 256)
+  }
+
+  func testForcedWinogradMatchesPyTorchFixtures() throws {
+    convWinograd = .on
+    let f = try FixtureFile("conv2d")
+    var winogradCases = 0
+    try forEachCase(f, expected: 10) { c in
+      let stride = try f.int(c, "stride")
+      let pad = try f.int(c, "padding")
+      let x = try f.tensor(c, "x", requiresGrad: true)
+      let w = try f.tensor(c, "w", requiresGrad: true)
+      let b = f.has(c, "b") ? try f.tensor(c, "b", requiresGrad: true) : nil
+      let g = Conv2dGeometry(
+        n: x.shape[0], c: x.shape[1], h: x.shape[2], w: x.shape[3], o: w.shape[0], kh: w.shape[2], kw: w.shape[3],
+        stride: stride, pad: pad)
+      if g.usesWinogradForward { winogradCases += 1 }
+      let out = Tensor.conv2d(x, weight: w, bias: b, stride: stride, padding: pad)
+      assertClose(out, try f.tensor(c, "out"), fixtureTol, "\(c) winograd out")
+      out.backward(try f.tensor(c, "gout"))
+      assertClose(x.grad, try f.tensor(c, "grad_x"), fixtureTol, "\(c) winograd grad_x")
+      assertClose(w.grad, try f.tensor(c, "grad_w"), fixtureTol, "\(c) winograd grad_w")
+    }
+    XCTAssertGreaterThan(winogradCases, 0, "no conv2d fixture case took the Winograd path")
+  }
+
+  func testWinogradAgreesWithGEMMOnRaggedShapes() {
+    // (c, o, h, w, pad): odd sizes leave half-empty edge tiles; pad 0 gives the input gradient
+    // padding 2; 1×1 and 2×2 maps are a single, mostly empty tile.
+    let shapes = [
+      (5, 7, 9, 13, 1), (16, 24, 8, 8, 1), (3, 4, 7, 6, 0), (12, 9, 11, 5, 0), (2, 3, 1, 1, 1), (4, 6, 2, 3, 1),
+      (33, 17, 16, 15, 1),
+    ]
+    // Small chunks: runs of tile rows end inside images and chunks span images.
+    for (c, o, h, w, pad) in shapes {
+      let x = randn([3, c, h, w], seed: 41)
+      let wt = randn([o, c, 3, 3], seed: 42)
+      let b = randn([o], seed: 43)
+      let ho = h + 2 * pad - 2
+      let wo = w + 2 * pad - 2
+      let gout = randn([3, o, ho, wo], seed: 44)
+      func run(_ mode: WinogradChoice, wide: Int32, threads: Int, chunk: Int) -> [Tensor] {
+        convWinograd = mode
+        lm_conv_allow_avx512(wide)
+        engineThreads = threads
+        (winogradChunkFloats, winogradMinChunkTiles) = (chunk, 1)
+        defer { convWinograd = .auto }
+        let xi = x.copy()
+        xi.requiresGrad = true
+        let wi = wt.copy()
+        wi.requiresGrad = true
+        let y = Tensor.conv2d(xi, weight: wi, bias: b, stride: 1, padding: pad)
+        y.backward(gout)
+        return [y.detached(), xi.grad!, wi.grad!]
+      }
+      let reference = run(.off, wide: 1, threads: 2, chunk: 1 << 20)
+      for (wide, threads, chunk) in [(Int32(1), 2, 1 << 20), (0, 1, 1 << 20), (1, 2, 16 * Swift.max(c, o) * 3), (0, 2, 1)] {
+        let r = run(.on, wide: wide, threads: threads, chunk: chunk)
+        for k in 0..<3 {
+          assertClose(
+            r[k], reference[k], .scaled(1e-5),
+            "c\(c) o\(o) \(h)x\(w) pad \(pad) avx512 \(wide) threads \(threads) chunk \(chunk) tensor \(k)")
+        }
+      }
+    }
+  }
+
+  func testFiniteDifferencesThroughWinograd() {
+    convWinograd = .on
+    for pad in [0, 1] {
+      gradCheck("winograd conv p\(pad)", [randn([2, 3, 7, 6], seed: 50), randn([4, 3, 3, 3], seed: 51), randn([4], seed: 52)]) {
+        Tensor.conv2d($0[0], weight: $0[1], bias: $0[2], stride: 1, padding: pad)
+      }
+    }
+  }
+
+  func testAutoChoosesWinogradOnlyWhereItWins() {
+    let wide = Conv2dGeometry(n: 8, c: 128, h: 32, w: 32, o: 128, kh: 3, kw: 3, stride: 1, pad: 1)
+    XCTAssertTrue(wide.usesWinogradForward)
+    XCTAssertEqual(wide.forwardKernel, "winograd")
+    XCTAssertEqual(wide.backwardKernel, "winograd/winograd")
+    let thin = Conv2dGeometry(n: 8, c: 3, h: 64, w: 64, o: 8, kh: 3, kw: 3, stride: 1, pad: 1)
+    XCTAssertFalse(thin.usesWinogradForward)
+    // Few channels stay on the direct kernel where it has one; 8×8 maps keep im2col forward.
+    let direct = Conv2dGeometry(n: 8, c: 64, h: 32, w: 32, o: 64, kh: 3, kw: 3, stride: 1, pad: 1)
+    XCTAssertEqual(direct.forwardKernel, directConvAvailable ? "direct" : "winograd")
+    let small = Conv2dGeometry(n: 8, c: 128, h: 8, w: 8, o: 128, kh: 3, kw: 3, stride: 1, pad: 1)
+    XCTAssertEqual(small.forwardKernel, "gemm")
+    XCTAssertEqual(small.backwardKernel, "gemm/winograd")
+    let strided = Conv2dGeometry(n: 8, c: 64, h: 32, w: 32, o: 64, kh: 3, kw: 3, stride: 2, pad: 1)
+    XCTAssertFalse(strided.usesWinogradForward)
+    convWinograd = .off
+    XCTAssertNotEqual(wide.forwardKernel, "winograd")
+    XCTAssertEqual(WinogradChoice.parse("0"), .off)
+    XCTAssertEqual(WinogradChoice.parse("1"), .on)
+    XCTAssertEqual(WinogradChoice.parse(nil), .auto)
+  }
+}
