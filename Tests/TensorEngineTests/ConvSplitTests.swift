@@ -98,8 +98,8 @@ final class ConvSplitTests: XCTestCase {
     ConvProfile.reset()
     ConvProfile.enabled = true
     defer { ConvProfile.enabled = false }
-    // Batch 1: the direct kernel splits channels, im2col + sgemm its tiles.
-    for (c, o, h) in [(6, 10, 33), (40, 80, 16)] {
+    // Batch 1: the direct kernel and Winograd split output channels, im2col + sgemm its tiles.
+    for (c, o, h) in [(6, 10, 33), (20, 80, 16), (40, 80, 16)] {
       let x = randn([1, c, h, h], seed: 1)
       x.requiresGrad = true
       let w = randn([o, c, 3, 3], seed: 2)
@@ -109,8 +109,10 @@ final class ConvSplitTests: XCTestCase {
     let rows = Dictionary(uniqueKeysWithValues: ConvProfile.entries.map { ("\($0.geometry.c) \($0.pass.rawValue)", "\($0.kernel) \($0.split)") })
     XCTAssertEqual(rows["6 forward"], "direct chan×2")
     XCTAssertEqual(rows["6 backward"], "direct/direct chan×2/chan×2")
-    XCTAssertEqual(rows["40 forward"], "gemm tile×2/4")  // 256 pixels: 4 tiles of 64
-    XCTAssertEqual(rows["40 backward"], "direct/gemm chan×2/tile×2/4")  // input gradient: 80 → 40 channels, direct
+    XCTAssertEqual(rows["20 forward"], "gemm tile×2/4")  // 256 pixels: 4 tiles of 64
+    XCTAssertEqual(rows["20 backward"], "direct/gemm chan×2/tile×2/4")  // input gradient: 80 → 20 channels, direct
+    XCTAssertEqual(rows["40 forward"], "winograd chan×2")
+    XCTAssertEqual(rows["40 backward"], "direct/gemm chan×2/tile×2/4")
   }
 
   func testChannelRangesCoverEveryChannelOnce() {

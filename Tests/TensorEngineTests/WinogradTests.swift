@@ -45,9 +45,11 @@ final class WinogradTests: XCTestCase {
     // padding 2; 1×1 and 2×2 maps are a single, mostly empty tile.
     let shapes = [
       (5, 7, 9, 13, 1), (16, 24, 8, 8, 1), (3, 4, 7, 6, 0), (12, 9, 11, 5, 0), (2, 3, 1, 1, 1), (4, 6, 2, 3, 1),
-      (33, 17, 16, 15, 1),
+      (33, 17, 16, 15, 1), (64, 32, 40, 40, 1),
     ]
-    // Small chunks: runs of tile rows end inside images and chunks span images.
+    // Small chunks: runs of tile rows end inside images and chunks span images. 64 → 32 at
+    // 40×40: im2col's tiles are parts of an image (the within-sample split must not hand those
+    // to Winograd).
     for (c, o, h, w, pad) in shapes {
       let x = randn([3, c, h, w], seed: 41)
       let wt = randn([o, c, 3, 3], seed: 42)
@@ -70,7 +72,9 @@ final class WinogradTests: XCTestCase {
         return [y.detached(), xi.grad!, wi.grad!]
       }
       let reference = run(.off, wide: 1, threads: 2, chunk: 1 << 20)
-      for (wide, threads, chunk) in [(Int32(1), 2, 1 << 20), (0, 1, 1 << 20), (1, 2, 16 * Swift.max(c, o) * 3), (0, 2, 1)] {
+      // 4 threads over 3 images: the within-sample split (output-channel slices per worker).
+      let cases = [(Int32(1), 2, 1 << 20), (0, 1, 1 << 20), (1, 2, 16 * Swift.max(c, o) * 3), (0, 2, 1), (1, 4, 1 << 20), (0, 4, 1)]
+      for (wide, threads, chunk) in cases {
         let r = run(.on, wide: wide, threads: threads, chunk: chunk)
         for k in 0..<3 {
           assertClose(

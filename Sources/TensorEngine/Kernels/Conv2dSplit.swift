@@ -94,10 +94,12 @@ public enum ConvSplit: Equatable, Sendable {
 }
 
 /// The forward kernel path, chosen from the whole call's geometry.
-enum ConvForwardPath { case direct, paddingFree, gemm }
+enum ConvForwardPath { case winograd, direct, paddingFree, gemm }
 
 extension Conv2dGeometry {
-  var forwardPath: ConvForwardPath { usesDirectForward ? .direct : usesPaddingFreeForward ? .paddingFree : .gemm }
+  var forwardPath: ConvForwardPath {
+    usesWinogradForward ? .winograd : usesDirectForward ? .direct : usesPaddingFreeForward ? .paddingFree : .gemm
+  }
 
   /// Whether this call splits within samples (fewer images than workers).
   var splitsWithinSamples: Bool { engineThreads > 1 && n < engineThreads }
@@ -121,7 +123,7 @@ extension Conv2dGeometry {
   public var forwardSplit: ConvSplit {
     if !splitsWithinSamples { return Self.imageSplit(Swift.min(engineThreads, n)) }
     switch forwardPath {
-    case .direct: return split(channels: o)
+    case .direct, .winograd: return split(channels: o)
     case .paddingFree: return Self.imageSplit(n)
     case .gemm: return Self.unitSplit(ConvTiles(self).count)
     }
@@ -133,7 +135,8 @@ extension Conv2dGeometry {
     let input =
       usesDirectInputGradient
       ? split(channels: c) : hasTransposedInputGradient ? transposed.forwardSplit : Self.imageSplit(n)
-    let weight = usesDirectBackward ? split(channels: o) : Self.unitSplit(ConvTiles(self).count)
+    let weight =
+      usesWinogradWeightGradient || usesDirectBackward ? split(channels: o) : Self.unitSplit(ConvTiles(self).count)
     return input.label + "/" + weight.label
   }
 }
@@ -179,6 +182,18 @@ func conv2dForwardWithin(
 ) {
   let (imageSize, ohw) = (g.c * g.h * g.w, g.outPixels)
   switch g.forwardPath {
+  case .winograd:  // worker k: output channels ranges[k] of every image (each transforms the input)
+    let parts = Swift.min(engineThreads, g.o)
+    forEachWorkerSlice(channelRanges(g.o, parts: parts), workers: parts) { _, slice in
+      for r in slice {
+        let part = g.outputChannels(r.count)
+        for ni in 0..<g.n {
+          conv2dForwardWinograd(
+            x: x + ni * imageSize, weight: weight + r.lowerBound * g.kc, bias: bias.map { $0 + r.lowerBound },
+            out: out + (ni * g.o + r.lowerBound) * ohw, part, 0, ohw)
+        }
+      }
+    }
   case .direct:  // worker k writes channels ranges[k] of every image
     let parts = Swift.min(engineThreads, g.o)
     forEachWorkerSlice(channelRanges(g.o, parts: parts), workers: parts) { _, slice in
@@ -243,6 +258,20 @@ func conv2dBackwardWithin(
     }
   }
   guard let gw else { return }
+  if g.usesWinogradWeightGradient {
+    // Rows of gw by output channel, as the direct kernel's: worker k transforms every image.
+    let parts = Swift.min(engineThreads, g.o)
+    forEachWorkerSlice(channelRanges(g.o, parts: parts), workers: parts) { _, slice in
+      for r in slice {
+        let part = g.outputChannels(r.count)
+        for ni in 0..<g.n {
+          conv2dWeightGradientWinograd(
+            x: x + ni * imageSize, gout: gout + (ni * g.o + r.lowerBound) * ohw, gw: gw + r.lowerBound * g.kc, part, 0, ohw)
+        }
+      }
+    }
+    return
+  }
   if g.usesDirectBackward {
     // Rows of gw by output channel, images in order: each row's sums as one worker's.
     let parts = Swift.min(engineThreads, g.o)
@@ -283,5 +312,12 @@ func withPartialSums(
   for k in 0..<w {
     let src = partial + k * count
     for i in 0..<count { into[i] += src[i] }
+  }
+}
+
+extension Conv2dGeometry {
+  /// One image of this conv with `count` of its output channels (a worker's slice).
+  func outputChannels(_ count: Int) -> Conv2dGeometry {
+    Conv2dGeometry(n: 1, c: c, h: h, w: w, o: count, kh: kh, kw: kw, stride: stride, pad: pad)
   }
 }
