@@ -10,7 +10,8 @@ public enum LiveChart {
   /// `<figure class="chart" data-series=… data-points=…>` with the SVG inside.
   /// `version` changes whenever the series does (the page compares it with what it polls).
   public static func figure(runId: Int64, name: String, steps: [Int64], values: [Double], version: String) -> String {
-    let series = ChartSeries(name: name, x: steps.map(Double.init), y: values)
+    // Unnamed: one series per chart, titled by its name, needs no legend taking plot width.
+    let series = ChartSeries(name: "", x: steps.map(Double.init), y: values)
     let chart = SVGLineChart(
       title: name, xAxis: ChartAxis(title: "step", integerTicks: true), yAxis: ChartAxis(title: name),
       series: [series.downsampled(buckets: width)], width: width, height: height, legendPlacement: .automatic,

@@ -60,8 +60,11 @@ public enum LiveShell {
     .muted{color:#68737d}.facts td:first-child{color:#68737d}.grid{display:flex;flex-wrap:wrap;gap:14px}
     figure.chart{margin:0;background:#fff;box-shadow:0 0 0 1px #dde1e6;padding:6px;position:relative}
     figure.chart figcaption{font-size:12px;color:#68737d}.hover{position:absolute;pointer-events:none;background:#1d2b3a;color:#fff;font-size:12px;padding:2px 6px;border-radius:3px;display:none}
-    img.artifact{max-width:420px;max-height:320px;display:block;border:1px solid #dde1e6;background:#fff}
+    figure.image{margin:0}img.artifact{max-width:420px;max-height:320px;display:block;border:1px solid #dde1e6;background:#fff}
     .progress{font-weight:600;margin:6px 0}.cols{display:flex;gap:28px;flex-wrap:wrap}.cols>div{min-width:300px}
+    td.wrap{white-space:normal;word-break:break-all;max-width:560px}
+    .kv{columns:4 280px;background:#fff;box-shadow:0 0 0 1px #dde1e6;padding:8px 12px;font-size:13px}
+    .kv div{break-inside:avoid;padding:1px 0}.kv .k{color:#68737d}.kv .v{font-family:monospace}
     pre{background:#fff;padding:8px;border:1px solid #dde1e6;overflow:auto;max-width:900px}
     """
 
@@ -103,7 +106,7 @@ public enum LiveShell {
       if(!svg||pl.length<4||dm.length<4)return;var r=svg.getBoundingClientRect();var mx=ev.clientX-r.left;
       var best=null;f.querySelectorAll('path.series-line,circle.point-marker').forEach(function(el){
         var pts=el.tagName=='circle'?[[+el.getAttribute('cx'),+el.getAttribute('cy')]]:el.getAttribute('d').slice(1).split(' L').map(function(s){return s.split(',').map(Number);});
-        pts.forEach(function(q){var dx=Math.abs(q[0]-mx);if(!best||dx<best.dx)best={dx:dx,x:q[0],y:q[1],name:el.getAttribute('data-series')};});});
+        pts.forEach(function(q){var dx=Math.abs(q[0]-mx);if(!best||dx<best.dx)best={dx:dx,x:q[0],y:q[1],name:el.getAttribute('data-series')||f.getAttribute('data-series')};});});
       if(!best)return;var h=f.querySelector('.hover');if(!h)return;
       var xv=dm[0]+(best.x-pl[0])/pl[2]*(dm[1]-dm[0]);var yv=dm[3]-(best.y-pl[1])/pl[3]*(dm[3]-dm[2]);
       h.textContent=best.name+': step '+Math.round(xv)+', '+yv.toPrecision(5);h.style.left=(best.x+12)+'px';h.style.top=(best.y)+'px';h.style.display='block';});
