@@ -66,8 +66,15 @@ final class DevToolsPage {
   func evaluate(_ expression: String) throws -> String {
     let reply = try call("Runtime.evaluate", ["expression": expression, "returnByValue": true])
     guard let result = (reply["result"] as? [String: Any])?["result"] as? [String: Any] else { return "" }
-    if let v = result["value"] { return v is NSNull ? "" : "\(v)" }
-    return ""
+    guard let v = result["value"], !(v is NSNull) else { return "" }
+    // JSON booleans and numbers both arrive as NSNumber: the protocol's type tells them apart.
+    switch result["type"] as? String {
+    case "boolean": return (v as? Bool) == true ? "true" : "false"
+    case "number":
+      let d = (v as? NSNumber)?.doubleValue ?? .nan
+      return d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : "\(d)"
+    default: return "\(v)"
+    }
   }
 
   /// Polls `expression` every 0.25 s until it is "true", within `seconds`.
