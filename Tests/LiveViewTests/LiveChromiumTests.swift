@@ -9,6 +9,9 @@ import TestSupport
 import XCTest
 
 final class LiveChromiumTests: XCTestCase {
+  /// About 10 s of training here (100 steps/s on a quiet machine): several polls of the chart while it runs.
+  static let steps = 800
+
   /// The tiny landmarks config the pipeline tests use (TinyRuns), with enough steps to be
   /// watched for several seconds.
   static func trainSets(steps: Int) -> [String] {
@@ -37,7 +40,7 @@ final class LiveChromiumTests: XCTestCase {
     let train = Process()
     train.executableURL = URL(fileURLWithPath: try builtLMLab())
     train.arguments =
-      ["train", "landmarks", "--registry", registry, "--name", "watched"] + Self.trainSets(steps: 400).flatMap { ["--set", $0] }
+      ["train", "landmarks", "--registry", registry, "--name", "watched"] + Self.trainSets(steps: Self.steps).flatMap { ["--set", $0] }
     train.currentDirectoryURL = URL(fileURLWithPath: dir)
     // Output to a file: a pipe nobody reads could fill and stall the run.
     let logPath = dir + "/train.log"
@@ -68,11 +71,12 @@ final class LiveChromiumTests: XCTestCase {
       Thread.sleep(forTimeInterval: 0.5)
     }
     let grew = zip(counts, counts.dropFirst()).contains { $0 > 0 && $1 > $0 }
+    print("loss chart point counts seen on one load of /runs/1 (every 0.5 s): \(counts)")
     XCTAssertTrue(grew, "the loss chart gains points on one page load: \(counts)")
     XCTAssertTrue(statuses.contains("running"), "seen running first: \(statuses)")
     XCTAssertEqual(statuses.last, "finished", "the badge turns finished: \(statuses)")
     XCTAssertEqual(try page.evaluate("window.__loadMark"), "run", "the run page was not reloaded")
-    XCTAssertEqual(Int(try page.evaluate(count)), 400, "every step's loss is drawn at the end (\(counts.last ?? -1))")
+    XCTAssertEqual(Int(try page.evaluate(count)), Self.steps, "every step's loss is drawn at the end (\(counts.last ?? -1))")
 
     try waitForExit(train, within: 120, "lmlab train landmarks")
     let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
