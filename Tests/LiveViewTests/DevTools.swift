@@ -62,6 +62,11 @@ final class DevToolsPage {
     _ = try call("Page.navigate", ["url": url])
   }
 
+  /// Moves the mouse to (x, y) in CSS pixels of the viewport.
+  func moveMouse(x: Double, y: Double) throws {
+    _ = try call("Input.dispatchMouseEvent", ["type": "mouseMoved", "x": x, "y": y])
+  }
+
   /// The value of `expression` in the page, as text ("" for undefined/null).
   func evaluate(_ expression: String) throws -> String {
     let reply = try call("Runtime.evaluate", ["expression": expression, "returnByValue": true])

@@ -78,6 +78,22 @@ final class LiveChromiumTests: XCTestCase {
     XCTAssertEqual(try page.evaluate("window.__loadMark"), "run", "the run page was not reloaded")
     XCTAssertEqual(Int(try page.evaluate(count)), Self.steps, "every step's loss is drawn at the end (\(counts.last ?? -1))")
 
+    // Hover: the mouse over the middle of the loss plot shows the nearest point's step and value.
+    let rect = try page.evaluate(
+      "(function(){var f=document.querySelector('figure.chart[data-series=\"loss\"]');f.scrollIntoView();"
+        + "var p=f.getAttribute('data-plot').split(' ').map(Number);var r=f.querySelector('svg').getBoundingClientRect();"
+        + "return (r.left+p[0]+p[2]/2)+','+(r.top+p[1]+p[3]/2);})()")
+    let xy = rect.split(separator: ",").compactMap { Double($0) }
+    XCTAssertEqual(xy.count, 2, rect)
+    try page.moveMouse(x: xy[0], y: xy[1])
+    let hover = try page.evaluate("(function(){var h=document.querySelector('figure.chart[data-series=\"loss\"] .hover');return h.style.display+'|'+h.textContent;})()")
+    XCTAssertTrue(hover.hasPrefix("block|loss: step "), hover)
+    if let step = Int(hover.split(separator: " ").dropFirst(2).first?.trimmingCharacters(in: CharacterSet(charactersIn: ",")) ?? "") {
+      XCTAssertTrue((Self.steps / 4...3 * Self.steps / 4).contains(step), "the hovered step is mid-curve: \(hover)")
+    } else {
+      XCTFail("no step in the hover text: \(hover)")
+    }
+
     try waitForExit(train, within: 120, "lmlab train landmarks")
     let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
     assertExitedCleanly(train, "lmlab train landmarks", output: text)
