@@ -16,6 +16,7 @@ let package = Package(
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
   ],
   targets: [
     // System-library shims, found through pkg-config.
@@ -70,13 +71,21 @@ let package = Package(
         "ConfigSchema", "TensorEngine", "Storage", "Imaging", "Datasets", "Landmarks", "Dynamics", "PixelDynamics", "EvalMetrics",
         "Registry", "Reports", "SafeIO", "Yams", .product(name: "Logging", package: "swift-log"),
       ]),
+    // `lmlab ui`: the live, read-only view of the registry over HTTP (routes, token, path guard,
+    // polling endpoints). Pages are rendered by Reports from data Workbench's live queries fill.
+    .target(
+      name: "LiveView",
+      dependencies: [
+        "Workbench", "Reports", "SafeIO", .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "Logging", package: "swift-log"),
+      ]),
     // `lmlab bench ...`: speed against the reference implementations, measured in the same run.
-    .target(name: "Benchmarks", dependencies: ["Workbench"]),
+    .target(name: "Benchmarks", dependencies: ["Workbench", "LiveView"]),
     // The command line. MemberImportVisibility: members of modules it does not import (Registry's
     // methods on the handle Workbench gives it) are invisible, so it can only pass the handle back.
     .executableTarget(
       name: "lmlab",
-      dependencies: ["Workbench", "Benchmarks", "SafeIO", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      dependencies: ["Workbench", "Benchmarks", "LiveView", "SafeIO", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       swiftSettings: [.enableUpcomingFeature("MemberImportVisibility")]),
 
     // Test support: finds a python3 with h5py + numpy for the interop checks (no XCTest import).
@@ -105,6 +114,8 @@ let package = Package(
     .testTarget(name: "ReportsTests", dependencies: ["TestSupport", "Reports", "Imaging", "EvalMetrics"]),
     .testTarget(name: "WorkbenchConfigTests", dependencies: ["Workbench"]),
     .testTarget(name: "TrainingTests", dependencies: ["TestSupport", "Workbench", "Benchmarks", "InteropPython"]),
+    // `lmlab ui`: the live view through the built binary (HTTP, safety) and in headless Chromium.
+    .testTarget(name: "LiveViewTests", dependencies: ["TestSupport", "Workbench", "LiveView", "Registry", "Reports"]),
     // Careless and hostile input (issue 24): crafted files through the built `lmlab` under a memory
     // ceiling and a deadline, and a bounded, seeded fuzz round through the parsers.
     .testTarget(

@@ -102,19 +102,11 @@ public enum RegistryBench {
     }
   }
 
-  /// Fills the registry at `location` and times logging and listings; `size` says how big it got.
-  static func runOne(
-    _ o: Options, location path: String, print: (String) -> Void, size: (Registry) throws -> String
-  ) throws -> Result {
-    let registry = try Registry(path: path)
-    print("registry bench: \(o.runs) runs, \(o.points) series points, batches of \(o.batch), registry \(registry.path)")
-    let shown = registry.path
-
-    // Runs: varied full configs, so params hold ~70 typed keys each.
-    var t0 = now()
+  /// `count` runs with varied full configs (~70 typed params each), in statuses finished, failed
+  /// and interrupted by blocks of 500 (the `bench ui` registry too). Returns (created, params per run).
+  public static func createRuns(_ registry: Registry, count: Int) throws -> (Int, Int) {
     var specs: [RunSpec] = []
-    var rng = SplitMix(seed: 42)
-    for i in 0..<o.runs {
+    for i in 0..<count {
       var c = ExperimentConfig()
       c.model.nLandmarks = [10, 20, 30, 40][i % 4]
       c.run.seed = (i / 4) % 5
@@ -136,14 +128,29 @@ public enum RegistryBench {
       let status = statuses[(chunk / 500) % statuses.count]
       created += try registry.createRuns(part, status: status).count
     }
+    return (created, specs.first?.params.count ?? 0)
+  }
+
+  /// Fills the registry at `location` and times logging and listings; `size` says how big it got.
+  static func runOne(
+    _ o: Options, location path: String, print: (String) -> Void, size: (Registry) throws -> String
+  ) throws -> Result {
+    let registry = try Registry(path: path)
+    print("registry bench: \(o.runs) runs, \(o.points) series points, batches of \(o.batch), registry \(registry.path)")
+    let shown = registry.path
+
+    // Runs: varied full configs, so params hold ~70 typed keys each.
+    var t0 = now()
+    let (created, paramsEach) = try createRuns(registry, count: o.runs)
     var dt = now() - t0
     print(
       String(
         format: "runs:    %d created in %.2f s (%.0f runs/s, %d params each)", created, dt,
         Double(created) / dt,
-        specs.first?.params.count ?? 0))
+        paramsEach))
 
     // Series: per run, a loss curve, a psnr curve and one keypoint_acc, in batches.
+    var rng = SplitMix(seed: 42)
     let perRun = max(o.points / max(o.runs, 1), 3)
     var latencies: [Double] = []
     var written = 0

@@ -15,8 +15,22 @@ public struct RegistryOptions: Sendable {
   public var reapOnOpen = true
   /// Create the file when it does not exist (false: `RegistryError.missing`).
   public var createIfMissing = true
+  /// Look only (`lmlab ui`): never write, never migrate, never mark runs interrupted. A registry
+  /// whose schema is not this build's is refused (`RegistryError.readOnly` / `.newerSchema`)
+  /// instead of being brought up to date; every write through the handle is refused.
+  public var lookOnly = false
 
   public init() {}
+
+  /// Options for a handle that only looks: no creation, no reaping, no migration, no writes.
+  public static func lookingOnly(busyTimeout: TimeInterval) -> RegistryOptions {
+    var o = RegistryOptions()
+    o.lookOnly = true
+    o.createIfMissing = false
+    o.reapOnOpen = false
+    o.busyTimeout = busyTimeout
+    return o
+  }
 
   /// Defaults, with `LMLAB_HEARTBEAT_INTERVAL` / `LMLAB_HEARTBEAT_TIMEOUT` (seconds) applied.
   public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment)
@@ -115,8 +129,10 @@ public final class Registry: @unchecked Sendable {
   public init(path location: String, options: RegistryOptions = RegistryOptions()) throws {
     self.options = options
     if Registry.isPostgresURL(location) {
-      let pg = try PostgresDatabase(url: location)
-      do { try RegistrySchema.migratePostgres(pg) } catch {
+      let pg = try PostgresDatabase(url: location, connectTimeout: options.lookOnly ? min(options.busyTimeout, 10) : 10)
+      do {
+        if options.lookOnly { try RegistrySchema.checkPostgresCurrent(pg) } else { try RegistrySchema.migratePostgres(pg) }
+      } catch {
         try? pg.close()
         throw error
       }
@@ -127,13 +143,15 @@ public final class Registry: @unchecked Sendable {
       if !options.createIfMissing && !FileManager.default.fileExists(atPath: location) {
         throw RegistryError.missing(path: location)
       }
-      database = try SQLiteDatabase(path: location, busyTimeout: options.busyTimeout)
+      database = try SQLiteDatabase(path: location, busyTimeout: options.busyTimeout, lookOnly: options.lookOnly)
       path = location
       fileRoot = try Registry.fileRoot(location: location, database: database, postgresStem: nil)
     }
     // Once per pre-v6 registry: paths stored relative to the working folder move to the root.
-    do { try Registry.rebaseLegacyPaths(database, root: fileRoot) } catch RegistryError.readOnly {}
-    if options.reapOnOpen {
+    if !options.lookOnly {
+      do { try Registry.rebaseLegacyPaths(database, root: fileRoot) } catch RegistryError.readOnly {}
+    }
+    if options.reapOnOpen && !options.lookOnly {
       // A read-only registry is looked at as it is: runs whose process died stay `running` in it.
       do { reapedOnOpen = try reapInterrupted() } catch RegistryError.readOnly {}
     }
@@ -147,7 +165,8 @@ public final class Registry: @unchecked Sendable {
   /// A write transaction (SQLite takes the write lock up front; PostgreSQL runs READ COMMITTED
   /// with row locks). Rolled back when `body` throws.
   public func write<T>(_ body: (SQLConnection) throws -> T) throws -> T {
-    try database.write(body)
+    if options.lookOnly { throw RegistryError.readOnly(path: path, action: "write to it (opened to look only)") }
+    return try database.write(body)
   }
 
   public func read<T>(_ body: (SQLConnection) throws -> T) throws -> T {

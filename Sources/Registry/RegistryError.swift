@@ -15,6 +15,9 @@ public enum RegistryError: Error, CustomStringConvertible, LocalizedError, Equat
   case missing(path: String)
   /// This user cannot write the registry (file or folder read-only); `action` is what was refused.
   case readOnly(path: String, action: String)
+  /// A handle that only looks (`lmlab ui`) found a schema older than this build's: being
+  /// migrated by another process, or written by an older lmlab. It does not migrate.
+  case schemaNotCurrent(path: String)
   case noSuchRun(Int64)
   case badRunID(String)
   /// A `--where` or `--sort` expression that does not parse, with the 1-based column.
@@ -40,6 +43,10 @@ public enum RegistryError: Error, CustomStringConvertible, LocalizedError, Equat
       return "registry \(path): no such file (give --registry PATH or set LMLAB_REGISTRY)"
     case .readOnly(let path, let action):
       return "registry \(path): read-only (this user cannot write the file or its folder), so lmlab cannot \(action); nothing written"
+    case .schemaNotCurrent(let path):
+      return
+        "registry \(path): its schema is older than this lmlab's (being migrated now, or written by an older lmlab); "
+        + "a view that only looks does not migrate it — any lmlab command that writes brings it up to date"
     case .noSuchRun(let id):
       return "no run with id \(id) in the registry"
     case .badRunID(let text):

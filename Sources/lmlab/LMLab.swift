@@ -9,7 +9,7 @@ struct LMLab: ParsableCommand {
     abstract: "LandmarkLab: unsupervised-landmark video models on the CPU.",
     subcommands: [
       Demo.self, Report.self, Worst.self, Bench.self, Runs.self, DataCommand.self, Eval.self, Train.self, SweepCommand.self, Encode.self, Predict.self,
-      Interpolate.self, Import.self, RegistryCommand.self, ConfigCommand.self, WeightsCommand.self,
+      Interpolate.self, Import.self, RegistryCommand.self, ConfigCommand.self, WeightsCommand.self, UI.self,
     ]
   )
 

@@ -119,6 +119,25 @@ extension RegistrySchema {
     "UPDATE registry_info SET value = '5' WHERE key = 'schema_version'",
   ]
 
+  /// Checks, in a read-only transaction, that a PostgreSQL database is a registry at exactly this
+  /// build's schema (what a handle that only looks needs; nothing is created or migrated).
+  static func checkPostgresCurrent(_ db: SQLDatabase) throws {
+    try db.read { c in
+      let tables = try c.strings(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name")
+      if !tables.contains("registry_info") {
+        if tables.isEmpty { throw RegistryError.missing(path: db.location) }
+        throw RegistryError.foreignDatabase(path: db.location, tables: tables)
+      }
+      let applied = tables.contains("schema_migrations") ? try c.strings("SELECT identifier FROM schema_migrations") : []
+      let version = try c.queryOne("SELECT value FROM registry_info WHERE key = 'schema_version'")?.string("value")
+      try checkNotNewer(location: db.location, applied: applied, version: version)
+      if !Set(migrationNames).isSubset(of: applied) {
+        throw RegistryError.schemaNotCurrent(path: db.location)
+      }
+    }
+  }
+
   /// Brings a PostgreSQL database to this build's schema. A database holding other tables and no
   /// `registry_info` is refused untouched; so is one with migrations this build does not know.
   static func migratePostgres(_ db: SQLDatabase) throws {

@@ -37,10 +37,12 @@ final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
     case older
   }
 
-  init(path: String, busyTimeout: TimeInterval) throws {
+  /// `lookOnly`: treated as read-only even when the file is writable (nothing migrated or written).
+  init(path: String, busyTimeout: TimeInterval, lookOnly: Bool = false) throws {
     self.path = path
-    readOnly = SQLiteDatabase.isReadOnly(path)
-    let state = try SQLiteDatabase.inspect(path: path)
+    readOnly = lookOnly || SQLiteDatabase.isReadOnly(path)
+    // A view that only looks says "locked" after its own short wait, not the 10 s a command waits.
+    let state = try SQLiteDatabase.inspect(path: path, busyTimeout: lookOnly ? min(busyTimeout, 10) : 10)
     var config = Configuration()
     config.busyMode = .timeout(busyTimeout)
     config.label = "lmlab.registry"
@@ -73,6 +75,7 @@ final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
       if state == .new, !FileManager.default.fileExists(atPath: folder) {
         throw RegistryError.cannotOpen(path: path, detail: "its folder \(folder) does not exist (lmlab creates the file, not the folder)")
       }
+      if lookOnly { throw state == .new ? RegistryError.missing(path: path) : RegistryError.schemaNotCurrent(path: path) }
       if readOnly { throw RegistryError.readOnly(path: path, action: state == .new ? "create it" : "bring its schema up to date") }
       try migrate(try writer())
     }
@@ -127,7 +130,7 @@ final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
 
   /// Checks an existing file without writing to it. Throws if it must not be touched.
   @discardableResult
-  static func inspect(path: String) throws -> FileState {
+  static func inspect(path: String, busyTimeout: TimeInterval = 10) throws -> FileState {
     let fm = FileManager.default
     var isDir: ObjCBool = false
     guard fm.fileExists(atPath: path, isDirectory: &isDir) else { return .new }
@@ -144,7 +147,7 @@ final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
     }
     var config = Configuration()
     config.readonly = true
-    config.busyMode = .timeout(10)
+    config.busyMode = .timeout(busyTimeout)
     do {
       return try inspectTables(path: path, open: path, config: config)
     } catch let e as DatabaseError where isReadOnly(path) {

@@ -111,7 +111,7 @@ public struct ChartLayout: Sendable, Equatable {
       w: Double(columns) * columnWidth - 18 + 2 * ChartLayout.legendPadding,
       h: Double(rows) * ChartLayout.legendRow + 2 * ChartLayout.legendPadding - 4
     )
-    let hasLegend = !names.isEmpty
+    let hasLegend = names.contains { !$0.isEmpty }  // as documented: no legend when no series has a name
 
     let xAxisBlock = ChartLayout.tickLength + 4 + ChartFont.label + 10 + ChartFont.axisTitle
     var bottom = pad + xAxisBlock
