@@ -11,7 +11,9 @@ public enum Downsample {
   /// are at most `2 × buckets` points. Points must be finite (a chart splits its lines at
   /// non-finite ones first).
   /// `range`: the x interval the buckets divide (default: the points' own).
-  public static func minMax(_ points: [ChartPoint], buckets: Int, over range: ClosedRange<Double>? = nil) -> [ChartPoint] {
+  public static func minMax(_ points: [ChartPoint], buckets: Int, over range: ClosedRange<Double>? = nil)
+    -> [ChartPoint]
+  {
     indices(count: points.count, buckets: buckets, over: range, x: { points[$0].x }, y: { points[$0].y }).map {
       points[$0]
     }

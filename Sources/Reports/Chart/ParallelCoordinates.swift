@@ -113,24 +113,9 @@ public struct ParallelCoordinates: Sendable {
     let l = layout()
     let n = Markup.number
     let fs = Self.fontSize
-    var o =
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"parallel-chart\" width=\"\(width)\" height=\"\(height)\" "
-    o += "viewBox=\"0 0 \(width) \(height)\" font-family=\"Helvetica, Arial, sans-serif\" "
-    o += "font-size=\"\(n(fs))\" role=\"img\" aria-label=\"\(Markup.escape(title))\">\n"
-    o += Markup.element("title", [:], text: title) + "\n"
-    o +=
-      Markup.element(
-        "rect", ["class": "background", "width": "\(width)", "height": "\(height)", "fill": "#ffffff"]) + "\n"
-    if !title.isEmpty {
-      o +=
-        Markup.element(
-          "text",
-          [
-            "class": "chart-title", "x": n(ChartLayout.pad), "y": n(ChartLayout.pad + ChartFont.title),
-            "font-size": n(ChartFont.title), "font-weight": "bold",
-          ], text: ChartFont.fit(title, size: ChartFont.title, width: Double(width) - 2 * ChartLayout.pad))
-        + "\n"
-    }
+    var o = SVGFrame.open(cssClass: "parallel-chart", width: width, height: height, fontSize: fs, title: title)
+    o += SVGFrame.title(
+      ChartFont.fit(title, size: ChartFont.title, width: Double(width) - 2 * ChartLayout.pad), x: ChartLayout.pad)
     // Lines first (not-finished trials under finished ones, the best last), axes on top.
     let ordered =
       trials.filter { $0.status != "finished" && !$0.highlighted }

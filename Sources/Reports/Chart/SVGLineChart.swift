@@ -48,42 +48,14 @@ public struct SVGLineChart: Sendable {
     let p = l.plot
     let n = Markup.number
     let clipID = "\(id ?? defaultID())-plot"
-    var o = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" "
-    o += "viewBox=\"0 0 \(width) \(height)\" font-family=\"Helvetica, Arial, sans-serif\" "
-    o += "font-size=\"\(n(ChartFont.label))\" role=\"img\" aria-label=\"\(Markup.escape(title))\">\n"
-    o += Markup.element("title", [:], text: title) + "\n"
-    o +=
-      Markup.element(
-        "rect", ["class": "background", "width": "\(width)", "height": "\(height)", "fill": "#ffffff"])
-      + "\n"
+    var o = SVGFrame.open(cssClass: nil, width: width, height: height, fontSize: ChartFont.label, title: title)
     let plotRect = Markup.element(
       "rect", ["x": n(p.x), "y": n(p.y), "width": n(p.width), "height": n(p.height)])
     o += "<defs><clipPath id=\"\(Markup.escape(clipID))\">\(plotRect)</clipPath></defs>\n"
-    if !title.isEmpty {
-      o +=
-        Markup.element(
-          "text",
-          [
-            "class": "chart-title", "x": n(p.x), "y": n(ChartLayout.pad + ChartFont.title),
-            "font-size": n(ChartFont.title), "font-weight": "bold",
-          ], text: l.title) + "\n"
-    }
+    if !title.isEmpty { o += SVGFrame.title(l.title, x: p.x) }
 
     // Gridlines under everything else.
-    o += "<g class=\"grid\" stroke=\"#e3e3e3\" stroke-width=\"1\">\n"
-    for v in l.xTicks.values {
-      let x = n(l.px(v))
-      o +=
-        Markup.element("line", ["class": "grid-line x", "x1": x, "y1": n(p.y), "x2": x, "y2": n(p.maxY)])
-        + "\n"
-    }
-    for v in l.yTicks.values {
-      let y = n(l.py(v))
-      o +=
-        Markup.element("line", ["class": "grid-line y", "x1": n(p.x), "y1": y, "x2": n(p.maxX), "y2": y])
-        + "\n"
-    }
-    o += "</g>\n"
+    o += SVGFrame.gridLines(xs: l.xTicks.values.map(l.px), ys: l.yTicks.values.map(l.py), plot: p)
 
     // Bands, then lines on top so no band hides a line; both clipped to the plot (a fixed
     // axis range may cut data off).

@@ -79,42 +79,14 @@ public struct ScatterChart: Sendable {
     let l = layout()
     let p = l.plot
     let n = Markup.number
-    var o =
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"scatter-chart\" width=\"\(width)\" height=\"\(height)\" "
-    o += "viewBox=\"0 0 \(width) \(height)\" font-family=\"Helvetica, Arial, sans-serif\" "
-    o += "font-size=\"\(n(ChartFont.label))\" role=\"img\" aria-label=\"\(Markup.escape(title))\">\n"
-    o += Markup.element("title", [:], text: title) + "\n"
-    o +=
-      Markup.element(
-        "rect", ["class": "background", "width": "\(width)", "height": "\(height)", "fill": "#ffffff"]) + "\n"
-    if !title.isEmpty {
-      o +=
-        Markup.element(
-          "text",
-          [
-            "class": "chart-title", "x": n(p.x), "y": n(ChartLayout.pad + ChartFont.title),
-            "font-size": n(ChartFont.title),
-            "font-weight": "bold",
-          ], text: ChartFont.fit(title, size: ChartFont.title, width: Double(width) - p.x - ChartLayout.pad))
-        + "\n"
-    }
+    var o = SVGFrame.open(
+      cssClass: "scatter-chart", width: width, height: height, fontSize: ChartFont.label, title: title)
+    let shown = ChartFont.fit(title, size: ChartFont.title, width: Double(width) - p.x - ChartLayout.pad)
+    o += SVGFrame.title(shown, x: p.x)
     // Grid and ticks.
     let xMarks = l.xScale.tickMarks
     let slot = p.width / Double(Swift.max(xMarks.count, 1))
-    o += "<g class=\"grid\" stroke=\"#e3e3e3\" stroke-width=\"1\">\n"
-    for t in xMarks {
-      let x = n(p.x + t.fraction * p.width)
-      o +=
-        Markup.element("line", ["class": "grid-line x", "x1": x, "y1": n(p.y), "x2": x, "y2": n(p.maxY)])
-        + "\n"
-    }
-    for v in l.yTicks.values {
-      let y = n(l.py(v))
-      o +=
-        Markup.element("line", ["class": "grid-line y", "x1": n(p.x), "y1": y, "x2": n(p.maxX), "y2": y])
-        + "\n"
-    }
-    o += "</g>\n"
+    o += SVGFrame.gridLines(xs: xMarks.map { p.x + $0.fraction * p.width }, ys: l.yTicks.values.map(l.py), plot: p)
     o +=
       Markup.element(
         "rect",
