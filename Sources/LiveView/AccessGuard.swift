@@ -17,9 +17,18 @@ public struct AccessGuard: Sendable {
     return (0..<4).map { _ in String(format: "%08x", UInt32.random(in: .min ... .max, using: &g)) }.joined()
   }
 
-  /// True for addresses only this machine can reach.
+  /// True for addresses only this machine can reach: localhost, ::1, or an IPv4 address 127.x.y.z
+  /// (a hostname such as 127.example.org is not one).
   public static func isLoopback(_ host: String) -> Bool {
-    host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    if host == "localhost" || host == "::1" || host == "[::1]" { return true }
+    let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+    return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
+  }
+
+  /// The host part of a Host header ("127.0.0.1:8080" → "127.0.0.1", "[::1]:80" → "[::1]").
+  static func hostName(_ header: String) -> String {
+    if header.hasPrefix("["), let end = header.firstIndex(of: "]") { return String(header[...end]) }
+    return String(header.split(separator: ":", maxSplits: 1).first ?? "")
   }
 
   public enum Verdict: Equatable {
@@ -33,7 +42,12 @@ public struct AccessGuard: Sendable {
   /// `query`: the raw query string; `headers` keyed by lowercased name.
   public func check(method: String, path: String, query: String?, headers: [String: String]) -> Verdict {
     guard method == "GET" || method == "HEAD" else { return .methodNotAllowed }
-    guard let token else { return .allowed }
+    // Without a token only loopback names may be asked for: a page elsewhere whose domain is
+    // rebound to 127.0.0.1 sends its own name as Host (DNS rebinding) and is refused.
+    guard let token else {
+      guard let host = headers["host"], AccessGuard.isLoopback(AccessGuard.hostName(host)) else { return .unauthorized }
+      return .allowed
+    }
     if let auth = headers["authorization"], auth.hasPrefix("Bearer "), same(String(auth.dropFirst(7)), token) { return .allowed }
     if let h = headers["x-lmlab-token"], same(h, token) { return .allowed }
     if let cookies = headers["cookie"] {

@@ -54,6 +54,8 @@ public enum LiveServer {
         let k = f.name.canonicalName
         collected[k] = collected[k].map { $0 + (k == "cookie" ? "; " : ", ") + f.value } ?? f.value
       }
+      // HTTP/1.1's Host header arrives as the request's authority (swift-http-types).
+      if collected["host"] == nil, let authority = request.head.authority { collected["host"] = authority }
       let headers = collected
       let method = request.method.rawValue
       let path = request.uri.path

@@ -52,8 +52,9 @@ public final class LiveSite: Sendable {
     var values: [String: String] = [:]
     init(_ raw: String?) {
       for part in (raw ?? "").split(separator: "&") {
-        let kv = part.split(separator: "=", maxSplits: 1).map(String.init)
-        guard let k = PathGuard.percentDecoded(kv[0], plusIsSpace: true) else { continue }
+        // `=` alone splits into nothing: skip it (it once crashed the server).
+        let kv = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        guard let k = PathGuard.percentDecoded(kv[0], plusIsSpace: true), !k.isEmpty else { continue }
         values[k] = kv.count > 1 ? PathGuard.percentDecoded(kv[1], plusIsSpace: true) ?? "" : ""
       }
     }

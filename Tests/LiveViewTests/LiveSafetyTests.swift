@@ -142,6 +142,17 @@ final class LiveSafetyTests: XCTestCase {
     let ui = try UIServer(registry: f.registry, cwd: f.dir)
     XCTAssertFalse(ui.printedURL.contains("token"))
     XCTAssertEqual(try rawHTTP(port: ui.port, "GET", "/runs").status, 200)
+    for host in ["localhost:\(ui.port)", "[::1]:\(ui.port)", "127.0.0.2"] {
+      XCTAssertEqual(try rawHTTP(port: ui.port, "GET", "/runs", headers: ["Host": host]).status, 200, host)
+    }
+    // DNS rebinding: a page on another domain resolved to 127.0.0.1 sends its own name.
+    for host in ["evil.example:\(ui.port)", "127.evil.example", ""] {
+      XCTAssertEqual(try rawHTTP(port: ui.port, "GET", "/runs", headers: ["Host": host]).status, 401, host)
+    }
+    // Query parts that are only '=' (or an empty name) are skipped, not a crash.
+    for path in ["/runs?=", "/runs?a=1&=", "/compare?=&ids=1", "/runs?=x"] {
+      XCTAssertEqual(try rawHTTP(port: ui.port, "GET", path).status, 200, path)
+    }
     try ui.stop()
   }
 }

@@ -69,8 +69,9 @@ func rawHTTP(port: Int, _ method: String, _ path: String, headers: [String: Stri
     $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
   }
   guard ok == 0 else { throw ProcessFailure("connect to port \(port): errno \(errno)") }
-  var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
-  for (k, v) in headers { request += "\(k): \(v)\r\n" }
+  // `headers["Host"]` replaces the loopback Host (a rebound domain's name, in a test).
+  var request = "\(method) \(path) HTTP/1.1\r\nHost: \(headers["Host"] ?? "127.0.0.1:\(port)")\r\nConnection: close\r\n"
+  for (k, v) in headers where k != "Host" { request += "\(k): \(v)\r\n" }
   if method == "POST" || method == "PUT" { request += "Content-Length: 2\r\n\r\n{}" } else { request += "\r\n" }
   let bytes = Array(request.utf8)
   _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }

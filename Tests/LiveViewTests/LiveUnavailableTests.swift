@@ -17,7 +17,7 @@ final class LiveUnavailableTests: XCTestCase {
     let q = path.firstIndex(of: "?")
     return s.respond(
       method: "GET", path: q.map { String(path[..<$0]) } ?? path, query: q.map { String(path[path.index(after: $0)...]) },
-      headers: [:])
+      headers: ["host": "127.0.0.1:8080"])
   }
 
   func registry(_ dir: String) throws -> String {
