@@ -115,60 +115,10 @@ public struct SVGLineChart: Sendable {
             "fill": "#666666",
           ], text: "no data") + "\n"
     }
-    o +=
-      Markup.element(
-        "rect",
-        [
-          "class": "plot-frame", "x": n(p.x), "y": n(p.y), "width": n(p.width), "height": n(p.height),
-          "fill": "none",
-          "stroke": "#888888",
-        ]) + "\n"
-
-    // Axes: tick marks, labels, titles.
-    let tk = ChartLayout.tickLength
-    o += "<g class=\"axis x\">\n"
-    for v in l.xTicks.values {
-      let x = n(l.px(v))
-      o += Markup.element(
-        "line", ["x1": x, "y1": n(p.maxY), "x2": x, "y2": n(p.maxY + tk), "stroke": "#888888"])
-      o +=
-        Markup.element(
-          "text",
-          [
-            "class": "tick-label x", "x": x, "y": n(p.maxY + tk + 4 + ChartFont.label * 0.8),
-            "text-anchor": "middle",
-          ], text: l.xTicks.label(v)) + "\n"
-    }
-    o += "</g>\n<g class=\"axis y\">\n"
-    for v in l.yTicks.values {
-      let y = n(l.py(v))
-      o += Markup.element("line", ["x1": n(p.x - tk), "y1": y, "x2": n(p.x), "y2": y, "stroke": "#888888"])
-      o +=
-        Markup.element(
-          "text",
-          [
-            "class": "tick-label y", "x": n(p.x - tk - 4), "y": y, "dy": "0.35em", "text-anchor": "end",
-          ], text: l.yTicks.label(v)) + "\n"
-    }
-    o += "</g>\n"
-    let xTitleY = p.maxY + tk + 4 + ChartFont.label + 10 + ChartFont.axisTitle * 0.8
-    o +=
-      Markup.element(
-        "text",
-        [
-          "class": "axis-title x", "x": n(p.x + p.width / 2), "y": n(xTitleY), "text-anchor": "middle",
-          "font-size": n(ChartFont.axisTitle),
-        ], text: xAxis.label) + "\n"
-    let yTitleX = n(ChartLayout.pad + ChartFont.axisTitle * 0.8)
-    let yTitleY = n(p.y + p.height / 2)
-    o +=
-      Markup.element(
-        "text",
-        [
-          "class": "axis-title y", "x": yTitleX, "y": yTitleY,
-          "transform": "rotate(-90 \(yTitleX) \(yTitleY))",
-          "text-anchor": "middle", "font-size": n(ChartFont.axisTitle),
-        ], text: yAxis.label) + "\n"
+    o += SVGFrame.plotFrame(p)
+    o += SVGFrame.axes(
+      x: l.xTicks.values.map { (l.px($0), l.xTicks.label($0)) }, y: l.yTicks.values.map { (l.py($0), l.yTicks.label($0)) },
+      plot: p, xTitle: xAxis.label, yTitle: yAxis.label)
 
     if let box = l.legend {
       o += "<g class=\"legend\">\n"

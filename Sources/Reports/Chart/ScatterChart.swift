@@ -87,61 +87,14 @@ public struct ScatterChart: Sendable {
     let xMarks = l.xScale.tickMarks
     let slot = p.width / Double(Swift.max(xMarks.count, 1))
     o += SVGFrame.gridLines(xs: xMarks.map { p.x + $0.fraction * p.width }, ys: l.yTicks.values.map(l.py), plot: p)
-    o +=
-      Markup.element(
-        "rect",
-        [
-          "class": "plot-frame", "x": n(p.x), "y": n(p.y), "width": n(p.width), "height": n(p.height),
-          "fill": "none", "stroke": "#888888",
-        ])
-      + "\n"
-    let tk = ChartLayout.tickLength
-    o += "<g class=\"axis x\">\n"
+    o += SVGFrame.plotFrame(p)
     // Categorical labels get their slot's width; numeric ones are short.
     let labelWidth = l.xScale.kind == .categorical ? slot - 4 : Double.infinity
-    for t in xMarks {
-      let x = n(p.x + t.fraction * p.width)
-      o += Markup.element(
-        "line", ["x1": x, "y1": n(p.maxY), "x2": x, "y2": n(p.maxY + tk), "stroke": "#888888"])
-      o +=
-        Markup.element(
-          "text",
-          [
-            "class": "tick-label x", "x": x, "y": n(p.maxY + tk + 4 + ChartFont.label * 0.8),
-            "text-anchor": "middle",
-          ],
-          text: ChartFont.fit(t.label, size: ChartFont.label, width: labelWidth)) + "\n"
-    }
-    o += "</g>\n<g class=\"axis y\">\n"
-    for v in l.yTicks.values {
-      let y = n(l.py(v))
-      o += Markup.element("line", ["x1": n(p.x - tk), "y1": y, "x2": n(p.x), "y2": y, "stroke": "#888888"])
-      o +=
-        Markup.element(
-          "text",
-          ["class": "tick-label y", "x": n(p.x - tk - 4), "y": y, "dy": "0.35em", "text-anchor": "end"],
-          text: l.yTicks.label(v)) + "\n"
-    }
-    o += "</g>\n"
-    let xTitleY = p.maxY + tk + 4 + ChartFont.label + 10 + ChartFont.axisTitle * 0.8
-    o +=
-      Markup.element(
-        "text",
-        [
-          "class": "axis-title x", "x": n(p.x + p.width / 2), "y": n(xTitleY), "text-anchor": "middle",
-          "font-size": n(ChartFont.axisTitle),
-        ], text: ChartFont.fit(xAxis.label + l.xScale.titleSuffix, size: ChartFont.axisTitle, width: p.width))
-      + "\n"
-    let yTitleX = n(ChartLayout.pad + ChartFont.axisTitle * 0.8)
-    let yTitleY = n(p.y + p.height / 2)
-    o +=
-      Markup.element(
-        "text",
-        [
-          "class": "axis-title y", "x": yTitleX, "y": yTitleY,
-          "transform": "rotate(-90 \(yTitleX) \(yTitleY))",
-          "text-anchor": "middle", "font-size": n(ChartFont.axisTitle),
-        ], text: ChartFont.fit(yAxis.label, size: ChartFont.axisTitle, width: p.height)) + "\n"
+    o += SVGFrame.axes(
+      x: xMarks.map { (p.x + $0.fraction * p.width, ChartFont.fit($0.label, size: ChartFont.label, width: labelWidth)) },
+      y: l.yTicks.values.map { (l.py($0), l.yTicks.label($0)) }, plot: p,
+      xTitle: ChartFont.fit(xAxis.label + l.xScale.titleSuffix, size: ChartFont.axisTitle, width: p.width),
+      yTitle: ChartFont.fit(yAxis.label, size: ChartFont.axisTitle, width: p.height))
 
     // Markers: the best last, so it is on top.
     o += "<g class=\"data\">\n"
@@ -160,7 +113,7 @@ public struct ScatterChart: Sendable {
           text: "no trial has an objective value yet") + "\n"
     }
     o += "</g>\n"
-    o += legend(y: xTitleY + 12, x: p.x)
+    o += legend(y: SVGFrame.xTitleBaseline(p) + 12, x: p.x)
     return o + "</svg>\n"
   }
 
