@@ -45,21 +45,17 @@ extension Conv2dGeometry {
 
   /// Measured per shape (`LMLAB_CONV_WINOGRAD=0|1 lmlab bench engine`, interleaved): see
   /// `winogradWinsForward`.
-  var usesWinogradForward: Bool {
-    guard winogradEligible else { return false }
-    switch convWinograd {
-    case .off: return false
-    case .on: return true
-    case .auto: return conv2dKernelChoice == .auto && winogradWinsForward
-    }
-  }
+  var usesWinogradForward: Bool { winogradChosen(winogradWinsForward) }
 
-  var usesWinogradWeightGradient: Bool {
+  var usesWinogradWeightGradient: Bool { winogradChosen(winogradWinsWeightGradient) }
+
+  /// `LMLAB_CONV_WINOGRAD` decides; under `auto` (and no forced kernel), where it measured faster.
+  private func winogradChosen(_ wins: @autoclosure () -> Bool) -> Bool {
     guard winogradEligible else { return false }
     switch convWinograd {
     case .off: return false
     case .on: return true
-    case .auto: return conv2dKernelChoice == .auto && winogradWinsWeightGradient
+    case .auto: return conv2dKernelChoice == .auto && wins()
     }
   }
 
