@@ -56,7 +56,7 @@ public struct TrainerConfig: ConfigSection {
     .string("vgg_weights", \.vggWeights, "HDF5 file of ImageNet VGG19 weights ('' = random weights, said loudly)"),
     .string(
       "perceptual_net", \.perceptualNet, allowed: ["vgg19", "effnet-lite0", "none"],
-      "feature network of the perceptual term when use_vgg is on: vgg19 (reference; vgg_weights), effnet-lite0 (ImageNet, fetched by scripts/fetch-weights.sh), none"),
+      "feature network of the perceptual term (the decoder's when use_vgg is on, the pixel predictor's when pixel_perceptual_weight > 0): vgg19 (reference; vgg_weights), effnet-lite0 (ImageNet, fetched by scripts/fetch-weights.sh), none"),
     .double("mse_lambda", \.mseLambda, 0...1e4, "weight of the pixel MSE loss"),
     .bool("use_gan", \.useGan, "adversarial LSGAN loss with a multiscale PatchGAN"),
     .double("gan_lambda", \.ganLambda, 0...1e4, "weight of the adversarial loss"),

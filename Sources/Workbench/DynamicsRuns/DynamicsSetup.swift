@@ -73,6 +73,19 @@ public enum DynamicsSetup {
     }
   }
 
+  /// Windows of `n_inputs + n_future` frames must fit in some training sequence (the LSTM's and
+  /// the pixel predictor's schedule alike).
+  static func checkWindowsFit(_ c: ExperimentConfig) throws {
+    let length = c.dynamics.windowLength
+    let source = try TrainSetup.dataset(c)
+    let train = try TrainSetup.trainSequences(source)
+    let longest = train.map { source.frameCount(sequence: $0) }.max() ?? 0
+    guard longest >= length else {
+      throw DynamicsSetupError.value(
+        "n_inputs + n_future = \(length) frames, but the longest training sequence of \(source.location) has \(longest)")
+    }
+  }
+
   /// The residual LSTM of a config (seeded by `seed`).
   public static func makeLSTM(_ c: ExperimentConfig) -> ResidualLSTM {
     var rng = SeededRNG(seed: UInt64(c.run.seed) ^ 0x6479_6e61_6d69_6373)

@@ -34,14 +34,7 @@ public enum DynamicsTraining {
   /// Checks a loaded dynamics config against the training data.
   static func plan(_ loaded: LoadedConfig, landmarksRun id: Int64, landmarkCheckpoint: String) throws -> Plan {
     let c = loaded.config
-    let length = c.dynamics.windowLength
-    let source = try TrainSetup.dataset(c)
-    let train = try TrainSetup.trainSequences(source)
-    let longest = train.map { source.frameCount(sequence: $0) }.max() ?? 0
-    guard longest >= length else {
-      throw DynamicsSetupError.value(
-        "n_inputs + n_future = \(length) frames, but the longest training sequence of \(source.location) has \(longest)")
-    }
+    try DynamicsSetup.checkWindowsFit(c)
     return Plan(loaded: loaded, landmarkCheckpoint: landmarkCheckpoint)
   }
 

@@ -49,14 +49,7 @@ public enum PixelSetup {
         "\(at): pixel_perceptual_weight is \(c.pixel.pixelPerceptualWeight) but perceptual_net is none; "
           + "name the network (effnet-lite0 or vgg19) or set pixel_perceptual_weight: 0")
     }
-    let length = c.dynamics.windowLength
-    let source = try TrainSetup.dataset(c)
-    let train = try TrainSetup.trainSequences(source)
-    let longest = train.map { source.frameCount(sequence: $0) }.max() ?? 0
-    guard longest >= length else {
-      throw DynamicsSetupError.value(
-        "n_inputs + n_future = \(length) frames, but the longest training sequence of \(source.location) has \(longest)")
-    }
+    try DynamicsSetup.checkWindowsFit(c)
   }
 
   /// A finished pixel run: its latest checkpoint and recorded config. Any other kind is refused,
