@@ -30,7 +30,7 @@ struct RunsQueue: ParsableCommand {
   var dryRun = false
 
   func run() throws {
-    let loaded = try ConfigLoader.load(file: config, overrides: overrides)
+    let loaded = try ConfigLoader.load(file: config, overrides: overrides, kind: kind)
     if dryRun {
       let text = loaded.config.yaml(onlyChangedFrom: ExperimentConfig())
       print(text.isEmpty ? "(all defaults)" : text, terminator: "")

@@ -78,7 +78,7 @@ struct TrainPixel: ParsableCommand {
   @Option(help: "Experiment to file the run under.") var experiment: String?
 
   func run() throws {
-    let loaded = try ConfigLoader.load(file: config, overrides: overrides)
+    let loaded = try ConfigLoader.load(file: config, overrides: overrides, kind: PixelTraining.runKind)
     let registry = try global.openRegistry(mustExist: false)
     var options = TrainOptions()
     options.runName = name ?? config.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension } ?? "pixel"

@@ -29,7 +29,9 @@ final class PixelPipelineTests: XCTestCase {
     ]
   }
 
-  func pixelConfig(_ extra: [String] = []) throws -> LoadedConfig { try ConfigLoader.load(file: nil, overrides: pixelSets + extra) }
+  func pixelConfig(_ extra: [String] = []) throws -> LoadedConfig {
+    try ConfigLoader.load(file: nil, overrides: pixelSets + extra, kind: PixelTraining.runKind)
+  }
 
   func pixelRun(_ registry: Registry, options: TrainOptions = TinyRuns.quiet()) throws -> TrainSummary {
     try PixelTraining.start(try pixelConfig(), registry: registry, options: options)
@@ -168,10 +170,33 @@ final class PixelPipelineTests: XCTestCase {
     // A perceptual weight without a network to compute it.
     expect("pixel_perceptual_weight is 0.5 but perceptual_net is none") {
       _ = try PixelTraining.start(
-        try pixelConfig(["pixel_perceptual_weight=0.5", "perceptual_net=none", "mse_lambda=1"]), registry: registry, options: TinyRuns.quiet())
+        try pixelConfig(["pixel_perceptual_weight=0.5", "perceptual_net=none"]), registry: registry, options: TinyRuns.quiet())
     }
     XCTAssertEqual(try registry.listRuns().totalMatching, before, "no run was added")
     XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/never"))
+  }
+
+  /// A pixel run obeys its own sections' rules, not the landmark trainer's: `perceptual_net:
+  /// none` with `mse_lambda: 0` leaves the landmark decoder nothing to train (refused for a landmark
+  /// run) but is a valid pixel config (it reads neither loss weight); a pixel rule still holds.
+  func testPixelConfigsObeyOnlyThePixelRunsRules() throws {
+    let noDecoderLoss = pixelSets + ["perceptual_net=none", "mse_lambda=0"]
+    XCTAssertThrowsError(try ConfigLoader.load(file: nil, overrides: noDecoderLoss)) { e in
+      XCTAssertTrue("\(e)".contains("mse_lambda must be > 0"), "\(e)")
+    }
+    let loaded = try ConfigLoader.load(file: nil, overrides: noDecoderLoss, kind: PixelTraining.runKind)
+    let registry = try Registry(path: dir + "/reg.sqlite")
+    let s = try PixelTraining.start(loaded, registry: registry, options: TinyRuns.quiet())
+    XCTAssertEqual(try registry.run(s.runId).status, .finished)
+    XCTAssertThrowsError(try pixelConfig(["pixel_kernel_size=4"]))
+    let (status, text) = try runToEnd(
+      try lmlabBinary(),
+      ["train", "pixel", "--registry", dir + "/cli.sqlite", "--set", "perceptual_net=none", "--set", "mse_lambda=0",
+       "--set", "pixel_kernel_size=4"])
+    // The landmark rule would be named first (its section comes first); the pixel rule is.
+    XCTAssertNotEqual(status, 0)
+    XCTAssertFalse(text.contains("mse_lambda"), text)
+    XCTAssertTrue(text.contains("pixel_kernel_size is 4"), text)
   }
 
   /// The command line prints the refusal as one line and exits non-zero.

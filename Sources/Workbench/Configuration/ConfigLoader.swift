@@ -47,10 +47,11 @@ public struct LoadedConfig: Sendable {
 }
 
 public enum ConfigLoader {
-  /// Defaults (or `base`) ← `file` ← `overrides` ("key=value" each), validated. `baseName` says
-  /// where `base` came from.
+  /// Defaults (or `base`) ← `file` ← `overrides` ("key=value" each), validated for a run of
+  /// `kind` (RunKindRules; nil: every rule). `baseName` says where `base` came from.
   public static func load(
-    file: String?, overrides: [String] = [], base: ExperimentConfig? = nil, baseName: String = "base config"
+    file: String?, overrides: [String] = [], base: ExperimentConfig? = nil, baseName: String = "base config",
+    kind: String? = nil
   ) throws -> LoadedConfig {
     var config = base ?? ExperimentConfig()
     var sources = [base == nil ? "defaults" : baseName]
@@ -62,7 +63,7 @@ public enum ConfigLoader {
     for o in overrides { try apply(override: o, to: &config) }
     if !overrides.isEmpty { sources.append("--set " + overrides.joined(separator: " --set ")) }
     // A rule spanning keys is blamed on the last thing that set one of them.
-    try validate(config, at: overrides.isEmpty ? (file ?? baseName) : "--set")
+    try validate(config, at: overrides.isEmpty ? (file ?? baseName) : "--set", kind: kind)
     return LoadedConfig(config: config, sources: sources)
   }
 
@@ -199,16 +200,16 @@ public enum ConfigLoader {
     }
   }
 
-  /// Rules that span keys (each section's own), and the range of every key (a config built in
-  /// code, or a sweep's, is checked as a loaded one is).
-  public static func validate(_ c: ExperimentConfig, at: String) throws {
+  /// Rules that span keys (each section's own, those a run of `kind` obeys), and the range of
+  /// every key (a config built in code, or a sweep's, is checked as a loaded one is).
+  public static func validate(_ c: ExperimentConfig, at: String, kind: String? = nil) throws {
     for k in ConfigKeys.all {
       var copy = c
       do { try k.assign(k.get(c), to: &copy) } catch {
         throw ConfigError.badValue(key: k.name, value: error.value, expected: error.expected, at: at)
       }
     }
-    if let p = c.problems().first { throw ConfigError.inconsistent(message: p, at: at) }
+    if let p = c.problems(in: RunKindRules.sections(for: kind)).first { throw ConfigError.inconsistent(message: p, at: at) }
   }
 
   static func mark(_ n: Node) -> String {

@@ -22,10 +22,18 @@ public struct ExperimentConfig: Equatable, Sendable {
 
   public init() {}
 
-  /// Every broken cross-key rule, from each section's own rules.
-  public func problems() -> [String] {
-    data.problems() + model.problems() + pairs.problems() + trainer.problems() + run.problems()
-      + dynamics.problems() + pixel.problems() + eval.problems()
+  /// Every broken cross-key rule, from each section's own rules (RunKindRules: per run kind).
+  public func problems() -> [String] { problems(in: nil) }
+
+  /// Every broken cross-key rule of the sections `sections` names (nil: all of them).
+  public func problems(in sections: Set<String>?) -> [String] {
+    let bySection: [(String, () -> [String])] = [
+      (DataConfig.sectionName, data.problems), (ModelConfig.sectionName, model.problems),
+      (PairSamplerConfig.sectionName, pairs.problems), (TrainerConfig.sectionName, trainer.problems),
+      (RunConfig.sectionName, run.problems), (DynamicsConfig.sectionName, dynamics.problems),
+      (PixelConfig.sectionName, pixel.problems), (EvalConfig.sectionName, eval.problems),
+    ]
+    return bySection.filter { sections?.contains($0.0) ?? true }.flatMap { $0.1() }
   }
 }
 

@@ -94,7 +94,8 @@ public enum DemoPipeline {
     var dynamics = try ConfigLoader.load(
       file: r.dynamicsConfig, overrides: r.dynamicsOverrides, base: landmarks.config, baseName: r.landmarksConfig)
     var pixel = try ConfigLoader.load(
-      file: r.pixelConfig, overrides: r.pixelOverrides, base: landmarks.config, baseName: r.landmarksConfig)
+      file: r.pixelConfig, overrides: r.pixelOverrides, base: landmarks.config, baseName: r.landmarksConfig,
+      kind: PixelSetup.runKind)
     try PixelSetup.check(pixel)
     if let m = r.minutes {
       let dynamicsSteps = dynamics.config.dynamics.dynSteps, pixelSteps = pixel.config.pixel.pixelSteps
