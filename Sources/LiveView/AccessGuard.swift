@@ -66,11 +66,24 @@ public struct AccessGuard: Sendable {
           rest.append(String(part))
         }
       }
-      // Only a path on this server ("//host" would send the browser elsewhere).
-      let here = path.hasPrefix("/") && !path.hasPrefix("//") ? path : "/"
+      let here = AccessGuard.isSameOriginPath(path) ? path : "/"
       if found { return .setCookie(location: here + (rest.isEmpty ? "" : "?" + rest.joined(separator: "&"))) }
     }
     return .unauthorized
+  }
+
+  /// True when a browser reads `path` as a path on this server: one '/' first, then neither
+  /// '/' nor '\' (browsers read "/\host" as "//host", another site), no '\' at all, no
+  /// spaces or control characters (browsers drop tabs and newlines: "/\t/host" is "//host"),
+  /// also once percent-decoded.
+  static func isSameOriginPath(_ path: String) -> Bool {
+    func plain(_ p: String) -> Bool {
+      guard p.hasPrefix("/"), !p.hasPrefix("//") else { return false }
+      return !p.unicodeScalars.contains { $0 == "\\" || $0.value < 0x20 || $0.value == 0x7f }
+    }
+    // Raw, a space is not a path character either; decoded, "%20" is a fine one.
+    guard plain(path), !path.contains(" "), let decoded = PathGuard.percentDecoded(path) else { return false }
+    return plain(decoded)
   }
 
   /// Constant-time comparison (the time taken does not tell how much of a guess was right).

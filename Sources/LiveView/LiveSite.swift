@@ -190,19 +190,25 @@ public final class LiveSite: Sendable {
       if real.hasPrefix(folder) {
         // A folder asked without its trailing slash: redirect so its relative links work.
         if !decoded.hasSuffix("/") && decoded == e.path { return .redirect("/reports/" + e.path + "/") }
-        return try file(real, sandboxed: false)
+        // Sandboxed like a run's files: a report folder is any folder under the root holding an
+        // index.html (a run folder too), so its scripts must not run with this site's rights.
+        return try file(real, sandboxed: true)
       }
     }
     throw PathGuard.Refusal.escapes(decoded)
   }
 
-  /// A file as it is. `sandboxed` (a run's files): scripts in it never run with this site's rights.
+  /// The policy files from the registry's folders are served with: an opaque origin (no
+  /// cookie, no request to this site's pages with its rights), no script, images and inline
+  /// style only (a report's PNGs and inline SVG charts render).
+  static let sandboxPolicy = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'"
+
+  /// A file as it is. `sandboxed` (run and report files): scripts in it never run with this
+  /// site's rights.
   func file(_ real: String, sandboxed: Bool) throws -> LiveResponse {
     guard let data = FileManager.default.contents(atPath: real) else { throw PathGuard.Refusal.missing((real as NSString).lastPathComponent) }
     var r = LiveResponse(status: 200, contentType: LiveResponse.type(of: real), body: data)
-    r.headers.append(
-      ("Content-Security-Policy", sandboxed ? "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'"
-        : "default-src 'self' 'unsafe-inline' data:"))
+    r.headers.append(("Content-Security-Policy", sandboxed ? LiveSite.sandboxPolicy : "default-src 'self' 'unsafe-inline' data:"))
     return r
   }
 }

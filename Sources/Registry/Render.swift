@@ -44,7 +44,9 @@ public enum RunFormat {
   }
 
   public static func duration(_ seconds: Double?) -> String {
-    guard let s = seconds, s >= 0 else { return "-" }
+    guard let s = seconds, s >= 0, s.isFinite else { return "-" }
+    // Int(s) traps beyond Int.max; no one waits a thousand years anyway.
+    if s >= 3.2e10 { return "over 1000 years" }
     if s < 60 { return String(format: "%.0fs", s) }
     if s < 3600 { return String(format: "%dm%02ds", Int(s) / 60, Int(s) % 60) }
     return String(format: "%dh%02dm", Int(s) / 3600, (Int(s) % 3600) / 60)

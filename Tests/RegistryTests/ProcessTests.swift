@@ -169,6 +169,43 @@ final class ProcessTests: XCTestCase {
     XCTAssertEqual(try r.read { c in try c.int("SELECT COUNT(*) FROM series_points") }, 600)
   }
 
+  /// A process that logs a run and ends (releasing its handle, no close()) while another
+  /// process has the registry open: its run is in the file itself, not only in the -wal. Before,
+  /// SQLite's checkpoint at the last close was the only one, and it is skipped while another
+  /// connection is attached; so the file alone (a copy, or the -wal removed once nobody has it
+  /// open, as `testProcessesStartingTogetherOnAClosedRegistryShareIt` does) lacked the run and
+  /// the next run got its id again. Deterministic: this process is the one attached.
+  func testARunLoggedWhileAnotherProcessHasTheRegistryOpenIsInTheFileItself() throws {
+    let path = freshLocation(.sqlite, "attached")
+    try Registry(path: path).close()
+    // Attached, looking only (it never checkpoints, writes or removes anything).
+    let watcher = try Registry(path: path, options: .lookingOnly(busyTimeout: 5))
+    XCTAssertEqual(try watcher.listRuns(limit: 0).totalMatching, 0)
+    func logOne(_ name: String) throws -> Int64 {
+      let (p, out) = try spawnStress(["log", path, name, "5", "1"])
+      let text = try LineReader(out).readToEnd(within: 120, "registry-stress log \(name)")
+      try waitForExit(p, within: 60, "registry-stress log \(name)")
+      assertExitedCleanly(p, "registry-stress log \(name)", output: text)
+      return try XCTUnwrap(Int64(text.split(separator: " ").dropFirst().first ?? ""), text)
+    }
+    let first = try logOne("first")
+    XCTAssertEqual(try watcher.run(first).status, .finished)
+    // The file alone, as a copy of it sees it.
+    let copy = freshLocation(.sqlite, "attached-copy")
+    try FileManager.default.copyItem(atPath: path, toPath: copy)
+    let alone = try Registry(path: copy, options: .lookingOnly(busyTimeout: 5))
+    XCTAssertEqual(try alone.listRuns(limit: 0).totalMatching, 1, "the run is in the -wal only, not in the file")
+    try alone.close()
+    // Nobody has it open now: without its -wal and -shm the file still gives out a new id.
+    try watcher.close()
+    for c in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + c) }
+    let second = try logOne("second")
+    XCTAssertNotEqual(second, first, "an id was given to two runs")
+    let r = try Registry(path: path)
+    XCTAssertEqual(try r.integrityCheck(), ["ok"])
+    XCTAssertEqual(try r.read { c in try c.int("SELECT COUNT(*) FROM series_points") }, 10)
+  }
+
   /// Three processes drain a queue of 12 runs: every run is claimed exactly once.
   func testQueuedRunsAreClaimedExactlyOnceAcrossProcesses() throws {
     try forEachBackend { backend in

@@ -9,6 +9,11 @@
 // has it open: they are never removed here. Removing "empty" ones after a look (as this file
 // once did) split processes that had them open onto different shared memory, so two of them
 // gave out the same run id and the file was corrupted (ProcessTests).
+// NOTE: a handle that wrote copies the WAL into the file when it is closed *or released*
+// (deinit). SQLite's own checkpoint when its last connection closes is only a chance: processes
+// ending together each still see the other attached, none checkpoints, and their commits stay
+// in the -wal alone; the file without it (a copy, or the -wal removed once nobody has it open)
+// then lacks those runs and the next runs are given their ids again (ProcessTests).
 import Foundation
 import GRDB
 import SafeIO
@@ -24,6 +29,7 @@ final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
   private var writePool: DatabasePool?
   private let poolLock = NSLock()
   private let configuration: Configuration
+  private let busyTimeout: TimeInterval
   /// This user cannot write the file or its folder: reads only.
   let readOnly: Bool
 
@@ -40,6 +46,7 @@ final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
   /// `lookOnly`: treated as read-only even when the file is writable (nothing migrated or written).
   init(path: String, busyTimeout: TimeInterval, lookOnly: Bool = false) throws {
     self.path = path
+    self.busyTimeout = busyTimeout
     readOnly = lookOnly || SQLiteDatabase.isReadOnly(path)
     // A view that only looks says "locked" after its own short wait, not the 10 s a command waits.
     let state = try SQLiteDatabase.inspect(path: path, busyTimeout: lookOnly ? min(busyTimeout, 10) : 10)
@@ -230,13 +237,16 @@ final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
     try reader().read { db in try body(SQLiteConnection(db)) }
   }
 
-  /// Checkpoints the WAL into the main file (so the file alone holds every commit), then
-  /// closes the connections.
+  /// Checkpoints the WAL into the main file (so the file alone holds every commit this handle
+  /// made, and every earlier one), then closes the connections. Throws, after closing, when the
+  /// checkpoint could not finish within the busy timeout (the commits are then safe in the -wal
+  /// only).
   func close() throws {
     poolLock.lock()
     defer { poolLock.unlock() }
+    var unfinished: Error?
     if let w = writePool {
-      try? w.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+      do { try checkpointAll(w) } catch { unfinished = error }
       try w.close()
       writePool = nil
     }
@@ -244,7 +254,29 @@ final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
       try r.close()
       readPool = nil
     }
+    if let unfinished { throw unfinished }
   }
+
+  /// Copies every frame of the WAL into the file and empties it. TRUNCATE waits (busy timeout)
+  /// for other processes' writes and reads, but answers "busy" at once while another process
+  /// checkpoints (several closing together): tried again until it is done or the busy timeout
+  /// has passed. Its first column says whether it gave up: checked, not assumed.
+  private func checkpointAll(_ w: DatabasePool) throws {
+    let deadline = Date().addingTimeInterval(busyTimeout)
+    while true {
+      let busy = try w.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+      if busy == 0 { return }
+      if Date() > deadline {
+        throw RegistryError.invalidState(
+          "\(path): other processes kept its write-ahead log busy for \(Int(busyTimeout)) s: the last commits are in \(path)-wal only (keep that file beside it; the next close copies them)")
+      }
+      Thread.sleep(forTimeInterval: 0.01)
+    }
+  }
+
+  /// A handle released without `close()` (what commands and workers do when they end) still
+  /// leaves its commits in the file.
+  deinit { try? close() }
 
   /// `PRAGMA integrity_check` rows; `["ok"]` for a sound file.
   func integrityCheck() throws -> [String] {

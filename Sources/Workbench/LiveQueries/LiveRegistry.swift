@@ -2,7 +2,8 @@
 // migrations, no runs marked interrupted). A registry that cannot be read now — locked, being
 // migrated, newer than this build, a PostgreSQL server that is down — is `LiveUnavailable` (the
 // server answers 503 with the reason), and the handle is dropped so the next request opens it
-// again: the view recovers by itself when the registry is back.
+// again: the view recovers by itself when the registry is back. A dropped handle is closed when
+// the last request using it is done, never under one.
 import Foundation
 import Registry
 
@@ -26,7 +27,18 @@ public final class LiveRegistry: @unchecked Sendable {
   /// How long a read waits for a lock before the page says the registry is locked.
   let busyTimeout: TimeInterval
   private let lock = NSLock()
-  private var handle: Registry?
+  /// The handle new requests use; nil until the first one or after a failure.
+  private var current: Lease?
+
+  /// One opened handle and the requests using it. A failed request retires it (the next
+  /// request opens a new one) and it is closed when its last user is done: closing it under a
+  /// request still reading made that request fail too (a spurious 503).
+  private final class Lease {
+    let registry: Registry
+    var users = 0
+    var retired = false
+    init(_ registry: Registry) { self.registry = registry }
+  }
 
   public init(location: String, busyTimeout: TimeInterval = 2) {
     self.location = location
@@ -42,13 +54,15 @@ public final class LiveRegistry: @unchecked Sendable {
   /// Runs `body` on the open handle (opening it if needed). Not-found errors pass through; any
   /// other registry failure drops the handle and becomes `LiveUnavailable`.
   public func use<T>(_ body: (Registry) throws -> T) throws -> T {
-    let registry: Registry
-    do { registry = try open() } catch { throw LiveUnavailable(registry: shownLocation, reason: "\(error)") }
+    let lease: Lease
+    do { lease = try open() } catch { throw LiveUnavailable(registry: shownLocation, reason: "\(error)") }
+    var failed = false
+    defer { release(lease, failed: failed) }
     do {
-      return try body(registry)
+      return try body(lease.registry)
     } catch let e as RegistryError {
       if case .noSuchRun = e { throw LiveNotFound(what: "\(e)") }
-      drop(registry)
+      failed = true
       throw LiveUnavailable(registry: shownLocation, reason: "\(e)")
     } catch let e as LiveNotFound {
       throw e
@@ -57,32 +71,40 @@ public final class LiveRegistry: @unchecked Sendable {
     } catch let e as OptionError {
       throw e
     } catch {
-      drop(registry)
+      failed = true
       throw LiveUnavailable(registry: shownLocation, reason: "\(error)")
     }
   }
 
-  private func open() throws -> Registry {
+  /// The current handle (opened if needed), counted as used until `release`.
+  private func open() throws -> Lease {
     lock.lock()
     defer { lock.unlock() }
-    if let h = handle { return h }
-    let h = try Registry(path: location, options: .lookingOnly(busyTimeout: busyTimeout))
-    handle = h
-    return h
+    if current == nil { current = Lease(try Registry(path: location, options: .lookingOnly(busyTimeout: busyTimeout))) }
+    current!.users += 1
+    return current!
   }
 
-  private func drop(_ r: Registry) {
+  /// Done with `lease`; a failure retires it. Closed once retired and unused.
+  private func release(_ lease: Lease, failed: Bool) {
     lock.lock()
-    if handle === r { handle = nil }
+    lease.users -= 1
+    if failed {
+      lease.retired = true
+      if current === lease { current = nil }
+    }
+    let close = lease.retired && lease.users == 0
     lock.unlock()
-    try? r.close()
+    if close { try? lease.registry.close() }
   }
 
   public func close() {
     lock.lock()
-    let h = handle
-    handle = nil
+    let lease = current
+    current = nil
+    lease?.retired = true
+    let close = lease.map { $0.users == 0 } ?? false
     lock.unlock()
-    try? h?.close()
+    if close { try? lease?.registry.close() }
   }
 }

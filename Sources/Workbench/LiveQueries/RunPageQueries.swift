@@ -103,17 +103,24 @@ public enum LiveRunQueries {
   /// most advanced series since the attempt started; nil when nothing is known.
   static func progress(_ r: Run, params: [Param], summaries: [SeriesSummary], now: Double) -> String? {
     guard let lead = summaries.max(by: { $0.lastStep < $1.lastStep }), lead.lastStep > 0 else { return nil }
-    let value = { (k: String) in params.first { $0.key == k }?.number.map { Int64($0) } }
-    let total: Int64? = [value("max_steps"), value("dyn_steps"), value("pixel_steps")].compactMap { $0 }.first { $0 > 0 }
+    // Recorded values are any double: one beyond Int64 (≥ 9.2e18), negative or NaN is no total
+    // (converting it trapped and took the server down).
+    let value = { (k: String) -> Int64? in
+      guard let v = params.first(where: { $0.key == k })?.number, v.isFinite, v > 0, v < 9.2e18 else { return nil }
+      return Int64(v)
+    }
+    let total: Int64? = [value("max_steps"), value("dyn_steps"), value("pixel_steps")].compactMap { $0 }.first
     let step = lead.lastStep
-    var parts = [total.map { "step \(step) of \($0) (\(Int(Double(step) / Double($0) * 100))%)" } ?? "step \(step)"]
+    var parts = [total.map { "step \(step) of \($0) (\(Int(min(Double(step) / Double($0), 1e6) * 100))%)" } ?? "step \(step)"]
     guard r.status == .running else { return parts.joined() + " · " + r.status.rawValue }
     if let start = r.startedAt, lead.updatedAt > start {
-      let done = Double(step - (r.resumedFromStep ?? 0))
+      let done = Double(step) - Double(r.resumedFromStep ?? 0)
       let rate = done / (lead.updatedAt - start)
       if rate > 0 && rate.isFinite {
         parts.append(String(format: "%.2f step/s", rate))
-        if let total, total > step { parts.append("ETA " + RunFormat.duration(Double(total - step) / rate)) }
+        if let total, total > step { parts.append("ETA " + RunFormat.duration((Double(total) - Double(step)) / rate)) }
+      } else {
+        parts.append("no rate yet: no ETA")
       }
     } else {
       parts.append("total steps not recorded: no ETA")
