@@ -130,12 +130,15 @@ extension Conv2dGeometry {
     }
   }
 
-  /// Small maps at a small batch: the padding-free path, and im2col + sgemm when its fixed
+  /// Small maps at batch 1: the padding-free path, and im2col + sgemm when its fixed
   /// tiles are fewer than the workers (an 8×8 map is one 64-pixel tile), take slices of output
   /// channels instead, each worker gathering the patches itself (a 1/O share of the product's
   /// work) — unless the whole conv is too small to pay for the hand-off.
   var splitsForwardByChannels: Bool {
-    guard splitsWithinSamples, o >= 2, 2 * o * kc * outPixels * n >= channelSplitMinFLOPs else { return false }
+    // Batch 1 only (decoding one sequence): at batch 2 on 3+ workers the batch's own pieces
+    // stay, since sgemm slices move outputs by ulps and a training run's Adam steps amplify
+    // them (ThreadSettingTests compares losses at 1 and 3 threads).
+    guard splitsWithinSamples, n == 1, o >= 2, 2 * o * kc * outPixels >= channelSplitMinFLOPs else { return false }
     // A slice is run as a conv of fewer channels: it must take this call's path.
     let slices = channelRanges(o, parts: Swift.min(engineThreads, o))
     guard slices.allSatisfy({ outputChannels($0.count).forwardPath == forwardPath }) else { return false }

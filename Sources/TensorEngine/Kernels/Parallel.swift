@@ -23,7 +23,9 @@ func parallelRanges(_ n: Int, minPerWorker: Int = 1 << 15, _ body: (Range<Int>) 
 }
 
 /// Elements per worker below which an elementwise loop (unary ops, their gradients, same-shape
-/// binary ops, softmax rows, resize planes) stays on one thread: below it the hand-off to a
-/// second worker costs more than it saves (relu and add timed at 1 and 2 threads across sizes:
-/// README "Threads").
-let elementwiseGrain = 1 << 14
+/// binary ops, softmax rows, resize planes) stays on one thread: the engine's existing 32K (its
+/// other split ops use it). Timed on the loaded 2-core machine (a mul + relu loop, 1 vs 2
+/// workers, medians of 15, interleaved): 1.29 vs 1.78 µs at 16K elements, 2.60 vs 2.80 at 32K,
+/// 32.7 vs 31.3 at 256K: no core was free to gain from, and the split cost at most ~7% from
+/// 32K up. The idle crossover is still to be measured (README "Threads").
+let elementwiseGrain = 1 << 15
