@@ -124,8 +124,28 @@ extension Conv2dGeometry {
     if !splitsWithinSamples { return Self.imageSplit(Swift.min(engineThreads, n)) }
     switch forwardPath {
     case .direct, .winograd: return split(channels: o)
+    case .paddingFree where splitsForwardByChannels, .gemm where splitsForwardByChannels: return split(channels: o)
     case .paddingFree: return Self.imageSplit(n)
     case .gemm: return Self.unitSplit(ConvTiles(self).count)
+    }
+  }
+
+  /// Small maps at batch 1: the padding-free path, and im2col + sgemm when its fixed
+  /// tiles are fewer than the workers (an 8×8 map is one 64-pixel tile), take slices of output
+  /// channels instead, each worker gathering the patches itself (a 1/O share of the product's
+  /// work) — unless the whole conv is too small to pay for the hand-off.
+  var splitsForwardByChannels: Bool {
+    // Batch 1 only (decoding one sequence): at batch 2 on 3+ workers the batch's own pieces
+    // stay, since sgemm slices move outputs by ulps and a training run's Adam steps amplify
+    // them (ThreadSettingTests compares losses at 1 and 3 threads).
+    guard splitsWithinSamples, n == 1, o >= 2, 2 * o * kc * outPixels >= channelSplitMinFLOPs else { return false }
+    // A slice is run as a conv of fewer channels: it must take this call's path.
+    let slices = channelRanges(o, parts: Swift.min(engineThreads, o))
+    guard slices.allSatisfy({ outputChannels($0.count).forwardPath == forwardPath }) else { return false }
+    switch forwardPath {
+    case .paddingFree: return true
+    case .gemm: return ConvTiles(self).count < engineThreads
+    case .direct, .winograd: return false
     }
   }
 
@@ -140,6 +160,10 @@ extension Conv2dGeometry {
     return input.label + "/" + weight.label
   }
 }
+
+/// Direct-convolution FLOPs below which a small-map conv is not split by output channels: about
+/// 20 µs of work at this machine's 50 GFLOP/s, twice a fork-join's cost.
+let channelSplitMinFLOPs = 1 << 20
 
 /// [0, count) in `parts` near-equal contiguous ranges (empty ones dropped).
 func channelRanges(_ count: Int, parts: Int) -> [Range<Int>] {
@@ -202,6 +226,24 @@ func conv2dForwardWithin(
           lm_conv3x3_forward(
             x + ni * imageSize, weight + r.lowerBound * g.kc, bias.map { $0 + r.lowerBound },
             out + (ni * g.o + r.lowerBound) * ohw, Int32(g.c), Int32(r.count), Int32(g.h), Int32(g.w))
+        }
+      }
+    }
+  case .paddingFree where g.splitsForwardByChannels, .gemm where g.splitsForwardByChannels:
+    // Worker k: output channels ranges[k] of every image, as a conv of that many channels
+    // (the same products over fewer rows of the weight matrix).
+    let parts = Swift.min(engineThreads, g.o)
+    forEachWorkerSlice(channelRanges(g.o, parts: parts), workers: parts) { _, slice in
+      for r in slice {
+        let part = g.outputChannels(r.count)
+        for ni in 0..<g.n {
+          let (xi, wi, bi) = (x + ni * imageSize, weight + r.lowerBound * g.kc, bias.map { $0 + r.lowerBound })
+          let oi = out + (ni * g.o + r.lowerBound) * ohw
+          if g.forwardPath == .paddingFree {
+            conv2dForwardPaddingFree(x: xi, weight: wi, bias: bi, out: oi, part, 0, ohw)
+          } else {
+            conv2dForwardRange(x: xi, weight: wi, bias: bi, out: oi, part, 0, ohw)
+          }
         }
       }
     }

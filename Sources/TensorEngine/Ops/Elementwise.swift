@@ -5,10 +5,12 @@ import Foundation
 // MARK: - Broadcasting binary ops
 
 extension Tensor {
-  /// out[i] = f(a[ia], b[ib]) over the broadcast shape of a and b.
+  /// out[i] = f(a[ia], b[ib]) over the broadcast shape of a and b. Same shapes and a scalar
+  /// operand split into contiguous ranges over the workers (each element computed alone, so
+  /// the bits do not depend on the thread count).
   @inline(__always)
-  static func broadcastBinary(
-    _ op: String, _ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float
+  static func broadcastBinary<F: BinaryKernel>(
+    _ op: String, _ a: Tensor, _ b: Tensor, _ f: F
   ) -> (shape: [Int], storage: TensorStorage) {
     guard let shape = broadcastShape(a.shape, b.shape) else {
       preconditionFailure("\(op): shapes \(a.shape) and \(b.shape) do not broadcast")
@@ -18,10 +20,10 @@ extension Tensor {
     let pb = b.data
     let po = out.pointer
     if a.shape == b.shape {
-      for i in 0..<out.count { po[i] = f(pa[i], pb[i]) }
+      parallelRanges(out.count, minPerWorker: elementwiseGrain) { r in for i in r { po[i] = f(pa[i], pb[i]) } }
     } else if b.count == 1 {
       let v = pb[0]
-      for i in 0..<out.count { po[i] = f(pa[i], v) }
+      parallelRanges(out.count, minPerWorker: elementwiseGrain) { r in for i in r { po[i] = f(pa[i], v) } }
     } else {
       stridedLoop3(
         shape: shape, Tensor.strides(of: shape), broadcastStrides(a.shape, to: shape),
@@ -97,21 +99,21 @@ extension Tensor {
   }
 
   public static func + (a: Tensor, b: Tensor) -> Tensor {
-    let (shape, s) = broadcastBinary("add", a, b, +)
+    let (shape, s) = broadcastBinary("add", a, b, Add())
     return result("add", shape: shape, storage: s, inputs: [a, b]) {
       [as_ = a.shape, bs = b.shape] g in [g.sum(toShape: as_), g.sum(toShape: bs)]
     }
   }
 
   public static func - (a: Tensor, b: Tensor) -> Tensor {
-    let (shape, s) = broadcastBinary("sub", a, b, -)
+    let (shape, s) = broadcastBinary("sub", a, b, Sub())
     return result("sub", shape: shape, storage: s, inputs: [a, b]) {
       [as_ = a.shape, bs = b.shape] g in [g.sum(toShape: as_), (-g).sum(toShape: bs)]
     }
   }
 
   public static func * (a: Tensor, b: Tensor) -> Tensor {
-    let (shape, s) = broadcastBinary("mul", a, b, *)
+    let (shape, s) = broadcastBinary("mul", a, b, Mul())
     return result("mul", shape: shape, storage: s, inputs: [a, b]) {
       g in
       [
@@ -122,7 +124,7 @@ extension Tensor {
   }
 
   public static func / (a: Tensor, b: Tensor) -> Tensor {
-    let (shape, s) = broadcastBinary("div", a, b, /)
+    let (shape, s) = broadcastBinary("div", a, b, Div())
     return result("div", shape: shape, storage: s, inputs: [a, b]) {
       g in
       let bd = b.detached()
@@ -145,13 +147,13 @@ extension Tensor {
 
   /// x * c.
   public func scaled(_ c: Float) -> Tensor {
-    let out = mapValues { $0 * c }
+    let out = mapValues(Scale(c: c))
     return Tensor.result("scale", shape: shape, storage: out, inputs: [self]) { g in [g.scaled(c)] }
   }
 
   /// x + c.
   public func shifted(_ c: Float) -> Tensor {
-    let out = mapValues { $0 + c }
+    let out = mapValues(Shift(c: c))
     return Tensor.result("shift", shape: shape, storage: out, inputs: [self]) { g in [g] }
   }
 }
@@ -176,103 +178,104 @@ func sumContiguous(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
 // MARK: - Unary ops
 
 extension Tensor {
-  /// New storage with f applied to every value.
+  /// New storage with f applied to every value, in contiguous ranges over the workers.
+  // NOTE: f is a struct type, not a closure: the loop then specializes inside
+  // concurrentPerform's closure (a closure `f` there is an indirect call per element, which
+  // costs more than the second core gains).
   @inline(__always)
-  func mapValues(_ f: (Float) -> Float) -> TensorStorage {
+  func mapValues<F: UnaryKernel>(_ f: F) -> TensorStorage {
     let out = TensorStorage(count: count)
     let px = data
     let po = out.pointer
-    // NOTE: serial on purpose: inside a concurrentPerform closure `f` is no longer inlined
-    // and an indirect call per element costs more than the second core gains.
-    for i in 0..<count { po[i] = f(px[i]) }
+    parallelRanges(count, minPerWorker: elementwiseGrain) { r in for i in r { po[i] = f(px[i]) } }
     return out
   }
 
-  /// g * d, where d is computed per element from (input, output).
+  /// g * d, where d is computed per element from (input, output), split like `mapValues`.
   @inline(__always)
-  static func chain(
-    _ g: Tensor, _ x: TensorStorage, _ y: TensorStorage, _ d: (Float, Float) -> Float
+  static func chain<D: GradientKernel>(
+    _ g: Tensor, _ x: TensorStorage, _ y: TensorStorage, _ d: D
   ) -> Tensor {
     let out = TensorStorage(count: g.count)
     let pg = g.data
     let px = x.pointer
     let py = y.pointer
     let po = out.pointer
-    for i in 0..<g.count { po[i] = pg[i] * d(px[i], py[i]) }
+    parallelRanges(g.count, minPerWorker: elementwiseGrain) { r in for i in r { po[i] = pg[i] * d(px[i], py[i]) } }
     return Tensor(shape: g.shape, storage: out)
   }
 
   public func relu() -> Tensor {
-    let y = mapValues { $0 > 0 ? $0 : 0 }
+    let y = mapValues(ReLU())
     return Tensor.result("relu", shape: shape, storage: y, inputs: [self]) {
-      [x = storage] g in [Tensor.chain(g, x, y) { xi, _ in xi > 0 ? 1 : 0 }]
+      [x = storage] g in [Tensor.chain(g, x, y, ReLUGradient())]
     }
   }
 
   /// min(max(x, 0), 6). Gradient 1 strictly inside (0, 6), else 0 (PyTorch's hardtanh backward).
   public func relu6() -> Tensor {
-    let y = mapValues { Swift.min(Swift.max($0, 0), 6) }
+    let y = mapValues(ReLU6())
     return Tensor.result("relu6", shape: shape, storage: y, inputs: [self]) {
-      [x = storage] g in [Tensor.chain(g, x, y) { xi, _ in xi > 0 && xi < 6 ? 1 : 0 }]
+      [x = storage] g in [Tensor.chain(g, x, y, ReLU6Gradient())]
     }
   }
 
   public func leakyRelu(_ slope: Float = 0.2) -> Tensor {
-    let y = mapValues { $0 > 0 ? $0 : $0 * slope }
+    let y = mapValues(LeakyReLU(slope: slope))
     return Tensor.result("leaky_relu", shape: shape, storage: y, inputs: [self]) {
-      [x = storage] g in [Tensor.chain(g, x, y) { xi, _ in xi > 0 ? 1 : slope }]
+      [x = storage] g in [Tensor.chain(g, x, y, LeakyReLUGradient(slope: slope))]
     }
   }
 
   public func sigmoid() -> Tensor {
-    let y = mapValues { 1 / (1 + expf(-$0)) }
+    let y = mapValues(Sigmoid())
     return Tensor.result("sigmoid", shape: shape, storage: y, inputs: [self]) {
-      [x = storage] g in [Tensor.chain(g, x, y) { _, yi in yi * (1 - yi) }]
+      [x = storage] g in [Tensor.chain(g, x, y, SigmoidGradient())]
     }
   }
 
   public func tanh() -> Tensor {
-    let y = mapValues { tanhf($0) }
+    let y = mapValues(Tanh())
     return Tensor.result("tanh", shape: shape, storage: y, inputs: [self]) {
-      [x = storage] g in [Tensor.chain(g, x, y) { _, yi in 1 - yi * yi }]
+      [x = storage] g in [Tensor.chain(g, x, y, TanhGradient())]
     }
   }
 
   public func exp() -> Tensor {
-    let y = mapValues { expf($0) }
+    let y = mapValues(Exp())
     return Tensor.result("exp", shape: shape, storage: y, inputs: [self]) {
-      [x = storage] g in [Tensor.chain(g, x, y) { _, yi in yi }]
+      [x = storage] g in [Tensor.chain(g, x, y, ExpGradient())]
     }
   }
 
   public func log() -> Tensor {
-    let y = mapValues { logf($0) }
+    let y = mapValues(Log())
     return Tensor.result("log", shape: shape, storage: y, inputs: [self]) {
-      [x = storage] g in [Tensor.chain(g, x, y) { xi, _ in 1 / xi }]
+      [x = storage] g in [Tensor.chain(g, x, y, LogGradient())]
     }
   }
 
   public func sqrt() -> Tensor {
-    let y = mapValues { sqrtf($0) }
+    let y = mapValues(Sqrt())
     return Tensor.result("sqrt", shape: shape, storage: y, inputs: [self]) {
-      [x = storage] g in [Tensor.chain(g, x, y) { _, yi in 0.5 / yi }]
+      [x = storage] g in [Tensor.chain(g, x, y, SqrtGradient())]
     }
   }
 
   /// x^p for a constant exponent.
   public func pow(_ p: Float) -> Tensor {
     let y: TensorStorage
-    if p == 2 { y = mapValues { $0 * $0 } } else { y = mapValues { powf($0, p) } }
+    if p == 2 { y = mapValues(Square()) } else { y = mapValues(Power(p: p)) }
     return Tensor.result("pow", shape: shape, storage: y, inputs: [self]) {
       [x = storage] g in
-      [p == 2 ? Tensor.chain(g, x, y) { xi, _ in 2 * xi } : Tensor.chain(g, x, y) { xi, _ in p * powf(xi, p - 1) }]
+      [p == 2 ? Tensor.chain(g, x, y, SquareGradient()) : Tensor.chain(g, x, y, PowerGradient(p: p))]
     }
   }
 
   public func abs() -> Tensor {
-    let y = mapValues { Swift.abs($0) }
+    let y = mapValues(Abs())
     return Tensor.result("abs", shape: shape, storage: y, inputs: [self]) {
-      [x = storage] g in [Tensor.chain(g, x, y) { xi, _ in xi > 0 ? 1 : (xi < 0 ? -1 : 0) }]
+      [x = storage] g in [Tensor.chain(g, x, y, AbsGradient())]
     }
   }
 }

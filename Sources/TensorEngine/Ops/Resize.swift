@@ -38,7 +38,7 @@ extension Tensor {
     let tx = LinearTaps(inSize: w, outSize: outW, alignCorners: alignCorners)
     let out = TensorStorage(count: n * c * outH * outW)
     let px = data
-    let perPlane = Swift.max(1, (1 << 15) / Swift.max(outH * outW, 1))
+    let perPlane = Swift.max(1, elementwiseGrain / Swift.max(outH * outW, 1))
     parallelRanges(n * c, minPerWorker: perPlane) { planes in for plane in planes {
       let src = px + plane * h * w
       let dst = out.pointer + plane * outH * outW
@@ -87,23 +87,26 @@ extension Tensor {
     let iy = (0..<outH).map { Swift.min(Int(Float($0) * sy), h - 1) }
     let ix = (0..<outW).map { Swift.min(Int(Float($0) * sx), w - 1) }
     let out = TensorStorage(count: n * c * outH * outW)
-    for plane in 0..<(n * c) {
-      let src = data + plane * h * w
+    let px = data
+    // Planes are independent (the backward sums stay within a plane): split over the workers.
+    let perPlane = Swift.max(1, elementwiseGrain / Swift.max(outH * outW, 1))
+    parallelRanges(n * c, minPerWorker: perPlane) { planes in for plane in planes {
+      let src = px + plane * h * w
       let dst = out.pointer + plane * outH * outW
       for oy in 0..<outH {
         for ox in 0..<outW { dst[oy * outW + ox] = src[iy[oy] * w + ix[ox]] }
       }
-    }
+    } }
     return Tensor.result("nearest", shape: [n, c, outH, outW], storage: out, inputs: [self]) {
       [shape] g in
       let gx = Tensor(zeros: shape)
-      for plane in 0..<(n * c) {
+      parallelRanges(n * c, minPerWorker: perPlane) { planes in for plane in planes {
         let gsrc = g.data + plane * outH * outW
         let gdst = gx.data + plane * h * w
         for oy in 0..<outH {
           for ox in 0..<outW { gdst[iy[oy] * w + ix[ox]] += gsrc[oy * outW + ox] }
         }
-      }
+      } }
       return [gx]
     }
   }

@@ -11,8 +11,12 @@ extension Tensor {
     let out = TensorStorage(count: count)
     let px = data
     let py = out.pointer
-    for o in 0..<outer {
-      for i in 0..<inner {
+    // One row per (outer, inner) index; rows are independent, so splitting them over the
+    // workers keeps every sum's order (the same bits at any thread count).
+    let rowGrain = Swift.max(1, elementwiseGrain / Swift.max(len, 1))
+    parallelRanges(outer * inner, minPerWorker: rowGrain) { rows in
+      for row in rows {
+        let (o, i) = row.quotientAndRemainder(dividingBy: inner)
         let base = o * len * inner + i
         var m = -Float.infinity
         for k in 0..<len { m = Swift.max(m, px[base + k * inner]) }
@@ -31,8 +35,9 @@ extension Tensor {
       // gx = y ⊙ (g − Σ_k g·y)
       let gx = TensorStorage(count: g.count)
       let pg = g.data
-      for o in 0..<outer {
-        for i in 0..<inner {
+      parallelRanges(outer * inner, minPerWorker: rowGrain) { rows in
+        for row in rows {
+          let (o, i) = row.quotientAndRemainder(dividingBy: inner)
           let base = o * len * inner + i
           var dot: Float = 0
           for k in 0..<len { dot += pg[base + k * inner] * py[base + k * inner] }
