@@ -51,7 +51,7 @@ enum ProfileTables {
       "conv profile of \(label): convs \(f("%.3f", convSeconds)) s/\(unit) (\(f("%.0f", 100 * convSeconds / perCall))%), "
         + "sgemm \(f("%.1f", sgemm)) GFLOP/s")
     out("GFLOP/s = direct-convolution FLOPs (2·N·O·C·k²·Ho·Wo per product; backward: one per gradient) / time")
-    out("pass      kernel          split                N   C    HxW      O    k/s  calls  ms/\(unit)  share  GFLOP/s  /sgemm")
+    out("pass      kernel               split                N   C    HxW      O    k/s  calls  ms/\(unit)  share  GFLOP/s  /sgemm")
     for e in convs {
       let g = e.geometry
       let rate = e.flops / e.seconds / 1e9
@@ -59,7 +59,7 @@ enum ProfileTables {
         f(
           "%@  %@  %@  %2d  %3d  %3dx%-3d  %3d  %d/%d  %5d  %7.1f  %4.1f%%  %7.1f  %6.2f",
           e.pass.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0),
-          e.kernel.padding(toLength: 14, withPad: " ", startingAt: 0), e.split.padding(toLength: 19, withPad: " ", startingAt: 0), g.n, g.c, g.h, g.w, g.o, g.kh, g.stride,
+          e.kernel.padding(toLength: 19, withPad: " ", startingAt: 0), e.split.padding(toLength: 19, withPad: " ", startingAt: 0), g.n, g.c, g.h, g.w, g.o, g.kh, g.stride,
           e.calls / calls, ms(e.seconds), 100 * ms(e.seconds) / 1000 / perCall, rate, rate / sgemm))
     }
   }

@@ -1,6 +1,6 @@
-// `lmlab bench engine --winograd`: per 3×3 stride-1 shape of ref-64 and the demo, the Winograd
-// path against today's path (LMLAB_CONV_WINOGRAD=0's choice), interleaved in one process (A, B,
-// A, B… medians) so a loaded machine slows both alike; effective GFLOP/s = direct-convolution
+// `lmlab bench engine --winograd`: per 3×3 stride-1 shape of ref-64 and the demo, Winograd
+// F(2×2) and F(4×4) against today's path (LMLAB_CONV_WINOGRAD=0's choice), interleaved in one
+// process (A, B, C, A, B, C… medians) so a loaded machine slows both alike; effective GFLOP/s = direct-convolution
 // FLOPs / time, beside sgemm measured right before the shape.
 import Workbench
 import Foundation
@@ -34,16 +34,19 @@ public enum WinogradBench {
     return median(s)
   }
 
-  public static func run(rounds: Int = 5, batch: Int = 8, print out: (String) -> Void) {
+  /// Per shape: today's path, F(2×2) and F(4×4) forced, interleaved; `only` keeps the shapes
+  /// whose "C,O,size" it lists (nil: all).
+  public static func run(rounds: Int = 5, batch: Int = 8, only: Set<String>? = nil, print out: (String) -> Void) {
     out(
-      "Winograd F(2x2,3x3) vs today's path, batch \(batch), OpenBLAS \(NativeBLAS.description), engine threads \(engineThreads); "
-        + "\(rounds) interleaved rounds, medians; GFLOP/s = direct-conv FLOPs / time (each pass: the forward FLOPs)")
-    out("per pass: ms today, ms winograd, speed-up, winograd's effective GFLOP/s / sgemm")
-    out("  C    O  size  path today (fwd bwd)    sgemm  forward                      input gradient               weight gradient")
+      "Winograd F(2x2,3x3) and F(4x4,3x3) vs today's path, batch \(batch), OpenBLAS \(NativeBLAS.description), "
+        + "engine threads \(engineThreads); \(rounds) interleaved rounds (today, F2, F4), medians; "
+        + "GFLOP/s = direct-conv FLOPs / time (each pass: the forward FLOPs)")
+    out("per pass: ms today, F2, F4; speed-ups F2 and F4 over today; the best's effective GFLOP/s / sgemm; auto's choice")
+    out("  C    O  size  path today (fwd bwd)    sgemm  forward                                  input gradient                           weight gradient                          auto")
     var seen = Set<String>()
     let saved = convWinograd
     defer { convWinograd = saved }
-    for s in shapes where seen.insert("\(s)").inserted {
+    for s in shapes where seen.insert("\(s)").inserted && (only?.contains("\(s.c),\(s.o),\(s.size)") ?? true) {
       let g = Conv2dGeometry(n: batch, c: s.c, h: s.size, w: s.size, o: s.o, kh: 3, kw: 3, stride: 1, pad: 1)
       var rng = SeededRNG(seed: 3)
       let x = Tensor.normal([g.n, g.c, g.h, g.w], rng: &rng)
@@ -55,11 +58,14 @@ public enum WinogradBench {
       let reps = Swift.max(1, Swift.min(20, Int(2e9 / g.forwardFLOPs)))
       convWinograd = .off
       let today = g.forwardKernel + " " + g.backwardKernel
+      convWinograd = .auto
+      let auto = g.forwardKernel + " " + g.backwardKernel
       let sgemm = EngineBench.sgemmGFLOPS()
-      // Per pass: [today, winograd] seconds over the rounds.
-      var times = [[[Double]]](repeating: [[], []], count: 3)
+      // Per pass: [today, F2, F4] seconds over the rounds.
+      let modes = [WinogradChoice.off, .f2, .f4]
+      var times = [[[Double]]](repeating: [[], [], []], count: 3)
       for _ in 0..<rounds {
-        for (k, mode) in [WinogradChoice.off, .on].enumerated() {
+        for (k, mode) in modes.enumerated() {
           convWinograd = mode
           times[0][k].append(seconds(reps: reps) { conv2dForward(x: x.data, weight: w.data, bias: nil, out: y.data, g) })
           times[1][k].append(
@@ -76,41 +82,46 @@ public enum WinogradBench {
         format: "%3d  %3d  %4d  %@  %5.0f", s.c, s.o, s.size, today.padding(toLength: 22, withPad: " ", startingAt: 0),
         sgemm)
       for pass in times {
-        let (t0, t1) = (median(pass[0]), median(pass[1]))
-        line += String(format: "  %7.2f %7.2f %5.2f %4.2f", 1000 * t0, 1000 * t1, t0 / t1, g.forwardFLOPs / t1 / 1e9 / sgemm)
+        let (t0, t2, t4) = (median(pass[0]), median(pass[1]), median(pass[2]))
+        line += String(
+          format: "  %7.2f %7.2f %7.2f %5.2f %5.2f %4.2f", 1000 * t0, 1000 * t2, 1000 * t4, t0 / t2, t0 / t4,
+          g.forwardFLOPs / Swift.min(t0, t2, t4) / 1e9 / sgemm)
       }
-      out(line)
+      out(line + "  " + auto)
     }
   }
 }
 
 extension WinogradBench {
   /// `lmlab bench train --winograd-ab`: training steps of each case with Winograd off
-  /// (LMLAB_CONV_WINOGRAD=0's paths) and on (auto), alternating step by step in one process on
-  /// the same trainer, medians of each (after one warm-up step of each).
+  /// (LMLAB_CONV_WINOGRAD=0's paths), auto with F(2×2) alone (as before F(4×4)) and auto,
+  /// rotating step by step in one process on the same trainer, medians of each (after one
+  /// warm-up step of each).
   public static func trainAB(steps: Int, only: String?, print out: (String) -> Void) throws {
-    let saved = convWinograd
-    defer { convWinograd = saved }
-    out("training step with Winograd off vs auto, alternating steps in one process (\(steps) each after a warm-up), medians")
-    out("case              batch  off s/step  winograd s/step  speed-up  min off  min winograd  min speed-up")
+    let saved = (convWinograd, winogradAutoAllowsF4)
+    defer { (convWinograd, winogradAutoAllowsF4) = saved }
+    out(
+      "training step with Winograd off, auto with F2 only, auto (F2 and F4), rotating steps in one process "
+        + "(\(steps) each after a warm-up), medians")
+    out("case              batch  off s/step  auto-F2 s/step  auto s/step  speed-up F2  speed-up auto  auto vs auto-F2")
     for label in only.map({ [$0] }) ?? TrainBench.defaultLabels {
       let c = try TrainBench.loadCase(label)
-      let (trainer, batches) = try TrainBench.trainerAndBatches(c.config, count: 2 * steps + 2)
-      var times: [[Double]] = [[], []]
+      let (trainer, batches) = try TrainBench.trainerAndBatches(c.config, count: 3 * steps + 3)
+      var times: [[Double]] = [[], [], []]
       for (i, b) in batches.enumerated() {
-        convWinograd = i % 2 == 0 ? .off : .auto
+        let k = i % 3
+        (convWinograd, winogradAutoAllowsF4) = k == 0 ? (.off, true) : (.auto, k == 2)
         let t = TrainBench.stepTimes(trainer, [b])[0]
-        if i >= 2 { times[i % 2].append(t) }
+        if i >= 3 { times[k].append(t) }
       }
-      let (off, on) = (median(times[0]), median(times[1]))
-      let (minOff, minOn) = (times[0].min() ?? 0, times[1].min() ?? 0)
+      let (off, f2, auto) = (median(times[0]), median(times[1]), median(times[2]))
       func list(_ xs: [Double]) -> String { xs.map { String(format: "%.2f", $0) }.joined(separator: " ") }
       out(
         label.padding(toLength: 16, withPad: " ", startingAt: 0)
           + String(
-            format: "  %5d  %10.3f  %15.3f  %8.2f  %7.3f  %12.3f  %12.2f", c.config.pairs.batchSize, off, on, off / on,
-            minOff, minOn, minOff / minOn))
-      out("  steps off: \(list(times[0])); winograd: \(list(times[1]))")
+            format: "  %5d  %10.3f  %14.3f  %11.3f  %11.2f  %13.2f  %15.2f", c.config.pairs.batchSize, off, f2, auto,
+            off / f2, off / auto, f2 / auto))
+      out("  steps off: \(list(times[0])); auto-F2: \(list(times[1])); auto: \(list(times[2]))")
     }
   }
 }

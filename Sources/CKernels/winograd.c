@@ -205,7 +205,7 @@ VARIANTS(__attribute__((target("avx2,fma"))), avx2)
 VARIANTS(, plain)
 
 // 2 = AVX-512, 1 = AVX2/FMA, 0 = plain; lm_conv_allow_avx512(0) (tests) drops 2 to 1.
-static int wino_level(void) {
+int lm_wino_isa_level(void) {
   static int level = -1;
   if (level < 0) {
 #if defined(__x86_64__)
@@ -222,7 +222,7 @@ static int wino_level(void) {
 
 void lm_wino_input_tiles(const float *x, int C, int H, int W, int pad, int ty0, int ty1, int tw, float *V, long ldxi,
                          long ldt, float *scratch) {
-  switch (wino_level()) {
+  switch (lm_wino_isa_level()) {
 #if defined(__x86_64__)
   case 2: input_tiles_avx512(x, C, H, W, pad, ty0, ty1, tw, V, ldxi, ldt, scratch); return;
   case 1: input_tiles_avx2(x, C, H, W, pad, ty0, ty1, tw, V, ldxi, ldt, scratch); return;
@@ -233,7 +233,7 @@ void lm_wino_input_tiles(const float *x, int C, int H, int W, int pad, int ty0, 
 
 void lm_wino_output_tiles(const float *M, long ldxi, long ldt, int O, int Ho, int Wo, int ty0, int ty1, int tw,
                           const float *bias, float *out, float *scratch) {
-  switch (wino_level()) {
+  switch (lm_wino_isa_level()) {
 #if defined(__x86_64__)
   case 2: output_tiles_avx512(M, ldxi, ldt, O, Ho, Wo, ty0, ty1, tw, bias, out, scratch); return;
   case 1: output_tiles_avx2(M, ldxi, ldt, O, Ho, Wo, ty0, ty1, tw, bias, out, scratch); return;
@@ -244,7 +244,7 @@ void lm_wino_output_tiles(const float *M, long ldxi, long ldt, int O, int Ho, in
 
 void lm_wino_gout_tiles(const float *gout, int O, int Ho, int Wo, int ty0, int ty1, int tw, float *D, long ldxi,
                         long ldt, float *scratch) {
-  switch (wino_level()) {
+  switch (lm_wino_isa_level()) {
 #if defined(__x86_64__)
   case 2: gout_tiles_avx512(gout, O, Ho, Wo, ty0, ty1, tw, D, ldxi, ldt, scratch); return;
   case 1: gout_tiles_avx2(gout, O, Ho, Wo, ty0, ty1, tw, D, ldxi, ldt, scratch); return;

@@ -18,7 +18,7 @@ struct BenchTrain: ParsableCommand {
   @Flag(help: "Skip the PyTorch side (needs python3 with torch).") var noPytorch = false
   @Option(help: "The PyTorch benchmark script.") var script = "Experiments/tools/bench_train.py"
   @Flag(help: "Also time every conv by shape and pass (where the step's time goes).") var profile = false
-  @Flag(help: "Instead: steps with the Winograd conv path off and on, alternating in one process (ours only).")
+  @Flag(help: "Instead: steps with Winograd off, auto with F2 only, and auto (F2 and F4), rotating in one process (ours only).")
   var winogradAb = false
 
   func validate() throws {

@@ -111,7 +111,7 @@ final class ConvSplitTests: XCTestCase {
     XCTAssertEqual(rows["6 backward"], "direct/direct chan×2/chan×2")
     XCTAssertEqual(rows["20 forward"], "gemm tile×2/4")  // 256 pixels: 4 tiles of 64
     XCTAssertEqual(rows["20 backward"], "direct/gemm chan×2/tile×2/4")  // input gradient: 80 → 20 channels, direct
-    XCTAssertEqual(rows["40 forward"], "winograd chan×2")
+    XCTAssertEqual(rows["40 forward"], "winograd4 chan×2")
     XCTAssertEqual(rows["40 backward"], "direct/gemm chan×2/tile×2/4")
   }
 

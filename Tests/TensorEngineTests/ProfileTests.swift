@@ -54,11 +54,12 @@ final class ProfileTests: XCTestCase {
     let wide = Conv2dGeometry(n: 1, c: 24, h: 64, w: 64, o: 24, kh: 3, kw: 3, stride: 1, pad: 1)
     XCTAssertEqual(wide.forwardKernel, directConvAvailable ? "direct" : "gemm")
     XCTAssertEqual(wide.backwardKernel, directConvAvailable ? "direct/direct" : "gemm/gemm")
-    // Many channels on 16 px and more go through Winograd (WinogradConv.swift), on 8×8 maps
-    // through im2col + sgemm (faster there on AVX-512 BLAS than the direct kernel).
+    // Many channels on 16 px and more go through Winograd (WinogradConv.swift; F(4×4) named
+    // "winograd4", F(2×2) "winograd"), on 8×8 maps through im2col + sgemm (faster there on
+    // AVX-512 BLAS than the direct kernel).
     let manyChannels = Conv2dGeometry(n: 1, c: 128, h: 32, w: 32, o: 128, kh: 3, kw: 3, stride: 1, pad: 1)
-    XCTAssertEqual(manyChannels.forwardKernel, "winograd")
-    XCTAssertEqual(manyChannels.backwardKernel, "winograd/winograd")
+    XCTAssertEqual(manyChannels.forwardKernel, "winograd4")
+    XCTAssertEqual(manyChannels.backwardKernel, "winograd4/winograd4")
     let smallMap = Conv2dGeometry(n: 1, c: 128, h: 8, w: 8, o: 128, kh: 3, kw: 3, stride: 1, pad: 1)
     XCTAssertEqual(smallMap.forwardKernel, "gemm")
     let tiny = Conv2dGeometry(n: 1, c: 384, h: 3, w: 3, o: 256, kh: 3, kw: 3, stride: 1, pad: 1)

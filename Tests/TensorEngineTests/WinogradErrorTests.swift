@@ -1,5 +1,7 @@
-// The Winograd path's error against float64 on the 3×3 stride-1 shapes of ref-64 and the demo
-// (8–64 px, 16–256 channels), beside today's path (direct or im2col + sgemm) on the same data.
+// The Winograd paths' error against float64 on the 3×3 stride-1 shapes of ref-64 and the demo
+// (8–64 px, 16–512 channels), F(2×2) and F(4×4) beside today's path (direct or im2col + sgemm)
+// on the same data; and F(4×4) per pass on small ragged shapes against every float64 element,
+// which a wrong entry of any transform matrix fails by orders of magnitude.
 // Error = max |ours − float64| / max |float64| over sampled elements (the fixtures' `.scaled`
 // measure), and the largest absolute error. The float64 reference is computed only at the
 // sampled elements, so large shapes stay cheap. Inputs are N(0, 1), weights N(0, 1/(9C)) (the
@@ -14,6 +16,12 @@ import XCTest
 /// errors are 1–4e-7, like the other paths; fixtures use 1e-5.
 let winogradErrorBound = 2e-6
 
+/// F(4×4, 3×3)'s transforms carry constants up to 8 (A) and 5 (B) and the points ±2, so its
+/// rounding is larger and grows with the channel count: measured 1.0–13·10⁻⁶ on the shapes
+/// below (forward 1.9–12.9·10⁻⁶, the largest at 512 → 512 on 8 px), about 10× F(2×2)'s; the
+/// conv fixtures (few channels) still pass at 1e-5.
+let winogradF4ErrorBound = 3e-5
+
 final class WinogradErrorTests: XCTestCase {
   override func tearDown() { convWinograd = .auto }
 
@@ -26,8 +34,8 @@ final class WinogradErrorTests: XCTestCase {
   ]
 
   func testErrorAgainstFloat64PerShape() {
-    print("winograd error vs float64 (scaled = max|err|/max|ref|; today's path in brackets)")
-    print("   C    O   HxW   fwd scaled (today)     gx scaled (today)      gw scaled (today)      max abs fwd/gx/gw")
+    print("winograd error vs float64 (scaled = max|err|/max|ref|): F(2x2) / F(4x4) / today's path")
+    print("   C    O   HxW   fwd scaled F2 / F4 / today       gx scaled F2 / F4 / today        gw scaled F2 / F4 / today")
     for (c, o, s) in Self.shapes {
       let n = 2
       let x = randn([n, c, s, s], seed: 61)
@@ -36,27 +44,60 @@ final class WinogradErrorTests: XCTestCase {
       let gout = randn([n, o, s, s], seed: 64)
       let ref = SampledConvReference(x: x, w: w, b: b, gout: gout, pad: 1, samples: 300)
       var rows: [[(scaled: Double, abs: Double)]] = []
-      for mode in [WinogradChoice.on, .off] {
+      for mode in [WinogradChoice.f2, .f4, .off] {
         convWinograd = mode
-        let xi = x.copy()
-        xi.requiresGrad = true
-        let wi = w.copy()
-        wi.requiresGrad = true
-        let y = Tensor.conv2d(xi, weight: wi, bias: b, stride: 1, padding: 1)
-        y.backward(gout)
-        rows.append([ref.forwardError(y), ref.inputGradError(xi.grad!), ref.weightGradError(wi.grad!)])
+        let (y, gx, gw) = Self.convPasses(x, w, b, gout, pad: 1)
+        rows.append([ref.forwardError(y), ref.inputGradError(gx), ref.weightGradError(gw)])
       }
-      let (wino, today) = (rows[0], rows[1])
-      print(
-        String(
-          format: "%4d %4d %3dx%-3d  %.2e (%.2e)    %.2e (%.2e)    %.2e (%.2e)    %.1e/%.1e/%.1e", c, o, s, s,
-          wino[0].scaled, today[0].scaled, wino[1].scaled, today[1].scaled, wino[2].scaled, today[2].scaled,
-          wino[0].abs, wino[1].abs, wino[2].abs))
+      var line = String(format: "%4d %4d %3dx%-3d", c, o, s, s)
+      for k in 0..<3 {
+        line += String(format: "  %.2e / %.2e / %.2e", rows[0][k].scaled, rows[1][k].scaled, rows[2][k].scaled)
+      }
+      print(line)
       for (k, name) in ["forward", "input gradient", "weight gradient"].enumerated() {
-        XCTAssertLessThanOrEqual(wino[k].scaled, winogradErrorBound, "C\(c) O\(o) \(s)px winograd \(name)")
-        XCTAssertFalse(wino[k].scaled.isNaN, "C\(c) O\(o) \(s)px winograd \(name) is NaN")
+        for (r, (label, bound)) in [("F(2x2)", winogradErrorBound), ("F(4x4)", winogradF4ErrorBound)].enumerated() {
+          XCTAssertLessThanOrEqual(rows[r][k].scaled, bound, "C\(c) O\(o) \(s)px \(label) \(name)")
+          XCTAssertFalse(rows[r][k].scaled.isNaN, "C\(c) O\(o) \(s)px \(label) \(name) is NaN")
+        }
       }
     }
+  }
+
+  /// F(4×4) forced, each pass against float64 at every element, on ragged shapes (partial edge
+  /// tiles, padding 0 (the input gradient's padding 2), 1 and 2, several tile rows and columns)
+  /// and both instruction sets. A wrong matrix entry gives errors near 1e-1–1e0; the bound is 1e-5.
+  func testF4EachPassAgainstFloat64() {
+    defer { lm_conv_allow_avx512(1) }
+    convWinograd = .f4
+    for (c, o, h, w, pad) in [(3, 5, 11, 9, 1), (6, 4, 13, 10, 0), (4, 7, 6, 14, 2), (8, 8, 8, 8, 1)] {
+      let x = randn([2, c, h, w], seed: 71)
+      let wt = randn([o, c, 3, 3], seed: 72, scale: Float(1 / (9 * Double(c)).squareRoot()))
+      let b = randn([o], seed: 73, scale: 0.1)
+      let gout = randn([2, o, h + 2 * pad - 2, w + 2 * pad - 2], seed: 74)
+      let ref = SampledConvReference(x: x, w: wt, b: b, gout: gout, pad: pad, samples: 1 << 30)  // every element
+      for wide in [Int32(1), 0] {
+        lm_conv_allow_avx512(wide)
+        let (y, gx, gw) = Self.convPasses(x, wt, b, gout, pad: pad)
+        let geometry = Conv2dGeometry(n: 2, c: c, h: h, w: w, o: o, kh: 3, kw: 3, stride: 1, pad: pad)
+        XCTAssertEqual(geometry.forwardKernel + " " + geometry.backwardKernel, "winograd4 winograd4/winograd4")
+        let errors = [ref.forwardError(y), ref.inputGradError(gx), ref.weightGradError(gw)]
+        for (k, name) in ["forward", "input gradient", "weight gradient"].enumerated() {
+          let e = errors[k].scaled
+          XCTAssertTrue(e <= winogradF4ErrorBound, "F(4x4) \(name) C\(c) O\(o) \(h)x\(w) pad \(pad) avx512 \(wide): \(e)")
+        }
+      }
+    }
+  }
+
+  /// One conv's output and gradients (input, weight) under the current choice.
+  static func convPasses(_ x: Tensor, _ w: Tensor, _ b: Tensor, _ gout: Tensor, pad: Int) -> (Tensor, Tensor, Tensor) {
+    let xi = x.copy()
+    xi.requiresGrad = true
+    let wi = w.copy()
+    wi.requiresGrad = true
+    let y = Tensor.conv2d(xi, weight: wi, bias: b, stride: 1, padding: pad)
+    y.backward(gout)
+    return (y.detached(), xi.grad!, wi.grad!)
   }
 }
 

@@ -27,4 +27,20 @@ void lm_wino_output_tiles(const float *M, long ldxi, long ldt, int O, int Ho, in
 void lm_wino_gout_tiles(const float *gout, int O, int Ho, int Wo, int ty0, int ty1, int tw, float *D, long ldxi,
                         long ldt, float *scratch);
 
+/// The transforms' instruction set: 2 AVX-512, 1 AVX2/FMA, 0 plain (lm_conv_allow_avx512(0)
+/// drops 2 to 1); winograd.c and winograd4.c both follow it.
+int lm_wino_isa_level(void);
+
+// Winograd F(4x4, 3x3) (winograd4.c): the same calls and layouts with 6x6 tiles, 36 planes
+// (xi = 6i + j), 4x4 output blocks, tw = ceil(Wo / 4); tile (ty, tx) reads rows 4ty - pad ..< + 6.
+// scratch: 64 tw + 16 floats for each of the three tile calls.
+void lm_wino4_filter_transform(const float *w, int O, int C, float *U, long ldxi);
+void lm_wino4_filter_grad(const float *dU, long ldxi, int O, int C, float *gw);
+void lm_wino4_input_tiles(const float *x, int C, int H, int W, int pad, int ty0, int ty1, int tw, float *V, long ldxi,
+                          long ldt, float *scratch);
+void lm_wino4_output_tiles(const float *M, long ldxi, long ldt, int O, int Ho, int Wo, int ty0, int ty1, int tw,
+                           const float *bias, float *out, float *scratch);
+void lm_wino4_gout_tiles(const float *gout, int O, int Ho, int Wo, int ty0, int ty1, int tw, float *D, long ldxi,
+                         long ldt, float *scratch);
+
 #endif

@@ -12,8 +12,8 @@ public enum ConvProfile {
   public struct Entry {
     public var geometry: Conv2dGeometry
     public var pass: Pass
-    /// Which kernel ran: forward "winograd", "direct", "padfree" or "gemm"; backward "<input>/<weight>"
-    /// gradient kernels, e.g. "direct/gemm".
+    /// Which kernel ran: forward "winograd" (F(2×2)), "winograd4" (F(4×4)), "direct", "padfree" or
+    /// "gemm"; backward "<input>/<weight>" gradient kernels, e.g. "direct/gemm".
     public var kernel: String
     /// How the call's work was divided over the engine's workers (`ConvSplit.label`: "img×2",
     /// "chan×2", "tile×2/9", "one"; backward "<input>/<weight>" gradient splits).
@@ -56,13 +56,18 @@ public enum ConvProfile {
 extension Conv2dGeometry {
   /// The forward kernel path this geometry takes.
   public var forwardKernel: String {
-    usesWinogradForward ? "winograd" : usesDirectForward ? "direct" : usesPaddingFreeForward ? "padfree" : "gemm"
+    winogradForwardTile.map(\.label) ?? (usesDirectForward ? "direct" : usesPaddingFreeForward ? "padfree" : "gemm")
   }
 
   /// The input- and weight-gradient paths: "direct" or "gemm" (the input gradient of a
   /// stride-1 conv is a forward conv, named by its own path).
   public var backwardKernel: String {
     let input = hasTransposedInputGradient ? transposed.forwardKernel : "gemm"
-    return input + "/" + (usesWinogradWeightGradient ? "winograd" : usesDirectBackward ? "direct" : "gemm")
+    return input + "/" + (winogradWeightGradientTile.map(\.label) ?? (usesDirectBackward ? "direct" : "gemm"))
   }
+}
+
+extension WinogradTile {
+  /// The profile's name: "winograd" for F(2×2) (as before F(4×4) existed), "winograd4".
+  var label: String { self == .f2 ? "winograd" : "winograd4" }
 }
