@@ -70,6 +70,29 @@ final class MemoryPlanTests: XCTestCase {
     XCTAssertEqual(x.grad?.values, [4, 8])
   }
 
+  func testAnOpsBackwardOwnsWhatItReads() {
+    // softmax's backward reads its output; when the next op keeps nothing (a scale), only the
+    // closure holds that output. Freed memory is refilled with NaN before backward runs: a
+    // closure reading a storage it does not own would see it.
+    let x = randn([4, 64, 64], seed: 9)
+    func gradient(_ f: (Tensor) -> Tensor) -> [Float] {
+      let xi = x.copy()
+      xi.requiresGrad = true
+      let y = f(xi)
+      let junk = (0..<8).map { _ in Tensor(repeating: .nan, shape: x.shape) }
+      y.backward(randn(y.shape, seed: 10))
+      _ = junk
+      return xi.grad!.values
+    }
+    let direct = gradient { $0.softmax(axis: 1) * 3 }
+    let kept = gradient { t in
+      let s = t.softmax(axis: 1)
+      return s * Tensor(repeating: 3, shape: s.shape)  // mul keeps its operands, so s as well
+    }
+    XCTAssertFalse(direct.contains { $0.isNaN }, "softmax's backward read freed memory")
+    XCTAssertEqual(direct, kept)
+  }
+
   func testActivationMasksGiveTheFloatFormulasGradientsBitForBit() {
     // Lengths around the 32-bit word edges, values on both sides of each kink, signed zeros,
     // NaN and infinities in the input and in the incoming gradient.
