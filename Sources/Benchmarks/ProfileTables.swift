@@ -1,6 +1,7 @@
 // ProfileTables: records OpProfile and ConvProfile over `calls` timed calls (training steps,
 // decode calls) and prints time per op, and per conv shape and pass against the sgemm speed
-// measured just before. Shared by `bench train --profile` and `bench dynamics --profile`.
+// measured just before. Shared by `bench train --profile` and `bench dynamics --profile`; and
+// the memory census: tensors alive at the peak by the op that made them.
 import Workbench
 import Foundation
 import TensorEngine
@@ -62,5 +63,22 @@ enum ProfileTables {
           e.kernel.padding(toLength: 19, withPad: " ", startingAt: 0), e.split.padding(toLength: 19, withPad: " ", startingAt: 0), g.n, g.c, g.h, g.w, g.o, g.kh, g.stride,
           e.calls / calls, ms(e.seconds), 100 * ms(e.seconds) / 1000 / perCall, rate, rate / sgemm))
     }
+  }
+
+  /// The tensors alive at the peak, by the op that made them ("∂ op": gradients returned by
+  /// that op's backward), largest first; origins under 1% of the peak are summed in one row.
+  static func printCensus(_ c: MemoryStats.Census, label: String, print out: (String) -> Void) {
+    func mb(_ bytes: Int) -> String { String(format: "%8.1f", Double(bytes) / 1e6) }
+    out("")
+    out("tensor memory of \(label) at its peak: \(mb(c.peakBytes).trimmingCharacters(in: .whitespaces)) MB, during \(c.phase)")
+    out("made by                                   MB   share")
+    var small = 0
+    let rows = c.byOrigin + [(origin: "(before the profiled steps)", bytes: c.before)]
+    for r in rows {
+      guard Double(r.bytes) >= 0.01 * Double(c.peakBytes) else { small += r.bytes; continue }
+      out(r.origin.padding(toLength: 34, withPad: " ", startingAt: 0) + mb(r.bytes) + String(format: "  %5.1f%%", 100 * Double(r.bytes) / Double(max(c.peakBytes, 1))))
+    }
+    if small != 0 { out("(each under 1%)".padding(toLength: 34, withPad: " ", startingAt: 0) + mb(small)) }
+    out("(before the profiled steps: parameters, optimizer state, batches; ∂ op: gradients that op's backward returned)")
   }
 }

@@ -169,12 +169,14 @@ public enum TrainBench {
 
   /// Times `steps` steps op by op (OpProfile) and every conv2d call by shape and pass
   /// (ConvProfile): where the step's time goes and which shapes run below the sgemm speed
-  /// measured just before.
+  /// measured just before; then what the tensor memory held at its peak (MemoryStats' census).
   static func printProfile(_ c: Case, steps: Int, print out: (String) -> Void) throws {
     let (trainer, batches) = try trainerAndBatches(c.config, count: steps + 1)
     _ = stepTimes(trainer, [batches[0]])  // warm-up, not recorded
+    MemoryStats.startCensus()
     ProfileTables.record(label: c.label, calls: steps, unit: "step", outsideOps: "optimizer, loss bookkeeping", print: out) {
       stepTimes(trainer, Array(batches.dropFirst()), before: OpProfile.mark).reduce(0, +)
     }
+    ProfileTables.printCensus(MemoryStats.stopCensus(), label: c.label, print: out)
   }
 }

@@ -36,7 +36,7 @@ final class PatchDiscriminator: Module {
 
   func callAsFunction(_ x: Tensor) -> Tensor {
     var h = convs[0](x).leakyRelu(0.2)
-    for c in convs.dropFirst().dropLast() { h = c(h).instanceNorm(eps: 1e-5).leakyRelu(0.2) }
+    for c in convs.dropFirst().dropLast() { h = c(h).instanceNorm(eps: 1e-5, activation: .leakyRelu(0.2)) }
     return convs[convs.count - 1](h)
   }
 }

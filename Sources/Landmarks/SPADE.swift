@@ -45,10 +45,11 @@ public final class SPADE: Module {
     child("mlp_beta", beta)
   }
 
-  /// x [B, C, h, w], seg [B, K, h, w] (already resized).
-  public func callAsFunction(_ x: Tensor, _ seg: Tensor) -> Tensor {
+  /// x [B, C, h, w], seg [B, K, h, w] (already resized); `activation` follows the modulation
+  /// in the same fused op (Tensor.spadeModulation: the unfused composition's numbers).
+  public func callAsFunction(_ x: Tensor, _ seg: Tensor, activation: NormActivation = .none) -> Tensor {
     let a = shared(seg).relu()
-    return x.instanceNorm(eps: 1e-5) * (gamma(a) + 1) + beta(a)
+    return Tensor.spadeModulation(x, gamma: gamma(a), beta: beta(a), eps: 1e-5, activation: activation)
   }
 }
 
@@ -82,14 +83,17 @@ public final class SPADEResnetBlock: Module {
     if let n = normS { child("norm_s", n) }
   }
 
-  private func normalize(_ norm: SPADE?, _ x: Tensor, _ seg: SegmentationPyramid?) -> Tensor {
-    guard let norm, let seg else { return x.instanceNorm(eps: 1e-5) }
-    return norm(x, seg.at(x.shape[2]))
+  /// The norm (SPADE, or plain IN without it) and the activation after it, as one fused op.
+  private func normalize(
+    _ norm: SPADE?, _ x: Tensor, _ seg: SegmentationPyramid?, _ activation: NormActivation = .none
+  ) -> Tensor {
+    guard let norm, let seg else { return x.instanceNorm(eps: 1e-5, activation: activation) }
+    return norm(x, seg.at(x.shape[2]), activation: activation)
   }
 
   func callAsFunction(_ x: Tensor, _ seg: SegmentationPyramid?) -> Tensor {
     let shortcut = convS.map { $0(normalize(normS, x, seg)) } ?? x
-    let dx = conv0(normalize(norm0, x, seg).leakyRelu(0.2))
-    return shortcut + conv1(normalize(norm1, dx, seg).leakyRelu(0.2))
+    let dx = conv0(normalize(norm0, x, seg, .leakyRelu(0.2)))
+    return shortcut + conv1(normalize(norm1, dx, seg, .leakyRelu(0.2)))
   }
 }

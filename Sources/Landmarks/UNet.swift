@@ -10,6 +10,7 @@
 import TensorEngine
 
 /// conv (with bias) · InstanceNorm (optional, no affine, eps 1e-5) · ReLU; the conv is key `0`.
+/// Norm and ReLU run as one fused op (FusedNorm.swift: same numbers, one tensor kept).
 final class ConvNormReLU: Module {
   let conv: Conv2d
   let norm: Bool
@@ -26,7 +27,7 @@ final class ConvNormReLU: Module {
 
   func callAsFunction(_ x: Tensor) -> Tensor {
     let y = conv(x)
-    return (norm ? y.instanceNorm(eps: 1e-5) : y).relu()
+    return norm ? y.instanceNorm(eps: 1e-5, activation: .relu) : y.relu()
   }
 }
 

@@ -20,6 +20,8 @@ struct BenchTrain: ParsableCommand {
   @Flag(help: "Also time every conv by shape and pass (where the step's time goes).") var profile = false
   @Flag(help: "Instead: steps with Winograd off, auto with F2 only, and auto (F2 and F4), rotating in one process (ours only).")
   var winogradAb = false
+  @Flag(help: "Instead: the fused norm ops against the unfused composition, op by op and alternating steps (ours only).")
+  var fusionsAb = false
 
   func validate() throws {
     if threads < 1 { throw ValidationError("--threads must be ≥ 1 (got \(threads))") }
@@ -32,6 +34,7 @@ struct BenchTrain: ParsableCommand {
   func run() throws {
     let t = BenchThreads.apply(threads)
     if winogradAb { return try WinogradBench.trainAB(steps: steps, only: config) { print($0); fflush(stdout) } }
+    if fusionsAb { return try FusionBench.run(steps: steps, only: config) { print($0); fflush(stdout) } }
     let reference = ReferenceSide(script: script, threads: t, disabled: noPytorch ? "--no-pytorch" : nil)
     try TrainBench.run(steps: steps, only: config, threads: t, reference: reference, profile: profile) {
       print($0)

@@ -65,4 +65,30 @@ final class TrainerLossPathTests: XCTestCase {
     XCTAssertEqual(compared, d0.namedParameters().count)
     XCTAssertGreaterThan(compared, 0)
   }
+
+  func testTheLastStepsGradientsAreGoneDuringTheForwardPass() throws {
+    // Memory plan: a step's gradients are dropped before the next forward pass (not kept beside
+    // its activations at the peak); the updates still see this step's gradients.
+    var rng = SeededRNG(seed: 6)
+    let model = try LandmarkModel(config: LandmarkModelTests.tiny, rng: &rng)
+    var tc = TrainerConfig()
+    tc.useGan = true
+    tc.ndf = 4
+    tc.numD = 1
+    tc.nLayersD = 1
+    tc.useVgg = false
+    let trainer = try LandmarkTrainer(model: model, config: tc, seed: 3)
+    var heldAfterForward: [Int] = []
+    trainer.lossInjection = { _ in
+      heldAfterForward.append((model.parameters + trainer.discriminator!.parameters).filter { $0.grad != nil }.count)
+      return 0
+    }
+    var drng = SeededRNG(seed: 22)
+    let images = (0..<3).map { _ in Tensor.uniform([2, 3, 32, 32], -1, 1, rng: &drng) }
+    for _ in 0..<2 {
+      XCTAssertTrue(trainer.step(pose: images[0], appearance: images[1], target: images[2]).applied)
+      XCTAssertTrue(model.parameters.allSatisfy { $0.grad != nil }, "the update's gradients are there after the step")
+    }
+    XCTAssertEqual(heldAfterForward, [0, 0], "parameters holding a gradient after the forward pass of each step")
+  }
 }

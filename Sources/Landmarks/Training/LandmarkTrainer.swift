@@ -68,6 +68,10 @@ public final class LandmarkTrainer {
   /// One optimizer step on a batch ([B, 3, S, S] each, in [-1, 1]).
   public func step(pose: Tensor, appearance: Tensor, target: Tensor) -> Result {
     var losses = StepLosses()
+    // The last step's gradients go before the forward pass, not after it: they would
+    // otherwise sit beside the step's activations at its memory peak.
+    optimizer.zeroGrad()
+    optimizerD?.zeroGrad()
     let out = model(pose: pose, appearance: appearance)
     let recon = out.reconstruction
     var total = Tensor(scalar: 0)
@@ -108,7 +112,6 @@ public final class LandmarkTrainer {
     losses.total = total.item
     guard losses.isFinite else { return Result(losses: losses, applied: false, output: out) }
 
-    optimizer.zeroGrad()
     total.backward()
     if let clip = config.gradClip { losses.gradNorm = clipGradNorm(model.parameters, maxNorm: clip) }
     optimizer.step()

@@ -10,13 +10,15 @@ import Foundation
 public final class TensorStorage {
   public let pointer: UnsafeMutablePointer<Float>
   public let count: Int
+  /// The op that made it, while the memory census records (nil: not counted by the census).
+  var origin: String?
 
   public init(count: Int) {
     precondition(count >= 0, "negative element count \(count)")
     _ = TensorStorage.mallocConfigured
     pointer = .allocate(capacity: Swift.max(count, 1))
     self.count = count
-    MemoryStats.allocated(count)
+    origin = MemoryStats.allocated(count)
   }
 
   public convenience init(zeros count: Int) {
@@ -30,7 +32,7 @@ public final class TensorStorage {
   static let mallocConfigured: Void = lm_keep_freed_memory()
 
   deinit {
-    MemoryStats.freed(count)
+    MemoryStats.freed(count, origin: origin)
     pointer.deallocate()
   }
 
@@ -141,40 +143,5 @@ extension Tensor: CustomStringConvertible {
   public var description: String {
     let head = values.prefix(8).map { String(format: "%.5g", $0) }.joined(separator: ", ")
     return "Tensor\(shape)[\(head)\(count > 8 ? ", …" : "")]"
-  }
-}
-
-/// Live and peak float32 bytes held by tensor storages (engine-level memory accounting).
-public enum MemoryStats {
-  nonisolated(unsafe) private static var live = 0
-  nonisolated(unsafe) private static var peak = 0
-  private static let lock = NSLock()
-
-  static func allocated(_ n: Int) {
-    lock.lock()
-    live += n * 4
-    if live > peak { peak = live }
-    lock.unlock()
-  }
-  static func freed(_ n: Int) {
-    lock.lock()
-    live -= n * 4
-    lock.unlock()
-  }
-  public static var liveBytes: Int { lock.lock(); defer { lock.unlock() }; return live }
-  public static var peakBytes: Int { lock.lock(); defer { lock.unlock() }; return peak }
-  public static func resetPeak() { lock.lock(); peak = live; lock.unlock() }
-
-  /// Resident set size and its high-water mark of this process, from /proc/self/status (bytes).
-  public static func processMemory() -> (rss: Int, peakRSS: Int) {
-    guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return (0, 0) }
-    func field(_ name: String) -> Int {
-      for line in text.split(separator: "\n") where line.hasPrefix(name) {
-        let digits = line.split(separator: " ").compactMap { Int($0) }
-        if let kb = digits.first { return kb * 1024 }
-      }
-      return 0
-    }
-    return (field("VmRSS:"), field("VmHWM:"))
   }
 }

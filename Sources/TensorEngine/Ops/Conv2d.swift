@@ -17,16 +17,21 @@ extension Tensor {
       conv2dForward(x: x.data, weight: weight.data, bias: bias?.data, out: out.pointer, g)
     }
     let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
+    // x is needed only for the weight gradient: a frozen conv (VGG's, EfficientNet's) keeps
+    // just its weight, so its input can be freed after the forward pass.
+    let savedX = weight.requiresGrad ? x.storage : nil
+    let (xShape, xNeedsGrad) = (x.shape, x.requiresGrad)
     return result("conv2d", shape: outShape, storage: out, inputs: inputs) {
       gout in
       // conv2dBackward overwrites gx, so it needs no zero fill.
-      let gx = x.requiresGrad ? Tensor(uninitialized: x.shape) : nil
-      let gw = weight.requiresGrad ? Tensor(zeros: weight.shape) : nil
+      let gx = xNeedsGrad ? Tensor(uninitialized: xShape) : nil
+      let gw = savedX != nil ? Tensor(zeros: weight.shape) : nil
       let gb = (bias?.requiresGrad ?? false) ? Tensor(zeros: [g.o]) : nil
       let products = (gx == nil ? 0 : 1) + (gw == nil ? 0 : 1)
       ConvProfile.measure(g, .backward, flops: Double(products) * g.forwardFLOPs) {
+        // Without gw the kernels never read x (gout stands in for the pointer).
         conv2dBackward(
-          x: x.data, weight: weight.data, gout: gout.data, gx: gx?.data, gw: gw?.data, gb: gb?.data, g)
+          x: savedX?.pointer ?? gout.data, weight: weight.data, gout: gout.data, gx: gx?.data, gw: gw?.data, gb: gb?.data, g)
       }
       return bias == nil ? [gx, gw] : [gx, gw, gb]
     }

@@ -207,24 +207,22 @@ extension Tensor {
 
   public func relu() -> Tensor {
     let y = mapValues(ReLU())
-    return Tensor.result("relu", shape: shape, storage: y, inputs: [self]) {
-      [x = storage] g in [Tensor.chain(g, x, y, ReLUGradient())]
-    }
+    // Backward keeps one bit per element (ActivationMask.swift), not x and y.
+    let mask = Tensor.needsGrad([self]) ? ActivationMask(data, count) { $0 > 0 } : nil
+    return Tensor.result("relu", shape: shape, storage: y, inputs: [self]) { g in [mask!.chain(g, on: 1, off: 0)] }
   }
 
   /// min(max(x, 0), 6). Gradient 1 strictly inside (0, 6), else 0 (PyTorch's hardtanh backward).
   public func relu6() -> Tensor {
     let y = mapValues(ReLU6())
-    return Tensor.result("relu6", shape: shape, storage: y, inputs: [self]) {
-      [x = storage] g in [Tensor.chain(g, x, y, ReLU6Gradient())]
-    }
+    let mask = Tensor.needsGrad([self]) ? ActivationMask(data, count) { $0 > 0 && $0 < 6 } : nil
+    return Tensor.result("relu6", shape: shape, storage: y, inputs: [self]) { g in [mask!.chain(g, on: 1, off: 0)] }
   }
 
   public func leakyRelu(_ slope: Float = 0.2) -> Tensor {
     let y = mapValues(LeakyReLU(slope: slope))
-    return Tensor.result("leaky_relu", shape: shape, storage: y, inputs: [self]) {
-      [x = storage] g in [Tensor.chain(g, x, y, LeakyReLUGradient(slope: slope))]
-    }
+    let mask = Tensor.needsGrad([self]) ? ActivationMask(data, count) { $0 > 0 } : nil
+    return Tensor.result("leaky_relu", shape: shape, storage: y, inputs: [self]) { g in [mask!.chain(g, on: 1, off: slope)] }
   }
 
   public func sigmoid() -> Tensor {

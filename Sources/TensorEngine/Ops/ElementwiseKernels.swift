@@ -24,26 +24,16 @@ struct Shift: UnaryKernel {
   @inline(__always) func callAsFunction(_ x: Float) -> Float { x + c }
 }
 
+// The activations' gradients come from their bit masks (ActivationMask.swift).
 struct ReLU: UnaryKernel { @inline(__always) func callAsFunction(_ x: Float) -> Float { x > 0 ? x : 0 } }
-struct ReLUGradient: GradientKernel {
-  @inline(__always) func callAsFunction(_ x: Float, _ y: Float) -> Float { x > 0 ? 1 : 0 }
-}
 
 struct ReLU6: UnaryKernel {
   @inline(__always) func callAsFunction(_ x: Float) -> Float { Swift.min(Swift.max(x, 0), 6) }
-}
-/// 1 strictly inside (0, 6), else 0 (PyTorch's hardtanh backward).
-struct ReLU6Gradient: GradientKernel {
-  @inline(__always) func callAsFunction(_ x: Float, _ y: Float) -> Float { x > 0 && x < 6 ? 1 : 0 }
 }
 
 struct LeakyReLU: UnaryKernel {
   let slope: Float
   @inline(__always) func callAsFunction(_ x: Float) -> Float { x > 0 ? x : x * slope }
-}
-struct LeakyReLUGradient: GradientKernel {
-  let slope: Float
-  @inline(__always) func callAsFunction(_ x: Float, _ y: Float) -> Float { x > 0 ? 1 : slope }
 }
 
 struct Sigmoid: UnaryKernel { @inline(__always) func callAsFunction(_ x: Float) -> Float { 1 / (1 + expf(-x)) } }

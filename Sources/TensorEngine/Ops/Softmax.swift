@@ -31,7 +31,9 @@ extension Tensor {
       }
     }
     return Tensor.result("softmax", shape: shape, storage: out, inputs: [self]) {
-      [shape] g in
+      [shape, out] g in
+      // The closure owns the output's storage: nothing else need keep it alive.
+      let py = out.pointer
       // gx = y ⊙ (g − Σ_k g·y)
       let gx = TensorStorage(count: g.count)
       let pg = g.data
