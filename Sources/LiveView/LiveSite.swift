@@ -129,8 +129,13 @@ public final class LiveSite: Sendable {
 
   func runs(_ parts: [String], query: Query) throws -> LiveResponse {
     if parts.isEmpty || parts == ["rows"] {
+      let pageText = query["page"] ?? "1"
+      guard let page = Int(pageText), page >= 1 else {
+        throw LiveQueryError(.badRequest, "runs: page=\(pageText) is not a page number (1, 2, …)")
+      }
       let table = try registry.use {
-        try LiveRunsQueries.table(where: query["where"] ?? "", sort: query["sort"] ?? "", limit: runsLimit, registry: $0)
+        try LiveRunsQueries.table(
+          where: query["where"] ?? "", sort: query["sort"] ?? "", limit: runsLimit, page: page, registry: $0)
       }
       return .html(parts.isEmpty ? RunsPage.page(table) : RunsPage.rows(table))
     }
