@@ -10,6 +10,60 @@ import XCTest
 @testable import Workbench
 
 final class LiveSweepPollAndPagingTests: XCTestCase {
+  /// A sweep of two trials (one finished at 0.6, one running at 0.5): with its page open, the
+  /// running trial finishes at 0.9 and the page (never reloaded) names it best, rings its scatter
+  /// marker, counts 2 finished, and stops polling.
+  func testSweepPageFollowsTrialsWithoutReload() throws {
+    let chromiumPath = try requireChromium()
+    let dir = try temporaryFolder(self)
+    let path = dir + "/reg.sqlite"
+    let registry = try Registry(path: path)
+    let specs = [3, 5].map { k in
+      RunSpec(
+        name: "k[n_landmarks=\(k)]", kind: "train-landmarks", configJSON: "{\"n_landmarks\":\(k)}",
+        params: [.int("n_landmarks", k)], seed: 1)
+    }
+    let record = SweepRecord(
+      trainer: "landmarks", rankField: "metric.keypoint_acc", rankGoal: .max, sweptKeys: ["n_landmarks"],
+      specPath: "k.sweep.yaml", spec: "trainer: landmarks", maxResumes: 1)
+    let ids = try registry.queueSweep(name: "poll", record: record, trials: specs).queued.map(\.id)
+    let first = try XCTUnwrap(try registry.claimQueued(ids[0]))
+    try first.log("keypoint_acc", step: 30, value: 0.6)
+    try first.finish(.finished)
+    let running = try XCTUnwrap(try registry.claimQueued(ids[1]))
+    try running.log("keypoint_acc", step: 10, value: 0.5)
+    try running.flush()
+
+    let ui = try UIServer(registry: path, cwd: dir)
+    let page = try DevToolsPage(chromiumPath: chromiumPath, profile: dir + "/chromium-profile")
+    try page.navigate(ui.base + "/sweeps/poll")
+    try page.waitFor("!!document.querySelector('.lv-best')", within: 30, "the sweep page loads")
+    XCTAssertEqual(try page.evaluate("document.querySelector('.lv-best').dataset.run"), "\(ids[0])")
+    XCTAssertEqual(try page.evaluate("document.getElementById('sweep-live').dataset.live"), "1")
+    // A mark on this document: a reload would drop it.
+    _ = try page.evaluate("window.__sameDocument = 'yes'")
+
+    try running.log("keypoint_acc", step: 30, value: 0.9)
+    try running.finish(.finished)
+    try page.waitFor(
+      "document.querySelector('.lv-best') && document.querySelector('.lv-best').dataset.run == '\(ids[1])'", within: 30,
+      "the page names the finished trial best without a reload")
+    XCTAssertEqual(try page.evaluate("window.__sameDocument"), "yes", "the page was not reloaded")
+    let counts = try page.evaluate("document.querySelector('#sweep-live p').textContent")
+    XCTAssertTrue(counts.contains("finished 2") && !counts.contains("running"), counts)
+    XCTAssertEqual(try page.evaluate("document.querySelector('tr.best a').textContent").contains("\(ids[1])"), true)
+    XCTAssertEqual(try page.evaluate("document.getElementById('sweep-live').dataset.live"), "0", "nothing left to follow")
+
+    // The fragment alone; a path below it that is not `live` is no page.
+    let live = try rawHTTP(port: ui.port, "GET", "/sweeps/poll/live")
+    XCTAssertEqual(live.status, 200)
+    XCTAssertTrue(live.body.hasPrefix("<section class=\"lv-sweep\" id=\"sweep-live\""), String(live.body.prefix(200)))
+    XCTAssertEqual(try rawHTTP(port: ui.port, "GET", "/sweeps/poll/other").status, 404)
+    XCTAssertEqual(try rawHTTP(port: ui.port, "GET", "/sweeps/nope/live").status, 404)
+    try ui.stop()
+    try registry.close()
+  }
+
   /// 523 finished runs and 7 failed ones; filtered to the finished and sorted by id ascending,
   /// page 1 holds 500 rows and links to page 2 with the filter and sort; page 2 holds runs
   /// 501–523 with the right count text; the polled rows follow the page; bad pages are 400s.
