@@ -83,6 +83,8 @@ public enum UIBench {
       ("runs page, filtered", "/runs?where=" + "status%3Dfinished%20and%20n_landmarks%3D30", 300),
       ("runs page, sorted by a param", "/runs?sort=-learning_rate", 300),
       ("runs rows (what the page polls)", "/runs/rows", 300),
+      // The deepest full page: OFFSET makes the database step over the runs before it.
+      ("runs page \(runs / 500) (rows \(runs - 499)–\(runs))", "/runs?page=\(runs / 500)", 300),
       ("chart of \(points) points", "/runs/\(big.id)/chart?name=loss", 500),
       ("run page with that chart", "/runs/\(big.id)", nil),
       ("CSV of \(points) points (exact values)", "/runs/\(big.id)/series.csv?name=loss", nil),

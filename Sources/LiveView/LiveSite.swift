@@ -112,15 +112,17 @@ public final class LiveSite: Sendable {
     return .html(LiveShell.page(title: "Compare", body: ComparePage.body(data), liveScript: true))
   }
 
-  /// `/sweeps`: every sweep with its counts and best trial; `/sweeps/NAME`: one sweep.
+  /// `/sweeps`: every sweep with its counts and best trial; `/sweeps/NAME`: one sweep;
+  /// `/sweeps/NAME/live`: that sweep's section alone (the page polls it while trials run).
   func sweeps(_ parts: [String]) throws -> LiveResponse {
     switch parts.count {
     case 0:
       let all = try registry.use { try SweepQueries.summaries(registry: $0) }
       return .html(LiveShell.page(title: "Sweeps", body: SweepPage.index(all), liveScript: false))
-    case 1:
+    case 1, 2 where parts[1] == "live":  // the `where` guards the 2 only
       guard let name = PathGuard.percentDecoded(parts[0]) else { throw LiveNotFound(what: "/sweeps/\(parts[0]): not a sweep name") }
       let data = try registry.use { try SweepQueries.data(name: name, registry: $0) }
+      if parts.count == 2 { return .html(SweepPage.section(data)) }
       return .html(LiveShell.page(title: "Sweep \(name)", body: SweepPage.body(data), liveScript: true))
     default:
       throw LiveNotFound(what: "/sweeps/\(parts.joined(separator: "/")): no such page")
@@ -129,8 +131,13 @@ public final class LiveSite: Sendable {
 
   func runs(_ parts: [String], query: Query) throws -> LiveResponse {
     if parts.isEmpty || parts == ["rows"] {
+      let pageText = query["page"] ?? "1"
+      guard let page = Int(pageText), page >= 1 else {
+        throw LiveQueryError(.badRequest, "runs: page=\(pageText) is not a page number (1, 2, …)")
+      }
       let table = try registry.use {
-        try LiveRunsQueries.table(where: query["where"] ?? "", sort: query["sort"] ?? "", limit: runsLimit, registry: $0)
+        try LiveRunsQueries.table(
+          where: query["where"] ?? "", sort: query["sort"] ?? "", limit: runsLimit, page: page, registry: $0)
       }
       return .html(parts.isEmpty ? RunsPage.page(table) : RunsPage.rows(table))
     }

@@ -30,9 +30,10 @@ public struct RunDetail: Sendable {
 
 extension Registry {
   /// Runs matching `filter`, sorted by `sort` (default newest first), at most `limit`
-  /// (0 = all). Fields the filter names that no run has are an error naming the nearest.
+  /// (0 = all) after skipping `offset` of them (a page; only with a limit). Fields the filter
+  /// names that no run has are an error naming the nearest.
   public func listRuns(
-    filter: WhereExpr? = nil, sort: [SortKey] = [], limit: Int = 50, extraFields: [WhereField] = []
+    filter: WhereExpr? = nil, sort: [SortKey] = [], limit: Int = 50, offset: Int = 0, extraFields: [WhereField] = []
   ) throws -> RunListing {
     try read { c in
       try Registry.checkFieldsExist(c, (filter?.fields ?? []) + sort.map(\.field) + extraFields)
@@ -63,12 +64,27 @@ extension Registry {
       if limit > 0 {
         sql += " LIMIT ?"
         args.append(limit)
+        if offset > 0 {
+          sql += " OFFSET ?"
+          args.append(offset)
+        }
       }
       var total = 0
       var ids: [Int64] = []
       try c.forEachRow(sql, sqlValues(args)) { row in
         total = Int(try row.int("total_matching"))
         ids.append(try row.int("id"))
+      }
+      // A page past the end has no rows to carry the window count: count alone.
+      if ids.isEmpty && offset > 0 && limit > 0 {
+        var countSQL = "SELECT COUNT(*) AS n FROM runs r"
+        var countArgs: [Any?] = []
+        if let f = filter {
+          let (cond, a) = try f.sql()
+          countSQL += " WHERE " + cond
+          countArgs = a
+        }
+        try c.forEachRow(countSQL, sqlValues(countArgs)) { row in total = Int(try row.int("n")) }
       }
       var byID: [Int64: Run] = [:]
       for chunk in stride(from: 0, to: ids.count, by: 500) {

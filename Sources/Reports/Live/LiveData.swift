@@ -36,13 +36,21 @@ public struct LiveRunsTable: Sendable {
   public var columns: [String]
   public var rows: [Row]
   public var totalMatching: Int
+  /// Rows per page.
   public var limit: Int
+  /// Matching runs skipped before the first row shown (the page is offset / limit + 1).
+  public var offset: Int
   public init(
-    filter: String, sort: String, error: String?, columns: [String], rows: [Row], totalMatching: Int, limit: Int
+    filter: String, sort: String, error: String?, columns: [String], rows: [Row], totalMatching: Int, limit: Int,
+    offset: Int = 0
   ) {
     (self.filter, self.sort, self.error, self.columns, self.rows) = (filter, sort, error, columns, rows)
-    (self.totalMatching, self.limit) = (totalMatching, limit)
+    (self.totalMatching, self.limit, self.offset) = (totalMatching, limit, offset)
   }
+  /// The page shown, from 1.
+  public var page: Int { limit > 0 ? offset / limit + 1 : 1 }
+  /// Pages the matching runs fill (at least 1).
+  public var pageCount: Int { limit > 0 ? max(1, (totalMatching + limit - 1) / limit) : 1 }
 }
 
 /// One file a run recorded: a checkpoint or an artifact.

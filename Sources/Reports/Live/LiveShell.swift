@@ -74,7 +74,7 @@ public enum LiveShell {
     (function(){
     var dot=document.getElementById('live-dot');
     function mark(ok){if(dot){dot.className='live-dot '+(ok?'on':'off');}}
-    function get(url,cb){var x=new XMLHttpRequest();x.open('GET',url);x.onload=function(){mark(x.status<500);cb(x.status,x.responseText);};x.onerror=function(){mark(false);};x.send();}
+    function get(url,cb){var x=new XMLHttpRequest();x.open('GET',url);x.onload=function(){mark(x.status<500);cb(x.status,x.responseText);};x.onerror=function(){mark(false);cb(0,'');};x.send();}
     // Runs table: re-fetch the rows, keep the boxes ticked.
     var tb=document.getElementById('runs-body');
     if(tb){setInterval(function(){
@@ -98,6 +98,15 @@ public enum LiveShell {
         if(d.terminal){done=true;}});
         if(!done)setTimeout(tick,1500);}
       setTimeout(tick,1500);}
+    // A sweep: its whole section (counts, best, charts, trials) every 2 s while a trial is
+    // queued or running; the section it gets back says whether to go on.
+    var sw=document.getElementById('sweep-live');
+    if(sw){var last=null;
+      function stick(){var cur=document.getElementById('sweep-live');if(!cur)return;
+        get(cur.getAttribute('data-src'),function(s,t){var c=document.getElementById('sweep-live');
+          if(s==200&&t!==last&&c){last=t;c.outerHTML=t;c=document.getElementById('sweep-live');}
+          if(c&&c.getAttribute('data-live')=='1')setTimeout(stick,2000);});}
+      if(sw.getAttribute('data-live')=='1')setTimeout(stick,2000);}
     // Hover: the nearest drawn point of a chart, in data units.
     document.addEventListener('mousemove',function(ev){
       var f=ev.target.closest?ev.target.closest('figure.chart'):null;var hs=document.querySelectorAll('.hover');

@@ -20,15 +20,37 @@ public enum RunsPage {
     if !t.sort.isEmpty { o += "<input type=\"hidden\" name=\"sort\" value=\"\(Markup.escape(t.sort))\">" }
     o += "<input type=\"submit\" value=\"filter\"><button type=\"button\" id=\"compare-selected\">compare selected</button></form>\n"
     if let e = t.error { o += "<div class=\"error\" id=\"filter-error\">\(Markup.escape(e))</div>\n" }
-    o += "<p class=\"muted\" id=\"runs-count\">\(t.rows.count) of \(t.totalMatching) matching run\(t.totalMatching == 1 ? "" : "s")"
-    if t.rows.count < t.totalMatching { o += " (the first \(t.limit); narrow the filter)" }
+    o += "<p class=\"muted\" id=\"runs-count\">" + countText(t)
     o += ". Param columns: the values that differ between the runs shown.</p>\n"
+    let pager = pager(t)
+    o += pager
     o += "<table class=\"runs\"><thead><tr>"
     for c in fixed { o += "<th>" + header(c.label, field: c.field, t) + "</th>" }
     for c in t.columns { o += "<th>" + header(c, field: c, t) + "</th>" }
     o += "</tr></thead>\n"
     o += "<tbody id=\"runs-body\" data-src=\"\(Markup.escape(rowsURL(t)))\">" + rows(t) + "</tbody></table>\n"
-    return o
+    return o + pager
+  }
+
+  /// "runs 501–1000 of 10000 matching (page 2 of 20)"; all on one page: "12 of 12 matching runs".
+  static func countText(_ t: LiveRunsTable) -> String {
+    let runs = "run\(t.totalMatching == 1 ? "" : "s")"
+    if t.offset == 0 && t.rows.count == t.totalMatching { return "\(t.rows.count) of \(t.totalMatching) matching \(runs)" }
+    if t.rows.isEmpty { return "none of \(t.totalMatching) matching \(runs) on page \(t.page) (there are \(t.pageCount))" }
+    return "\(runs) \(t.offset + 1)–\(t.offset + t.rows.count) of \(t.totalMatching) matching (page \(t.page) of \(t.pageCount))"
+  }
+
+  /// Previous / next links keeping the filter and sort; nothing when one page holds them all.
+  static func pager(_ t: LiveRunsTable) -> String {
+    guard t.pageCount > 1 || t.page > 1 else { return "" }
+    func link(_ page: Int, _ label: String, _ cls: String) -> String {
+      "<a class=\"\(cls)\" href=\"\(Markup.escape(query(where: t.filter, sort: t.sort, page: page, path: "/runs")))\">\(label)</a>"
+    }
+    var parts: [String] = []
+    if t.page > 1 { parts.append(link(1, "« first", "first")); parts.append(link(min(t.page - 1, t.pageCount), "‹ previous", "prev")) }
+    parts.append("page \(t.page) of \(t.pageCount)")
+    if t.page < t.pageCount { parts.append(link(t.page + 1, "next ›", "next")); parts.append(link(t.pageCount, "last »", "last")) }
+    return "<p class=\"pager\">" + parts.joined(separator: " · ") + "</p>\n"
   }
 
   /// The table's rows alone (what the page polls).
@@ -55,12 +77,14 @@ public enum RunsPage {
     return "<a href=\"\(Markup.escape(query(where: t.filter, sort: next, path: "/runs")))\">\(Markup.escape(label))\(arrow)</a>"
   }
 
-  static func rowsURL(_ t: LiveRunsTable) -> String { query(where: t.filter, sort: t.sort, path: "/runs/rows") }
+  static func rowsURL(_ t: LiveRunsTable) -> String { query(where: t.filter, sort: t.sort, page: t.page, path: "/runs/rows") }
 
-  static func query(where w: String, sort: String, path: String) -> String {
+  /// A link keeping the filter and sort; a new sort starts again at page 1 (the default).
+  static func query(where w: String, sort: String, page: Int = 1, path: String) -> String {
     var parts: [String] = []
     if !w.isEmpty { parts.append("where=" + percentEncode(w)) }
     if !sort.isEmpty { parts.append("sort=" + percentEncode(sort)) }
+    if page > 1 { parts.append("page=\(page)") }
     return parts.isEmpty ? path : path + "?" + parts.joined(separator: "&")
   }
 

@@ -29,12 +29,25 @@ public enum SweepPage {
     return o + "</section>\n"
   }
 
-  /// One sweep's page.
+  /// One sweep's page: its style, then the section the page's script re-fetches.
   public static func body(_ data: SweepPageData) -> String {
+    "<style>\(LiveMarkup.css)</style>\n" + section(data)
+  }
+
+  /// Whether the page keeps polling: some trial is still queued or running.
+  public static func isLive(_ s: SweepSummary) -> Bool {
+    s.trials.contains { $0.status == "queued" || $0.status == "running" }
+  }
+
+  /// The sweep's section alone (what `/sweeps/NAME/live` answers): counts, best, charts and
+  /// trials. `data-live` tells the script whether to ask again in 2 s.
+  public static func section(_ data: SweepPageData) -> String {
     let s = data.summary
     let best = s.best
     let higher = s.rankGoal == "max"
-    var o = "<style>\(LiveMarkup.css)</style>\n<section class=\"lv-sweep\" data-sweep=\"\(e(s.name))\">\n"
+    let src = "/sweeps/" + RunsPage.percentEncode(s.name) + "/live"
+    var o = "<section class=\"lv-sweep\" id=\"sweep-live\" data-sweep=\"\(e(s.name))\" data-src=\"\(e(src))\" "
+    o += "data-live=\"\(isLive(s) ? 1 : 0)\">\n"
     o += "<h2>Sweep \(e(s.name))</h2>\n<p>"
     o +=
       "\(s.trials.count) trials of \(e(s.trainer)), ranked by <code>\(e(s.rankField))</code> (\(higher ? "higher" : "lower") is better); "

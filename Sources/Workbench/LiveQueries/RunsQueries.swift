@@ -9,7 +9,11 @@ public enum LiveRunsQueries {
   /// At most this many param columns (the rest are named in the page's note).
   static let maxParamColumns = 14
 
-  public static func table(where text: String, sort: String, limit: Int, registry: Registry) throws -> LiveRunsTable {
+  /// Page `page` (from 1) of `limit` rows.
+  public static func table(where text: String, sort: String, limit: Int, page: Int = 1, registry: Registry) throws -> LiveRunsTable {
+    // A page number so large its offset overflows is just past the end.
+    let offset = max(0, page - 1).multipliedReportingOverflow(by: limit)
+    let skip = offset.overflow ? Int.max / 2 : offset.partialValue
     let empty = { (message: String) in
       LiveRunsTable(filter: text, sort: sort, error: message, columns: [], rows: [], totalMatching: 0, limit: limit)
     }
@@ -21,7 +25,7 @@ public enum LiveRunsQueries {
     }
     let listing: RunListing
     do {
-      listing = try registry.listRuns(filter: query.filter.expression, sort: query.sort, limit: limit, extraFields: [])
+      listing = try registry.listRuns(filter: query.filter.expression, sort: query.sort, limit: limit, offset: skip, extraFields: [])
     } catch let e as RegistryError {
       switch e {
       case .unknownField(let field, _): return empty(OptionError(option: query.origin(of: field), underlying: e).description)
@@ -52,6 +56,7 @@ public enum LiveRunsQueries {
         started: RunFormat.date(r.startedAt ?? r.createdAt), time: RunFormat.duration(r.totalSeconds(now: now)), cells: cells)
     }
     return LiveRunsTable(
-      filter: text, sort: sort, error: nil, columns: columns, rows: rows, totalMatching: listing.totalMatching, limit: limit)
+      filter: text, sort: sort, error: nil, columns: columns, rows: rows, totalMatching: listing.totalMatching, limit: limit,
+      offset: skip)
   }
 }
