@@ -67,13 +67,8 @@ final class WinogradTests: XCTestCase {
           engineThreads = threads
           (winogradChunkFloats, winogradMinChunkTiles) = (chunk, 1)
           defer { convWinograd = .auto }
-          let xi = x.copy()
-          xi.requiresGrad = true
-          let wi = wt.copy()
-          wi.requiresGrad = true
-          let y = Tensor.conv2d(xi, weight: wi, bias: b, stride: 1, padding: pad)
-          y.backward(gout)
-          return [y.detached(), xi.grad!, wi.grad!]
+          let (y, gx, gw) = WinogradErrorTests.convPasses(x, wt, b, gout, pad: pad)
+          return [y, gx, gw]
         }
         let reference = run(.off, wide: 1, threads: 2, chunk: 1 << 20)
         // 4 threads over 3 images: the within-sample split (output-channel slices per worker).

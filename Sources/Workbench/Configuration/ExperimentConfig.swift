@@ -22,11 +22,9 @@ public struct ExperimentConfig: Equatable, Sendable {
 
   public init() {}
 
-  /// Every broken cross-key rule, from each section's own rules (RunKindRules: per run kind).
-  public func problems() -> [String] { problems(in: nil) }
-
-  /// Every broken cross-key rule of the sections `sections` names (nil: all of them).
-  public func problems(in sections: Set<String>?) -> [String] {
+  /// Every broken cross-key rule of the sections `sections` names (nil: all of them;
+  /// RunKindRules gives a run kind's).
+  public func problems(in sections: Set<String>? = nil) -> [String] {
     let bySection: [(String, () -> [String])] = [
       (DataConfig.sectionName, data.problems), (ModelConfig.sectionName, model.problems),
       (PairSamplerConfig.sectionName, pairs.problems), (TrainerConfig.sectionName, trainer.problems),
